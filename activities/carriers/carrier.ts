@@ -1,0 +1,64 @@
+/**
+ * SPEC §7: every carrier implements this one interface. The `exotel` adapter speaks Exotel's v1
+ * connect API; the simulator serves that same API, so the adapter's code path is what talks to it.
+ */
+import type { CarrierConfig } from '../../db/schema';
+
+export type AttemptStatus = 'completed' | 'busy' | 'no-answer' | 'failed';
+
+export interface PlaceCallInput {
+  /** E.164 number to call. */
+  to: string;
+  callerId: string;
+  /** Flow URL (ivr campaigns) or the account's greeting flow (greeting campaigns). */
+  url: string;
+  /** Flow campaigns: the campaign's custom_field; greeting campaigns: the attempt token. */
+  customField: string;
+  ringTimeoutS: number;
+  callTimeLimitS: number;
+  /** Absolute URL the carrier calls back at the terminal status; carries the attempt token. */
+  statusCallbackUrl: string;
+}
+
+export type PlaceCallResult =
+  | { kind: 'accepted'; carrierSid: string }
+  /** The carrier refused the request (HTTP 4xx, no call was made). */
+  | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean }
+  /** The carrier asked us to slow down; retry later without consuming a retry (SPEC §4.5). */
+  | { kind: 'rate_limited'; retryAfterMs: number };
+
+export interface CallOutcome {
+  carrierSid: string;
+  status: AttemptStatus;
+  startTime: Date | null;
+  endTime: Date | null;
+  /** Seconds. */
+  duration: number;
+  digits: string | null;
+  recordingUrl: string | null;
+}
+
+export interface CallLookup {
+  /** The call's carrier sid, when known. */
+  carrierSid?: string | null;
+  /** For reconciliation when the sid was never stored: the number and a time window. */
+  to: string;
+  after: Date;
+  before: Date;
+  /** The attempt's token, matched against the call's status-callback URL when searching by number. */
+  token: string;
+}
+
+/** What a lookup found: a final outcome, a call still live, or no call at all. */
+export type LookupResult =
+  | { kind: 'final'; outcome: CallOutcome }
+  | { kind: 'live'; carrierSid: string }
+  | { kind: 'not_found' };
+
+export interface Carrier {
+  placeCall(input: PlaceCallInput): Promise<PlaceCallResult>;
+  lookupCall(input: CallLookup): Promise<LookupResult>;
+}
+
+/** Builds the carrier for one account's configuration. */
+export type CarrierFactory = (config: CarrierConfig, accountSid: string) => Carrier;

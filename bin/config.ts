@@ -1,0 +1,54 @@
+/**
+ * The only reader of `process.env` (STYLE G12): one zod schema, parsed once at process start.
+ * Every component receives only its slice.
+ */
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Base of every URL handed to others (carrier callbacks, greetings, report_url). */
+  OUTCALL_PUBLIC_URL: z.string().url().optional(),
+  OUTCALL_DATA_DIR: z.string().default('.data'),
+  /** Any PostgreSQL; when unset the local stack starts an embedded one. */
+  DATABASE_URL: z.string().optional(),
+  /** An existing Temporal frontend (host:port); when unset the local stack starts a dev server. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  /** JSON array of accounts to create or update at start-up (SPEC §7). */
+  OUTCALL_ACCOUNTS: z.string().optional(),
+  OUTCALL_SIM_RING_MS: z.coerce.number().int().min(0).default(1000),
+  OUTCALL_SIM_TALK_MS: z.coerce.number().int().min(0).default(2000),
+  /** SPEC §6.3: allow webhook deliveries to loopback addresses (the local stack sets it). */
+  OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: bool.default(false),
+  /** Allow private-range webhook targets too (a deployment setting). */
+  OUTCALL_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+  /** Secret that signs report_url tokens; generated and kept under the data dir when unset. */
+  OUTCALL_SIGNING_SECRET: z.string().min(16).optional(),
+  /** Worker: dial activities per second across the task queue (first layer of SPEC §4.5). */
+  OUTCALL_MAX_DIALS_PER_SECOND: z.coerce.number().positive().default(50),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema> & { OUTCALL_PUBLIC_URL: string };
+
+/** Parses an environment; on failure prints every bad variable and exits (or throws in tests). */
+export function loadConfig(env: Record<string, string | undefined> = process.env, exitOnError = true): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    const msg = `Invalid configuration:\n${lines.join('\n')}`;
+    if (exitOnError) {
+      console.error(msg);
+      process.exit(2);
+    }
+    throw new Error(msg);
+  }
+  const c = parsed.data;
+  return { ...c, OUTCALL_PUBLIC_URL: c.OUTCALL_PUBLIC_URL ?? `http://localhost:${c.PORT}` };
+}

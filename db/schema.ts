@@ -1,0 +1,220 @@
+/**
+ * The read model (ARCHITECTURE "Where the card leaves room"): PostgreSQL tables written by activities
+ * and the API. The workflows decide what happens next; these rows are what clients read.
+ * Timestamps are `timestamptz` instants; rendering in the account's zone happens in the mappers.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** SPEC §7: an account, its limits, its window and its carrier. */
+export const accounts = pgTable('accounts', {
+  sid: text('sid').primaryKey(),
+  apiKey: text('api_key').notNull().unique(),
+  /** SHA-256 hex of the API token; the token itself is never stored. */
+  apiTokenHash: text('api_token_hash').notNull(),
+  callsPerMinute: integer('calls_per_minute').notNull().default(60),
+  channels: integer('channels').notNull().default(60),
+  apiRequestsPerMinute: integer('api_requests_per_minute').notNull().default(200),
+  timezone: text('timezone').notNull().default('Asia/Kolkata'),
+  callingWindow: text('calling_window').notNull().default('10:30-21:00'),
+  /** ISO weekday numbers 1 (Mon) .. 7 (Sun). */
+  callingDays: jsonb('calling_days').$type<number[]>().notNull().default(sql`'[1,2,3,4,5,6,7]'::jsonb`),
+  defaultRegion: text('default_region').notNull().default('IN'),
+  callerIds: jsonb('caller_ids').$type<string[] | null>(),
+  /** `{ type: 'simulator' }` or `{ type: 'exotel', baseUrl, sid, apiKey, apiToken }`. */
+  carrier: jsonb('carrier').$type<CarrierConfig>().notNull().default(sql`'{"type":"simulator"}'::jsonb`),
+  ringTimeoutS: integer('ring_timeout_s').notNull().default(30),
+  callTimeLimitS: integer('call_time_limit_s').notNull().default(3600),
+  webhookSecret: text('webhook_secret').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export type CarrierConfig =
+  | { type: 'simulator' }
+  | { type: 'exotel'; baseUrl: string; sid: string; apiKey: string; apiToken: string };
+
+/** SPEC §4.9: one row per campaign. `stats` are derived from `campaign_numbers`, never stored. */
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: text('id').primaryKey(),
+    accountSid: text('account_sid').notNull().references(() => accounts.sid),
+    name: text('name').notNull(),
+    type: text('type').notNull().default('trans'),
+    callerId: text('caller_id').notNull(),
+    campaignType: text('campaign_type').notNull().default('static'),
+    from: jsonb('from').$type<string[] | null>(),
+    lists: jsonb('lists').$type<string[] | null>(),
+    flowType: text('flow_type'),
+    url: text('url'),
+    readViaText: text('read_via_text'),
+    repeatMenuAttempts: integer('repeat_menu_attempts').notNull().default(0),
+    retries: jsonb('retries').$type<RetriesColumn>().notNull(),
+    sendAt: ts('send_at'),
+    endAt: ts('end_at'),
+    callStatusCallback: text('call_status_callback'),
+    callScheduleCallback: text('call_schedule_callback'),
+    statusCallback: text('status_callback'),
+    mode: text('mode').notNull().default('auto'),
+    throttle: integer('throttle'),
+    /** Echoed as given: a string or any JSON value. */
+    customField: jsonb('custom_field').$type<unknown>(),
+    callDuplicateNumbers: boolean('call_duplicate_numbers').notNull().default(false),
+    status: text('status').notNull(),
+    dateCreated: ts('date_created').notNull(),
+    dateUpdated: ts('date_updated').notNull(),
+    dateStarted: ts('date_started'),
+    dateEnded: ts('date_ended'),
+  },
+  (t) => [index('campaigns_account_created').on(t.accountSid, t.dateCreated)],
+);
+
+export interface RetriesColumn {
+  number_of_retries: number;
+  interval_mins: number | null;
+  mechanism: 'Linear' | 'Exponential';
+  on_status: Array<'busy' | 'no-answer' | 'failed'>;
+}
+
+/**
+ * SPEC §4.2: one row per number of a campaign, in `from`/list order (`position` from 0).
+ * `status` ∈ pending | in-progress | retry | completed | failed | canceled | suppressed.
+ */
+export const campaignNumbers = pgTable(
+  'campaign_numbers',
+  {
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    position: integer('position').notNull(),
+    number: text('number').notNull(),
+    name: text('name'),
+    status: text('status').notNull(),
+    reason: text('reason'),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatus: text('last_status'),
+    lastDuration: integer('last_duration'),
+    firstAttemptAt: ts('first_attempt_at'),
+    lastAttemptAt: ts('last_attempt_at'),
+    nextAttemptAt: ts('next_attempt_at'),
+    dateUpdated: ts('date_updated').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.position] }), index('campaign_numbers_status').on(t.campaignId, t.status)],
+);
+
+/**
+ * SPEC §7 "at most once per attempt": the attempt row is committed before the carrier is called.
+ * `dialStartedAt` set and `carrierSid` null after a crash = ambiguous; settled by callback or lookup.
+ * `status` null while the call is live; set once, when settled.
+ */
+export const attempts = pgTable(
+  'attempts',
+  {
+    callSid: text('call_sid').primaryKey(),
+    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    position: integer('position').notNull(),
+    attemptNumber: integer('attempt_number').notNull(),
+    number: text('number').notNull(),
+    callerId: text('caller_id').notNull(),
+    /** Opaque per-attempt token carried in the carrier's status-callback URL. */
+    token: text('token').notNull().unique(),
+    carrierSid: text('carrier_sid'),
+    dialStartedAt: ts('dial_started_at'),
+    status: text('status'),
+    reason: text('reason'),
+    dateCreated: ts('date_created').notNull(),
+    startTime: ts('start_time'),
+    endTime: ts('end_time'),
+    duration: integer('duration'),
+    digits: text('digits'),
+    recordingUrl: text('recording_url'),
+    settledAt: ts('settled_at'),
+  },
+  (t) => [
+    uniqueIndex('attempts_number_attempt').on(t.campaignId, t.position, t.attemptNumber),
+    index('attempts_campaign_created').on(t.campaignId, t.dateCreated),
+  ],
+);
+
+/** SPEC §6.2: the webhook outbox and delivery log. One row per event; the URL is fixed at emission. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    accountSid: text('account_sid').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    /** call_status | call_schedule | status */
+    kind: text('kind').notNull(),
+    url: text('url').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    /** pending | delivered | abandoned */
+    status: text('status').notNull().default('pending'),
+    tries: integer('tries').notNull().default(0),
+    lastError: text('last_error'),
+    lastHttpStatus: integer('last_http_status'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    deliveredAt: ts('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_campaign').on(t.campaignId, t.createdAt)],
+);
+
+/** SPEC §1 rate limit: one row per counted request, shared by every API replica. */
+export const apiRequests = pgTable(
+  'api_requests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    bucket: text('bucket').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('api_requests_bucket_at').on(t.bucket, t.at)],
+);
+
+/** SPEC §7 simulator: the calls it received, kept so lookups and pending callbacks survive a restart. */
+export const simCalls = pgTable(
+  'sim_calls',
+  {
+    sid: text('sid').primaryKey(),
+    accountSid: text('account_sid').notNull(),
+    to: text('to').notNull(),
+    callerId: text('caller_id').notNull(),
+    url: text('url'),
+    customField: text('custom_field'),
+    statusCallback: text('status_callback'),
+    attemptNumber: integer('attempt_number').notNull(),
+    /** completed | busy | no-answer | failed */
+    outcome: text('outcome').notNull(),
+    /** queued → in-progress → terminal outcome once the callback is due */
+    status: text('status').notNull(),
+    duration: integer('duration').notNull().default(0),
+    greeting: text('greeting'),
+    greetingFetchedAt: ts('greeting_fetched_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startTime: ts('start_time'),
+    endTime: ts('end_time'),
+    callbackDueAt: ts('callback_due_at').notNull(),
+    callbackSentAt: ts('callback_sent_at'),
+    callbackTries: integer('callback_tries').notNull().default(0),
+  },
+  (t) => [index('sim_calls_to').on(t.to, t.createdAt), index('sim_calls_due').on(t.callbackSentAt, t.callbackDueAt)],
+);
+
+/** SPEC §7: requests the simulator refused (numbers ending 000), so tests can see them too. */
+export const simRequests = pgTable('sim_requests', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  to: text('to').notNull(),
+  httpStatus: integer('http_status').notNull(),
+  body: jsonb('body').$type<Record<string, unknown>>().notNull(),
+  at: ts('at').notNull().defaultNow(),
+});

@@ -1,0 +1,35 @@
+/** SPEC §1 ids (32 lowercase hex) and §8 Temporal workflow ids, built only here. */
+
+/** A new 32-hex sid from the platform's CSPRNG (not for workflow code: use `uuid4()` there). */
+export function newSid(): string {
+  return globalThis.crypto.randomUUID().replace(/-/g, '');
+}
+
+export function campaignWorkflowId(campaignId: string): string {
+  return `campaign/${campaignId}`;
+}
+
+export function numberWorkflowId(campaignId: string, position: number): string {
+  return `campaign/${campaignId}/number/${position}`;
+}
+
+/** The attempt token carries the attempt number first, so the simulator can read it (SPEC §7). */
+export function attemptToken(attemptNumber: number, secret: string): string {
+  return `${attemptNumber}_${secret}`;
+}
+
+/** The attempt number encoded in an attempt token, or null when the token is malformed. */
+export function attemptNumberFromToken(token: string): number | null {
+  const m = /^(\d+)_[0-9a-f]{32}$/.exec(token);
+  return m ? Number(m[1]) : null;
+}
+
+export const TASK_QUEUE = 'outcall';
+export const WEBHOOK_TASK_QUEUE = 'outcall-webhooks';
+
+/** Custom search attributes (SPEC §8); registered by the local stack and listed in docker-compose. */
+export const SEARCH_ATTRIBUTES = {
+  accountSid: 'OutcallAccountSid',
+  campaignId: 'OutcallCampaignId',
+  status: 'OutcallStatus',
+} as const;

@@ -1,0 +1,72 @@
+/**
+ * SPEC §1 timestamps: RFC 3339, whole seconds, rendered in the account's IANA zone with the offset
+ * in force at that instant (`2024-01-15T09:00:00+05:30`).
+ */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Wall-clock fields of `at` in `timeZone`. */
+export function wallClock(at: Date, timeZone: string) {
+  const parts: Record<string, string> = {};
+  for (const p of formatter(timeZone).formatToParts(at)) parts[p.type] = p.value;
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+  };
+}
+
+/** Offset of `timeZone` from UTC at `at`, in whole minutes (east positive). */
+export function offsetMinutes(at: Date, timeZone: string): number {
+  const w = wallClock(at, timeZone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  const whole = Math.floor(at.getTime() / 1000) * 1000;
+  return Math.round((asUtc - whole) / 60_000);
+}
+
+const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
+
+/** `at` as RFC 3339 in `timeZone`, whole seconds, with that instant's offset. */
+export function formatInstant(at: Date, timeZone: string): string {
+  const w = wallClock(at, timeZone);
+  const off = offsetMinutes(at, timeZone);
+  const sign = off < 0 ? '-' : '+';
+  const o = Math.abs(off);
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${sign}${pad(Math.floor(o / 60))}:${pad(o % 60)}`;
+}
+
+/** Same as `formatInstant` for a nullable value. */
+export function formatOptional(at: Date | null | undefined, timeZone: string): string | null {
+  return at ? formatInstant(at, timeZone) : null;
+}
+
+/** True when `timeZone` is an IANA zone this runtime knows. */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
