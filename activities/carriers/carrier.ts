@@ -3,8 +3,9 @@
  * connect API; the simulator serves that same API, so the adapter's code path is what talks to it.
  */
 import type { CarrierConfig } from '../../db/schema';
+import type { AttemptStatus } from '../../domain/attempt-status';
 
-export type AttemptStatus = 'completed' | 'busy' | 'no-answer' | 'failed';
+export type { AttemptStatus };
 
 export interface PlaceCallInput {
   /** E.164 number to call. */

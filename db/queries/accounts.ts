@@ -1,0 +1,68 @@
+/** Accounts: provisioning (SPEC §7) and the lookups Basic auth needs (SPEC §1). */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../client';
+import { accounts } from '../schema';
+import type { AccountInput } from '../../domain/schemas/account';
+
+export type AccountRow = typeof accounts.$inferSelect;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of a presented token with a stored SHA-256 hash. */
+export function tokenMatches(token: string, storedHash: string): boolean {
+  const a = Buffer.from(hashToken(token), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Creates the account or updates the fields given; omitted settings keep their values. */
+export async function upsertAccount(db: Db, input: AccountInput): Promise<AccountRow> {
+  const settings = {
+    apiKey: input.api_key,
+    apiTokenHash: hashToken(input.api_token),
+    ...(input.calls_per_minute !== undefined && { callsPerMinute: input.calls_per_minute }),
+    ...(input.channels !== undefined && { channels: input.channels }),
+    ...(input.api_requests_per_minute !== undefined && { apiRequestsPerMinute: input.api_requests_per_minute }),
+    ...(input.timezone !== undefined && { timezone: input.timezone }),
+    ...(input.calling_window !== undefined && { callingWindow: input.calling_window }),
+    ...(input.calling_days !== undefined && { callingDays: input.calling_days }),
+    ...(input.default_region !== undefined && { defaultRegion: input.default_region }),
+    ...(input.caller_ids !== undefined && { callerIds: input.caller_ids }),
+    ...(input.ring_timeout_s !== undefined && { ringTimeoutS: input.ring_timeout_s }),
+    ...(input.call_time_limit_s !== undefined && { callTimeLimitS: input.call_time_limit_s }),
+    ...(input.webhook_secret !== undefined && { webhookSecret: input.webhook_secret }),
+    ...(input.carrier !== undefined && {
+      carrier:
+        input.carrier.type === 'simulator'
+          ? { type: 'simulator' as const }
+          : {
+              type: 'exotel' as const,
+              baseUrl: input.carrier.base_url,
+              sid: input.carrier.sid,
+              apiKey: input.carrier.api_key,
+              apiToken: input.carrier.api_token,
+            },
+    }),
+  };
+  const [row] = await db
+    .insert(accounts)
+    .values({ sid: input.sid, webhookSecret: randomBytes(24).toString('hex'), ...settings })
+    .onConflictDoUpdate({ target: accounts.sid, set: { ...settings, updatedAt: new Date() } })
+    .returning();
+  return row!;
+}
+
+export async function findAccountByApiKey(db: Db, apiKey: string): Promise<AccountRow | undefined> {
+  return db.query.accounts.findFirst({ where: eq(accounts.apiKey, apiKey) });
+}
+
+export async function findAccount(db: Db, sid: string): Promise<AccountRow | undefined> {
+  return db.query.accounts.findFirst({ where: eq(accounts.sid, sid) });
+}
+
+export async function listAccounts(db: Db): Promise<AccountRow[]> {
+  return db.select().from(accounts).orderBy(accounts.sid);
+}

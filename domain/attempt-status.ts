@@ -1,0 +1,22 @@
+/** SPEC §4.2: attempt and number statuses as the wire shows them. */
+
+export const ATTEMPT_STATUSES = ['completed', 'busy', 'no-answer', 'failed'] as const;
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
+
+export const NUMBER_STATUSES = ['pending', 'in-progress', 'retry', 'completed', 'failed', 'canceled', 'suppressed'] as const;
+export type NumberStatus = (typeof NUMBER_STATUSES)[number];
+
+export const FINAL_NUMBER_STATUSES: readonly NumberStatus[] = ['completed', 'failed', 'canceled', 'suppressed'];
+
+/** Reasons Outcall records on attempts and numbers (SPEC §4.10). */
+export const REASONS = {
+  carrierRefused: 'carrier_refused',
+  dialUnknown: 'dial_unknown',
+  dnc: 'dnc',
+  campaignEnded: 'campaign_ended',
+} as const;
+
+/** Normalises a status filter value: any casing, `-`/`_` ignored (SPEC §1). */
+export function normaliseStatusToken(s: string): string {
+  return s.toLowerCase().replace(/[-_\s]/g, '');
+}

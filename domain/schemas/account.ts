@@ -1,0 +1,62 @@
+/**
+ * SPEC §7 accounts as provisioned by `OUTCALL_ACCOUNTS` and the ops CLI: `sid`, `api_key`,
+ * `api_token` and any of the settings under their SPEC names. Omitted settings keep their stored
+ * value (or the default for a new account).
+ */
+import { z } from 'zod';
+import { isValidTimeZone } from '../time';
+import { parseWindow } from '../calling-window-format';
+
+const carrier = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('simulator') }),
+  z.object({
+    type: z.literal('exotel'),
+    base_url: z.string().url(),
+    sid: z.string().min(1),
+    api_key: z.string().min(1),
+    api_token: z.string().min(1),
+  }),
+]);
+
+export const accountInputSchema = z.object({
+  sid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'sid must be 1..64 letters, digits, _ or -'),
+  api_key: z.string().min(1).max(128),
+  api_token: z.string().min(1).max(256),
+  calls_per_minute: z.number().int().min(1).max(100_000).optional(),
+  channels: z.number().int().min(1).max(100_000).optional(),
+  api_requests_per_minute: z.number().int().min(1).max(1_000_000).optional(),
+  timezone: z.string().refine(isValidTimeZone, 'not an IANA time zone').optional(),
+  calling_window: z
+    .string()
+    .refine((w) => parseWindow(w) !== null, 'calling_window must be HH:MM-HH:MM (00:00-24:00 = always)')
+    .optional(),
+  calling_days: z.array(z.number().int().min(1).max(7)).min(1).optional(),
+  default_region: z.string().regex(/^[A-Z]{2}$/).optional(),
+  caller_ids: z.array(z.string().min(1).max(32)).nullable().optional(),
+  carrier: carrier.optional(),
+  ring_timeout_s: z.number().int().min(5).max(120).optional(),
+  call_time_limit_s: z.number().int().min(10).max(14_400).optional(),
+  webhook_secret: z.string().min(16).optional(),
+});
+
+export type AccountInput = z.infer<typeof accountInputSchema>;
+
+/** Parses the `OUTCALL_ACCOUNTS` JSON array; throws an Error naming the first bad element and field. */
+export function parseAccountsJson(text: string): AccountInput[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`OUTCALL_ACCOUNTS is not valid JSON: ${(e as Error).message}`);
+  }
+  const arr = z.array(z.unknown()).safeParse(raw);
+  if (!arr.success) throw new Error('OUTCALL_ACCOUNTS must be a JSON array of account objects');
+  return arr.data.map((item, i) => {
+    const r = accountInputSchema.safeParse(item);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      throw new Error(`OUTCALL_ACCOUNTS[${i}].${issue.path.join('.')}: ${issue.message}`);
+    }
+    return r.data;
+  });
+}
