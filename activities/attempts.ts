@@ -1,0 +1,343 @@
+/**
+ * One attempt's life in the read model and at the carrier (SPEC §7 "at most once per attempt, and
+ * every attempt is settled"): begin (attempt row committed before any dial), dial (idempotent per
+ * attempt), look up (when the callback never came), settle (attempt, number and webhook events in
+ * one transaction).
+ */
+import { randomBytes } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { accounts, attempts, campaignNumbers, campaigns } from '../db/schema';
+import { attemptToken, newSid } from '../domain/ids';
+import type { AttemptStatus } from '../domain/attempt-status';
+import { callSchedulePayload, callStatusPayload } from '../domain/webhook-payloads';
+import type { CarrierFactory, CallOutcome } from './carriers/carrier';
+import { simulatorGreetingFlowUrl } from './carriers/simulator';
+import { emitWebhook, eventId, type WebhookEventsOutput } from './campaign-store';
+
+export interface AttemptDeps {
+  db: Db;
+  carriers: CarrierFactory;
+  publicUrl: string;
+}
+
+/** Campaign statuses in which a new attempt may start. */
+const DIALLABLE = new Set(['InProgress']);
+
+/** SPEC §7: settle by lookup once `ring_timeout_s + call_time_limit_s + 2 minutes` pass without a callback. */
+export const SETTLE_GRACE_MS = 120_000;
+
+export interface BeginAttemptInput {
+  campaignId: string;
+  position: number;
+  attemptNumber: number;
+  nowMs: number;
+}
+export type BeginAttemptOutput =
+  | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number }
+  /** The campaign no longer dials (ended, paused) or the number is already final. */
+  | { kind: 'skip'; reason: string };
+
+export interface DialAttemptInput {
+  callSid: string;
+}
+export type DialAttemptOutput =
+  | { kind: 'accepted'; carrierSid: string }
+  | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean }
+  /** A dial was started before (a crash mid-request): never dialled again; settle by callback or lookup. */
+  | { kind: 'ambiguous' };
+
+export interface LookupAttemptInput {
+  callSid: string;
+  nowMs: number;
+}
+export type LookupAttemptOutput =
+  | { kind: 'final'; outcome: AttemptOutcome }
+  | { kind: 'live' }
+  | { kind: 'not_found' };
+
+/** The settled outcome of one attempt, as stored and reported. Times are epoch milliseconds. */
+export interface AttemptOutcome {
+  status: AttemptStatus;
+  reason: string | null;
+  carrierSid: string | null;
+  startTimeMs: number | null;
+  endTimeMs: number | null;
+  duration: number;
+  digits: string | null;
+  recordingUrl: string | null;
+}
+
+export interface SettleAttemptInput {
+  callSid: string;
+  outcome: AttemptOutcome;
+  /** What the workflow decided follows: a retry at `nextAttemptAtMs`, or the number's final status. */
+  next: { kind: 'retry'; nextAttemptAtMs: number } | { kind: 'final'; numberStatus: 'completed' | 'failed' };
+  nowMs: number;
+}
+
+export function outcomeFromCarrier(o: CallOutcome): AttemptOutcome {
+  return {
+    status: o.status,
+    reason: null,
+    carrierSid: o.carrierSid,
+    startTimeMs: o.startTime ? o.startTime.getTime() : null,
+    endTimeMs: o.endTime ? o.endTime.getTime() : null,
+    duration: o.duration,
+    digits: o.digits,
+    recordingUrl: o.recordingUrl,
+  };
+}
+
+function customFieldText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+export function createAttemptActivities(deps: AttemptDeps) {
+  const { db } = deps;
+  const statusCallbackUrl = (token: string) => `${deps.publicUrl.replace(/\/$/, '')}/carriers/exotel/status?token=${token}`;
+
+  async function attemptContext(callSid: string) {
+    const rows = await db
+      .select({ a: attempts, c: campaigns, acct: accounts })
+      .from(attempts)
+      .innerJoin(campaigns, eq(campaigns.id, attempts.campaignId))
+      .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
+      .where(eq(attempts.callSid, callSid));
+    const row = rows[0];
+    if (!row) throw ApplicationFailure.nonRetryable(`attempt ${callSid} does not exist`, 'AttemptNotFound');
+    return row;
+  }
+
+  return {
+    /**
+     * Commits the attempt row (with its callback token) and marks the number `in-progress`, unless
+     * the campaign no longer dials. Idempotent: a retry returns the row the first run wrote.
+     */
+    async beginAttempt(input: BeginAttemptInput): Promise<BeginAttemptOutput> {
+      const now = new Date(input.nowMs);
+      return db.transaction(async (tx) => {
+        const [c] = await tx.select().from(campaigns).where(eq(campaigns.id, input.campaignId)).for('share');
+        if (!c) return { kind: 'skip', reason: 'campaign_missing' };
+        const [acct] = await tx.select().from(accounts).where(eq(accounts.sid, c.accountSid));
+        const settleTimeoutMs = ((acct?.ringTimeoutS ?? 30) + (acct?.callTimeLimitS ?? 3600)) * 1000 + SETTLE_GRACE_MS;
+        const [existing] = await tx
+          .select()
+          .from(attempts)
+          .where(
+            and(
+              eq(attempts.campaignId, input.campaignId),
+              eq(attempts.position, input.position),
+              eq(attempts.attemptNumber, input.attemptNumber),
+            ),
+          );
+        if (existing) return { kind: 'dial', callSid: existing.callSid, token: existing.token, settleTimeoutMs };
+        if (!DIALLABLE.has(c.status)) return { kind: 'skip', reason: `campaign_${c.status}` };
+        const [n] = await tx
+          .select()
+          .from(campaignNumbers)
+          .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.position, input.position)))
+          .for('update');
+        if (!n) return { kind: 'skip', reason: 'number_missing' };
+        if (!['pending', 'retry'].includes(n.status)) return { kind: 'skip', reason: `number_${n.status}` };
+        const callSid = newSid();
+        const token = attemptToken(input.attemptNumber, randomBytes(16).toString('hex'));
+        await tx.insert(attempts).values({
+          callSid,
+          campaignId: input.campaignId,
+          position: input.position,
+          attemptNumber: input.attemptNumber,
+          number: n.number,
+          callerId: c.callerId,
+          token,
+          dateCreated: now,
+        });
+        await tx
+          .update(campaignNumbers)
+          .set({
+            status: 'in-progress',
+            attempts: input.attemptNumber,
+            nextAttemptAt: null,
+            firstAttemptAt: n.firstAttemptAt ?? now,
+            lastAttemptAt: now,
+            dateUpdated: now,
+          })
+          .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.position, input.position)));
+        return { kind: 'dial', callSid, token, settleTimeoutMs };
+      });
+    },
+
+    /**
+     * Sends the dial request at most once per attempt: `dial_started_at` is committed before the
+     * carrier is called, so a retry after a crash (or an error with no answer) never dials again.
+     */
+    async dialAttempt(input: DialAttemptInput): Promise<DialAttemptOutput> {
+      const { a, c, acct } = await attemptContext(input.callSid);
+      if (a.carrierSid) return { kind: 'accepted', carrierSid: a.carrierSid };
+      if (a.dialStartedAt) return { kind: 'ambiguous' };
+      const claimed = await db
+        .update(attempts)
+        .set({ dialStartedAt: new Date() })
+        .where(and(eq(attempts.callSid, a.callSid), isNull(attempts.dialStartedAt)))
+        .returning({ callSid: attempts.callSid });
+      if (claimed.length === 0) return { kind: 'ambiguous' };
+      const carrier = deps.carriers(acct.carrier, acct.sid);
+      const isGreeting = c.readViaText !== null;
+      let result;
+      try {
+        result = await carrier.placeCall({
+          to: a.number,
+          callerId: a.callerId,
+          url: isGreeting ? simulatorGreetingFlowUrl(deps.publicUrl) : (c.url ?? ''),
+          customField: isGreeting ? a.token : customFieldText(c.customField),
+          ringTimeoutS: acct.ringTimeoutS,
+          callTimeLimitS: acct.callTimeLimitS,
+          statusCallbackUrl: statusCallbackUrl(a.token),
+        });
+      } catch {
+        // No answer from the carrier: a call may or may not exist. Never dial again; the callback
+        // (it carries our token) or a lookup by number and time window settles it.
+        return { kind: 'ambiguous' };
+      }
+      if (result.kind === 'accepted') {
+        await db.update(attempts).set({ carrierSid: result.carrierSid }).where(eq(attempts.callSid, a.callSid));
+        return { kind: 'accepted', carrierSid: result.carrierSid };
+      }
+      if (result.kind === 'rate_limited') {
+        // No call was made: release the claim and let Temporal retry after the carrier's delay.
+        await db.update(attempts).set({ dialStartedAt: null }).where(eq(attempts.callSid, a.callSid));
+        throw ApplicationFailure.create({
+          type: 'CarrierRateLimited',
+          message: `carrier rate limited the dial of ${a.number}`,
+          nextRetryDelay: result.retryAfterMs,
+        });
+      }
+      return { kind: 'refused', httpStatus: result.httpStatus, message: result.message, accountLevel: result.accountLevel };
+    },
+
+    /** Asks the carrier what became of an attempt whose callback never came (SPEC §7). */
+    async lookupAttempt(input: LookupAttemptInput): Promise<LookupAttemptOutput> {
+      const { a, acct } = await attemptContext(input.callSid);
+      if (!a.dialStartedAt && !a.carrierSid) return { kind: 'not_found' };
+      const carrier = deps.carriers(acct.carrier, acct.sid);
+      const after = new Date((a.dialStartedAt ?? a.dateCreated).getTime() - 60_000);
+      const r = await carrier.lookupCall({
+        carrierSid: a.carrierSid,
+        to: a.number,
+        after,
+        before: new Date(Math.max(input.nowMs, Date.now()) + 60_000),
+        token: a.token,
+      });
+      if (r.kind === 'final') return { kind: 'final', outcome: outcomeFromCarrier(r.outcome) };
+      return { kind: r.kind };
+    },
+
+    /**
+     * Records the attempt's outcome, the number's new status and the webhook events in one
+     * transaction (SPEC §4.9). Idempotent: a settled attempt is never changed again.
+     */
+    async settleAttempt(input: SettleAttemptInput): Promise<WebhookEventsOutput> {
+      const now = new Date(input.nowMs);
+      const o = input.outcome;
+      return db.transaction(async (tx) => {
+        const [a] = await tx.select().from(attempts).where(eq(attempts.callSid, input.callSid)).for('update');
+        if (!a) throw ApplicationFailure.nonRetryable(`attempt ${input.callSid} does not exist`, 'AttemptNotFound');
+        const [c] = await tx.select().from(campaigns).where(eq(campaigns.id, a.campaignId));
+        const [acct] = await tx.select().from(accounts).where(eq(accounts.sid, c!.accountSid));
+        const tz = acct!.timezone;
+        const statusId = eventId(a.callSid, 'call_status');
+        const scheduleId = eventId(a.campaignId, String(a.position), 'call_schedule');
+        const finalNumber = input.next.kind === 'final';
+        if (a.status !== null) {
+          // Settled by an earlier run of this activity: report the same events again.
+          const ids = [c!.callStatusCallback ? statusId : null, finalNumber && c!.callScheduleCallback ? scheduleId : null];
+          return { deliveryIds: ids.filter((x): x is string => x !== null) };
+        }
+        await tx
+          .update(attempts)
+          .set({
+            status: o.status,
+            reason: o.reason,
+            carrierSid: a.carrierSid ?? o.carrierSid,
+            startTime: o.startTimeMs !== null ? new Date(o.startTimeMs) : null,
+            endTime: o.endTimeMs !== null ? new Date(o.endTimeMs) : null,
+            duration: o.duration,
+            digits: o.digits,
+            recordingUrl: o.recordingUrl,
+            settledAt: now,
+          })
+          .where(eq(attempts.callSid, a.callSid));
+        const numberWhere = and(eq(campaignNumbers.campaignId, a.campaignId), eq(campaignNumbers.position, a.position));
+        await tx
+          .update(campaignNumbers)
+          .set({
+            status: input.next.kind === 'retry' ? 'retry' : input.next.numberStatus,
+            reason: input.next.kind === 'final' && input.next.numberStatus === 'failed' ? o.reason : null,
+            lastStatus: o.status,
+            lastDuration: o.duration,
+            nextAttemptAt: input.next.kind === 'retry' ? new Date(input.next.nextAttemptAtMs) : null,
+            dateUpdated: now,
+          })
+          .where(numberWhere);
+        const deliveryIds: string[] = [];
+        const sent = await emitWebhook(tx, {
+          id: statusId,
+          accountSid: c!.accountSid,
+          campaignId: a.campaignId,
+          kind: 'call_status',
+          url: c!.callStatusCallback,
+          payload: callStatusPayload(
+            {
+              campaignSid: a.campaignId,
+              callSid: a.callSid,
+              number: a.number,
+              callerId: a.callerId,
+              status: o.status,
+              reason: o.reason,
+              attemptNumber: a.attemptNumber,
+              duration: o.duration,
+              recordingUrl: o.recordingUrl,
+              customField: c!.customField,
+              dateCreated: a.dateCreated,
+              dateUpdated: now,
+            },
+            tz,
+          ),
+        });
+        if (sent) deliveryIds.push(sent);
+        if (input.next.kind === 'final') {
+          const all = await tx
+            .select({ callSid: attempts.callSid, dateCreated: attempts.dateCreated })
+            .from(attempts)
+            .where(and(eq(attempts.campaignId, a.campaignId), eq(attempts.position, a.position)))
+            .orderBy(asc(attempts.attemptNumber));
+          const scheduled = await emitWebhook(tx, {
+            id: scheduleId,
+            accountSid: c!.accountSid,
+            campaignId: a.campaignId,
+            kind: 'call_schedule',
+            url: c!.callScheduleCallback,
+            payload: callSchedulePayload(
+              {
+                campaignSid: a.campaignId,
+                number: a.number,
+                callerId: a.callerId,
+                callSids: all.map((x) => x.callSid),
+                status: input.next.numberStatus,
+                attempts: all.length,
+                dateCreated: all[0]?.dateCreated ?? a.dateCreated,
+                dateUpdated: now,
+              },
+              tz,
+            ),
+          });
+          if (scheduled) deliveryIds.push(scheduled);
+        }
+        return { deliveryIds };
+      });
+    },
+  };
+}
+

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Context } from '@temporalio/activity';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { AttemptStatus } from '../../domain/attempt-status';
+import type { RetryPolicy } from '../../domain/retry-schedule';
+import { callStatusSignal } from '../../workflows/definitions';
+import type { Activities } from '../../workflows/options';
+import { numberWorkflow, type NumberWorkflowInput } from '../../workflows/number';
+import type { SettleAttemptInput } from '../../activities/attempts';
+import { timeSkippingEnv, withWorkers } from '../support/workflow-env';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await timeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+interface Script {
+  /** Outcome of each attempt in order; the carrier "calls back" with it right after the dial. */
+  outcomes: AttemptStatus[];
+  /** Attempts whose callback never comes; the lookup then answers with the outcome. */
+  silent?: number[];
+  /** Attempts the carrier refuses (HTTP 4xx). */
+  refused?: number[];
+}
+
+interface Recorded {
+  begins: Array<{ attempt: number; nowMs: number }>;
+  settles: SettleAttemptInput[];
+  lookups: number;
+  delivered: string[];
+  finishedSignalled: boolean;
+}
+
+/** Fake activities that play a scripted carrier: the callback is a real signal to the workflow. */
+function scriptedActivities(env: TestWorkflowEnvironment, script: Script, rec: Recorded): Partial<Activities> {
+  const tokenOf = (attempt: number) => `${attempt}_${'a'.repeat(32)}`;
+  const sidOf = (attempt: number) => `call${attempt}`.padEnd(32, '0');
+  return {
+    async beginAttempt(input) {
+      rec.begins.push({ attempt: input.attemptNumber, nowMs: input.nowMs });
+      return { kind: 'dial', callSid: sidOf(input.attemptNumber), token: tokenOf(input.attemptNumber), settleTimeoutMs: 3_720_000 };
+    },
+    async dialAttempt(input) {
+      const attempt = Number(input.callSid.slice(4, 5));
+      if (script.refused?.includes(attempt)) return { kind: 'refused', httpStatus: 400, message: 'bad number', accountLevel: false };
+      if (!script.silent?.includes(attempt)) {
+        const wfId = Context.current().info.workflowExecution.workflowId;
+        await env.client.workflow.getHandle(wfId).signal(callStatusSignal, {
+          token: tokenOf(attempt),
+          carrierSid: `carrier-${attempt}`,
+          status: script.outcomes[attempt - 1]!,
+          startTime: null,
+          endTime: null,
+          duration: 0,
+          digits: null,
+          recordingUrl: null,
+        });
+      }
+      return { kind: 'accepted', carrierSid: `carrier-${attempt}` };
+    },
+    async lookupAttempt(input) {
+      rec.lookups++;
+      const attempt = Number(input.callSid.slice(4, 5));
+      const status = script.outcomes[attempt - 1]!;
+      return {
+        kind: 'final',
+        outcome: { status, reason: null, carrierSid: `carrier-${attempt}`, startTimeMs: null, endTimeMs: null, duration: 0, digits: null, recordingUrl: null },
+      };
+    },
+    async settleAttempt(input) {
+      rec.settles.push(input);
+      return { deliveryIds: [`${input.callSid}-event`] };
+    },
+    async deliverWebhook(input) {
+      rec.delivered.push(input.deliveryId);
+      return { status: 'delivered' as const, httpStatus: 200 };
+    },
+    async abandonWebhook() {},
+  };
+}
+
+async function runNumber(retries: RetryPolicy, script: Script) {
+  const rec: Recorded = { begins: [], settles: [], lookups: 0, delivered: [], finishedSignalled: false };
+  const taskQueue = `tq-${Math.random().toString(16).slice(2)}`;
+  const workflowId = `campaign/test/number/${Math.random().toString(16).slice(2)}`;
+  const input: NumberWorkflowInput = { campaignId: 'c'.repeat(32), position: 0, number: '+919876543210', retries, parentWorkflowId: 'no-such-parent' };
+  const result = await withWorkers(env, taskQueue, scriptedActivities(env, script, rec), async () => {
+    const handle = await env.client.workflow.start(numberWorkflow, { taskQueue, workflowId, args: [input] });
+    const out = await handle.result();
+    const history = await handle.fetchHistory();
+    const timers = (history.events ?? [])
+      .filter((e) => e.timerStartedEventAttributes)
+      .map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds));
+    // Waiting for the callback starts a timer of the settle timeout (then cancelled when the
+    // callback comes); every other timer is a retry's.
+    return { out, timers: timers.filter((t) => t !== SETTLE_S), settleTimers: timers.filter((t) => t === SETTLE_S).length };
+  });
+  return { ...result, rec };
+}
+
+const SETTLE_S = 3720;
+
+const policy = (p: Partial<RetryPolicy>): RetryPolicy => ({ numberOfRetries: 3, intervalMins: 10, mechanism: 'Linear', onStatus: ['busy', 'no-answer', 'failed'], ...p });
+
+/** Gaps in seconds between consecutive attempt starts, as the workflow's clock saw them. */
+const gaps = (rec: Recorded) => rec.begins.slice(1).map((b, i) => Math.round((b.nowMs - rec.begins[i]!.nowMs) / 1000));
+
+describe('§4.3 retries (time-skipping)', () => {
+  it('spaces three Linear retries of a busy number 10, 10 and 10 minutes apart', async () => {
+    const { out, timers, rec } = await runNumber(policy({}), { outcomes: ['busy', 'busy', 'busy', 'busy'] });
+    expect(out.attempts).toBe(4);
+    expect(out.lastStatus).toBe('busy');
+    expect(timers).toEqual([600, 600, 600]);
+    expect(gaps(rec)).toEqual([600, 600, 600]);
+    expect(rec.settles.map((s) => s.next.kind)).toEqual(['retry', 'retry', 'retry', 'final']);
+    expect(rec.settles.at(-1)!.next).toEqual({ kind: 'final', numberStatus: 'failed' });
+  });
+
+  it('spaces three Exponential retries 10, 20 and 40 minutes apart (due at +10, +30, +70)', async () => {
+    const { timers, rec } = await runNumber(policy({ mechanism: 'Exponential' }), { outcomes: ['no-answer', 'no-answer', 'failed', 'busy'] });
+    expect(timers).toEqual([600, 1200, 2400]);
+    const t0 = rec.begins[0]!.nowMs;
+    expect(rec.begins.map((b) => Math.round((b.nowMs - t0) / 60_000))).toEqual([0, 10, 30, 70]);
+  });
+
+  it('records each retry due time as settle time plus the interval, to the second', async () => {
+    const { rec } = await runNumber(policy({ numberOfRetries: 2, intervalMins: 1 }), { outcomes: ['busy', 'busy', 'busy'] });
+    const retries = rec.settles.filter((s) => s.next.kind === 'retry');
+    expect(retries).toHaveLength(2);
+    for (const s of retries) {
+      if (s.next.kind !== 'retry') throw new Error('unreachable');
+      expect(s.next.nextAttemptAtMs - s.nowMs).toBe(60_000);
+    }
+  });
+
+  it('does not retry an outcome outside on_status', async () => {
+    const { out, timers, rec } = await runNumber(policy({ onStatus: ['busy'] }), { outcomes: ['no-answer'] });
+    expect(out.attempts).toBe(1);
+    expect(timers).toEqual([]);
+    expect(rec.settles[0]!.next).toEqual({ kind: 'final', numberStatus: 'failed' });
+  });
+
+  it('retries a busy number and completes it on its second attempt', async () => {
+    const { out, timers, rec } = await runNumber(policy({ numberOfRetries: 2, intervalMins: 5 }), { outcomes: ['busy', 'completed'] });
+    expect(out).toMatchObject({ attempts: 2, lastStatus: 'completed' });
+    expect(timers).toEqual([300]);
+    expect(rec.settles.map((s) => s.next)).toEqual([
+      { kind: 'retry', nextAttemptAtMs: rec.settles[0]!.nowMs + 300_000 },
+      { kind: 'final', numberStatus: 'completed' },
+    ]);
+  });
+
+  it('never retries a completed attempt, even with retries left', async () => {
+    const { out, timers } = await runNumber(policy({}), { outcomes: ['completed'] });
+    expect(out.attempts).toBe(1);
+    expect(timers).toEqual([]);
+  });
+
+  it('retries a carrier-refused dial as a failed attempt with reason carrier_refused', async () => {
+    const { rec } = await runNumber(policy({ numberOfRetries: 1, intervalMins: 1 }), { outcomes: ['failed', 'failed'], refused: [1, 2] });
+    expect(rec.settles.map((s) => [s.outcome.status, s.outcome.reason, s.next.kind])).toEqual([
+      ['failed', 'carrier_refused', 'retry'],
+      ['failed', 'carrier_refused', 'final'],
+    ]);
+  });
+});
+
+describe('§7 every attempt is settled', () => {
+  it('looks the call up when the callback never comes, after ring + limit + 2 minutes', async () => {
+    const { rec, timers, settleTimers } = await runNumber(policy({ numberOfRetries: 0 }), { outcomes: ['completed'], silent: [1] });
+    expect(rec.lookups).toBe(1);
+    expect(settleTimers).toBe(1);
+    expect(timers).toEqual([]);
+    expect(rec.settles[0]!.outcome.status).toBe('completed');
+  });
+
+  it('delivers each attempt webhook event in order', async () => {
+    const { rec } = await runNumber(policy({ numberOfRetries: 1, intervalMins: 1 }), { outcomes: ['busy', 'completed'] });
+    expect(rec.delivered).toEqual(rec.settles.map((s) => `${s.callSid}-event`));
+  });
+});
