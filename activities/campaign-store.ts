@@ -3,6 +3,8 @@
  * page its numbers, and finish it. Each write is one transaction, idempotent under activity retry.
  */
 import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, gte } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { accounts, campaignNumbers, campaigns, webhookDeliveries } from '../db/schema';
@@ -95,7 +97,14 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
     /** Reads what the campaign workflow needs to run; `found: false` when the create rolled back. */
     async loadCampaign(input: LoadCampaignInput): Promise<LoadCampaignOutput> {
       const c = await db.query.campaigns.findFirst({ where: eq(campaigns.id, input.campaignId) });
-      if (!c) return { found: false };
+      if (!c) {
+        // The API starts the workflow just before it commits the campaign's rows: give the commit
+        // time to land (attempts 1..8 span about two minutes) before deciding it rolled back.
+        if (Context.current().info.attempt < 8) {
+          throw ApplicationFailure.retryable(`campaign ${input.campaignId} not visible yet`, 'CampaignNotVisible');
+        }
+        return { found: false };
+      }
       return {
         found: true,
         accountSid: c.accountSid,

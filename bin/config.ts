@@ -16,6 +16,8 @@ export const configSchema = z.object({
   /** An existing Temporal frontend (host:port); when unset the local stack starts a dev server. */
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Task queue of the workflows and activities (webhooks use `<queue>-webhooks`). */
+  OUTCALL_TASK_QUEUE: z.string().min(1).default('outcall'),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: bool.default(false),
   TEMPORAL_TLS_CERT_PATH: z.string().optional(),
@@ -32,6 +34,8 @@ export const configSchema = z.object({
   OUTCALL_SIGNING_SECRET: z.string().min(16).optional(),
   /** Worker: dial activities per second across the task queue (first layer of SPEC §4.5). */
   OUTCALL_MAX_DIALS_PER_SECOND: z.coerce.number().positive().default(50),
+  /** Serve the simulator carrier at /simulator from the API process (default on). */
+  OUTCALL_SIMULATOR: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

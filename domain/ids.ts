@@ -24,8 +24,13 @@ export function attemptNumberFromToken(token: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** The default task queue; a deployment (or a test) may choose another with OUTCALL_TASK_QUEUE. */
 export const TASK_QUEUE = 'outcall';
-export const WEBHOOK_TASK_QUEUE = 'outcall-webhooks';
+
+/** Webhook deliveries run on their own queue beside the main one, so their concurrency is capped apart. */
+export function webhookTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-webhooks`;
+}
 
 /** Custom search attributes (SPEC §8); registered by the local stack and listed in docker-compose. */
 export const SEARCH_ATTRIBUTES = {

@@ -2,9 +2,9 @@
  * Activity proxies and their retry policies, shared by the workflows (the money-transfer template
  * keeps the retry policy beside the proxies). Workflows import activity *types* only.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { WEBHOOK_TASK_QUEUE } from '../domain/ids';
+import { webhookTaskQueue } from '../domain/ids';
 
 export type Activities = ReturnType<typeof createActivities>;
 
@@ -18,18 +18,20 @@ export const store = proxyActivities<Activities>({
  * SPEC §6.2: a webhook is retried with exponential backoff from 1 s growing to 1 h for 24 h; the
  * caller marks it abandoned when that runs out. Its own task queue caps deliveries in flight.
  */
-export const webhooks = proxyActivities<Activities>({
-  taskQueue: WEBHOOK_TASK_QUEUE,
-  startToCloseTimeout: '20 seconds',
-  scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['WebhookRefused'] },
-});
+function webhooks() {
+  return proxyActivities<Activities>({
+    taskQueue: webhookTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '20 seconds',
+    scheduleToCloseTimeout: '24 hours',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['WebhookRefused'] },
+  });
+}
 
 /** Delivers webhook events one after another, in order; an event that cannot be delivered is abandoned. */
 export async function deliverInOrder(deliveryIds: string[]): Promise<void> {
   for (const deliveryId of deliveryIds) {
     try {
-      await webhooks.deliverWebhook({ deliveryId });
+      await webhooks().deliverWebhook({ deliveryId });
     } catch (err) {
       await store.abandonWebhook({ deliveryId, error: err instanceof Error ? err.message : String(err) });
     }

@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, makeTelemetryFilterString, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../workflows/options';
-import { WEBHOOK_TASK_QUEUE } from '../../domain/ids';
+import { webhookTaskQueue } from '../../domain/ids';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -41,6 +41,6 @@ export async function withWorkers<T>(
 ): Promise<T> {
   const workflowBundle_ = await workflowBundle();
   const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle_, activities });
-  const hooks = await Worker.create({ connection: env.nativeConnection, taskQueue: WEBHOOK_TASK_QUEUE, activities });
+  const hooks = await Worker.create({ connection: env.nativeConnection, taskQueue: webhookTaskQueue(taskQueue), activities });
   return hooks.runUntil(main.runUntil(fn));
 }

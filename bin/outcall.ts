@@ -1,0 +1,190 @@
+/**
+ * Wiring: builds Outcall's processes from a parsed config. `bin/start.ts` (the one-command local
+ * stack), `bin/api.ts`, `bin/worker.ts` and the integration tests all go through here, so what the
+ * tests run is what users run.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createApp } from '../api/app';
+import { createTemporalEngine } from '../api/engine';
+import { createActivities } from '../activities';
+import { createCarrierFactory } from '../activities/carriers';
+import { createSimulatorApp, startSimulatorDispatcher } from '../activities/carriers/simulator';
+import { createDb, closeDb, type Db } from '../db/client';
+import { migrateDb } from '../db/migrate';
+import { upsertAccount } from '../db/queries/accounts';
+import { parseAccountsJson } from '../domain/schemas/account';
+import { webhookTaskQueue } from '../domain/ids';
+import type { Config } from './config';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const WORKFLOWS_PATH = path.join(root, 'workflows/index.ts');
+
+export interface TemporalConnectionConfig {
+  address: string;
+  namespace: string;
+  apiKey?: string;
+  tls: boolean;
+  tlsCertPath?: string;
+  tlsKeyPath?: string;
+}
+
+export function temporalConnectionConfig(config: Config, address = config.TEMPORAL_ADDRESS ?? 'localhost:7233'): TemporalConnectionConfig {
+  return {
+    address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    apiKey: config.TEMPORAL_API_KEY,
+    tls: config.TEMPORAL_TLS || config.TEMPORAL_API_KEY !== undefined,
+    tlsCertPath: config.TEMPORAL_TLS_CERT_PATH,
+    tlsKeyPath: config.TEMPORAL_TLS_KEY_PATH,
+  };
+}
+
+function tlsOptions(t: TemporalConnectionConfig) {
+  if (!t.tls) return undefined;
+  if (t.tlsCertPath && t.tlsKeyPath) {
+    return { clientCertPair: { crt: readFileSync(t.tlsCertPath), key: readFileSync(t.tlsKeyPath) } };
+  }
+  return true;
+}
+
+/** Reads the signing secret from config, or keeps a generated one under the data dir. */
+export function signingSecret(config: Config): string {
+  if (config.OUTCALL_SIGNING_SECRET) return config.OUTCALL_SIGNING_SECRET;
+  const file = path.join(config.OUTCALL_DATA_DIR, 'signing-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.OUTCALL_DATA_DIR, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** Connects to the database, applies migrations and provisions `OUTCALL_ACCOUNTS` (SPEC §7). */
+export async function openDatabase(url: string, config: Config, log: Logger): Promise<Db> {
+  const db = createDb(url, { max: 20 });
+  await migrateDb(db);
+  if (config.OUTCALL_ACCOUNTS) {
+    for (const account of parseAccountsJson(config.OUTCALL_ACCOUNTS)) {
+      await upsertAccount(db, account);
+      log.info({ accountSid: account.sid }, 'Account provisioned');
+    }
+  }
+  return db;
+}
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** The API process: REST facade, carrier callbacks, and (when enabled) the simulator carrier. */
+export async function startApi(opts: {
+  config: Config;
+  db: Db;
+  log: Logger;
+  temporal: TemporalConnectionConfig;
+  simulator: boolean;
+  port?: number;
+}): Promise<RunningApi> {
+  const { config, db, log } = opts;
+  const connection = await Connection.connect({ address: opts.temporal.address, tls: tlsOptions(opts.temporal), apiKey: opts.temporal.apiKey });
+  const client = new Client({ connection, namespace: opts.temporal.namespace });
+  const engine = createTemporalEngine({ client, db, taskQueue: config.OUTCALL_TASK_QUEUE });
+  const simulatorDeps = { db, log: log.child({ component: 'simulator' }), ringMs: config.OUTCALL_SIM_RING_MS, talkMs: config.OUTCALL_SIM_TALK_MS, publicUrl: config.OUTCALL_PUBLIC_URL };
+  const app = createApp(
+    {
+      db,
+      engine,
+      log,
+      publicUrl: config.OUTCALL_PUBLIC_URL,
+      signingSecret: signingSecret(config),
+      allowLoopbackWebhooks: config.OUTCALL_ALLOW_LOOPBACK_WEBHOOKS,
+      allowPrivateWebhooks: config.OUTCALL_ALLOW_PRIVATE_WEBHOOKS,
+      ...(opts.simulator && { simulator: { ringMs: config.OUTCALL_SIM_RING_MS, talkMs: config.OUTCALL_SIM_TALK_MS } }),
+    },
+    opts.simulator ? { mount: { '/simulator': createSimulatorApp(simulatorDeps) } } : undefined,
+  );
+  const dispatcher = opts.simulator ? startSimulatorDispatcher(simulatorDeps) : null;
+  const port = opts.port ?? config.PORT;
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port, hostname: '0.0.0.0' }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  return {
+    url: `http://localhost:${actualPort}`,
+    port: actualPort,
+    stop: async () => {
+      await dispatcher?.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+    },
+  };
+}
+
+export interface RunningWorker {
+  /** Resolves when both workers have stopped. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The worker process: workflows and activities on the main queue, webhooks on their own queue. */
+export async function startWorker(opts: {
+  config: Config;
+  db: Db;
+  log: Logger;
+  temporal: TemporalConnectionConfig;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}): Promise<RunningWorker> {
+  const { config, db, log } = opts;
+  const connection = await NativeConnection.connect({ address: opts.temporal.address, tls: tlsOptions(opts.temporal), apiKey: opts.temporal.apiKey });
+  const activities = createActivities({
+    db,
+    log,
+    carriers: createCarrierFactory({ publicUrl: config.OUTCALL_PUBLIC_URL }),
+    publicUrl: config.OUTCALL_PUBLIC_URL,
+    signingSecret: signingSecret(config),
+    allowLoopbackWebhooks: config.OUTCALL_ALLOW_LOOPBACK_WEBHOOKS,
+    allowPrivateWebhooks: config.OUTCALL_ALLOW_PRIVATE_WEBHOOKS,
+  });
+  const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  const main = await Worker.create({
+    connection,
+    namespace: opts.temporal.namespace,
+    taskQueue: config.OUTCALL_TASK_QUEUE,
+    ...workflows,
+    activities,
+    maxConcurrentActivityTaskExecutions: 200,
+    maxCachedWorkflows: 2000,
+  });
+  // SPEC §6.2 caps deliveries in flight per account and URL at 10; one queue per worker at 10 in flight is
+  // that cap for a single worker (docs/architecture.md says where it stops being exact).
+  const hooks = await Worker.create({
+    connection,
+    namespace: opts.temporal.namespace,
+    taskQueue: webhookTaskQueue(config.OUTCALL_TASK_QUEUE),
+    activities,
+    maxConcurrentActivityTaskExecutions: 10,
+  });
+  const done = Promise.all([main.run(), hooks.run()]).then(() => undefined);
+  log.info({ taskQueue: config.OUTCALL_TASK_QUEUE }, 'Worker running');
+  return {
+    done,
+    stop: async () => {
+      if (main.getState() === 'RUNNING') main.shutdown();
+      if (hooks.getState() === 'RUNNING') hooks.shutdown();
+      await done;
+      await connection.close();
+    },
+  };
+}
+
+export { closeDb };

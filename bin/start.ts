@@ -1,0 +1,126 @@
+/**
+ * `npm start`: the whole stack in one command (SPEC §10). A Temporal dev server persisting under
+ * the data dir (Web UI on :8233, search attributes registered) unless TEMPORAL_ADDRESS is set; an
+ * embedded PostgreSQL unless DATABASE_URL is set; migrations; the worker; the API with the
+ * simulator carrier. Ctrl-C stops everything; starting again resumes running campaigns.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { loadConfig, type Config } from './config';
+import { createLogger } from './logger';
+import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from './outcall';
+import { startEmbeddedPostgres, startTemporalDevServer, type RunningPostgres, type RunningTemporal } from './services';
+import { ensureToolchain } from './toolchain';
+import { upsertAccount } from '../db/queries/accounts';
+import type { Db } from '../db/client';
+
+const TEMPORAL_PORT = 7233;
+const TEMPORAL_UI_PORT = 8233;
+
+interface DemoAccount {
+  sid: string;
+  api_key: string;
+  api_token: string;
+}
+
+/** The demo account's credentials, generated once and kept under the data dir. */
+function demoAccount(config: Config): DemoAccount {
+  const file = path.join(config.OUTCALL_DATA_DIR, 'demo-account.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoAccount;
+  const demo = { sid: 'demo', api_key: 'demo_key', api_token: randomBytes(18).toString('hex') };
+  writeFileSync(file, JSON.stringify(demo, null, 2), { mode: 0o600 });
+  return demo;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({ OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true', ...process.env });
+  const log = createLogger(config.LOG_LEVEL);
+  const dataDir = path.resolve(config.OUTCALL_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nStopping Outcall...\n');
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, 'Error while stopping');
+      }
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let temporal: RunningTemporal | undefined;
+    if (!temporalAddress) {
+      const tools = ensureToolchain();
+      process.stdout.write(`Starting Temporal dev server (${tools.temporal})...\n`);
+      temporal = await startTemporalDevServer({
+        binary: tools.temporal,
+        port: TEMPORAL_PORT,
+        uiPort: TEMPORAL_UI_PORT,
+        dbFile: path.join(dataDir, 'temporal.db'),
+        logFile: path.join(dataDir, 'temporal.log'),
+      });
+      stops.push(() => temporal!.stop());
+      temporalAddress = temporal.address;
+    }
+    let databaseUrl = config.DATABASE_URL;
+    let pg: RunningPostgres | undefined;
+    if (!databaseUrl) {
+      process.stdout.write('Starting embedded PostgreSQL...\n');
+      pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), persistent: true });
+      stops.push(() => pg!.stop());
+      databaseUrl = pg.url;
+    }
+    const db: Db = await openDatabase(databaseUrl, config, log);
+    stops.push(() => closeDb(db));
+    const demo = demoAccount(config);
+    await upsertAccount(db, { ...demo, calling_window: '00:00-24:00' });
+    writeFileSync(path.join(dataDir, 'stack.json'), JSON.stringify({ databaseUrl, temporalAddress }, null, 2));
+
+    const tc = temporalConnectionConfig(config, temporalAddress);
+    const worker = await startWorker({ config, db, log, temporal: tc });
+    stops.push(() => worker.stop());
+    worker.done.catch((err: unknown) => {
+      log.error({ err }, 'Worker failed');
+      void shutdown(1);
+    });
+    const api = await startApi({ config, db, log, temporal: tc, simulator: true });
+    stops.push(() => api.stop());
+
+    const base = config.OUTCALL_PUBLIC_URL;
+    process.stdout.write(
+      [
+        '',
+        'Outcall is running.',
+        `  API           ${base}/v2/accounts/${demo.sid}/campaigns`,
+        `  Health        ${base}/readyz`,
+        `  Simulator     ${base}/simulator/calls?number=<E.164>`,
+        temporal?.uiUrl ? `  Temporal UI   ${temporal.uiUrl}` : `  Temporal      ${temporalAddress}`,
+        `  PostgreSQL    ${databaseUrl}`,
+        '',
+        `Demo account (calling window 00:00-24:00): sid ${demo.sid}, API key ${demo.api_key}, API token ${demo.api_token}`,
+        '',
+        'Try it:',
+        `  curl -X POST "http://${demo.api_key}:${demo.api_token}@localhost:${api.port}/v2/accounts/${demo.sid}/campaigns" \\`,
+        `    -d '{"from":"+919876543210,+919876543216","caller_id":"08012345678","read_via_text":"Hello from Outcall","retries":{"number_of_retries":1,"interval_mins":1}}'`,
+        '',
+        'Press Ctrl-C to stop. State is kept in ' + dataDir,
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    log.error({ err }, 'Outcall failed to start');
+    await shutdown(1);
+  }
+}
+
+void main();
