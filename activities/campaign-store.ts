@@ -201,7 +201,7 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
               stats,
               dateCreated: c.dateCreated,
               dateUpdated: now,
-              reportUrl: reportUrl(deps.publicUrl, c.accountSid, c.id, token),
+              reportUrl: reportUrl(deps.publicUrl, c.id, token),
             },
             tz,
           ),

@@ -27,6 +27,7 @@ export function verifyReportToken(secret: string, token: string, nowMs: number):
   return want.length === got.length && timingSafeEqual(want, got) ? campaignId : null;
 }
 
-export function reportUrl(publicUrl: string, accountSid: string, campaignId: string, token: string): string {
-  return `${publicUrl.replace(/\/$/, '')}/v2/accounts/${encodeURIComponent(accountSid)}/campaigns/${campaignId}/report.csv?token=${token}`;
+/** The absolute, auth-free URL of a campaign's report (served by api/routes/reports.ts). */
+export function reportUrl(publicUrl: string, campaignId: string, token: string): string {
+  return `${publicUrl.replace(/\/$/, '')}/reports/${campaignId}/report.csv?token=${token}`;
 }

@@ -144,7 +144,21 @@ describe('§4 an inline campaign covering every simulator outcome', () => {
     ]);
     const terminal = statuses[1]!.body;
     expect(terminal.stats).toEqual(done.stats);
-    expect(terminal.report_url).toMatch(new RegExp(`^${stack.baseUrl.replace('127.0.0.1', '(127\\.0\\.0\\.1|localhost)')}/v2/accounts/${ACCOUNT.sid}/campaigns/${campaign.id}/report\\.csv\\?token=`));
+    // report_url downloads the per-number report without Basic auth; its rows agree with the stats.
+    expect(terminal.report_url).toMatch(new RegExp(`^${stack.config.OUTCALL_PUBLIC_URL}/reports/${campaign.id}/report\\.csv\\?token=`));
+    const report = await fetch(String(terminal.report_url));
+    expect(report.status).toBe(200);
+    const lines = (await report.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('number,name,status,reason,attempts,last_status,last_duration,first_attempt_at,last_attempt_at,next_attempt_at');
+    expect(lines).toHaveLength(NUMBERS.length + 1);
+    for (const number of NUMBERS) {
+      const cells = lines.find((l) => l.startsWith(`${number},`))!.split(',');
+      const want = expected(number);
+      expect([cells[2], cells[4], cells[5]], number).toEqual([want.status, String(want.attempts.length), want.attempts.at(-1)]);
+    }
+    expect(lines.filter((l) => l.split(',')[2] === 'completed')).toHaveLength(done.stats.completed);
+    const forged = await fetch(String(terminal.report_url).replace(/token=.*/, 'token=nope'));
+    expect(forged.status).toBe(401);
 
     // Every delivery is signed with the account's webhook secret.
     const [acct] = await stack.db.select().from(accounts).where(eq(accounts.sid, ACCOUNT.sid));

@@ -1,0 +1,75 @@
+/**
+ * SPEC §4.10 per-number report, streamed as CSV: `GET /v2/.../campaigns/{id}/report.csv` with Basic
+ * auth (ext), and the `report_url` of the terminal `status_callback` (§6.1): the same report at
+ * `/reports/{id}/report.csv?token=…`, authorised by a signed token valid 7 days instead.
+ */
+import { Hono } from 'hono';
+import { stream } from 'hono/streaming';
+import { and, eq } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { campaigns, accounts } from '../../db/schema';
+import { reportRows } from '../../db/queries/reports';
+import { csvRow } from '../../domain/csv';
+import { formatOptional } from '../../domain/time';
+import { verifyReportToken } from '../../domain/report-token';
+import type { AppDeps } from '../deps';
+import type { AppEnv } from '../context';
+import { ApiError } from '../errors';
+
+const HEADER = ['number', 'name', 'status', 'reason', 'attempts', 'last_status', 'last_duration', 'first_attempt_at', 'last_attempt_at', 'next_attempt_at'];
+
+function streamReport(c: Context, deps: AppDeps, campaignId: string, timeZone: string) {
+  c.header('Content-Type', 'text/csv; charset=utf-8');
+  c.header('Content-Disposition', `attachment; filename="campaign-${campaignId}-report.csv"`);
+  return stream(c, async (s) => {
+    await s.write(csvRow(HEADER));
+    for await (const rows of reportRows(deps.db, campaignId)) {
+      let chunk = '';
+      for (const r of rows) {
+        chunk += csvRow([
+          r.number,
+          r.name,
+          r.status,
+          r.reason,
+          r.attempts,
+          r.last_status,
+          r.last_duration,
+          formatOptional(r.first_attempt_at, timeZone),
+          formatOptional(r.last_attempt_at, timeZone),
+          formatOptional(r.next_attempt_at, timeZone),
+        ]);
+      }
+      await s.write(chunk);
+    }
+  });
+}
+
+/** The Basic-auth report, mounted under the authenticated `/v2/accounts/:sid` routes. */
+export function createReportRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>().get('/v2/accounts/:sid/campaigns/:id/report.csv', async (c) => {
+    const account = c.get('account');
+    const id = c.req.param('id');
+    const [row] = await deps.db
+      .select({ id: campaigns.id })
+      .from(campaigns)
+      .where(and(eq(campaigns.id, id), eq(campaigns.accountSid, account.sid)));
+    if (!row) throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign ${JSON.stringify(id)} does not exist in account ${account.sid}`);
+    return streamReport(c, deps, id, account.timezone);
+  });
+}
+
+/** The signed `report_url` target: no Basic auth, a token bound to one campaign and an expiry. */
+export function createSignedReportRoutes(deps: AppDeps) {
+  return new Hono<AppEnv>().get('/reports/:id/report.csv', async (c) => {
+    const id = c.req.param('id');
+    const granted = verifyReportToken(deps.signingSecret, c.req.query('token') ?? '', Date.now());
+    if (granted !== id) throw new ApiError('UNAUTHORIZED', 'token: missing, invalid or expired report token');
+    const [row] = await deps.db
+      .select({ tz: accounts.timezone })
+      .from(campaigns)
+      .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
+      .where(eq(campaigns.id, id));
+    if (!row) throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign ${JSON.stringify(id)} does not exist`);
+    return streamReport(c, deps, id, row.tz);
+  });
+}

@@ -1,0 +1,24 @@
+/** SPEC §4.10 per-number report rows, read by cursor so 500,000 rows never sit in memory. */
+import type { Db } from '../client';
+
+export interface ReportRow {
+  number: string;
+  name: string | null;
+  status: string;
+  reason: string | null;
+  attempts: number;
+  last_status: string | null;
+  last_duration: number | null;
+  first_attempt_at: Date | null;
+  last_attempt_at: Date | null;
+  next_attempt_at: Date | null;
+}
+
+/** Yields the campaign's numbers in position order, `batch` rows at a time. */
+export async function* reportRows(db: Db, campaignId: string, batch = 1000): AsyncGenerator<ReportRow[]> {
+  const cursor = db.$client<ReportRow[]>`
+    select number, name, status, reason, attempts, last_status, last_duration,
+           first_attempt_at, last_attempt_at, next_attempt_at
+      from campaign_numbers where campaign_id = ${campaignId} order by position`.cursor(batch);
+  for await (const rows of cursor) yield rows;
+}
