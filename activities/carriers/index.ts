@@ -1,0 +1,36 @@
+/** SPEC §7 carriers: one adapter per account configuration, built by the factory the worker holds. */
+import type { CarrierConfig } from '../../db/schema';
+import type { Carrier, CarrierFactory } from './carrier';
+import { createExotelCarrier } from './exotel';
+import { SIMULATOR_API_KEY, SIMULATOR_API_TOKEN, simulatorBaseUrl } from './simulator-contract';
+
+export type { Carrier, CarrierFactory } from './carrier';
+export { createExotelCarrier, CarrierFailure } from './exotel';
+export { simulatorGreetingFlowUrl } from './simulator-contract';
+
+/**
+ * `{type:'simulator'}` is the exotel adapter pointed at the simulator under the public URL, with the
+ * account's own sid and the credentials the simulator accepts; `{type:'exotel'}` is the real one.
+ */
+export function createCarrierFactory(opts: { publicUrl: string; fetch?: typeof fetch }): CarrierFactory {
+  return (config: CarrierConfig, accountSid: string): Carrier => {
+    switch (config.type) {
+      case 'simulator':
+        return createExotelCarrier({
+          baseUrl: simulatorBaseUrl(opts.publicUrl),
+          accountSid,
+          apiKey: SIMULATOR_API_KEY,
+          apiToken: SIMULATOR_API_TOKEN,
+          fetch: opts.fetch,
+        });
+      case 'exotel':
+        return createExotelCarrier({
+          baseUrl: config.baseUrl,
+          accountSid: config.sid,
+          apiKey: config.apiKey,
+          apiToken: config.apiToken,
+          fetch: opts.fetch,
+        });
+    }
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * SPEC §7 simulator: what the dialling code and the simulator agree on (where it is mounted, the
+ * credentials it accepts, the greeting flow's URL). Kept apart from the Hono app so importing it
+ * loads no server code.
+ */
+
+/** The simulator serves every account with these fixed credentials. */
+export const SIMULATOR_API_KEY = 'simulator';
+export const SIMULATOR_API_TOKEN = 'simulator';
+
+/** The stack mounts the simulator app here, under the public URL. */
+export const SIMULATOR_MOUNT_PATH = '/simulator';
+
+/** Path of the simulated "greeting flow" (the simulator's stand-in for an Exotel greeting applet). */
+export const SIMULATOR_GREETING_FLOW_PATH = `${SIMULATOR_MOUNT_PATH}/greeting-flow`;
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
+/** Base URL of the simulator's Exotel-compatible API (what the exotel adapter is pointed at). */
+export function simulatorBaseUrl(publicUrl: string): string {
+  return `${trimSlash(publicUrl)}${SIMULATOR_MOUNT_PATH}`;
+}
+
+/**
+ * The flow URL to dial greeting campaigns with on the simulator: a call answered on this flow makes
+ * the simulator fetch `GET {publicUrl}/carriers/exotel/greeting?CustomField=<token>`.
+ */
+export function simulatorGreetingFlowUrl(publicUrl: string): string {
+  return `${trimSlash(publicUrl)}${SIMULATOR_GREETING_FLOW_PATH}`;
+}
+
+/** True when a call's `Url` is the simulator's greeting flow (whatever host the stack is reached by). */
+export function isSimulatorGreetingFlow(url: string | null): boolean {
+  if (!url) return false;
+  try {
+    return trimSlash(new URL(url).pathname).endsWith(SIMULATOR_GREETING_FLOW_PATH);
+  } catch {
+    return false;
+  }
+}
+
+/** Where the simulator fetches a greeting, as a real Exotel greeting applet would. */
+export function greetingFetchUrl(publicUrl: string, customField: string): string {
+  return `${trimSlash(publicUrl)}/carriers/exotel/greeting?CustomField=${encodeURIComponent(customField)}`;
+}

@@ -1,0 +1,175 @@
+/**
+ * SPEC §7 simulator: the asynchronous side of a simulated call. Polls `sim_calls` for greetings to
+ * fetch (a greeting-flow call that has been answered) and status callbacks that are due, claims rows
+ * with `FOR UPDATE SKIP LOCKED` plus a lease (so several processes can run it and a crash mid-send
+ * only delays a callback), and POSTs Exotel's JSON StatusCallback. All state is in PostgreSQL, so a
+ * restarted dispatcher picks up whatever was pending.
+ */
+import { and, asc, eq, inArray, isNull, like, lte, sql } from 'drizzle-orm';
+import { simCalls } from '../../db/schema';
+import { greetingFetchUrl, SIMULATOR_GREETING_FLOW_PATH } from './simulator-contract';
+import { statusCallbackBody, type SimCallRow } from './simulator-records';
+import type { SimulatorAppDeps } from './simulator';
+
+export interface SimulatorDispatcherDeps extends SimulatorAppDeps {
+  /** Base of the URLs the simulated greeting flow fetches from (`OUTCALL_PUBLIC_URL`). */
+  publicUrl: string;
+  /** How often to look for due work; default 200 ms. */
+  pollMs?: number;
+  fetch?: typeof fetch;
+}
+
+const BATCH = 50;
+/** A claimed callback is not claimed again for this long (covers one send with its timeout). */
+const LEASE_MS = 30_000;
+const HTTP_TIMEOUT_MS = 10_000;
+/** Callback retries back off 1 s, 2 s, 4 s … up to 5 min; after this many tries the simulator gives up. */
+const MAX_CALLBACK_TRIES = 50;
+const MAX_BACKOFF_MS = 300_000;
+
+const greetingFlowPattern = `%${SIMULATOR_GREETING_FLOW_PATH}%`;
+
+/** Starts polling; `stop()` resolves once the tick in progress (if any) has finished. */
+export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(): Promise<void> } {
+  const { db, log, ringMs, publicUrl } = deps;
+  const pollMs = deps.pollMs ?? 200;
+  const fetchImpl = deps.fetch ?? globalThis.fetch;
+
+  async function fetchGreetings(): Promise<void> {
+    const now = new Date();
+    const answeredBefore = new Date(now.getTime() - ringMs);
+    const due = db
+      .select({ sid: simCalls.sid })
+      .from(simCalls)
+      .where(
+        and(
+          isNull(simCalls.greetingFetchedAt),
+          eq(simCalls.outcome, 'completed'),
+          like(simCalls.url, greetingFlowPattern),
+          lte(simCalls.createdAt, answeredBefore),
+        ),
+      )
+      .orderBy(asc(simCalls.createdAt))
+      .limit(BATCH)
+      .for('update', { skipLocked: true });
+    // Claiming sets greeting_fetched_at: the flow asks once, as a real greeting applet does.
+    const claimed = await db
+      .update(simCalls)
+      .set({ greetingFetchedAt: now, status: 'in-progress' })
+      .where(inArray(simCalls.sid, due))
+      .returning();
+    await Promise.all(claimed.map(fetchGreeting));
+  }
+
+  async function fetchGreeting(row: SimCallRow): Promise<void> {
+    const url = greetingFetchUrl(publicUrl, row.customField ?? '');
+    try {
+      const res = await fetchImpl(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+      const body = await res.text();
+      if (!res.ok) {
+        log.warn({ callSid: row.sid, url, httpStatus: res.status }, 'Simulator greeting fetch refused');
+        return;
+      }
+      await db.update(simCalls).set({ greeting: body }).where(eq(simCalls.sid, row.sid));
+      log.info({ callSid: row.sid, chars: body.length }, 'Simulator fetched greeting');
+    } catch (err) {
+      log.warn({ callSid: row.sid, url, err: (err as Error).message }, 'Simulator greeting fetch failed');
+    }
+  }
+
+  async function sendCallbacks(): Promise<void> {
+    const now = new Date();
+    const due = db
+      .select({ sid: simCalls.sid })
+      .from(simCalls)
+      .where(
+        and(
+          isNull(simCalls.callbackSentAt),
+          lte(simCalls.callbackDueAt, now),
+          // An answered greeting call reports only after its flow has asked for the greeting.
+          sql`not (${simCalls.outcome} = 'completed' and coalesce(${simCalls.url}, '') like ${greetingFlowPattern} and ${simCalls.greetingFetchedAt} is null)`,
+        ),
+      )
+      .orderBy(asc(simCalls.callbackDueAt))
+      .limit(BATCH)
+      .for('update', { skipLocked: true });
+    const claimed = await db
+      .update(simCalls)
+      .set({
+        callbackDueAt: new Date(now.getTime() + LEASE_MS),
+        callbackTries: sql`${simCalls.callbackTries} + 1`,
+        status: sql`${simCalls.outcome}`,
+      })
+      .where(inArray(simCalls.sid, due))
+      .returning();
+    await Promise.all(claimed.map(sendCallback));
+  }
+
+  async function sendCallback(row: SimCallRow): Promise<void> {
+    const markSent = () => db.update(simCalls).set({ callbackSentAt: new Date() }).where(eq(simCalls.sid, row.sid));
+    if (!row.statusCallback) {
+      await markSent();
+      return;
+    }
+    let failure: string;
+    try {
+      const res = await fetchImpl(row.statusCallback, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(statusCallbackBody(row)),
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
+      await res.body?.cancel();
+      // A 4xx other than 408/429 is the receiver's final word: a real carrier would not retry it.
+      if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)) {
+        await markSent();
+        const level = res.ok ? 'info' : 'warn';
+        log[level]({ callSid: row.sid, status: row.outcome, httpStatus: res.status, tries: row.callbackTries }, 'Simulator sent status callback');
+        return;
+      }
+      failure = `HTTP ${res.status}`;
+    } catch (err) {
+      failure = (err as Error).message;
+    }
+    if (row.callbackTries >= MAX_CALLBACK_TRIES) {
+      await markSent();
+      log.error({ callSid: row.sid, tries: row.callbackTries, failure }, 'Simulator gave up on status callback');
+      return;
+    }
+    const backoff = Math.min(1000 * 2 ** (row.callbackTries - 1), MAX_BACKOFF_MS);
+    await db
+      .update(simCalls)
+      .set({ callbackDueAt: new Date(Date.now() + backoff) })
+      .where(eq(simCalls.sid, row.sid));
+    log.warn({ callSid: row.sid, tries: row.callbackTries, failure, retryInMs: backoff }, 'Simulator status callback failed');
+  }
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  const tick = async () => {
+    try {
+      await fetchGreetings();
+      await sendCallbacks();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'Simulator dispatcher tick failed');
+    }
+  };
+  const loop = () => {
+    if (stopped) return;
+    running = tick().finally(() => {
+      running = undefined;
+      if (!stopped) timer = setTimeout(loop, pollMs);
+    });
+  };
+  loop();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

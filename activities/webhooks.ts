@@ -1,0 +1,181 @@
+/**
+ * SPEC §6.2–6.3 webhook delivery: one POST of a stored event (`webhook_deliveries` row), signed with
+ * the account's webhook secret, after the outbound URL policy has accepted every address the host
+ * resolves to. The workflow owns the retry schedule (1 s growing to 1 h, for 24 h) and calls
+ * `abandonWebhook` when it runs out.
+ */
+import { createHmac } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db } from '../db/client';
+import { accounts, webhookDeliveries } from '../db/schema';
+import { addressRefusal, classifyAddress, isAbsoluteHttpUrl, type AddressPolicy } from '../domain/url-policy';
+
+/** Failure types of the webhook activities (STYLE G11). */
+export const WebhookFailure = {
+  /** The receiver answered non-2xx or could not be reached: retryable. */
+  failed: 'WebhookFailed',
+  /** The URL policy refused the target: never retried; the row is abandoned. */
+  refused: 'WebhookRefused',
+  /** No such delivery row: a programming error, never retried. */
+  notFound: 'WebhookNotFound',
+} as const;
+
+export interface WebhookActivitiesDeps {
+  db: Db;
+  log?: Logger;
+  allowLoopback: boolean;
+  allowPrivate: boolean;
+  fetch?: typeof fetch;
+}
+
+export interface DeliverWebhookInput {
+  deliveryId: string;
+}
+export interface DeliverWebhookOutput {
+  status: 'delivered' | 'already_final';
+  httpStatus?: number;
+}
+export interface AbandonWebhookInput {
+  deliveryId: string;
+  error: string;
+}
+
+const DELIVERY_TIMEOUT_MS = 15_000;
+/** A receiver's Retry-After is honoured up to the schedule's own longest gap. */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** `t=<unix>,v1=<hex HMAC-SHA256 of "t.body">` (SPEC §6.2). */
+export function webhookSignature(secret: string, unixSeconds: number, body: string): string {
+  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
+  return `t=${unixSeconds},v1=${mac}`;
+}
+
+/**
+ * Why the policy refuses `url` at send time, or null when every address it resolves to is allowed.
+ * DNS failures throw (retryable: a name may resolve later).
+ */
+async function urlRefusal(url: string, policy: AddressPolicy): Promise<string | null> {
+  if (!isAbsoluteHttpUrl(url)) return `${url} is not an absolute http(s) URL`;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  // Every resolved address must pass, since the connection may use any of them.
+  const addresses = classifyAddress(host) !== null ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  if (addresses.length === 0) throw new Error(`${host} resolved to no address`);
+  for (const address of addresses) {
+    const reason = addressRefusal(address, policy);
+    if (reason) return host === address ? reason : `${host} resolves to ${reason}`;
+  }
+  return null;
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
+}
+
+export function createWebhookActivities(deps: WebhookActivitiesDeps) {
+  const { db, log } = deps;
+  const fetchImpl = deps.fetch ?? globalThis.fetch;
+  const policy: AddressPolicy = { allowLoopback: deps.allowLoopback, allowPrivate: deps.allowPrivate };
+  const pending = (id: string) => and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'pending'));
+
+  async function recordFailure(id: string, error: string, httpStatus: number | null): Promise<void> {
+    await db
+      .update(webhookDeliveries)
+      .set({ tries: sql`${webhookDeliveries.tries} + 1`, lastError: error, lastHttpStatus: httpStatus })
+      .where(pending(id));
+  }
+
+  return {
+    /**
+     * Sends one stored event once. 2xx marks it delivered; a failure records the try and throws a
+     * retryable `WebhookFailed`; a URL the policy refuses abandons the row and throws a
+     * non-retryable `WebhookRefused`. A delivered or abandoned row is not sent again.
+     */
+    async deliverWebhook(input: DeliverWebhookInput): Promise<DeliverWebhookOutput> {
+      const { deliveryId } = input;
+      const [row] = await db
+        .select({ delivery: webhookDeliveries, secret: accounts.webhookSecret })
+        .from(webhookDeliveries)
+        .innerJoin(accounts, eq(accounts.sid, webhookDeliveries.accountSid))
+        .where(eq(webhookDeliveries.id, deliveryId))
+        .limit(1);
+      if (!row) {
+        throw ApplicationFailure.create({ type: WebhookFailure.notFound, message: `webhook delivery ${deliveryId} does not exist`, nonRetryable: true });
+      }
+      const { delivery, secret } = row;
+      if (delivery.status !== 'pending') return { status: 'already_final' };
+      const logFields = { deliveryId, campaignId: delivery.campaignId, kind: delivery.kind, url: delivery.url };
+
+      let refusal: string | null;
+      try {
+        refusal = await urlRefusal(delivery.url, policy);
+      } catch (err) {
+        const error = `cannot resolve the webhook host: ${(err as Error).message}`;
+        await recordFailure(deliveryId, error, null);
+        log?.warn({ ...logFields, error }, 'Webhook delivery failed');
+        throw ApplicationFailure.create({ type: WebhookFailure.failed, message: error, nonRetryable: false });
+      }
+      if (refusal) {
+        const error = `refused by the outbound URL policy: ${refusal}`;
+        await db.update(webhookDeliveries).set({ status: 'abandoned', lastError: error }).where(pending(deliveryId));
+        log?.warn({ ...logFields, error }, 'Webhook refused');
+        throw ApplicationFailure.create({ type: WebhookFailure.refused, message: error, nonRetryable: true });
+      }
+
+      const body = JSON.stringify(delivery.payload);
+      let res: Response;
+      try {
+        res = await fetchImpl(delivery.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'Outcall-Webhooks/1',
+            'x-outcall-event-id': deliveryId,
+            'x-outcall-signature': webhookSignature(secret, Math.floor(Date.now() / 1000), body),
+          },
+          body,
+          // A redirect could lead past the URL policy; it counts as a failed delivery instead.
+          redirect: 'manual',
+          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+        });
+        await res.body?.cancel();
+      } catch (err) {
+        const error = `POST failed: ${(err as Error).message}`;
+        await recordFailure(deliveryId, error, null);
+        log?.warn({ ...logFields, error }, 'Webhook delivery failed');
+        throw ApplicationFailure.create({ type: WebhookFailure.failed, message: error, nonRetryable: false });
+      }
+      if (res.status >= 200 && res.status < 300) {
+        await db
+          .update(webhookDeliveries)
+          .set({ status: 'delivered', tries: sql`${webhookDeliveries.tries} + 1`, deliveredAt: new Date(), lastHttpStatus: res.status, lastError: null })
+          .where(pending(deliveryId));
+        log?.info({ ...logFields, httpStatus: res.status }, 'Webhook delivered');
+        return { status: 'delivered', httpStatus: res.status };
+      }
+      const error = `receiver answered HTTP ${res.status}`;
+      await recordFailure(deliveryId, error, res.status);
+      log?.warn({ ...logFields, httpStatus: res.status }, 'Webhook delivery failed');
+      throw ApplicationFailure.create({
+        type: WebhookFailure.failed,
+        message: error,
+        nonRetryable: false,
+        nextRetryDelay: retryAfterMs(res.headers.get('retry-after')),
+      });
+    },
+
+    /** Marks a still-pending delivery abandoned with the last error (called when retries run out). */
+    async abandonWebhook(input: AbandonWebhookInput): Promise<void> {
+      await db
+        .update(webhookDeliveries)
+        .set({ status: 'abandoned', lastError: input.error })
+        .where(pending(input.deliveryId));
+      log?.warn({ deliveryId: input.deliveryId, error: input.error }, 'Webhook abandoned');
+    },
+  };
+}

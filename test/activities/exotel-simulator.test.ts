@@ -1,0 +1,336 @@
+/**
+ * SPEC §7: the exotel adapter against the simulator carrier on a real local HTTP server, with the
+ * simulator's state in a real PostgreSQL database and its callbacks arriving at a local receiver.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { ApplicationFailure } from '@temporalio/common';
+import { Hono } from 'hono';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCarrierFactory, simulatorGreetingFlowUrl } from '../../activities/carriers';
+import type { Carrier, PlaceCallInput } from '../../activities/carriers/carrier';
+import { createExotelCarrier } from '../../activities/carriers/exotel';
+import { createSimulatorApp, startSimulatorDispatcher } from '../../activities/carriers/simulator';
+import { parseExotelStatusCallback } from '../../domain/exotel-callback';
+import { attemptToken, newSid } from '../../domain/ids';
+import { freshDatabase, type TestDatabase } from '../support/db';
+
+const RING_MS = 300;
+const TALK_MS = 1200;
+
+interface Callback {
+  token: string | null;
+  body: Record<string, unknown>;
+}
+
+let database: TestDatabase;
+let server: ServerType;
+let publicUrl: string;
+let carrier: Carrier;
+let dispatcher: { stop(): Promise<void> };
+const callbacks: Callback[] = [];
+const log = pino({ level: 'silent' });
+
+function startDispatcher() {
+  return startSimulatorDispatcher({ db: database.db, log, ringMs: RING_MS, talkMs: TALK_MS, publicUrl, pollMs: 50 });
+}
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  // One server plays the whole public URL: the simulator under /simulator, Outcall's greeting
+  // endpoint (a stand-in serving a fixed text) and the status-callback receiver.
+  const app = new Hono();
+  app.route('/simulator', createSimulatorApp({ db: database.db, log, ringMs: RING_MS, talkMs: TALK_MS }));
+  app.get('/carriers/exotel/greeting', (c) => c.text(`Hello from ${c.req.query('CustomField')}`));
+  app.post('/hooks/status', async (c) => {
+    callbacks.push({ token: c.req.query('token') ?? null, body: await c.req.json() });
+    return c.text('ok');
+  });
+  server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  carrier = createCarrierFactory({ publicUrl })({ type: 'simulator' }, 'acme');
+  dispatcher = startDispatcher();
+});
+
+afterAll(async () => {
+  await dispatcher?.stop();
+  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await database?.drop();
+});
+
+function newToken(attempt = 1): string {
+  return attemptToken(attempt, newSid());
+}
+
+function dial(to: string, token: string, over: Partial<PlaceCallInput> = {}): PlaceCallInput {
+  return {
+    to,
+    callerId: '08047112345',
+    url: 'https://flows.example/start_voice/1',
+    customField: 'campaign-cf',
+    ringTimeoutS: 30,
+    callTimeLimitS: 3600,
+    statusCallbackUrl: `${publicUrl}/hooks/status?token=${token}`,
+    ...over,
+  };
+}
+
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const callbackFor = (token: string) => waitFor(() => callbacks.find((c) => c.token === token));
+
+async function simulatorView(number: string) {
+  const res = await fetch(`${publicUrl}/simulator/calls?number=${encodeURIComponent(number)}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as { number: string; requests: Array<Record<string, unknown>> };
+}
+
+async function placeAccepted(input: PlaceCallInput): Promise<string> {
+  const r = await carrier.placeCall(input);
+  if (r.kind !== 'accepted') throw new Error(`expected accepted, got ${JSON.stringify(r)}`);
+  expect(r.carrierSid).toMatch(/^[0-9a-f]{32}$/);
+  return r.carrierSid;
+}
+
+describe('§7 simulator through the exotel adapter', () => {
+  it.each([
+    ['+919800000011', 'completed', 1],
+    ['+919800000016', 'busy', 0],
+    ['+919800000017', 'no-answer', 0],
+    ['+919800000018', 'failed', 0],
+  ])('dials %s: accepted, then a %s status callback and lookup', async (number, status, duration) => {
+    const token = newToken();
+    const sid = await placeAccepted(dial(number, token));
+    const cb = await callbackFor(token);
+    expect(cb.body).toMatchObject({ CallSid: sid, Status: status, EventType: 'terminal', From: number, CustomField: 'campaign-cf' });
+    const parsed = parseExotelStatusCallback(cb.body);
+    expect(parsed.ok && parsed.value).toMatchObject({ carrierSid: sid, status, duration });
+    if (parsed.ok) {
+      expect(parsed.value.startTime).toBeInstanceOf(Date);
+      const callMs = parsed.value.endTime!.getTime() - parsed.value.startTime!.getTime();
+      // Whole seconds on the wire: ring (+ talk) rounded either way.
+      expect(Math.abs(callMs - (status === 'completed' ? RING_MS + TALK_MS : RING_MS))).toBeLessThanOrEqual(1000);
+    }
+
+    const byId = await carrier.lookupCall({ carrierSid: sid, to: number, after: new Date(Date.now() - 60_000), before: new Date(), token });
+    expect(byId).toMatchObject({ kind: 'final', outcome: { carrierSid: sid, status, duration } });
+
+    const view = await simulatorView(number);
+    expect(view.requests).toHaveLength(1);
+    expect(view.requests[0]).toMatchObject({
+      kind: 'call',
+      call_sid: sid,
+      to: number,
+      caller_id: '08047112345',
+      url: 'https://flows.example/start_voice/1',
+      custom_field: 'campaign-cf',
+      attempt_number: 1,
+      outcome: status,
+      status,
+      duration,
+      greeting_fetched: false,
+    });
+    expect(view.requests[0]!.callback_sent_at).not.toBeNull();
+  });
+
+  it('answers busy on attempt 1 and completed on attempt 2 for a number ending in 9', async () => {
+    const number = '+919800000019';
+    const first = newToken(1);
+    const second = newToken(2);
+    await placeAccepted(dial(number, first));
+    await placeAccepted(dial(number, second));
+    expect((await callbackFor(first)).body.Status).toBe('busy');
+    expect((await callbackFor(second)).body.Status).toBe('completed');
+    const view = await simulatorView(number);
+    expect(view.requests.map((r) => [r.attempt_number, r.outcome])).toEqual([
+      [1, 'busy'],
+      [2, 'completed'],
+    ]);
+  });
+
+  it('refuses a number ending in 000 with HTTP 400 and places no call', async () => {
+    const number = '+919800001000';
+    const token = newToken(2);
+    const r = await carrier.placeCall(dial(number, token));
+    expect(r).toMatchObject({ kind: 'refused', httpStatus: 400, accountLevel: false });
+    const view = await simulatorView(number);
+    expect(view.requests).toEqual([
+      expect.objectContaining({ kind: 'refused', http_status: 400, to: number, attempt_number: 2, outcome: 'refused', call_sid: null }),
+    ]);
+    const lookup = await carrier.lookupCall({ to: number, after: new Date(Date.now() - 60_000), before: new Date(Date.now() + 1000), token });
+    expect(lookup).toEqual({ kind: 'not_found' });
+  });
+
+  it('reports a call that is still ringing or talking as live', async () => {
+    const number = '+919800000021';
+    const token = newToken();
+    const sid = await placeAccepted(dial(number, token));
+    const r = await carrier.lookupCall({ carrierSid: sid, to: number, after: new Date(Date.now() - 60_000), before: new Date(), token });
+    expect(r).toEqual({ kind: 'live', carrierSid: sid });
+    await callbackFor(token);
+  });
+
+  it('finds a call by number and window, matching the attempt token', async () => {
+    const number = '+919800000031';
+    const after = new Date();
+    const t1 = newToken(1);
+    const t2 = newToken(2);
+    const sid1 = await placeAccepted(dial(number, t1));
+    const sid2 = await placeAccepted(dial(number, t2));
+    await callbackFor(t1);
+    await callbackFor(t2);
+    const before = new Date();
+    expect(await carrier.lookupCall({ to: number, after, before, token: t1 })).toMatchObject({ kind: 'final', outcome: { carrierSid: sid1 } });
+    expect(await carrier.lookupCall({ to: number, after, before, token: t2 })).toMatchObject({ kind: 'final', outcome: { carrierSid: sid2 } });
+    // A token no call carries, and a window before the calls: nothing.
+    expect(await carrier.lookupCall({ to: number, after, before, token: newToken(3) })).toEqual({ kind: 'not_found' });
+    expect(
+      await carrier.lookupCall({ to: number, after: new Date(after.getTime() - 120_000), before: new Date(after.getTime() - 60_000), token: t1 }),
+    ).toEqual({ kind: 'not_found' });
+  });
+
+  it('answers an unknown sid with not_found', async () => {
+    const r = await carrier.lookupCall({ carrierSid: newSid(), to: '+919800000041', after: new Date(), before: new Date(), token: newToken() });
+    expect(r).toEqual({ kind: 'not_found' });
+  });
+
+  it('fetches the greeting when a greeting-flow call is answered', async () => {
+    const number = '+919800000051';
+    const token = newToken();
+    await placeAccepted(dial(number, token, { url: simulatorGreetingFlowUrl(publicUrl), customField: token }));
+    await callbackFor(token);
+    const [call] = (await simulatorView(number)).requests;
+    expect(call).toMatchObject({ greeting: `Hello from ${token}`, greeting_fetched: true, custom_field: token });
+    expect(new Date(call!.greeting_fetched_at as string).getTime()).toBeGreaterThanOrEqual(new Date(call!.date_created as string).getTime() + RING_MS);
+  });
+
+  it('does not fetch a greeting for an unanswered greeting-flow call', async () => {
+    const number = '+919800000056';
+    const token = newToken();
+    await placeAccepted(dial(number, token, { url: simulatorGreetingFlowUrl(publicUrl), customField: token }));
+    await callbackFor(token);
+    expect((await simulatorView(number)).requests[0]).toMatchObject({ greeting: null, greeting_fetched: false, outcome: 'busy' });
+  });
+
+  it('still sends a pending callback after the dispatcher restarts', async () => {
+    await dispatcher.stop();
+    const number = '+919800000061';
+    const token = newToken();
+    const sid = await placeAccepted(dial(number, token));
+    await new Promise((r) => setTimeout(r, RING_MS + TALK_MS + 300));
+    expect(callbacks.find((c) => c.token === token)).toBeUndefined();
+    // The call itself has ended at the carrier even though nobody was told yet.
+    expect(await carrier.lookupCall({ carrierSid: sid, to: number, after: new Date(0), before: new Date(), token })).toMatchObject({
+      kind: 'final',
+      outcome: { status: 'completed' },
+    });
+    dispatcher = startDispatcher();
+    expect((await callbackFor(token)).body).toMatchObject({ CallSid: sid, Status: 'completed' });
+  });
+});
+
+describe('§7 exotel adapter error mapping', () => {
+  const input = dial('+919800000071', newToken());
+  const fake = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    createExotelCarrier({
+      baseUrl: 'https://exotel.test',
+      accountSid: 'acme',
+      apiKey: 'k',
+      apiToken: 't',
+      fetch: (async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers })) as typeof fetch,
+    });
+
+  it('sends the connect form Exotel documents, with Basic auth', async () => {
+    let seen: { url: string; init: RequestInit } | undefined;
+    const c = createExotelCarrier({
+      baseUrl: 'https://exotel.test/',
+      accountSid: 'acme',
+      apiKey: 'key',
+      apiToken: 'tok',
+      fetch: (async (url: string, init: RequestInit) => {
+        seen = { url, init };
+        return new Response(JSON.stringify({ Call: { Sid: 'abc' } }), { status: 200 });
+      }) as typeof fetch,
+    });
+    expect(await c.placeCall(input)).toEqual({ kind: 'accepted', carrierSid: 'abc' });
+    expect(seen!.url).toBe('https://exotel.test/v1/Accounts/acme/Calls/connect.json');
+    expect((seen!.init.headers as Record<string, string>).authorization).toBe(`Basic ${Buffer.from('key:tok').toString('base64')}`);
+    const form = new URLSearchParams(seen!.init.body as string);
+    expect(Object.fromEntries(form)).toEqual({
+      From: input.to,
+      CallerId: input.callerId,
+      Url: input.url,
+      CustomField: 'campaign-cf',
+      TimeOut: '30',
+      TimeLimit: '3600',
+      StatusCallback: input.statusCallbackUrl,
+      'StatusCallbackEvents[0]': 'terminal',
+      StatusCallbackContentType: 'application/json',
+    });
+  });
+
+  it('maps 429 to rate_limited honouring Retry-After', async () => {
+    expect(await fake(429, { RestException: { Message: 'slow down' } }, { 'retry-after': '7' }).placeCall(input)).toEqual({
+      kind: 'rate_limited',
+      retryAfterMs: 7000,
+    });
+  });
+
+  it.each([
+    [400, false],
+    [401, true],
+    [402, true],
+    [403, true],
+    [404, false],
+  ])('maps HTTP %i to refused (accountLevel %s) with Exotel’s message', async (status, accountLevel) => {
+    expect(await fake(status, { RestException: { Status: status, Message: 'nope' } }).placeCall(input)).toEqual({
+      kind: 'refused',
+      httpStatus: status,
+      message: 'nope',
+      accountLevel,
+    });
+  });
+
+  it('throws a retryable CarrierUnavailable on 5xx, an unreadable 2xx, a network error and a timeout', async () => {
+    const expectUnavailable = async (p: Promise<unknown>) => {
+      const err = await p.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'CarrierUnavailable', nonRetryable: false });
+    };
+    await expectUnavailable(fake(503, 'down').placeCall(input));
+    await expectUnavailable(fake(200, 'not json').placeCall(input));
+    await expectUnavailable(
+      createExotelCarrier({ baseUrl: 'http://127.0.0.1:1', accountSid: 'a', apiKey: 'k', apiToken: 't' }).placeCall(input),
+    );
+    const hanging = createExotelCarrier({
+      baseUrl: 'https://exotel.test',
+      accountSid: 'a',
+      apiKey: 'k',
+      apiToken: 't',
+      timeoutMs: 50,
+      fetch: ((_url: string, init: RequestInit) =>
+        new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)))) as typeof fetch,
+    });
+    await expectUnavailable(hanging.placeCall(input));
+    await expectUnavailable(fake(502, 'bad').lookupCall({ carrierSid: 'x', to: input.to, after: new Date(), before: new Date(), token: 't' }));
+  });
+
+  it('refuses the simulator’s API with the wrong credentials as an account-level 401', async () => {
+    const c = createExotelCarrier({ baseUrl: `${publicUrl}/simulator`, accountSid: 'acme', apiKey: 'simulator', apiToken: 'wrong' });
+    expect(await c.placeCall(dial('+919800000081', newToken()))).toMatchObject({ kind: 'refused', httpStatus: 401, accountLevel: true });
+  });
+});
