@@ -117,7 +117,8 @@ async function awaitOutcome(
 ): Promise<AttemptOutcome> {
   if (await condition(() => callbacks.has(token), settleTimeoutMs)) return fromCallback(callbacks.get(token)!);
   for (let i = 0; i < LOOKUPS; i++) {
-    const found = await store.lookupAttempt({ callSid, nowMs: Date.now() });
+    // A carrier that rejects the lookup outright (non-retryable) is treated as "not found yet".
+    const found = await store.lookupAttempt({ callSid, nowMs: Date.now() }).catch(() => ({ kind: 'not_found' as const }));
     if (found.kind === 'final') return found.outcome;
     if (await condition(() => callbacks.has(token), LOOKUP_EVERY_MS)) return fromCallback(callbacks.get(token)!);
   }

@@ -55,7 +55,7 @@ function fakeCampaign(env: TestWorkflowEnvironment, count: number, sendAtMs: num
     },
     async dialAttempt(input) {
       const position = Number(input.callSid.slice(4));
-      const wfId = Context.current().info.workflowExecution.workflowId;
+      const wfId = Context.current().info.workflowExecution!.workflowId; // always set for workflow activities
       await env.client.workflow.getHandle(wfId).signal(callStatusSignal, {
         token: `1_${String(position).padStart(32, '0')}`,
         carrierSid: `carrier-${position}`,

@@ -47,7 +47,7 @@ function scriptedActivities(env: TestWorkflowEnvironment, script: Script, rec: R
       const attempt = Number(input.callSid.slice(4, 5));
       if (script.refused?.includes(attempt)) return { kind: 'refused', httpStatus: 400, message: 'bad number', accountLevel: false };
       if (!script.silent?.includes(attempt)) {
-        const wfId = Context.current().info.workflowExecution.workflowId;
+        const wfId = Context.current().info.workflowExecution!.workflowId; // always set for workflow activities
         await env.client.workflow.getHandle(wfId).signal(callStatusSignal, {
           token: tokenOf(attempt),
           carrierSid: `carrier-${attempt}`,
