@@ -1,0 +1,118 @@
+/**
+ * ESLint flat config: the folder boundaries of STYLE G1/G2 and the config rule of G12, enforced.
+ *
+ * Type-aware (the project service reads tsconfig.json) because `no-floating-promises` needs types.
+ * typescript-eslint needs TypeScript's JS API, which TypeScript 7 no longer ships: `typescript` is
+ * therefore aliased to `@typescript/typescript6` for tools, while `tsc` comes from
+ * `@typescript/native` (TypeScript 7). See package.json.
+ *
+ * test/unit/lint-rules.test.ts feeds these rules deliberate violations, because a glob that matches
+ * nothing looks exactly like a clean codebase.
+ */
+import { builtinModules } from 'node:module';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+/** Every Node built-in, bare and `node:`-prefixed (some exist only with the prefix). */
+const nodeBuiltins = [
+  ...new Set([
+    ...builtinModules.filter((m) => !m.startsWith('_')),
+    ...builtinModules.map((m) => (m.startsWith('node:') ? m : `node:${m}`)),
+    'node:test',
+    'node:sea',
+    'node:sqlite',
+  ]),
+];
+
+/** A relative import reaching one of the project's top-level folders, from any depth. */
+const projectFolder = (names) => `^(\\.\\./)+(${names.join('|')})(/.*)?$`;
+
+const workflowRestrictions = {
+  paths: nodeBuiltins.map((name) => ({
+    name,
+    message: 'Workflow code runs in the deterministic sandbox: no Node built-ins (STYLE G2).',
+  })),
+  patterns: [
+    {
+      regex: projectFolder(['activities', 'db', 'api', 'bin']),
+      allowTypeImports: true,
+      message: 'Workflows import activities, db, api and bin as types only (`import type`), STYLE G1/G2.',
+    },
+    {
+      regex: '^(pino|postgres|drizzle-orm|hono|@hono/[^/]+|libphonenumber-js)(/.*)?$',
+      allowTypeImports: true,
+      message: 'I/O and heavy libraries stay out of the workflow bundle; import their types only (STYLE G2).',
+    },
+    {
+      regex: '^@temporalio/(client|worker|activity|testing)(/.*)?$',
+      allowTypeImports: true,
+      message: 'Workflow code uses @temporalio/workflow; other SDK packages as types only (STYLE G2).',
+    },
+  ],
+};
+
+export default defineConfig(
+  {
+    ignores: ['node_modules/**', '.data/**', '.tools/**', 'dist/**', 'db/migrations/**', 'coverage/**'],
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    // Others' directives may name rules this config does not enable; do not report them.
+    linterOptions: { reportUnusedDisableDirectives: 'off' },
+    rules: {
+      // A dropped promise is a lost error and, in a workflow, a lost command.
+      '@typescript-eslint/no-floating-promises': 'error',
+      // STYLE G12: config is read once, in bin/config.ts.
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through loadConfig() in bin/config.ts (STYLE G12).' },
+      ],
+    },
+  },
+  {
+    // Process entry points and the test harness may read the environment; so may tool configs.
+    files: ['bin/**/*.ts', 'test/**/*.ts', '*.config.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', workflowRestrictions] },
+  },
+  {
+    files: ['api/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: projectFolder(['activities']),
+              message: 'api/ never imports activities/ (STYLE G1): shared types belong in domain/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: projectFolder(['api', 'activities', 'workflows', 'db', 'bin', 'test', 'bench']),
+              message: 'domain/ is pure and imports nothing from the rest of the project (STYLE G1).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,128 @@
+/**
+ * SPEC §10: docker-compose.yml describes the production topology. No Docker engine runs here, so
+ * this test parses the file and checks it against the project: services, env vars the config schema
+ * knows, search attributes from domain/ids.ts, ports, and npm scripts that exist.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../bin/config';
+import { SEARCH_ATTRIBUTES } from '../../domain/ids';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: Array<string | number>;
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: { test?: string | string[] };
+  deploy?: { replicas?: number };
+}
+const compose = parse(composeText, { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+
+/** Compose's own `${VAR:-default}` / `${VAR:?message}` interpolation, with defaults (or a stand-in) filled in. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{(\w+)(?::?([-?])([^}]*))?\}/g, (_m, name: string, op?: string, arg?: string) =>
+    op === '-' ? (arg ?? '') : `<${name}>`,
+  );
+}
+
+function env(name: string): Record<string, string> {
+  const e = services[name]?.environment ?? {};
+  const pairs = Array.isArray(e) ? e.map((kv) => kv.split(/=(.*)/s) as [string, string]) : Object.entries(e);
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(String(v ?? ''))]));
+}
+
+const words = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(' ') : (v ?? ''));
+
+describe('§10 docker-compose.yml', () => {
+  it('has PostgreSQL, Temporal on it, the Web UI, the API and the worker', () => {
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'api', 'worker']) expect(services, name).toHaveProperty(name);
+    expect(services.postgresql!.image).toMatch(/^postgres:/);
+    expect(services.temporal!.image).toMatch(/^temporalio\/(server|auto-setup):/);
+    expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:/);
+    const t = env('temporal');
+    expect(t.DB).toMatch(/^postgres/);
+    expect(t.POSTGRES_SEEDS).toBe('postgresql');
+  });
+
+  it('gives api and worker the connection settings they need, pointing at the compose services', () => {
+    for (const name of ['api', 'worker']) {
+      const e = env(name);
+      for (const v of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'OUTCALL_PUBLIC_URL', 'OUTCALL_ACCOUNTS']) {
+        expect(e, `${name}.${v}`).toHaveProperty(v);
+      }
+      expect(new URL(e.DATABASE_URL!).hostname, `${name} DATABASE_URL`).toBe('postgresql');
+      expect(e.TEMPORAL_ADDRESS).toBe('temporal:7233');
+      // Processes that do not share a data dir must share the report_url signing key.
+      expect(e, `${name}.OUTCALL_SIGNING_SECRET`).toHaveProperty('OUTCALL_SIGNING_SECRET');
+    }
+  });
+
+  it('sets only variables that bin/config.ts reads', () => {
+    const known = Object.keys(configSchema.shape);
+    for (const name of ['api', 'worker']) for (const v of Object.keys(env(name))) expect(known, `${name}.${v}`).toContain(v);
+  });
+
+  it('runs the API and workers through npm scripts, scaled to at least two workers', () => {
+    expect(words(services.api!.command)).toMatch(/npm run start:api/);
+    expect(words(services.worker!.command)).toMatch(/npm run start:worker/);
+    expect(services.worker!.deploy?.replicas ?? 1).toBeGreaterThanOrEqual(2);
+    for (const name of ['api', 'worker']) expect(services[name]!.build, `${name} builds the image`).toBeDefined();
+    expect(existsSync(path.join(root, 'Dockerfile'))).toBe(true);
+  });
+
+  it('references only npm scripts that exist in package.json', () => {
+    const referenced = [...composeText.matchAll(/npm run (?:--silent |-s )?([\w:.-]+)/g)].map((m) => m[1]!);
+    const inArrays = [...composeText.matchAll(/'npm',\s*'run',\s*(?:'--silent',\s*)?'([\w:.-]+)'/g)].map((m) => m[1]!);
+    expect(referenced.length + inArrays.length).toBeGreaterThan(0);
+    for (const script of [...referenced, ...inArrays]) expect(Object.keys(pkg.scripts), `npm run ${script}`).toContain(script);
+  });
+
+  it("registers Outcall's search attributes as Keyword with temporalio/admin-tools", () => {
+    const setups = Object.values(services).filter(
+      (s) => s.image?.startsWith('temporalio/admin-tools') && /search-attribute create/.test(words(s.command) + words(s.entrypoint)),
+    );
+    expect(setups).toHaveLength(1);
+    const script = words(setups[0]!.command) + words(setups[0]!.entrypoint);
+    for (const name of Object.values(SEARCH_ATTRIBUTES)) {
+      expect(script).toMatch(new RegExp(`search-attribute create [^\\n]*--name ${name} --type Keyword`));
+    }
+  });
+
+  it('publishes the API on 3000 and the Web UI on 8233', () => {
+    expect(services.api!.ports?.map(String)).toContain('3000:3000');
+    expect(services['temporal-ui']!.ports?.map(String)).toContain('8233:8080');
+  });
+
+  it('starts each service only when what it depends on is healthy or done', () => {
+    for (const [name, s] of Object.entries(services)) {
+      if (!s.depends_on) continue;
+      expect(Array.isArray(s.depends_on), `${name}.depends_on uses conditions`).toBe(false);
+      for (const [dep, { condition }] of Object.entries(s.depends_on as Record<string, { condition?: string }>)) {
+        expect(services, `${name} depends on ${dep}`).toHaveProperty(dep);
+        expect(['service_healthy', 'service_completed_successfully', 'service_started'], `${name} -> ${dep}`).toContain(condition);
+        if (condition === 'service_healthy') expect(services[dep]!.healthcheck, `${dep} has a healthcheck`).toBeDefined();
+      }
+    }
+    for (const name of ['api', 'worker']) {
+      const deps = services[name]!.depends_on as Record<string, { condition?: string }>;
+      expect(deps.postgresql?.condition).toBe('service_healthy');
+      const setup = Object.entries(deps).find(([dep]) => /search-attribute create/.test(words(services[dep]!.command)));
+      expect(setup?.[1].condition, `${name} waits for the search attributes`).toBe('service_completed_successfully');
+    }
+  });
+
+  it('health-checks the long-running services', () => {
+    for (const name of ['postgresql', 'temporal', 'api', 'worker']) expect(services[name]!.healthcheck?.test, name).toBeDefined();
+  });
+});
