@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig, type Config } from './config';
-import { createLogger } from './logger';
+import { createLogger, installTemporalLogger } from './logger';
 import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from './outcall';
 import { startEmbeddedPostgres, startTemporalDevServer, type RunningPostgres, type RunningTemporal } from './services';
 import { ensureToolchain } from './toolchain';
@@ -36,6 +36,7 @@ function demoAccount(config: Config): DemoAccount {
 async function main(): Promise<void> {
   const config = loadConfig({ OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true', ...process.env });
   const log = createLogger(config.LOG_LEVEL);
+  installTemporalLogger(log);
   const dataDir = path.resolve(config.OUTCALL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];

@@ -41,6 +41,9 @@ function streamReport(c: Context, deps: AppDeps, campaignId: string, timeZone: s
       }
       await s.write(chunk);
     }
+  }, async (err) => {
+    // Headers are gone by now: the client sees a truncated body; the log says why.
+    deps.log.error({ err, campaignId }, 'Report stream failed');
   });
 }
 

@@ -20,5 +20,14 @@ export async function* reportRows(db: Db, campaignId: string, batch = 1000): Asy
     select number, name, status, reason, attempts, last_status, last_duration,
            first_attempt_at, last_attempt_at, next_attempt_at
       from campaign_numbers where campaign_id = ${campaignId} order by position`.cursor(batch);
-  for await (const rows of cursor) yield rows;
+  // drizzle configures the shared postgres-js client to hand timestamps back as text.
+  const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
+  for await (const rows of cursor) {
+    yield rows.map((r) => ({
+      ...r,
+      first_attempt_at: toDate(r.first_attempt_at),
+      last_attempt_at: toDate(r.last_attempt_at),
+      next_attempt_at: toDate(r.next_attempt_at),
+    }));
+  }
 }

@@ -11,6 +11,9 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../bin/config';
 import { openDatabase, startApi, startWorker, temporalConnectionConfig, type RunningApi, type RunningWorker } from '../../bin/outcall';
 import { freePort } from '../../bin/services';
+import { installTemporalLogger } from '../../bin/logger';
+
+let temporalLoggerInstalled = false;
 import { newSid } from '../../domain/ids';
 import type { Db } from '../../db/client';
 import { freshDatabase, type TestDatabase } from './db';
@@ -45,6 +48,10 @@ export async function startTestStack(env: Record<string, string> & { OUTCALL_ACC
     false,
   );
   const log = pino({ level: config.LOG_LEVEL });
+  if (!temporalLoggerInstalled) {
+    installTemporalLogger(log);
+    temporalLoggerInstalled = true;
+  }
   const db = await openDatabase(config.DATABASE_URL!, config, log);
   const temporal = temporalConnectionConfig(config);
   const worker: RunningWorker = await startWorker({ config, db, log, temporal, workflowBundle: await workflowBundle() });
