@@ -1,0 +1,49 @@
+/**
+ * The Hono app (STYLE G10): middleware in a visible order, one router per resource, one error
+ * renderer. No `listen()` here: `bin/` serves it, tests call `createApp(deps).request(...)`.
+ */
+import { Hono } from 'hono';
+import type { AppDeps } from './deps';
+import type { AppEnv } from './context';
+import { renderError } from './envelope';
+import { ApiError } from './errors';
+import { basicAuth, requireOwnAccount } from './middleware/basic-auth';
+import { bodyLimit } from './middleware/body-limit';
+import { requestLogger } from './middleware/logger';
+import { accountRateLimit, createMemoryWindow, unauthenticatedRateLimit, UNAUTHENTICATED_LIMIT } from './middleware/rate-limit';
+import { requestId } from './middleware/request-id';
+import { createCallDetailsRoutes } from './routes/call-details';
+import { createCampaignRoutes } from './routes/campaigns';
+import { createCarrierRoutes } from './routes/carrier-callbacks';
+import { createHealthRoutes } from './routes/health';
+import { createReportRoutes, createSignedReportRoutes } from './routes/reports';
+
+export interface CreateAppOptions {
+  /** Extra sub-apps by path (the local stack mounts the simulator carrier at `/simulator`). */
+  mount?: Record<string, Hono>;
+}
+
+export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', requestId());
+  app.use('*', requestLogger(deps.log));
+  app.use('*', bodyLimit());
+  // /v2: an unauthenticated request counts against its IP; an authenticated one against its account.
+  app.use('/v2/*', unauthenticatedRateLimit(createMemoryWindow(UNAUTHENTICATED_LIMIT)));
+  app.use('/v2/*', basicAuth(deps));
+  app.use('/v2/*', accountRateLimit(deps));
+  app.use('/v2/*', requireOwnAccount());
+
+  app.route('/', createHealthRoutes(deps));
+  app.route('/', createCarrierRoutes(deps));
+  app.route('/', createSignedReportRoutes(deps));
+  app.route('/v2/accounts/:sid/campaigns', createCampaignRoutes(deps));
+  app.route('/v2/accounts/:sid', createCallDetailsRoutes(deps));
+  app.route('/', createReportRoutes(deps));
+  for (const [path, sub] of Object.entries(opts.mount ?? {})) app.route(path, sub);
+
+  app.notFound((c) => renderError(c, new ApiError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((err, c) => renderError(c, err));
+  return app;
+}

@@ -1,0 +1,110 @@
+/**
+ * SPEC §2/§3 campaigns: create (flat or bulk body; inline `from`), get one with live stats, list.
+ * Mounted at `/v2/accounts/:sid/campaigns`; Basic auth has already matched the account to the path.
+ */
+import { Hono } from 'hono';
+import type { AppDeps } from '../deps';
+import type { AppEnv } from '../context';
+import { failureItem, ok, okItems, okList, successItem, type ResponseItem } from '../envelope';
+import { ApiError, inputError, parseOrThrow, toApiError } from '../errors';
+import { readJsonBody } from '../middleware/json-body';
+import type { AccountRow } from '../../db/queries/accounts';
+import {
+  campaignStats,
+  findCampaign,
+  insertCampaign,
+  listCampaigns,
+  lockAccountThrottles,
+  reservedCustomThrottle,
+  statsByCampaign,
+  toCampaignResource,
+} from '../../db/queries/campaigns';
+import { checkThrottleHeadroom, prepareCampaign, reportCampaign, type AccountSettings } from '../../domain/campaign-input';
+import { newSid } from '../../domain/ids';
+import { campaignCreateEnvelopeSchema, listCampaignsQuerySchema } from '../../domain/schemas/campaign';
+import type { CampaignResource } from '../../domain/schemas/campaign-resource';
+import { statsFrom } from '../../domain/stats';
+
+function settingsOf(account: AccountRow): AccountSettings {
+  return {
+    sid: account.sid,
+    timezone: account.timezone,
+    defaultRegion: account.defaultRegion,
+    callerIds: account.callerIds,
+    callsPerMinute: account.callsPerMinute,
+  };
+}
+
+/**
+ * Creates one campaign, all or nothing (SPEC §1): the campaign, its numbers and the workflow start
+ * share one transaction, so an unreachable Temporal (`EngineUnavailableError`) rolls everything back.
+ */
+async function createCampaign(deps: AppDeps, account: AccountRow, raw: unknown): Promise<CampaignResource> {
+  const now = new Date();
+  const prepared = prepareCampaign(raw, settingsOf(account), now);
+  if (!prepared.ok) throw inputError(prepared.error);
+  const { draft } = prepared;
+  const id = newSid();
+  const row = await deps.db.transaction(async (tx) => {
+    if (draft.mode === 'custom' && draft.throttle !== null) {
+      await lockAccountThrottles(tx, account.sid);
+      const reservedByOthers = await reservedCustomThrottle(tx, account.sid);
+      const problem = checkThrottleHeadroom({ throttle: draft.throttle, callsPerMinute: account.callsPerMinute, reservedByOthers });
+      if (problem) throw inputError(problem);
+    }
+    const inserted = await insertCampaign(tx, { id, accountSid: account.sid, draft, now });
+    // Started before commit: if Temporal refuses, the transaction rolls back and nothing is left behind.
+    // The workflow tolerates reading the campaign a moment before this commit lands.
+    await deps.engine.startCampaign({ campaignId: id, accountSid: account.sid, campaignName: draft.name });
+    return inserted;
+  });
+  const stats = statsFrom([{ status: 'pending', lastStatus: null, count: draft.numbers.length }]);
+  return toCampaignResource(row, stats, account);
+}
+
+export function createCampaignRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post('/', async (c) => {
+    const account = c.get('account');
+    const { bulk, items } = parseOrThrow(campaignCreateEnvelopeSchema, await readJsonBody(c));
+    const report = c.req.query('validation') === 'report';
+    const results: ResponseItem[] = [];
+    for (const raw of items) {
+      try {
+        if (report) {
+          const r = reportCampaign(raw, settingsOf(account), new Date());
+          if (!r.ok) throw inputError(r.error);
+          results.push(successItem({ validation: 'report', created: false, ...r.report }));
+        } else {
+          results.push(successItem(await createCampaign(deps, account, raw)));
+        }
+      } catch (err) {
+        // Each element of a bulk body succeeds or fails on its own [C-1].
+        const { error, internal } = toApiError(err, c.get('requestId'));
+        if (internal) c.get('log').error({ err }, 'Campaign create failed');
+        results.push(failureItem(error));
+      }
+    }
+    return okItems(c, bulk, results);
+  });
+
+  app.get('/', async (c) => {
+    const account = c.get('account');
+    const q = parseOrThrow(listCampaignsQuerySchema, c.req.query());
+    const { rows, total } = await listCampaigns(deps.db, account.sid, q);
+    const stats = await statsByCampaign(deps.db, rows.map((r) => r.id));
+    const records = rows.map((r) => toCampaignResource(r, stats.get(r.id)!, account, { withFrom: false }));
+    return okList(c, records, { offset: q.offset, limit: q.limit, total });
+  });
+
+  app.get('/:id', async (c) => {
+    const account = c.get('account');
+    const id = c.req.param('id');
+    const row = await findCampaign(deps.db, account.sid, id);
+    if (!row) throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign "${id}" does not exist in account "${account.sid}"`);
+    return ok(c, toCampaignResource(row, await campaignStats(deps.db, row.id), account));
+  });
+
+  return app;
+}

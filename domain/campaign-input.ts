@@ -1,0 +1,262 @@
+/**
+ * SPEC §3 "Creating a campaign": from a create body, the account's settings and `now`, the normalised
+ * campaign the API stores — numbers in E.164 and in order, de-duplicated after normalisation unless
+ * `call_duplicate_numbers`, the default name, canonical retries, schedule instants. Pure: every rule
+ * that needs the account or the clock is here, with both passed in.
+ */
+import { toE164 } from './phone';
+import { parseRfc3339 } from './rfc3339';
+import { wallClock } from './time';
+import { campaignCreateSchema, RETRYABLE_STATUSES, type CampaignCreateBody } from './schemas/campaign';
+import { firstIssue, previewValue } from './schemas/issues';
+
+/** The settings of the account that a create depends on. */
+export interface AccountSettings {
+  sid: string;
+  timezone: string;
+  defaultRegion: string;
+  /** Registered caller ids (ExoPhones); null or empty = any caller id is accepted. */
+  callerIds: string[] | null;
+  callsPerMinute: number;
+}
+
+/** Retries as stored and rendered: snake_case, canonical mechanism, on_status spelled as the wire shows. */
+export interface CampaignRetries {
+  number_of_retries: number;
+  interval_mins: number | null;
+  mechanism: 'Linear' | 'Exponential';
+  on_status: Array<(typeof RETRYABLE_STATUSES)[number]>;
+}
+
+/** A valid campaign, ready to store: what a create (and a pre-start update) produces. */
+export interface CampaignDraft {
+  name: string;
+  type: 'trans';
+  callerId: string;
+  campaignType: 'static' | 'dynamic';
+  /** E.164 numbers in `from` order; distinct unless `callDuplicateNumbers`. Also the echoed `from`. */
+  numbers: string[];
+  flowType: 'ivr' | 'greeting';
+  url: string | null;
+  readViaText: string | null;
+  repeatMenuAttempts: number;
+  retries: CampaignRetries;
+  sendAt: Date | null;
+  endAt: Date | null;
+  callStatusCallback: string | null;
+  callScheduleCallback: string | null;
+  statusCallback: string | null;
+  mode: 'auto' | 'custom';
+  throttle: number | null;
+  /** As given: a string or any JSON value; null when absent. */
+  customField: unknown;
+  callDuplicateNumbers: boolean;
+}
+
+export type CampaignInputErrorKind =
+  | 'invalid_parameter'
+  | 'invalid_number'
+  | 'lists_not_supported'
+  | 'caller_id_not_allowed'
+  | 'throttle_over_capacity';
+
+export interface CampaignInputError {
+  kind: CampaignInputErrorKind;
+  /** The offending field (`from[3]`, `schedule.send_at`), '' for the whole body. */
+  field: string;
+  description: string;
+}
+
+export type CampaignInputResult = { ok: true; draft: CampaignDraft } | { ok: false; error: CampaignInputError };
+
+export interface InvalidNumber {
+  /** 1-based position in `from` (after a comma string is split). */
+  position: number;
+  number: string;
+  reason: string;
+}
+
+export interface NumberReport {
+  /** Entries in `from`, counted before de-duplication. */
+  total: number;
+  valid: number;
+  /** Numbers that would be dialled (distinct unless duplicates are allowed). */
+  dialled: number;
+  invalid: InvalidNumber[];
+}
+
+export type NumberReportResult = { ok: true; report: NumberReport } | { ok: false; error: CampaignInputError };
+
+const SEND_AT_GRACE_MS = 60_000;
+
+const KINDS = new Set<string>(['invalid_parameter', 'lists_not_supported']);
+
+function fail(kind: CampaignInputErrorKind, field: string, description: string): { ok: false; error: CampaignInputError } {
+  return { ok: false, error: { kind, field, description } };
+}
+
+/** SPEC §3 `name` default: `"<account_sid> <YYYY-MM-DD HH:mm:ss>"` in the account's time zone. */
+export function defaultCampaignName(accountSid: string, now: Date, timeZone: string): string {
+  const w = wallClock(now, timeZone);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${accountSid} ${w.year}-${p(w.month)}-${p(w.day)} ${p(w.hour)}:${p(w.minute)}:${p(w.second)}`;
+}
+
+/** SPEC §3 `retries`: defaults filled in, mechanism canonical, on_status de-duplicated in wire order. */
+export function canonicalRetries(input: CampaignCreateBody['retries']): CampaignRetries {
+  const onStatus = input?.on_status ?? [...RETRYABLE_STATUSES];
+  return {
+    number_of_retries: input?.number_of_retries ?? 0,
+    interval_mins: input?.interval_mins ?? null,
+    mechanism: input?.mechanism ?? 'Linear',
+    on_status: RETRYABLE_STATUSES.filter((s) => onStatus.includes(s)),
+  };
+}
+
+/** The numbers to dial: each distinct E.164 number once, in first-seen order, unless duplicates are allowed. */
+export function numbersToDial(e164: string[], callDuplicateNumbers: boolean): string[] {
+  return callDuplicateNumbers ? [...e164] : [...new Set(e164)];
+}
+
+/**
+ * SPEC §3 "Numbers": the request fails on the first invalid number, naming it and its 1-based
+ * position. Returns the E.164 numbers in order (duplicates kept) or that failure.
+ */
+export function normaliseNumbers(entries: string[], defaultRegion: string): { ok: true; e164: string[] } | { ok: false; error: CampaignInputError } {
+  const e164: string[] = [];
+  for (const [i, raw] of entries.entries()) {
+    const r = toE164(raw, defaultRegion);
+    if (!r.ok) return fail('invalid_number', `from[${i + 1}]`, `from[${i + 1}]: ${previewValue(raw)} is not a valid phone number (${r.reason})`);
+    e164.push(r.e164);
+  }
+  return { ok: true, e164 };
+}
+
+/** **(ext)** `?validation=report`: every invalid number with its reason, in `from` order. */
+export function reportNumbers(entries: string[], defaultRegion: string, callDuplicateNumbers: boolean): NumberReport {
+  const invalid: InvalidNumber[] = [];
+  const valid: string[] = [];
+  for (const [i, raw] of entries.entries()) {
+    const r = toE164(raw, defaultRegion);
+    if (r.ok) valid.push(r.e164);
+    else invalid.push({ position: i + 1, number: raw, reason: r.reason });
+  }
+  return { total: entries.length, valid: valid.length, dialled: numbersToDial(valid, callDuplicateNumbers).length, invalid };
+}
+
+/** SPEC §3 `schedule`: send_at not in the past (1 min grace) and within one year; end_at after send_at, or after now. */
+export function checkSchedule(schedule: CampaignCreateBody['schedule'], now: Date): { ok: true; sendAt: Date | null; endAt: Date | null } | { ok: false; error: CampaignInputError } {
+  const sendText = schedule?.send_at ?? null;
+  const endText = schedule?.end_at ?? null;
+  const sendAt = sendText === null ? null : parseRfc3339(sendText);
+  const endAt = endText === null ? null : parseRfc3339(endText);
+  if (sendAt) {
+    if (sendAt.getTime() < now.getTime() - SEND_AT_GRACE_MS) {
+      return fail('invalid_parameter', 'schedule.send_at', `schedule.send_at ${sendText} is in the past`);
+    }
+    const yearAhead = new Date(now);
+    yearAhead.setUTCFullYear(yearAhead.getUTCFullYear() + 1);
+    if (sendAt > yearAhead) return fail('invalid_parameter', 'schedule.send_at', `schedule.send_at ${sendText} is more than one year ahead`);
+  }
+  if (endAt) {
+    if (sendAt && endAt <= sendAt) {
+      return fail('invalid_parameter', 'schedule.end_at', `schedule.end_at ${endText} must be after schedule.send_at ${sendText}`);
+    }
+    if (!sendAt && endAt <= now) return fail('invalid_parameter', 'schedule.end_at', `schedule.end_at ${endText} is not in the future`);
+  }
+  return { ok: true, sendAt, endAt };
+}
+
+/** SPEC §3 `caller_id`: when the account registers caller ids, the campaign's must be one of them. */
+export function checkCallerId(callerId: string, account: AccountSettings): CampaignInputError | null {
+  if (!account.callerIds || account.callerIds.length === 0 || account.callerIds.includes(callerId)) return null;
+  return {
+    kind: 'caller_id_not_allowed',
+    field: 'caller_id',
+    description: `caller_id "${callerId}" is not one of the account's registered caller ids`,
+  };
+}
+
+/**
+ * SPEC §3 `mode`/`throttle`: the throttles of the account's non-terminal custom campaigns, this one
+ * included, may sum to at most `calls_per_minute − 1`. `reservedByOthers` excludes this campaign.
+ */
+export function checkThrottleHeadroom(input: { throttle: number; callsPerMinute: number; reservedByOthers: number }): CampaignInputError | null {
+  const headroom = input.callsPerMinute - 1 - input.reservedByOthers;
+  if (input.throttle <= headroom) return null;
+  return {
+    kind: 'throttle_over_capacity',
+    field: 'throttle',
+    description:
+      `throttle ${input.throttle} exceeds the headroom of ${Math.max(headroom, 0)} calls per minute ` +
+      `(calls_per_minute ${input.callsPerMinute} − 1 − ${input.reservedByOthers} reserved by other custom campaigns)`,
+  };
+}
+
+type ParsedBody = { ok: true; body: CampaignCreateBody } | { ok: false; error: CampaignInputError };
+
+/** The context-free rules: the zod schema, its first issue described. */
+export function parseCampaignBody(raw: unknown): ParsedBody {
+  const parsed = campaignCreateSchema.safeParse(raw, { reportInput: true });
+  if (parsed.success) return { ok: true, body: parsed.data };
+  const issue = firstIssue(parsed.error);
+  const kind = issue.kind && KINDS.has(issue.kind) ? (issue.kind as CampaignInputErrorKind) : 'invalid_parameter';
+  return fail(kind, issue.field, issue.description);
+}
+
+/** Every rule but numbers and throttle headroom (which needs a count from the database). */
+function checkContext(body: CampaignCreateBody, account: AccountSettings, now: Date) {
+  const callerIdError = checkCallerId(body.caller_id, account);
+  if (callerIdError) return { ok: false as const, error: callerIdError };
+  return checkSchedule(body.schedule, now);
+}
+
+/**
+ * The whole of SPEC §3 for an inline-`from` create, except the throttle headroom (the caller adds the
+ * database's count and calls `checkThrottleHeadroom`). Fails on the first broken rule.
+ */
+export function prepareCampaign(raw: unknown, account: AccountSettings, now: Date): CampaignInputResult {
+  const parsed = parseCampaignBody(raw);
+  if (!parsed.ok) return parsed;
+  const body = parsed.body;
+  const numbers = normaliseNumbers(body.from ?? [], account.defaultRegion);
+  if (!numbers.ok) return numbers;
+  const context = checkContext(body, account, now);
+  if (!context.ok) return context;
+  return {
+    ok: true,
+    draft: {
+      name: body.name ?? defaultCampaignName(account.sid, now, account.timezone),
+      type: body.type,
+      callerId: body.caller_id,
+      campaignType: body.campaign_type,
+      numbers: numbersToDial(numbers.e164, body.call_duplicate_numbers),
+      flowType: body.url !== undefined ? 'ivr' : 'greeting',
+      url: body.url ?? null,
+      readViaText: body.read_via_text ?? null,
+      repeatMenuAttempts: body.repeat_menu_attempts,
+      retries: canonicalRetries(body.retries),
+      sendAt: context.sendAt,
+      endAt: context.endAt,
+      callStatusCallback: body.call_status_callback ?? null,
+      callScheduleCallback: body.call_schedule_callback ?? null,
+      statusCallback: body.status_callback ?? null,
+      mode: body.mode,
+      throttle: body.throttle ?? null,
+      customField: body.custom_field ?? null,
+      callDuplicateNumbers: body.call_duplicate_numbers,
+    },
+  };
+}
+
+/**
+ * **(ext)** `?validation=report`: the same rules as `prepareCampaign`, except that invalid numbers are
+ * collected instead of failing the request. Creates nothing; other broken rules still fail.
+ */
+export function reportCampaign(raw: unknown, account: AccountSettings, now: Date): NumberReportResult {
+  const parsed = parseCampaignBody(raw);
+  if (!parsed.ok) return parsed;
+  const context = checkContext(parsed.body, account, now);
+  if (!context.ok) return context;
+  return { ok: true, report: reportNumbers(parsed.body.from ?? [], account.defaultRegion, parsed.body.call_duplicate_numbers) };
+}

@@ -1,0 +1,51 @@
+/**
+ * SPEC §3 "Numbers": phone numbers are parsed with libphonenumber-js and its full metadata, the
+ * account's default region (default `IN`) applying to numbers written without a country code.
+ * Landlines with their STD code (`01140002400`) are valid. Workflows never import this file: numbers
+ * reach them already in E.164 (STYLE G2), so the metadata stays out of the workflow bundle.
+ */
+import {
+  isSupportedCountry,
+  parsePhoneNumberWithError,
+  ParseError,
+  validatePhoneNumberLength,
+  type CountryCode,
+} from 'libphonenumber-js/max';
+
+export type E164Result = { ok: true; e164: string } | { ok: false; reason: string };
+
+/** What a human may write around the digits; anything else (letters, `#`, `*`, extensions) is refused. */
+const ALLOWED = /^\+?[\d\s\-.()/]+$/;
+
+const LENGTH_REASONS: Record<string, string> = {
+  NOT_A_NUMBER: 'not a phone number',
+  INVALID_COUNTRY: 'unknown country calling code',
+  TOO_SHORT: 'too short',
+  TOO_LONG: 'too long',
+  INVALID_LENGTH: 'wrong number of digits',
+};
+
+/**
+ * Normalises one phone number to E.164. `defaultRegion` (ISO 3166 alpha-2) applies when `raw` has
+ * no country code. Never throws: an unusable number yields `{ ok: false, reason }` with a short
+ * human reason ("too short", "not a valid number in IN").
+ */
+export function toE164(raw: string, defaultRegion: string): E164Result {
+  const text = raw.trim();
+  if (text === '') return { ok: false, reason: 'empty' };
+  if (!ALLOWED.test(text)) return { ok: false, reason: 'only digits, spaces, a leading +, and - . ( ) / are allowed' };
+  const region: CountryCode | undefined = isSupportedCountry(defaultRegion) ? defaultRegion : undefined;
+  const lengthProblem = validatePhoneNumberLength(text, region);
+  if (lengthProblem) return { ok: false, reason: LENGTH_REASONS[lengthProblem] ?? lengthProblem.toLowerCase() };
+  try {
+    const parsed = parsePhoneNumberWithError(text, region);
+    if (!parsed.isValid()) {
+      const where = parsed.country ?? (text.startsWith('+') ? `country code +${parsed.countryCallingCode}` : region);
+      return { ok: false, reason: `not a valid number in ${where ?? 'any region'}` };
+    }
+    return { ok: true, e164: parsed.number };
+  } catch (e) {
+    if (e instanceof ParseError) return { ok: false, reason: LENGTH_REASONS[e.message] ?? e.message.toLowerCase() };
+    throw e;
+  }
+}

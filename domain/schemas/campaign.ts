@@ -1,0 +1,195 @@
+/**
+ * SPEC §3 "Creating a campaign": the wire contract of the create body and of the list query string
+ * (STYLE G9). Rules that need nothing but the body live here, in field order then cross-field;
+ * rules that need the account or the clock (caller id allow-list, schedule vs now, number parsing,
+ * throttle headroom) live in `domain/campaign-input.ts`.
+ */
+import { z } from 'zod';
+import { normaliseStatusToken } from '../attempt-status';
+import { CAMPAIGN_STATUSES, parseCampaignStatusFilter, type CampaignStatus } from '../campaign-status';
+import { parseRfc3339 } from '../rfc3339';
+import { bulkBodySchema } from './envelope';
+import { httpUrl, intInRange, lenientBoolean, lowerCase, queryInt } from './fields';
+
+export const MAX_FROM_ENTRIES = 5000;
+export const MAX_READ_VIA_TEXT = 2000;
+export const MAX_CUSTOM_FIELD = 128;
+export const RETRYABLE_STATUSES = ['busy', 'no-answer', 'failed'] as const;
+
+const RFC3339_HINT = 'must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30';
+const timestamp = z.string({ error: RFC3339_HINT }).refine((s) => parseRfc3339(s) !== null, { error: RFC3339_HINT });
+
+/** `from` entries in order: a comma string is split (empty pieces skipped), an array kept as given. */
+function fromEntries(v: string | Array<string | number>): string[] {
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return v.map((s) => String(s).trim());
+}
+
+const ON_STATUS_SPELLINGS: Record<string, (typeof RETRYABLE_STATUSES)[number]> = {
+  busy: 'busy',
+  noanswer: 'no-answer',
+  failed: 'failed',
+  failure: 'failed',
+};
+
+const retriesSchema = z.object(
+  {
+    number_of_retries: intInRange(0, 3).default(0),
+    interval_mins: intInRange(1, 1440).nullish(),
+    mechanism: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? ({ linear: 'Linear', exponential: 'Exponential' }[v.trim().toLowerCase()] ?? v) : v),
+        z.enum(['Linear', 'Exponential'], { error: 'must be "Linear" or "Exponential"' }),
+      )
+      .nullish(),
+    on_status: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(',') : v),
+        z.array(
+          z.preprocess(
+            (s) => (typeof s === 'string' ? (ON_STATUS_SPELLINGS[normaliseStatusToken(s)] ?? s) : s),
+            z.enum(RETRYABLE_STATUSES, { error: 'must be one of busy, no-answer, failed' }),
+          ),
+          { error: 'must be an array of busy, no-answer, failed' },
+        ).min(1, { error: 'must name at least one of busy, no-answer, failed' }),
+      )
+      .nullish(),
+  },
+  { error: 'must be an object' },
+);
+
+const scheduleSchema = z.object({ send_at: timestamp.nullish(), end_at: timestamp.nullish() }, { error: 'must be an object' });
+
+/** `custom_field`: a string of ≤128 characters, or any JSON value whose JSON text is ≤128 characters. */
+const customField = z.unknown().refine((v) => v === undefined || (typeof v === 'string' ? v : JSON.stringify(v)).length <= MAX_CUSTOM_FIELD, {
+  error: `must be at most ${MAX_CUSTOM_FIELD} characters (as JSON text when not a string)`,
+});
+
+/** Top-level `null` means "not given" on create (clients serialise unset optionals as null). */
+const dropNulls = (v: unknown): unknown =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null)) : v;
+
+const rule = (ctx: z.core.$RefinementCtx, path: string, message: string, kind = 'invalid_parameter') =>
+  ctx.addIssue({ code: 'custom', path: [path], message, params: { kind } });
+
+const campaignCreateObject = z.object(
+  {
+    from: z
+      .union([z.string(), z.array(z.union([z.string(), z.number()]))], {
+        error: 'must be a comma-separated string or an array of strings',
+      })
+      .transform(fromEntries)
+      .optional(),
+    lists: z.unknown().optional(),
+    caller_id: z
+      .string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string') })
+      .trim()
+      .min(1, { error: 'must not be empty' })
+      .max(32, { error: 'must be at most 32 characters' }),
+    campaign_type: z.preprocess(lowerCase, z.enum(['static', 'dynamic'], { error: 'must be "static" or "dynamic"' })).default('static'),
+    flow_type: z.preprocess(lowerCase, z.enum(['ivr', 'greeting'], { error: 'must be "ivr" or "greeting"' })).optional(),
+    url: httpUrl.optional(),
+    read_via_text: z
+      .string({ error: 'must be a string' })
+      .min(1, { error: 'must not be empty' })
+      .max(MAX_READ_VIA_TEXT, { error: `must be at most ${MAX_READ_VIA_TEXT} characters` })
+      .optional(),
+    name: z
+      .string({ error: 'must be a string' })
+      .trim()
+      .min(3, { error: 'must be at least 3 characters' })
+      .max(255, { error: 'must be at most 255 characters' })
+      .optional(),
+    type: z.preprocess(lowerCase, z.literal('trans', { error: 'must be "trans" (only transactional campaigns are supported)' })).default('trans'),
+    call_duplicate_numbers: lenientBoolean.default(false),
+    retries: retriesSchema.optional(),
+    schedule: scheduleSchema.optional(),
+    call_status_callback: httpUrl.optional(),
+    call_schedule_callback: httpUrl.optional(),
+    status_callback: httpUrl.optional(),
+    mode: z.preprocess(lowerCase, z.enum(['auto', 'custom'], { error: 'must be "auto" or "custom"' })).default('auto'),
+    throttle: intInRange(1, 1_000_000).optional(),
+    custom_field: customField.optional(),
+    repeat_menu_attempts: intInRange(0, 5).default(0),
+  },
+  { error: 'must be a JSON object' },
+);
+
+/** Cross-field rules of SPEC §3, in table order. Runs only when every field parsed. */
+function crossFieldRules(b: z.output<typeof campaignCreateObject>, ctx: z.core.$RefinementCtx) {
+  if (ctx.issues.length > 0) return;
+  const hasFrom = b.from !== undefined;
+  const hasLists = b.lists !== undefined;
+  if (hasFrom && hasLists) return rule(ctx, 'lists', 'give either from or lists, not both');
+  if (!hasFrom && !hasLists) return rule(ctx, 'from', 'one of from or lists is required');
+  if (hasLists) return rule(ctx, 'lists', 'lists are not supported yet; use from', 'lists_not_supported');
+  const count = b.from!.length;
+  if (count === 0) return rule(ctx, 'from', 'from must list at least one number');
+  if (count > MAX_FROM_ENTRIES) return rule(ctx, 'from', `from lists ${count} numbers; at most ${MAX_FROM_ENTRIES} are allowed`);
+  if (b.campaign_type === 'dynamic') {
+    return rule(ctx, 'campaign_type', 'campaign_type "dynamic" takes exactly one dynamic list in lists, not from');
+  }
+  const hasUrl = b.url !== undefined;
+  const hasText = b.read_via_text !== undefined;
+  if (hasUrl && hasText) return rule(ctx, 'url', 'give either url (a flow) or read_via_text (a greeting), not both');
+  if (!hasUrl && !hasText) return rule(ctx, 'url', 'one of url (a flow) or read_via_text (a greeting) is required');
+  if (b.flow_type === 'ivr' && !hasUrl) return rule(ctx, 'flow_type', 'flow_type "ivr" needs url (a flow), not read_via_text');
+  if (b.flow_type === 'greeting' && !hasText) {
+    return rule(ctx, 'flow_type', 'flow_type "greeting" needs read_via_text, not url');
+  }
+  if (b.repeat_menu_attempts > 0 && !hasUrl) {
+    return rule(ctx, 'repeat_menu_attempts', `repeat_menu_attempts ${b.repeat_menu_attempts} needs a flow (url); a greeting has no menu to repeat`);
+  }
+  if (b.retries && b.retries.number_of_retries > 0 && b.retries.interval_mins == null) {
+    return rule(ctx, 'retries.interval_mins', `retries.interval_mins is required when retries.number_of_retries is ${b.retries.number_of_retries}`);
+  }
+  if (b.mode === 'custom' && b.throttle === undefined) return rule(ctx, 'throttle', 'throttle is required when mode is "custom"');
+  if (b.mode === 'auto' && b.throttle !== undefined) {
+    return rule(ctx, 'throttle', `throttle ${b.throttle} is only allowed with mode "custom"; mode is "auto"`);
+  }
+}
+
+/** One campaign of a create body (flat, or one element of `campaigns`). Unknown fields are dropped. */
+export const campaignCreateSchema = z.preprocess(dropNulls, campaignCreateObject.superRefine(crossFieldRules));
+export type CampaignCreateBody = z.output<typeof campaignCreateSchema>;
+
+/** The whole POST body: flat, or `{"campaigns": [...]}` [C-1]. */
+export const campaignCreateEnvelopeSchema = bulkBodySchema('campaigns');
+
+export const CAMPAIGN_SORTS = ['date_created:asc', 'date_created:desc', 'name:asc', 'name:desc'] as const;
+export type CampaignSort = (typeof CAMPAIGN_SORTS)[number];
+export const MAX_PAGE_LIMIT = 500;
+export const DEFAULT_PAGE_LIMIT = 20;
+
+/**
+ * SPEC §2 list query: `offset`/`limit` (limit above 500 clamped), or `page` (1-based)/`page_size`
+ * [C-16] — `offset` and `limit` win when both styles are given. `status` is a comma list in any casing.
+ */
+export const listCampaignsQuerySchema = z
+  .object({
+    offset: queryInt(0),
+    limit: queryInt(1),
+    page: queryInt(1),
+    page_size: queryInt(1),
+    name: z.string().optional(),
+    status: z.string().optional(),
+    sort_by: z
+      .preprocess((v) => (v === '' ? undefined : lowerCase(v)), z.enum(CAMPAIGN_SORTS, { error: `must be one of ${CAMPAIGN_SORTS.join(', ')}` }))
+      .default('date_created:asc'),
+  })
+  .transform((q, ctx) => {
+    const limit = Math.min(q.limit ?? q.page_size ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
+    const offset = q.offset ?? (q.page !== undefined ? (q.page - 1) * limit : 0);
+    let statuses: CampaignStatus[] | null = null;
+    if (q.status !== undefined && q.status.trim() !== '') {
+      const parsed = parseCampaignStatusFilter(q.status);
+      if (!parsed.ok) {
+        rule(ctx, 'status', `status "${parsed.invalid}" is not a campaign status; use any of ${CAMPAIGN_STATUSES.join(', ')}`);
+        return z.NEVER;
+      }
+      statuses = parsed.statuses;
+    }
+    const name = q.name?.trim() ? q.name.trim() : null;
+    return { offset, limit, name, statuses, sortBy: q.sort_by };
+  });
+export type ListCampaignsQuery = z.output<typeof listCampaignsQuerySchema>;
