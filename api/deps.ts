@@ -1,6 +1,6 @@
 /** What the API needs from the rest of the system, passed to `createApp` (STYLE G8, G10). */
 import type { Logger } from 'pino';
-import type { CallOutcome } from '../activities/carriers/carrier';
+import type { CallOutcome } from '../domain/attempt-status';
 import type { Db } from '../db/client';
 
 /** The API's port to the workflow engine; implemented over the Temporal client in `api/engine.ts`. */

