@@ -32,8 +32,6 @@ export const configSchema = z.object({
   OUTCALL_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
   /** Secret that signs report_url tokens; generated and kept under the data dir when unset. */
   OUTCALL_SIGNING_SECRET: z.string().min(16).optional(),
-  /** Worker: dial activities per second across the task queue (first layer of SPEC §4.5). */
-  OUTCALL_MAX_DIALS_PER_SECOND: z.coerce.number().positive().default(50),
   /** Serve the simulator carrier at /simulator from the API process (default on). */
   OUTCALL_SIMULATOR: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
