@@ -14,7 +14,8 @@ import type { AttemptStatus } from '../domain/attempt-status';
 import { callSchedulePayload, callStatusPayload } from '../domain/webhook-payloads';
 import type { CarrierFactory, CallOutcome } from './carriers/carrier';
 import { simulatorGreetingFlowUrl } from './carriers/simulator';
-import { emitWebhook, eventId, type WebhookEventsOutput } from './campaign-store';
+import { emitWebhook, eventId } from '../db/queries/webhooks';
+import type { WebhookEventsOutput } from './campaign-store';
 
 export interface AttemptDeps {
   db: Db;

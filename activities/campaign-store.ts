@@ -2,13 +2,14 @@
  * Campaign-level read-model writes for the campaign workflow: load its settings, enter InProgress,
  * page its numbers, and finish it. Each write is one transaction, idempotent under activity retry.
  */
-import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, gte } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { accounts, campaignNumbers, campaigns, webhookDeliveries } from '../db/schema';
+import { accounts, campaignNumbers, campaigns } from '../db/schema';
 import { campaignStats, type DbOrTx } from '../db/queries/stats';
+import { emitWebhook, eventId } from '../db/queries/webhooks';
+
 import type { RetryPolicy } from '../domain/retry-schedule';
 import { campaignStatusPayload } from '../domain/webhook-payloads';
 import { reportUrl, signReportToken } from '../domain/report-token';
@@ -60,24 +61,6 @@ export interface FinishCampaignInput {
   campaignId: string;
   nowMs: number;
   status: 'Completed' | 'Failed' | 'Canceled';
-}
-
-/** A deterministic 32-hex event id, so a retried activity emits the same event once. */
-export function eventId(...parts: string[]): string {
-  return createHash('md5').update(parts.join(':')).digest('hex');
-}
-
-/** Inserts one webhook event (the outbox row) unless it exists; returns its id, or null without a URL. */
-export async function emitWebhook(
-  tx: DbOrTx,
-  e: { id: string; accountSid: string; campaignId: string; kind: string; url: string | null; payload: Record<string, unknown> },
-): Promise<string | null> {
-  if (!e.url) return null;
-  await tx
-    .insert(webhookDeliveries)
-    .values({ id: e.id, accountSid: e.accountSid, campaignId: e.campaignId, kind: e.kind, url: e.url, payload: e.payload })
-    .onConflictDoNothing();
-  return e.id;
 }
 
 export function createCampaignStoreActivities(deps: CampaignStoreDeps) {

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { CallOutcome } from '../domain/attempt-status';
 import type { Db } from '../db/client';
+import type { CampaignPatch } from '../domain/campaign-patch';
 
 /** The API's port to the workflow engine; implemented over the Temporal client in `api/engine.ts`. */
 export interface CampaignEngine {
@@ -15,9 +16,31 @@ export interface CampaignEngine {
    * Resolves once Temporal has durably accepted it.
    */
   reportCallStatus(input: { token: string; outcome: CallOutcome }): Promise<'delivered' | 'unknown_token' | 'already_settled'>;
+  /**
+   * SPEC §4.1/§4.7/§4.8: asks the campaign's workflow to apply an action and/or a field patch (or a
+   * delete). The workflow validates against its current state; `conflict` maps to 409, `closed` means
+   * the workflow has ended (the campaign is terminal). Throws `EngineUnavailableError` when Temporal
+   * cannot be reached.
+   */
+  controlCampaign(input: {
+    campaignId: string;
+    action: 'pause' | 'resume' | 'complete' | 'delete' | null;
+    changedFields: string[];
+    patch: CampaignPatch;
+  }): Promise<ControlResult>;
+  /**
+   * Completed → Archived (SPEC §4.1) for a campaign whose workflow has ended: a conditional update in
+   * the read model plus its `status_callback`. Returns false when the campaign is not `Completed`.
+   */
+  archiveCampaign(input: { campaignId: string }): Promise<boolean>;
   /** Readiness: can Temporal be reached now. */
   ping(): Promise<boolean>;
 }
+
+export type ControlResult =
+  | { kind: 'applied'; status: string; closing: boolean }
+  | { kind: 'conflict'; status: string; description: string; allowed: string[]; field?: string }
+  | { kind: 'closed' };
 
 export class EngineUnavailableError extends Error {
   constructor(cause: unknown) {

@@ -3,13 +3,16 @@
  * carrier callbacks to number workflows as signals. Only message definitions are imported from
  * workflows/, never workflow code.
  */
-import { eq } from 'drizzle-orm';
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { and, eq } from 'drizzle-orm';
+import { ApplicationFailure, Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { attempts } from '../db/schema';
+import { accounts, attempts, campaigns } from '../db/schema';
+import { campaignStats } from '../db/queries/stats';
+import { emitWebhook, eventId } from '../db/queries/webhooks';
+import { campaignStatusPayload } from '../domain/webhook-payloads';
 import { campaignWorkflowId, numberWorkflowId, TASK_QUEUE } from '../domain/ids';
 import { SA } from '../domain/search-attributes';
-import { callStatusSignal } from '../workflows/definitions';
+import { callStatusSignal, CONTROL_CONFLICT, controlUpdate, type ControlConflict } from '../workflows/definitions';
 import type { CampaignWorkflowInput } from '../workflows/campaign';
 import { EngineUnavailableError, type CampaignEngine } from './deps';
 
@@ -55,6 +58,61 @@ export function createTemporalEngine(deps: { client: Client; db: Db; taskQueue?:
         if (err instanceof WorkflowNotFoundError) return 'already_settled';
         throw err;
       }
+    },
+
+    async controlCampaign({ campaignId, action, changedFields, patch }) {
+      const handle = client.workflow.getHandle(campaignWorkflowId(campaignId));
+      try {
+        const out = await handle.executeUpdate(controlUpdate, { args: [{ action, changedFields, patch }] });
+        return { kind: 'applied', status: out.status, closing: out.closing };
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === CONTROL_CONFLICT) {
+          const c = err.cause.details?.[0] as ControlConflict;
+          return { kind: 'conflict', ...c };
+        }
+        if (err instanceof WorkflowNotFoundError) return { kind: 'closed' };
+        throw new EngineUnavailableError(err);
+      }
+    },
+
+    async archiveCampaign({ campaignId }) {
+      const now = new Date();
+      const deliveryIds = await db.transaction(async (tx) => {
+        const [row] = await tx
+          .select({ c: campaigns, tz: accounts.timezone })
+          .from(campaigns)
+          .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
+          .where(and(eq(campaigns.id, campaignId), eq(campaigns.status, 'Completed')))
+          .for('update', { of: campaigns });
+        if (!row) return null;
+        const { c, tz } = row;
+        await tx.update(campaigns).set({ status: 'Archived', dateUpdated: now }).where(eq(campaigns.id, campaignId));
+        const id = await emitWebhook(tx, {
+          id: eventId(campaignId, 'status', 'Archived'),
+          accountSid: c.accountSid,
+          campaignId,
+          kind: 'status',
+          url: c.statusCallback,
+          payload: campaignStatusPayload(
+            { campaignSid: campaignId, status: 'Archived', previousStatus: 'Completed', stats: await campaignStats(tx, campaignId), dateCreated: c.dateCreated, dateUpdated: now },
+            tz,
+          ),
+        });
+        return id ? [id] : [];
+      });
+      if (deliveryIds === null) return false;
+      if (deliveryIds.length > 0) {
+        await client.workflow
+          .start('deliverWebhooksWorkflow', {
+            taskQueue: deps.taskQueue ?? TASK_QUEUE,
+            workflowId: `${campaignWorkflowId(campaignId)}/webhooks/${deliveryIds[0]}`,
+            args: [{ campaignId, deliveryIds }],
+          })
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          });
+      }
+      return true;
     },
 
     async ping() {

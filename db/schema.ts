@@ -79,6 +79,15 @@ export const campaigns = pgTable(
     dateUpdated: ts('date_updated').notNull(),
     dateStarted: ts('date_started'),
     dateEnded: ts('date_ended'),
+    /** When the campaign last entered `Paused` (SPEC §4.6 expiry counts from it). */
+    pausedAt: ts('paused_at'),
+    /**
+     * Set when a drain begins (SPEC §4.1 "Ending is a drain"): the terminal status it will end in.
+     * From then on no attempt starts and a settling call is final, whatever its outcome.
+     */
+    closing: text('closing'),
+    /** Why the campaign ended, when it was not simply done (e.g. an account-level carrier error). */
+    endReason: text('end_reason'),
   },
   (t) => [index('campaigns_account_created').on(t.accountSid, t.dateCreated)],
 );
@@ -101,6 +110,10 @@ export const campaignNumbers = pgTable(
     position: integer('position').notNull(),
     number: text('number').notNull(),
     name: text('name'),
+    /** The contact this number came from (list campaigns), snapshotted at start. */
+    contactSid: text('contact_sid'),
+    /** Template variables of this number (standard and dynamic columns), snapshotted at start. */
+    vars: jsonb('vars').$type<Record<string, string>>(),
     status: text('status').notNull(),
     reason: text('reason'),
     attempts: integer('attempts').notNull().default(0),
@@ -217,4 +230,97 @@ export const simRequests = pgTable('sim_requests', {
   httpStatus: integer('http_status').notNull(),
   body: jsonb('body').$type<Record<string, unknown>>().notNull(),
   at: ts('at').notNull().defaultNow(),
+});
+
+/** SPEC §5: contact lists. `type` is fixed by the first upload; `columns` is the union of uploads' headers. */
+export const lists = pgTable(
+  'lists',
+  {
+    sid: text('sid').primaryKey(),
+    accountSid: text('account_sid').notNull().references(() => accounts.sid),
+    name: text('name').notNull(),
+    tag: text('tag'),
+    /** static | dynamic | null (no upload yet) */
+    type: text('type'),
+    columns: jsonb('columns').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    dateCreated: ts('date_created').notNull().defaultNow(),
+    dateUpdated: ts('date_updated').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('lists_account_name').on(t.accountSid, t.name)],
+);
+
+/** SPEC §5: one contact per account and E.164 number, reused across lists. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    sid: text('sid').primaryKey(),
+    accountSid: text('account_sid').notNull().references(() => accounts.sid),
+    number: text('number').notNull(),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    companyName: text('company_name'),
+    email: text('email'),
+    tag: text('tag'),
+    custom: jsonb('custom').$type<unknown>(),
+    dateCreated: ts('date_created').notNull().defaultNow(),
+    dateUpdated: ts('date_updated').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('contacts_account_number').on(t.accountSid, t.number)],
+);
+
+/** SPEC §5: a contact's place in a list, in insertion order, with the row's dynamic columns. */
+export const listMemberships = pgTable(
+  'list_memberships',
+  {
+    listSid: text('list_sid').notNull().references(() => lists.sid),
+    contactSid: text('contact_sid').notNull().references(() => contacts.sid),
+    /** Insertion order within the list; campaigns dial in this order. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    vars: jsonb('vars').$type<Record<string, string>>(),
+    dateCreated: ts('date_created').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.listSid, t.contactSid] }), index('list_memberships_order').on(t.listSid, t.seq)],
+);
+
+/** SPEC §5: an asynchronous CSV upload, its counters and its first 1,000 failures. */
+export const csvUploads = pgTable('csv_uploads', {
+  id: text('id').primaryKey(),
+  accountSid: text('account_sid').notNull().references(() => accounts.sid),
+  listSid: text('list_sid').notNull().references(() => lists.sid),
+  type: text('type').notNull(),
+  fileName: text('file_name'),
+  sizeBytes: integer('size_bytes').notNull().default(0),
+  /** processing | completed | failed */
+  status: text('status').notNull(),
+  totalRecords: integer('total_records').notNull().default(0),
+  successCount: integer('success_count').notNull().default(0),
+  duplicateCount: integer('duplicate_count').notNull().default(0),
+  failureCount: integer('failure_count').notNull().default(0),
+  progress: integer('progress_permille').notNull().default(0),
+  failures: jsonb('failures').$type<Array<{ row: number; number: string; reason: string }>>().notNull().default(sql`'[]'::jsonb`),
+  error: text('error'),
+  dateCreated: ts('date_created').notNull().defaultNow(),
+  dateCompleted: ts('date_completed'),
+});
+
+/** The uploaded file itself, in chunks, so any API or worker process can stream it back. */
+export const csvUploadChunks = pgTable(
+  'csv_upload_chunks',
+  {
+    uploadId: text('upload_id').notNull().references(() => csvUploads.id),
+    seq: integer('seq').notNull(),
+    data: text('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.uploadId, t.seq] })],
+);
+
+/**
+ * SPEC §4.5 pacing and channels, one row per account (and per custom campaign): the earliest
+ * moment the next dial may be sent, and the calls live now. Updated under a row lock by the dial
+ * activity, so the limits hold across every worker process.
+ */
+export const dialGates = pgTable('dial_gates', {
+  key: text('key').primaryKey(),
+  nextDialAt: ts('next_dial_at').notNull().defaultNow(),
+  live: integer('live').notNull().default(0),
 });

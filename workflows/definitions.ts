@@ -3,8 +3,9 @@
  * (STYLE G6). Wire names are the bare verbs, identical to the REST `action` values, so
  * `temporal workflow signal --workflow-id campaign/<id> --name pause` does what the API does.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
+import type { CampaignPatch } from '../domain/campaign-patch';
 
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
@@ -49,3 +50,37 @@ export interface NumberStatusOutput {
   lastStatus: AttemptStatus | null;
 }
 export const numberStatusQuery = defineQuery<NumberStatusOutput>('status');
+
+/**
+ * SPEC §4.1 "Who decides": every PUT action, field update and DELETE is a Temporal Update on the
+ * campaign workflow. Its validator runs the domain state machine and rejects (→ 409) before anything
+ * is written; its handler applies the patch and the action in one read-model transaction.
+ */
+export interface ControlInput {
+  action: 'pause' | 'resume' | 'complete' | 'delete' | null;
+  /** Wire names of the fields this request really changes (a value equal to the stored one is no change). */
+  changedFields: string[];
+  patch: CampaignPatch;
+}
+export interface ControlOutput {
+  status: string;
+  /** True while a drain is under way (SPEC §4.1 `"closing": true`). */
+  closing: boolean;
+}
+/** The failure `type` of a rejected control update; `details[0]` is a `ControlConflict`. */
+export const CONTROL_CONFLICT = 'CampaignConflict';
+export interface ControlConflict {
+  status: string;
+  description: string;
+  /** The actions allowed in `status`. */
+  allowed: string[];
+  /** The field that may not change now, when that is the conflict. */
+  field?: string;
+}
+export const controlUpdate = defineUpdate<ControlOutput, [ControlInput]>('control');
+
+/** An account-level carrier error reported by a number (SPEC §4.1 `Failed`): stops the campaign at once. */
+export interface AccountFailureInput {
+  reason: string;
+}
+export const accountFailureSignal = defineSignal<[AccountFailureInput]>('accountFailure');

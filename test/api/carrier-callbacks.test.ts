@@ -36,6 +36,12 @@ const engine: CampaignEngine = {
     return engineAnswer();
   },
   ping: async () => true,
+  controlCampaign: async () => {
+    throw new Error('carrier callbacks never control a campaign');
+  },
+  archiveCampaign: async () => {
+    throw new Error('carrier callbacks never archive a campaign');
+  },
 };
 
 async function insertCampaign(over: Partial<typeof campaigns.$inferInsert> = {}): Promise<string> {

@@ -4,7 +4,7 @@
  */
 import pino from 'pino';
 import { createApp } from '../../api/app';
-import { EngineUnavailableError, type AppDeps, type CampaignEngine } from '../../api/deps';
+import { EngineUnavailableError, type AppDeps, type CampaignEngine, type ControlResult } from '../../api/deps';
 import type { Db } from '../../db/client';
 import { upsertAccount } from '../../db/queries/accounts';
 import type { AccountInput } from '../../domain/schemas/account';
@@ -12,13 +12,29 @@ import { newSid } from '../../domain/ids';
 
 export interface FakeEngine extends CampaignEngine {
   started: Array<{ campaignId: string; accountSid: string; campaignName: string }>;
+  controls: Array<Parameters<CampaignEngine['controlCampaign']>[0]>;
 }
 
-/** Records every start; `unavailable` makes it throw as an unreachable Temporal does. */
-export function fakeEngine(opts: { unavailable?: boolean } = {}): FakeEngine {
+/**
+ * Records every start and control request; `unavailable` makes it throw as an unreachable Temporal
+ * does; `control` scripts the workflow's answer to a control request (default: the workflow ended).
+ */
+export function fakeEngine(
+  opts: { unavailable?: boolean; control?: (input: Parameters<CampaignEngine['controlCampaign']>[0]) => ControlResult; archive?: boolean } = {},
+): FakeEngine {
   const started: FakeEngine['started'] = [];
+  const controls: FakeEngine['controls'] = [];
   return {
     started,
+    controls,
+    async controlCampaign(input) {
+      if (opts.unavailable) throw new EngineUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:7233'));
+      controls.push(input);
+      return opts.control?.(input) ?? { kind: 'closed' };
+    },
+    async archiveCampaign() {
+      return opts.archive ?? false;
+    },
     async startCampaign(input) {
       if (opts.unavailable) throw new EngineUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:7233'));
       started.push(input);
