@@ -12,6 +12,7 @@ import { accounts, attempts, campaignNumbers, campaigns } from '../db/schema';
 import { attemptToken, newSid } from '../domain/ids';
 import type { AttemptStatus } from '../domain/attempt-status';
 import { callSchedulePayload, callStatusPayload } from '../domain/webhook-payloads';
+import { callingWindow, deferToWindow, windowState, type CallingWindow } from '../domain/calling-window';
 import type { CarrierFactory, CallOutcome } from './carriers/carrier';
 import { simulatorGreetingFlowUrl } from './carriers/simulator';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
@@ -37,8 +38,12 @@ export interface BeginAttemptInput {
 }
 export type BeginAttemptOutput =
   | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number }
-  /** The campaign no longer dials (ended, paused) or the number is already final. */
-  | { kind: 'skip'; reason: string };
+  /** The campaign is paused: the number hands itself back to the campaign, which restarts it on resume. */
+  | { kind: 'hold' }
+  /** The calling window is closed at the workflow's `now`: wait for `nextOpenMs` (null: no calling day). */
+  | { kind: 'window'; nextOpenMs: number | null }
+  /** The campaign no longer dials (ending, ended, deleted) or the number is already final. */
+  | { kind: 'stop'; reason: string };
 
 export interface DialAttemptInput {
   callSid: string;
@@ -47,7 +52,9 @@ export type DialAttemptOutput =
   | { kind: 'accepted'; carrierSid: string }
   | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean }
   /** A dial was started before (a crash mid-request): never dialled again; settle by callback or lookup. */
-  | { kind: 'ambiguous' };
+  | { kind: 'ambiguous' }
+  /** SPEC §4.5: the account's pacing gate has no slot (rate or channels) yet; ask again after the wait. */
+  | { kind: 'wait'; retryInMs: number };
 
 export interface LookupAttemptInput {
   callSid: string;
@@ -73,9 +80,21 @@ export interface AttemptOutcome {
 export interface SettleAttemptInput {
   callSid: string;
   outcome: AttemptOutcome;
-  /** What the workflow decided follows: a retry at `nextAttemptAtMs`, or the number's final status. */
-  next: { kind: 'retry'; nextAttemptAtMs: number } | { kind: 'final'; numberStatus: 'completed' | 'failed' };
+  /**
+   * The retry rules' answer (SPEC §4.3, from the workflow): wait `retryDelayMs` before the next
+   * attempt, or null when the number is final after this attempt.
+   */
+  retryDelayMs: number | null;
+  /** 0..60 s from the workflow's deterministic random source, for a retry moved to the next window. */
+  jitterMs: number;
   nowMs: number;
+}
+
+/** What follows a settled attempt: a retry at `atMs` (window-deferred), or the number's final status. */
+export type AttemptNext = { kind: 'retry'; atMs: number } | { kind: 'final'; numberStatus: 'completed' | 'failed' };
+
+export interface SettleAttemptOutput extends WebhookEventsOutput {
+  next: AttemptNext;
 }
 
 export function outcomeFromCarrier(o: CallOutcome): AttemptOutcome {
@@ -121,7 +140,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
       const now = new Date(input.nowMs);
       return db.transaction(async (tx) => {
         const [c] = await tx.select().from(campaigns).where(eq(campaigns.id, input.campaignId)).for('share');
-        if (!c) return { kind: 'skip', reason: 'campaign_missing' };
+        if (!c) return { kind: 'stop', reason: 'campaign_missing' };
         const [acct] = await tx.select().from(accounts).where(eq(accounts.sid, c.accountSid));
         const settleTimeoutMs = ((acct?.ringTimeoutS ?? 30) + (acct?.callTimeLimitS ?? 3600)) * 1000 + SETTLE_GRACE_MS;
         const [existing] = await tx
@@ -135,14 +154,22 @@ export function createAttemptActivities(deps: AttemptDeps) {
             ),
           );
         if (existing) return { kind: 'dial', callSid: existing.callSid, token: existing.token, settleTimeoutMs };
-        if (!DIALLABLE.has(c.status)) return { kind: 'skip', reason: `campaign_${c.status}` };
+        // Checked again immediately before each dial (SPEC §4.1, §4.4): abandoned children outlive
+        // pause, complete and end_at, so the read model, not the child's memory, decides.
+        if (c.closing !== null || !DIALLABLE.has(c.status)) {
+          return c.status === 'Paused' && c.closing === null ? { kind: 'hold' } : { kind: 'stop', reason: `campaign_${c.closing ? 'closing' : c.status}` };
+        }
+        if (acct) {
+          const w = windowState(callingWindow(acct.callingWindow, acct.timezone, acct.callingDays), input.nowMs);
+          if (!w.open) return { kind: 'window', nextOpenMs: w.nextOpenMs };
+        }
         const [n] = await tx
           .select()
           .from(campaignNumbers)
           .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.position, input.position)))
           .for('update');
-        if (!n) return { kind: 'skip', reason: 'number_missing' };
-        if (!['pending', 'retry'].includes(n.status)) return { kind: 'skip', reason: `number_${n.status}` };
+        if (!n) return { kind: 'stop', reason: 'number_missing' };
+        if (!['pending', 'retry'].includes(n.status)) return { kind: 'stop', reason: `number_${n.status}` };
         const callSid = newSid();
         const token = attemptToken(input.attemptNumber, randomBytes(16).toString('hex'));
         await tx.insert(attempts).values({
@@ -239,23 +266,37 @@ export function createAttemptActivities(deps: AttemptDeps) {
      * Records the attempt's outcome, the number's new status and the webhook events in one
      * transaction (SPEC §4.9). Idempotent: a settled attempt is never changed again.
      */
-    async settleAttempt(input: SettleAttemptInput): Promise<WebhookEventsOutput> {
+    async settleAttempt(input: SettleAttemptInput): Promise<SettleAttemptOutput> {
       const now = new Date(input.nowMs);
       const o = input.outcome;
       return db.transaction(async (tx) => {
         const [a] = await tx.select().from(attempts).where(eq(attempts.callSid, input.callSid)).for('update');
         if (!a) throw ApplicationFailure.nonRetryable(`attempt ${input.callSid} does not exist`, 'AttemptNotFound');
-        const [c] = await tx.select().from(campaigns).where(eq(campaigns.id, a.campaignId));
+        const [c] = await tx.select().from(campaigns).where(eq(campaigns.id, a.campaignId)).for('share');
         const [acct] = await tx.select().from(accounts).where(eq(accounts.sid, c!.accountSid));
         const tz = acct!.timezone;
         const statusId = eventId(a.callSid, 'call_status');
         const scheduleId = eventId(a.campaignId, String(a.position), 'call_schedule');
-        const finalNumber = input.next.kind === 'final';
+        const numberWhere = and(eq(campaignNumbers.campaignId, a.campaignId), eq(campaignNumbers.position, a.position));
         if (a.status !== null) {
-          // Settled by an earlier run of this activity: report the same events again.
-          const ids = [c!.callStatusCallback ? statusId : null, finalNumber && c!.callScheduleCallback ? scheduleId : null];
-          return { deliveryIds: ids.filter((x): x is string => x !== null) };
+          // Settled by an earlier run of this activity: report the same decision and events again.
+          const [n] = await tx.select().from(campaignNumbers).where(numberWhere);
+          const next: AttemptNext =
+            n?.status === 'retry' && n.nextAttemptAt
+              ? { kind: 'retry', atMs: n.nextAttemptAt.getTime() }
+              : { kind: 'final', numberStatus: n?.status === 'completed' ? 'completed' : 'failed' };
+          const ids = [c!.callStatusCallback ? statusId : null, next.kind === 'final' && c!.callScheduleCallback ? scheduleId : null];
+          return { next, deliveryIds: ids.filter((x): x is string => x !== null) };
         }
+        const next = decideNext({
+          outcome: o.status,
+          retryDelayMs: input.retryDelayMs,
+          jitterMs: input.jitterMs,
+          nowMs: input.nowMs,
+          draining: c!.closing !== null || c!.status !== 'InProgress' && c!.status !== 'Paused',
+          endAtMs: c!.endAt ? c!.endAt.getTime() : null,
+          window: callingWindow(acct!.callingWindow, acct!.timezone, acct!.callingDays),
+        });
         await tx
           .update(attempts)
           .set({
@@ -270,15 +311,14 @@ export function createAttemptActivities(deps: AttemptDeps) {
             settledAt: now,
           })
           .where(eq(attempts.callSid, a.callSid));
-        const numberWhere = and(eq(campaignNumbers.campaignId, a.campaignId), eq(campaignNumbers.position, a.position));
         await tx
           .update(campaignNumbers)
           .set({
-            status: input.next.kind === 'retry' ? 'retry' : input.next.numberStatus,
-            reason: input.next.kind === 'final' && input.next.numberStatus === 'failed' ? o.reason : null,
+            status: next.kind === 'retry' ? 'retry' : next.numberStatus,
+            reason: next.kind === 'final' && next.numberStatus === 'failed' ? o.reason : null,
             lastStatus: o.status,
             lastDuration: o.duration,
-            nextAttemptAt: input.next.kind === 'retry' ? new Date(input.next.nextAttemptAtMs) : null,
+            nextAttemptAt: next.kind === 'retry' ? new Date(next.atMs) : null,
             dateUpdated: now,
           })
           .where(numberWhere);
@@ -308,7 +348,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
           ),
         });
         if (sent) deliveryIds.push(sent);
-        if (input.next.kind === 'final') {
+        if (next.kind === 'final') {
           const all = await tx
             .select({ callSid: attempts.callSid, dateCreated: attempts.dateCreated })
             .from(attempts)
@@ -326,7 +366,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
                 number: a.number,
                 callerId: a.callerId,
                 callSids: all.map((x) => x.callSid),
-                status: input.next.numberStatus,
+                status: next.numberStatus,
                 attempts: all.length,
                 dateCreated: all[0]?.dateCreated ?? a.dateCreated,
                 dateUpdated: now,
@@ -336,9 +376,30 @@ export function createAttemptActivities(deps: AttemptDeps) {
           });
           if (scheduled) deliveryIds.push(scheduled);
         }
-        return { deliveryIds };
+        return { next, deliveryIds };
       });
     },
   };
 }
 
+
+/**
+ * SPEC §4.2/§4.3 after an attempt settles: during a drain the outcome is final (no retry); else a
+ * retry is due `retryDelayMs` after now, moved to the next window opening (+ jitter) when it falls
+ * outside the calling window, and the number is `failed` at once when that is at or after `end_at`.
+ */
+export function decideNext(x: {
+  outcome: AttemptStatus;
+  retryDelayMs: number | null;
+  jitterMs: number;
+  nowMs: number;
+  draining: boolean;
+  endAtMs: number | null;
+  window: CallingWindow;
+}): AttemptNext {
+  const final: AttemptNext = { kind: 'final', numberStatus: x.outcome === 'completed' ? 'completed' : 'failed' };
+  if (x.outcome === 'completed' || x.retryDelayMs === null || x.draining) return final;
+  const atMs = deferToWindow(x.window, x.nowMs + x.retryDelayMs, x.jitterMs);
+  if (atMs === null || (x.endAtMs !== null && atMs >= x.endAtMs)) return final;
+  return { kind: 'retry', atMs };
+}

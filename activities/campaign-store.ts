@@ -1,15 +1,20 @@
 /**
- * Campaign-level read-model writes for the campaign workflow: load its settings, enter InProgress,
- * page its numbers, and finish it. Each write is one transaction, idempotent under activity retry.
+ * Campaign-level read-model writes for the campaign workflow (SPEC §4.1): load its state, enter a
+ * status (start, pause, resume, delete, field patches), check the calling window, page its numbers,
+ * drain and finish it. Each write is one transaction, idempotent under activity retry, and emits the
+ * `status_callback` event of the change it makes.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, eq, gte } from 'drizzle-orm';
+import { and, asc, count, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { accounts, campaignNumbers, campaigns } from '../db/schema';
+import { accounts, attempts, campaignNumbers, campaigns } from '../db/schema';
+import { applyCampaignPatch } from '../db/queries/campaign-update';
+import { snapshotListNumbers } from '../db/queries/snapshots';
 import { campaignStats, type DbOrTx } from '../db/queries/stats';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
-
+import { callingWindow, windowState } from '../domain/calling-window';
+import type { CampaignPatch } from '../domain/campaign-patch';
 import type { RetryPolicy } from '../domain/retry-schedule';
 import { campaignStatusPayload } from '../domain/webhook-payloads';
 import { reportUrl, signReportToken } from '../domain/report-token';
@@ -29,23 +34,41 @@ export type LoadCampaignOutput =
       found: true;
       accountSid: string;
       status: string;
+      started: boolean;
       sendAtMs: number | null;
       endAtMs: number | null;
+      pausedAtMs: number | null;
+      closing: string | null;
       retries: RetryPolicy;
     };
+
+export interface WebhookEventsOutput {
+  /** Webhook delivery ids emitted by the change, in delivery order (empty when no URL is set). */
+  deliveryIds: string[];
+}
 
 export interface MarkCampaignStartedInput {
   campaignId: string;
   nowMs: number;
 }
-export interface WebhookEventsOutput {
-  /** Webhook delivery ids emitted by the change, in delivery order (empty when no URL is set). */
-  deliveryIds: string[];
-}
 export interface MarkCampaignStartedOutput extends WebhookEventsOutput {
-  /** False when the campaign was no longer `Created` (a retried activity, or deleted meanwhile). */
+  /** False when the campaign was no longer `Created` (deleted or paused meanwhile). */
   started: boolean;
 }
+
+export interface ApplyControlInput {
+  campaignId: string;
+  /** The status the campaign enters, or null when only fields change. */
+  toStatus: string | null;
+  patch: CampaignPatch;
+  nowMs: number;
+}
+
+export interface CampaignWindowInput {
+  campaignId: string;
+  nowMs: number;
+}
+export type CampaignWindowOutput = { open: true; closesAtMs: number | null } | { open: false; nextOpenMs: number | null };
 
 export interface LoadNumberPageInput {
   campaignId: string;
@@ -57,23 +80,84 @@ export interface LoadNumberPageOutput {
   numbers: Array<{ position: number; number: string }>;
 }
 
+/** Why a campaign ends (SPEC §4.1): decides what its unfinished numbers become. */
+export type EndCause = 'done' | 'end_at' | 'complete' | 'expiry' | 'account';
+
+export interface BeginDrainInput {
+  campaignId: string;
+  /** The terminal status the drain ends in. */
+  closing: 'Completed' | 'Canceled' | 'Failed';
+  reason: string | null;
+  nowMs: number;
+}
+
 export interface FinishCampaignInput {
   campaignId: string;
   nowMs: number;
   status: 'Completed' | 'Failed' | 'Canceled';
+  cause: EndCause;
+  reason?: string | null;
 }
+export interface FinishCampaignOutput extends WebhookEventsOutput {
+  /** The terminal status entered (Completed becomes Failed when the carrier accepted no dial). */
+  status: string;
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Canceled', 'Deleted', 'Archived']);
 
 export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
   const { db } = deps;
 
   async function campaignWithAccount(tx: DbOrTx, campaignId: string) {
     const rows = await tx
-      .select({ c: campaigns, tz: accounts.timezone })
+      .select({ c: campaigns, acct: accounts })
       .from(campaigns)
       .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
       .where(eq(campaigns.id, campaignId))
       .for('update', { of: campaigns });
     return rows[0];
+  }
+
+  /** Emits the `status_callback` event of a status change inside the transaction making it. */
+  async function statusEvent(
+    tx: DbOrTx,
+    c: typeof campaigns.$inferSelect,
+    timeZone: string,
+    e: { status: string; previousStatus: string; now: Date; nowMs: number; terminal?: boolean },
+  ): Promise<string[]> {
+    const stats = await campaignStats(tx, c.id);
+    const token = e.terminal ? signReportToken(deps.signingSecret, c.id, e.nowMs) : null;
+    const id = await emitWebhook(tx, {
+      // A status can be entered more than once (pause, resume, pause): the event id carries the moment.
+      id: eventId(c.id, 'status', e.previousStatus, e.status, String(e.nowMs)),
+      accountSid: c.accountSid,
+      campaignId: c.id,
+      kind: 'status',
+      url: c.statusCallback,
+      payload: campaignStatusPayload(
+        {
+          campaignSid: c.id,
+          status: e.status,
+          previousStatus: e.previousStatus,
+          stats,
+          dateCreated: c.dateCreated,
+          dateUpdated: e.now,
+          reportUrl: token ? reportUrl(deps.publicUrl, c.id, token) : null,
+        },
+        timeZone,
+      ),
+    });
+    return id ? [id] : [];
+  }
+
+  /** Enters InProgress inside `tx`: sets `date_started` and snapshots list numbers the first time. */
+  async function enterInProgress(tx: DbOrTx, c: typeof campaigns.$inferSelect, now: Date) {
+    const first = c.dateStarted === null;
+    if (first && c.lists && c.lists.length > 0) await snapshotListNumbers(tx, c.id);
+    await tx
+      .update(campaigns)
+      .set({ status: 'InProgress', dateUpdated: now, pausedAt: null, ...(first && { dateStarted: now }) })
+      .where(eq(campaigns.id, c.id));
   }
 
   return {
@@ -92,8 +176,11 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
         found: true,
         accountSid: c.accountSid,
         status: c.status,
+        started: c.dateStarted !== null,
         sendAtMs: c.sendAt ? c.sendAt.getTime() : null,
         endAtMs: c.endAt ? c.endAt.getTime() : null,
+        pausedAtMs: c.pausedAt ? c.pausedAt.getTime() : null,
+        closing: c.closing,
         retries: {
           numberOfRetries: c.retries.number_of_retries,
           intervalMins: c.retries.interval_mins,
@@ -103,36 +190,70 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
       };
     },
 
-    /** Created → InProgress (SPEC §4.1), sets `date_started`, emits the `status_callback` event. */
+    /** Created → InProgress (SPEC §4.1) at `send_at`: `date_started`, list snapshot, `status_callback`. */
     async markCampaignStarted(input: MarkCampaignStartedInput): Promise<MarkCampaignStartedOutput> {
       const now = new Date(input.nowMs);
       return db.transaction(async (tx) => {
         const row = await campaignWithAccount(tx, input.campaignId);
         if (!row) return { started: false, deliveryIds: [] };
-        const { c, tz } = row;
-        const id = eventId(c.id, 'status', 'InProgress');
-        if (c.status !== 'Created') {
-          const already = c.status === 'InProgress' && c.dateStarted !== null;
-          return { started: already, deliveryIds: already && c.statusCallback ? [id] : [] };
-        }
-        await tx
-          .update(campaigns)
-          .set({ status: 'InProgress', dateStarted: now, dateUpdated: now })
-          .where(eq(campaigns.id, c.id));
-        const stats = await campaignStats(tx, c.id);
-        const emitted = await emitWebhook(tx, {
-          id,
-          accountSid: c.accountSid,
-          campaignId: c.id,
-          kind: 'status',
-          url: c.statusCallback,
-          payload: campaignStatusPayload(
-            { campaignSid: c.id, status: 'InProgress', previousStatus: 'Created', stats, dateCreated: c.dateCreated, dateUpdated: now },
-            tz,
-          ),
-        });
-        return { started: true, deliveryIds: emitted ? [emitted] : [] };
+        const { c, acct } = row;
+        if (c.status === 'InProgress') return { started: true, deliveryIds: [] }; // a retried activity
+        if (c.status !== 'Created') return { started: false, deliveryIds: [] };
+        await enterInProgress(tx, c, now);
+        const deliveryIds = await statusEvent(tx, c, acct.timezone, { status: 'InProgress', previousStatus: 'Created', now, nowMs: input.nowMs });
+        return { started: true, deliveryIds };
       });
+    },
+
+    /**
+     * Applies a control decision of the workflow (SPEC §4.7): the field patch and the status change
+     * in one transaction, with its `status_callback`. Entering InProgress for the first time (a
+     * resume after `send_at` passed) starts the campaign as `send_at` would.
+     */
+    async applyControl(input: ApplyControlInput): Promise<WebhookEventsOutput> {
+      const now = new Date(input.nowMs);
+      return db.transaction(async (tx) => {
+        const row = await campaignWithAccount(tx, input.campaignId);
+        if (!row) return { deliveryIds: [] };
+        const { c, acct } = row;
+        if (TERMINAL.has(c.status)) return { deliveryIds: [] };
+        if (Object.keys(input.patch).length > 0) await applyCampaignPatch(tx, c.id, input.patch, now);
+        if (input.toStatus === null || input.toStatus === c.status) {
+          if (Object.keys(input.patch).length > 0) await tx.update(campaigns).set({ dateUpdated: now }).where(eq(campaigns.id, c.id));
+          return { deliveryIds: [] };
+        }
+        if (input.toStatus === 'InProgress') await enterInProgress(tx, c, now);
+        else {
+          await tx
+            .update(campaigns)
+            .set({
+              status: input.toStatus,
+              dateUpdated: now,
+              pausedAt: input.toStatus === 'Paused' ? now : null,
+              ...(input.toStatus === 'Deleted' && { dateEnded: now }),
+            })
+            .where(eq(campaigns.id, c.id));
+        }
+        const deliveryIds = await statusEvent(tx, c, acct.timezone, {
+          status: input.toStatus,
+          previousStatus: c.status,
+          now,
+          nowMs: input.nowMs,
+          terminal: TERMINAL.has(input.toStatus),
+        });
+        return { deliveryIds };
+      });
+    },
+
+    /** SPEC §4.4: whether the account's calling window is open at the workflow's `now`. */
+    async campaignWindow(input: CampaignWindowInput): Promise<CampaignWindowOutput> {
+      const [row] = await db
+        .select({ window: accounts.callingWindow, tz: accounts.timezone, days: accounts.callingDays })
+        .from(campaigns)
+        .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
+        .where(eq(campaigns.id, input.campaignId));
+      if (!row) return { open: false, nextOpenMs: null };
+      return windowState(callingWindow(row.window, row.tz, row.days), input.nowMs);
     },
 
     /** The next `limit` not-yet-started numbers at or after `fromPosition`, in position order. */
@@ -153,43 +274,62 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
     },
 
     /**
-     * Enters the terminal status with final stats in one transaction (SPEC §4.1 drain): sets
-     * `date_ended`, emits the terminal `status_callback` with a signed `report_url`.
+     * Starts a drain (SPEC §4.1): from this commit on no attempt begins, and a call that settles
+     * is final whatever its outcome. The status itself changes only when the drain ends.
      */
-    async finishCampaign(input: FinishCampaignInput): Promise<WebhookEventsOutput> {
+    async beginDrain(input: BeginDrainInput): Promise<void> {
+      await db
+        .update(campaigns)
+        .set({ closing: input.closing, endReason: input.reason, dateUpdated: new Date(input.nowMs) })
+        .where(and(eq(campaigns.id, input.campaignId), sql`${campaigns.closing} is null`));
+    },
+
+    /** How many of the campaign's numbers have a live call (attempt begun, not yet settled). */
+    async countLiveCalls(input: { campaignId: string }): Promise<{ live: number }> {
+      const [row] = await db
+        .select({ live: count() })
+        .from(campaignNumbers)
+        .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.status, 'in-progress')));
+      return { live: Number(row?.live ?? 0) };
+    },
+
+    /**
+     * Ends the drain (SPEC §4.1) in one transaction: unfinished numbers become final as the cause
+     * says (never dialled → `canceled` at `end_at`, else `failed`), `date_ended` is set, and the
+     * terminal status is entered with final stats and a signed `report_url`. A campaign that sent
+     * dial requests and had none accepted ends `Failed`.
+     */
+    async finishCampaign(input: FinishCampaignInput): Promise<FinishCampaignOutput> {
       const now = new Date(input.nowMs);
       return db.transaction(async (tx) => {
         const row = await campaignWithAccount(tx, input.campaignId);
-        if (!row) return { deliveryIds: [] };
-        const { c, tz } = row;
-        const id = eventId(c.id, 'status', input.status);
-        if (c.status === input.status) return { deliveryIds: c.statusCallback ? [id] : [] };
+        if (!row) return { status: 'Missing', deliveryIds: [] };
+        const { c, acct } = row;
+        if (TERMINAL.has(c.status)) return { status: c.status, deliveryIds: [] };
+        const reason = input.reason ?? (input.cause === 'done' ? null : 'campaign_ended');
+        const numbers = and(eq(campaignNumbers.campaignId, c.id));
+        await tx
+          .update(campaignNumbers)
+          .set({ status: input.cause === 'end_at' && c.status === 'InProgress' ? 'canceled' : 'failed', reason, nextAttemptAt: null, dateUpdated: now })
+          .where(and(numbers, eq(campaignNumbers.status, 'pending')));
+        await tx
+          .update(campaignNumbers)
+          .set({ status: 'failed', reason, nextAttemptAt: null, dateUpdated: now })
+          .where(and(numbers, inArray(campaignNumbers.status, ['retry', 'in-progress'])));
+        let status: string = input.status;
+        if (status === 'Completed') {
+          const [dials] = await tx
+            .select({ sent: count(attempts.dialStartedAt), accepted: count(attempts.carrierSid) })
+            .from(attempts)
+            .where(and(eq(attempts.campaignId, c.id), isNotNull(attempts.dialStartedAt)));
+          if (Number(dials?.sent ?? 0) > 0 && Number(dials?.accepted ?? 0) === 0) status = 'Failed';
+        }
         await tx
           .update(campaigns)
-          .set({ status: input.status, dateEnded: now, dateUpdated: now })
+          .set({ status, closing: null, dateEnded: now, dateUpdated: now, ...(input.reason && { endReason: input.reason }) })
           .where(eq(campaigns.id, c.id));
-        const stats = await campaignStats(tx, c.id);
-        const token = signReportToken(deps.signingSecret, c.id, input.nowMs);
-        const emitted = await emitWebhook(tx, {
-          id,
-          accountSid: c.accountSid,
-          campaignId: c.id,
-          kind: 'status',
-          url: c.statusCallback,
-          payload: campaignStatusPayload(
-            {
-              campaignSid: c.id,
-              status: input.status,
-              previousStatus: c.status,
-              stats,
-              dateCreated: c.dateCreated,
-              dateUpdated: now,
-              reportUrl: reportUrl(deps.publicUrl, c.id, token),
-            },
-            tz,
-          ),
-        });
-        return { deliveryIds: emitted ? [emitted] : [] };
+        const deliveryIds = await statusEvent(tx, c, acct.timezone, { status, previousStatus: c.status, now, nowMs: input.nowMs, terminal: true });
+        return { status, deliveryIds };
       });
     },
   };

@@ -14,6 +14,11 @@ export const completeSignal = defineSignal('complete');
 /** A number workflow tells its campaign it is final (sent to the campaign's workflow id, no run id). */
 export interface NumberFinishedInput {
   position: number;
+  /**
+   * Set when the number stopped because the campaign is paused: the attempt it was about to make.
+   * The campaign keeps it and restarts the number from that attempt on resume.
+   */
+  heldAtAttempt?: number;
 }
 export const numberFinishedSignal = defineSignal<[NumberFinishedInput]>('numberFinished');
 

@@ -1,13 +1,17 @@
 /**
- * SPEC §4.2, §4.3, §7: one number of a campaign, from its first attempt to its final status.
- * Each attempt: begin (row committed) → dial (at most once) → wait for the carrier's callback
- * (or look the call up when it never comes) → settle → webhooks → durable retry timer.
+ * SPEC §4.2, §4.3, §4.4, §7: one number of a campaign, from its next attempt to its final status.
+ * Each attempt: begin (row committed; campaign state and calling window checked again) → dial (at
+ * most once, paced by the account's gate) → wait for the carrier's callback (or look the call up
+ * when it never comes) → settle (the read model decides retry time against the window and
+ * `end_at`) → webhooks → durable retry timer. A paused campaign gets the number back ("held") and
+ * restarts it on resume, so pausing never signals every number.
  */
 import { condition, getExternalWorkflowHandle, log, setHandler, sleep } from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
 import { afterAttempt, type RetryPolicy } from '../domain/retry-schedule';
 import type { AttemptOutcome } from '../activities/attempts';
 import {
+  accountFailureSignal,
   callStatusSignal,
   numberFinishedSignal,
   numberStatusQuery,
@@ -22,74 +26,106 @@ export interface NumberWorkflowInput {
   /** E.164; numbers arrive normalised so the workflow bundle never loads phone metadata. */
   number: string;
   retries: RetryPolicy;
-  /** The campaign workflow's id, signalled (without run id) when this number is final. */
+  /** The campaign workflow's id, signalled (without run id) when this number is final or held. */
   parentWorkflowId: string;
+  /** The attempt to make first (1 = a fresh number; more when a held number is restarted). */
+  firstAttempt?: number;
 }
 
 export interface NumberWorkflowOutput {
   attempts: number;
   lastStatus: AttemptStatus | null;
-  skipped: string | null;
+  /** Why the number stopped without a final outcome here (`held`, `campaign_closing`, …), or null. */
+  stopped: string | null;
 }
 
 /** SPEC §7: after the settle timeout, look the call up every 5 minutes for an hour. */
 const LOOKUP_EVERY_MS = 5 * 60_000;
 const LOOKUPS = 12;
+/** SPEC §4.4: work moved to the next window opening gets 0–60 s of jitter. */
+const MAX_JITTER_MS = 60_000;
 
 export async function numberWorkflow(input: NumberWorkflowInput): Promise<NumberWorkflowOutput> {
   const callbacks = new Map<string, CallStatusInput>();
   const state: NumberStatusOutput = { position: input.position, number: input.number, attempt: 0, phase: 'waiting', lastStatus: null };
   setHandler(callStatusSignal, (s) => void callbacks.set(s.token, s));
   setHandler(numberStatusQuery, () => state);
+  const parent = getExternalWorkflowHandle(input.parentWorkflowId);
+  const jitter = () => Math.floor(Math.random() * (MAX_JITTER_MS + 1)); // the workflow's seeded random
 
   let webhookChain: Promise<void> = Promise.resolve();
-  let skipped: string | null = null;
+  let stopped: string | null = null;
+  let heldAt: number | null = null;
 
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = input.firstAttempt ?? 1; ; ) {
     state.attempt = attempt;
     state.phase = 'dialling';
     const begun = await store.beginAttempt({ campaignId: input.campaignId, position: input.position, attemptNumber: attempt, nowMs: Date.now() });
-    if (begun.kind === 'skip') {
-      skipped = begun.reason;
-      state.attempt = attempt - 1;
+    if (begun.kind === 'window') {
+      if (begun.nextOpenMs === null) {
+        stopped = 'no_calling_day';
+        break;
+      }
+      state.phase = 'waiting';
+      await sleep(Math.max(0, begun.nextOpenMs - Date.now()) + jitter());
+      continue;
+    }
+    if (begun.kind === 'hold') {
+      stopped = 'held';
+      heldAt = attempt;
       break;
     }
-    const dial = await store.dialAttempt({ callSid: begun.callSid });
+    if (begun.kind === 'stop') {
+      stopped = begun.reason;
+      break;
+    }
+    let dial = await store.dialAttempt({ callSid: begun.callSid });
+    while (dial.kind === 'wait') {
+      // The account's pacing gate has no slot yet: wait without holding a channel.
+      await sleep(dial.retryInMs);
+      dial = await store.dialAttempt({ callSid: begun.callSid });
+    }
     let outcome: AttemptOutcome;
     if (dial.kind === 'refused') {
-      outcome = refusedOutcome();
+      outcome = refusedOutcome(dial.accountLevel ? `carrier_${dial.httpStatus}` : 'carrier_refused');
+      if (dial.accountLevel) {
+        // SPEC §4.1: an account-level carrier error stops the whole campaign at once.
+        await parent.signal(accountFailureSignal, { reason: outcome.reason! }).catch(() => undefined);
+      }
     } else {
       state.phase = 'awaiting_outcome';
       outcome = await awaitOutcome(begun.callSid, begun.token, begun.settleTimeoutMs, callbacks);
     }
     state.lastStatus = outcome.status;
-    const next = afterAttempt(input.retries, attempt, outcome.status);
+    const rule = afterAttempt(input.retries, attempt, outcome.status);
     const settled = await store.settleAttempt({
       callSid: begun.callSid,
       outcome,
-      next: next.kind === 'retry' ? { kind: 'retry', nextAttemptAtMs: Date.now() + next.delayMs } : next,
+      retryDelayMs: rule.kind === 'retry' ? rule.delayMs : null,
+      jitterMs: jitter(),
       nowMs: Date.now(),
     });
     // Events of one number are delivered in order, without holding up the next attempt.
     webhookChain = webhookChain.then(() => deliverInOrder(settled.deliveryIds));
-    if (next.kind === 'final') break;
+    if (settled.next.kind === 'final') break;
     state.phase = 'retry_wait';
-    await sleep(next.delayMs);
+    await sleep(Math.max(0, settled.next.atMs - Date.now()));
+    attempt++;
   }
 
   state.phase = 'webhooks';
   await webhookChain;
   state.phase = 'done';
   try {
-    await getExternalWorkflowHandle(input.parentWorkflowId).signal(numberFinishedSignal, { position: input.position });
+    await parent.signal(numberFinishedSignal, { position: input.position, ...(heldAt !== null && { heldAtAttempt: heldAt }) });
   } catch (err) {
-    log.warn('Campaign workflow not reachable to report a final number', { position: input.position, error: String(err) });
+    log.warn('Campaign workflow not reachable to report a number', { position: input.position, error: String(err) });
   }
-  return { attempts: state.attempt, lastStatus: state.lastStatus, skipped };
+  return { attempts: state.attempt, lastStatus: state.lastStatus, stopped };
 }
 
-function refusedOutcome(): AttemptOutcome {
-  return { status: 'failed', reason: 'carrier_refused', carrierSid: null, startTimeMs: null, endTimeMs: null, duration: 0, digits: null, recordingUrl: null };
+function refusedOutcome(reason: string): AttemptOutcome {
+  return { status: 'failed', reason, carrierSid: null, startTimeMs: null, endTimeMs: null, duration: 0, digits: null, recordingUrl: null };
 }
 
 function fromCallback(s: CallStatusInput): AttemptOutcome {
@@ -122,5 +158,5 @@ async function awaitOutcome(
     if (found.kind === 'final') return found.outcome;
     if (await condition(() => callbacks.has(token), LOOKUP_EVERY_MS)) return fromCallback(callbacks.get(token)!);
   }
-  return { ...refusedOutcome(), reason: 'dial_unknown' };
+  return refusedOutcome('dial_unknown');
 }

@@ -32,8 +32,11 @@ function fakeCampaign(env: TestWorkflowEnvironment, count: number, sendAtMs: num
         found: true,
         accountSid: 'acme',
         status: 'Created',
+        started: false,
         sendAtMs,
         endAtMs: null,
+        pausedAtMs: null,
+        closing: null,
         retries: { numberOfRetries: 0, intervalMins: null, mechanism: 'Linear', onStatus: ['busy', 'no-answer', 'failed'] },
       };
     },
@@ -47,7 +50,14 @@ function fakeCampaign(env: TestWorkflowEnvironment, count: number, sendAtMs: num
     },
     async finishCampaign(input) {
       rec.finished.push({ status: input.status, nowMs: input.nowMs });
-      return { deliveryIds: ['finished-event'] };
+      return { status: input.status, deliveryIds: ['finished-event'] };
+    },
+    async campaignWindow() {
+      return { open: true, closesAtMs: null };
+    },
+    async beginDrain() {},
+    async countLiveCalls() {
+      return { live: 0 };
     },
     async beginAttempt(input) {
       rec.dialled.push(input.position);
@@ -68,8 +78,8 @@ function fakeCampaign(env: TestWorkflowEnvironment, count: number, sendAtMs: num
       });
       return { kind: 'accepted', carrierSid: `carrier-${position}` };
     },
-    async settleAttempt() {
-      return { deliveryIds: [] };
+    async settleAttempt(input) {
+      return { next: { kind: 'final', numberStatus: input.outcome.status === 'completed' ? 'completed' : 'failed' }, deliveryIds: [] };
     },
     async deliverWebhook(input) {
       rec.delivered.push(input.deliveryId);
