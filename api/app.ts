@@ -13,6 +13,7 @@ import { requestLogger } from './middleware/logger';
 import { accountRateLimit, createMemoryWindow, unauthenticatedRateLimit, UNAUTHENTICATED_LIMIT } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { createCallDetailsRoutes } from './routes/call-details';
+import { createCampaignUpdateRoutes } from './routes/campaign-updates';
 import { createCampaignRoutes } from './routes/campaigns';
 import { createCarrierRoutes } from './routes/carrier-callbacks';
 import { createHealthRoutes } from './routes/health';
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.route('/', createCarrierRoutes(deps));
   app.route('/', createSignedReportRoutes(deps));
   app.route('/v2/accounts/:sid/campaigns', createCampaignRoutes(deps));
+  app.route('/v2/accounts/:sid/campaigns', createCampaignUpdateRoutes(deps));
   app.route('/v2/accounts/:sid', createCallDetailsRoutes(deps));
   app.route('/', createReportRoutes(deps));
   for (const [path, sub] of Object.entries(opts.mount ?? {})) app.route(path, sub);

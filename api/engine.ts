@@ -16,11 +16,11 @@ import { callStatusSignal, CONTROL_CONFLICT, controlUpdate, type ControlConflict
 import type { CampaignWorkflowInput } from '../workflows/campaign';
 import { EngineUnavailableError, type CampaignEngine } from './deps';
 
-export function createTemporalEngine(deps: { client: Client; db: Db; taskQueue?: string }): CampaignEngine {
+export function createTemporalEngine(deps: { client: Client; db: Db; taskQueue?: string; maxLiveNumbers?: number }): CampaignEngine {
   const { client, db } = deps;
   return {
     async startCampaign({ campaignId, accountSid, campaignName }) {
-      const input: CampaignWorkflowInput = { campaignId, accountSid };
+      const input: CampaignWorkflowInput = { campaignId, accountSid, ...(deps.maxLiveNumbers && { maxLive: deps.maxLiveNumbers }) };
       try {
         await client.workflow.start('campaignWorkflow', {
           taskQueue: deps.taskQueue ?? TASK_QUEUE,

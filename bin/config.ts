@@ -16,6 +16,11 @@ export const configSchema = z.object({
   /** An existing Temporal frontend (host:port); when unset the local stack starts a dev server. */
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /**
+   * How many number workflows one campaign keeps live at once (ARCHITECTURE: well under Temporal's
+   * 2,000 pending children per run). Set when a campaign starts.
+   */
+  OUTCALL_MAX_LIVE_NUMBERS: z.coerce.number().int().min(1).max(1500).default(500),
   /** Task queue of the workflows and activities (webhooks use `<queue>-webhooks`). */
   OUTCALL_TASK_QUEUE: z.string().min(1).default('outcall'),
   TEMPORAL_API_KEY: z.string().optional(),

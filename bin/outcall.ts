@@ -96,7 +96,7 @@ export async function startApi(opts: {
   const { config, db, log } = opts;
   const connection = await Connection.connect({ address: opts.temporal.address, tls: tlsOptions(opts.temporal), apiKey: opts.temporal.apiKey });
   const client = new Client({ connection, namespace: opts.temporal.namespace });
-  const engine = createTemporalEngine({ client, db, taskQueue: config.OUTCALL_TASK_QUEUE });
+  const engine = createTemporalEngine({ client, db, taskQueue: config.OUTCALL_TASK_QUEUE, maxLiveNumbers: config.OUTCALL_MAX_LIVE_NUMBERS });
   const simulatorDeps = { db, log: log.child({ component: 'simulator' }), ringMs: config.OUTCALL_SIM_RING_MS, talkMs: config.OUTCALL_SIM_TALK_MS, publicUrl: config.OUTCALL_PUBLIC_URL };
   const app = createApp(
     {

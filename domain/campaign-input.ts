@@ -2,8 +2,10 @@
  * SPEC §3 "Creating a campaign": from a create body, the account's settings and `now`, the normalised
  * campaign the API stores — numbers in E.164 and in order, de-duplicated after normalisation unless
  * `call_duplicate_numbers`, the default name, canonical retries, schedule instants. Pure: every rule
- * that needs the account or the clock is here, with both passed in.
+ * that needs the account or the clock is here, with both passed in. A campaign fed by `lists` gets its
+ * numbers from the database; `checkCampaignLists` judges the lists it names from facts the caller reads.
  */
+import { unknownTemplateToken } from './greeting-template';
 import { toE164 } from './phone';
 import { parseRfc3339 } from './rfc3339';
 import { wallClock } from './time';
@@ -34,8 +36,10 @@ export interface CampaignDraft {
   type: 'trans';
   callerId: string;
   campaignType: 'static' | 'dynamic';
-  /** E.164 numbers in `from` order; distinct unless `callDuplicateNumbers`. Also the echoed `from`. */
+  /** E.164 numbers in `from` order; distinct unless `callDuplicateNumbers`. Also the echoed `from`. Empty for a list campaign. */
   numbers: string[];
+  /** List sids in dialling order, de-duplicated; null for an inline-`from` campaign. */
+  lists: string[] | null;
   flowType: 'ivr' | 'greeting';
   url: string | null;
   readViaText: string | null;
@@ -231,6 +235,7 @@ export function prepareCampaign(raw: unknown, account: AccountSettings, now: Dat
       callerId: body.caller_id,
       campaignType: body.campaign_type,
       numbers: numbersToDial(numbers.e164, body.call_duplicate_numbers),
+      lists: body.lists ?? null,
       flowType: body.url !== undefined ? 'ivr' : 'greeting',
       url: body.url ?? null,
       readViaText: body.read_via_text ?? null,
@@ -259,4 +264,62 @@ export function reportCampaign(raw: unknown, account: AccountSettings, now: Date
   const context = checkContext(parsed.body, account, now);
   if (!context.ok) return context;
   return { ok: true, report: reportNumbers(parsed.body.from ?? [], account.defaultRegion, parsed.body.call_duplicate_numbers) };
+}
+
+/** What a create needs to know about one list it names, read from the database by the caller. */
+export interface ListFacts {
+  sid: string;
+  /** Fixed by the list's first CSV upload; null before any. */
+  type: 'static' | 'dynamic' | null;
+  columns: string[];
+  /** An upload into the list is still being processed. */
+  processing: boolean;
+}
+
+export interface ListCheckError {
+  /** `unknown_list` → 400, `invalid_parameter` → 400, `upload_in_progress` → 409. */
+  kind: 'unknown_list' | 'invalid_parameter' | 'upload_in_progress';
+  field: string;
+  description: string;
+}
+
+/**
+ * SPEC §3 `lists` rules that need the lists themselves: every list must exist in the account (400
+ * naming it); a dynamic campaign's one list must be of type dynamic, and every `@@token` of its
+ * `read_via_text` must name a standard column or a column of the list (400 naming the token); no list
+ * may have an upload still processing (409). `found` holds the account's lists among `lists`.
+ */
+export function checkCampaignLists(input: {
+  lists: string[];
+  campaignType: 'static' | 'dynamic';
+  readViaText: string | null;
+  found: ListFacts[];
+}): ListCheckError | null {
+  const bySid = new Map(input.found.map((l) => [l.sid, l]));
+  for (const [i, sid] of input.lists.entries()) {
+    if (!bySid.has(sid)) return { kind: 'unknown_list', field: `lists[${i + 1}]`, description: `lists[${i + 1}]: list ${JSON.stringify(sid)} does not exist in this account` };
+  }
+  if (input.campaignType === 'dynamic') {
+    const list = bySid.get(input.lists[0]!)!;
+    if (list.type !== 'dynamic') {
+      return {
+        kind: 'invalid_parameter',
+        field: 'lists[1]',
+        description: `lists[1]: list ${JSON.stringify(list.sid)} is ${list.type ?? 'not yet typed (no CSV upload)'}; a dynamic campaign needs a list uploaded with type=dynamic`,
+      };
+    }
+    const token = input.readViaText === null ? null : unknownTemplateToken(input.readViaText, list.columns);
+    if (token !== null) {
+      return {
+        kind: 'invalid_parameter',
+        field: 'read_via_text',
+        description: `read_via_text: @@${token} names no column of list ${JSON.stringify(list.sid)} (columns: ${list.columns.join(', ') || 'none'})`,
+      };
+    }
+  }
+  const busy = input.lists.find((sid) => bySid.get(sid)!.processing);
+  if (busy !== undefined) {
+    return { kind: 'upload_in_progress', field: 'lists', description: `lists: list ${JSON.stringify(busy)} has a CSV upload still processing; retry when csv-status reports completed` };
+  }
+  return null;
 }

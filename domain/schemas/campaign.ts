@@ -12,6 +12,8 @@ import { bulkBodySchema } from './envelope';
 import { httpUrl, intInRange, lenientBoolean, lowerCase, queryInt } from './fields';
 
 export const MAX_FROM_ENTRIES = 5000;
+/** SPEC §3 `lists`: a static campaign takes 1..5 lists, a dynamic one exactly one. */
+export const MAX_STATIC_LISTS = 5;
 export const MAX_READ_VIA_TEXT = 2000;
 export const MAX_CUSTOM_FIELD = 128;
 export const RETRYABLE_STATUSES = ['busy', 'no-answer', 'failed'] as const;
@@ -23,6 +25,12 @@ const timestamp = z.string({ error: RFC3339_HINT }).refine((s) => parseRfc3339(s
 function fromEntries(v: string | Array<string | number>): string[] {
   if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
   return v.map((s) => String(s).trim());
+}
+
+/** `lists` entries in order, de-duplicated: a comma string is split, an array kept as given. */
+function listEntries(v: string | string[]): string[] {
+  const entries = typeof v === 'string' ? v.split(',') : v;
+  return [...new Set(entries.map((s) => s.trim()).filter((s) => s !== ''))];
 }
 
 const ON_STATUS_SPELLINGS: Record<string, (typeof RETRYABLE_STATUSES)[number]> = {
@@ -80,7 +88,10 @@ const campaignCreateObject = z.object(
       })
       .transform(fromEntries)
       .optional(),
-    lists: z.unknown().optional(),
+    lists: z
+      .union([z.string(), z.array(z.string())], { error: 'must be an array of list sids' })
+      .transform(listEntries)
+      .optional(),
     caller_id: z
       .string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string') })
       .trim()
@@ -122,12 +133,20 @@ function crossFieldRules(b: z.output<typeof campaignCreateObject>, ctx: z.core.$
   const hasLists = b.lists !== undefined;
   if (hasFrom && hasLists) return rule(ctx, 'lists', 'give either from or lists, not both');
   if (!hasFrom && !hasLists) return rule(ctx, 'from', 'one of from or lists is required');
-  if (hasLists) return rule(ctx, 'lists', 'lists are not supported yet; use from', 'lists_not_supported');
-  const count = b.from!.length;
-  if (count === 0) return rule(ctx, 'from', 'from must list at least one number');
-  if (count > MAX_FROM_ENTRIES) return rule(ctx, 'from', `from lists ${count} numbers; at most ${MAX_FROM_ENTRIES} are allowed`);
-  if (b.campaign_type === 'dynamic') {
-    return rule(ctx, 'campaign_type', 'campaign_type "dynamic" takes exactly one dynamic list in lists, not from');
+  if (hasLists) {
+    const n = b.lists!.length;
+    if (n === 0) return rule(ctx, 'lists', 'lists must name at least one list');
+    if (b.campaign_type === 'dynamic' && n !== 1) {
+      return rule(ctx, 'lists', `a dynamic campaign takes exactly one list; lists names ${n}`);
+    }
+    if (n > MAX_STATIC_LISTS) return rule(ctx, 'lists', `lists names ${n} lists; a static campaign takes at most ${MAX_STATIC_LISTS}`);
+  } else {
+    const count = b.from!.length;
+    if (count === 0) return rule(ctx, 'from', 'from must list at least one number');
+    if (count > MAX_FROM_ENTRIES) return rule(ctx, 'from', `from lists ${count} numbers; at most ${MAX_FROM_ENTRIES} are allowed`);
+    if (b.campaign_type === 'dynamic') {
+      return rule(ctx, 'campaign_type', 'campaign_type "dynamic" takes exactly one dynamic list in lists, not from');
+    }
   }
   const hasUrl = b.url !== undefined;
   const hasText = b.read_via_text !== undefined;

@@ -47,6 +47,7 @@ export async function setup(project: TestProject): Promise<void> {
     dynamicConfig: {
       // Small enough that continue-as-new and pending-child limits are exercised by the suite.
       'limit.historyCount.suggestContinueAsNew': 400,
+      'limit.numPendingChildExecutions.error': 50,
     },
   });
   project.provide('pgAdminUrl', adminUrl);

@@ -42,6 +42,8 @@ export async function startTestStack(env: Record<string, string> & { OUTCALL_ACC
       OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true',
       OUTCALL_SIM_RING_MS: '100',
       OUTCALL_SIM_TALK_MS: '1000',
+      // The shared dev server allows 50 pending children per run (global-setup.ts).
+      OUTCALL_MAX_LIVE_NUMBERS: '40',
       LOG_LEVEL: 'warn',
       ...env,
     },

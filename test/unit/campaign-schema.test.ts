@@ -71,12 +71,17 @@ describe('§3 create body: each rule names the field and the value', () => {
     expect(error).toEqual({ kind: 'invalid_parameter', field, description });
   });
 
-  it('rejects lists, for now, with their own kind and a clear description', () => {
-    expect(errorOf({ caller_id: 'c', url: 'https://x.example/f', lists: ['l1'] })).toEqual({
-      kind: 'lists_not_supported',
-      field: 'lists',
-      description: 'lists are not supported yet; use from',
-    });
+  it.each([
+    ['an empty lists', { lists: [] }, 'lists must name at least one list'],
+    ['more than 5 static lists', { lists: ['a', 'b', 'c', 'd', 'e', 'f'] }, 'lists names 6 lists; a static campaign takes at most 5'],
+    ['a dynamic campaign with two lists', { campaign_type: 'dynamic', lists: ['a', 'b'] }, 'a dynamic campaign takes exactly one list; lists names 2'],
+  ])('rejects %s', (_name, overrides, description) => {
+    expect(errorOf({ caller_id: 'c', url: 'https://x.example/f', ...overrides })).toEqual({ kind: 'invalid_parameter', field: 'lists', description });
+  });
+
+  it('accepts lists as an array or a comma string, de-duplicated in order', () => {
+    expect(bodyOf({ caller_id: 'c', url: 'https://x.example/f', lists: ['l2', 'l1', 'l2'] }).lists).toEqual(['l2', 'l1']);
+    expect(bodyOf({ caller_id: 'c', url: 'https://x.example/f', lists: 'l1, l3' }).lists).toEqual(['l1', 'l3']);
   });
 
   it('rejects a body that is not an object', () => {

@@ -1,0 +1,145 @@
+/**
+ * SPEC §4.7 updates: the single place a `CampaignPatch` meets the `campaigns` columns, and the stored
+ * campaign as the update rules read it. `applyCampaignPatch` runs inside the transaction the campaign
+ * workflow's control activity opens, so the patch and the action land together or not at all.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { campaignNumbers, campaigns, csvUploads, lists } from '../schema';
+import type { Db } from '../client';
+import type { CampaignRow, Tx } from './campaigns';
+import type { CampaignDraft, ListFacts } from '../../domain/campaign-input';
+import type { CampaignPatch } from '../../domain/campaign-patch';
+import { isCampaignStatus } from '../../domain/campaign-status';
+import type { CampaignControlState } from '../../domain/campaign-transitions';
+import type { StoredCampaign } from '../../domain/campaign-update';
+
+/** Rows per INSERT, as at create: 5 parameters a row stays far below PostgreSQL's 65,535 cap. */
+const NUMBER_BATCH = 1000;
+
+type CampaignSet = Partial<typeof campaigns.$inferInsert>;
+type FullPatch = Required<CampaignPatch>;
+
+/**
+ * One writer per patch key. The mapped type makes a new `CampaignPatch` key a compile error here
+ * until it is mapped, so a patch can never be half applied by omission.
+ */
+const WRITERS: { [K in keyof FullPatch]: (set: CampaignSet, value: FullPatch[K]) => void } = {
+  name: (s, v) => (s.name = v),
+  callerId: (s, v) => (s.callerId = v),
+  campaignType: (s, v) => (s.campaignType = v),
+  flowType: (s, v) => (s.flowType = v),
+  url: (s, v) => (s.url = v),
+  readViaText: (s, v) => (s.readViaText = v),
+  repeatMenuAttempts: (s, v) => (s.repeatMenuAttempts = v),
+  retries: (s, v) => (s.retries = v),
+  sendAtMs: (s, v) => (s.sendAt = v === null ? null : new Date(v)),
+  endAtMs: (s, v) => (s.endAt = v === null ? null : new Date(v)),
+  callStatusCallback: (s, v) => (s.callStatusCallback = v),
+  callScheduleCallback: (s, v) => (s.callScheduleCallback = v),
+  statusCallback: (s, v) => (s.statusCallback = v),
+  mode: (s, v) => (s.mode = v),
+  throttle: (s, v) => (s.throttle = v),
+  // "Cleared" is SQL NULL, as at create; a JSON null would read back the same but compare differently.
+  customField: (s, v) => (s.customField = v === null || v === undefined ? sql`null` : v),
+  callDuplicateNumbers: (s, v) => (s.callDuplicateNumbers = v),
+  from: (s, v) => {
+    s.from = v;
+    s.lists = null;
+  },
+  lists: (s, v) => {
+    s.lists = v;
+    s.from = null;
+  },
+};
+
+function write<K extends keyof CampaignPatch>(set: CampaignSet, key: K, value: FullPatch[K]): void {
+  WRITERS[key](set, value);
+}
+
+/**
+ * Writes `patch` to the campaign's row and sets `date_updated = now`, in the caller's transaction.
+ * `from` replaces the campaign's numbers (positions 0.., `pending`, in the order given — the caller
+ * has already de-duplicated them); `lists` removes them (a list campaign's numbers are snapshotted
+ * at start). Values are taken as validated and normalised (SPEC §4.7, `domain/campaign-update.ts`).
+ * Returns the updated row, or undefined when the campaign does not exist.
+ */
+export async function applyCampaignPatch(tx: Tx, campaignId: string, patch: CampaignPatch, now: Date): Promise<CampaignRow | undefined> {
+  const set: CampaignSet = { dateUpdated: now };
+  for (const key of Object.keys(patch) as Array<keyof CampaignPatch>) {
+    const value = patch[key];
+    if (value !== undefined) write(set, key, value as FullPatch[typeof key]);
+  }
+  const [row] = await tx.update(campaigns).set(set).where(eq(campaigns.id, campaignId)).returning();
+  if (!row) return undefined;
+  if (patch.from !== undefined || patch.lists !== undefined) {
+    await tx.delete(campaignNumbers).where(eq(campaignNumbers.campaignId, campaignId));
+  }
+  const numbers = patch.from ?? [];
+  for (let start = 0; start < numbers.length; start += NUMBER_BATCH) {
+    const batch = numbers.slice(start, start + NUMBER_BATCH);
+    await tx
+      .insert(campaignNumbers)
+      .values(batch.map((number, i) => ({ campaignId, position: start + i, number, status: 'pending', dateUpdated: now })));
+  }
+  return row;
+}
+
+/** The state the SPEC §4.1 state machine reads, from the read model. */
+export function controlStateOf(row: CampaignRow): CampaignControlState {
+  if (!isCampaignStatus(row.status)) throw new Error(`campaign ${row.id} has unknown status ${JSON.stringify(row.status)}`);
+  return {
+    status: row.status,
+    started: row.dateStarted !== null,
+    sendAtMs: row.sendAt === null ? null : row.sendAt.getTime(),
+    closing: row.closing !== null,
+  };
+}
+
+/** The stored campaign as `parseCampaignUpdate` compares against it. */
+export function storedCampaignOf(row: CampaignRow): StoredCampaign {
+  const fields: CampaignDraft = {
+    name: row.name,
+    type: 'trans',
+    callerId: row.callerId,
+    campaignType: row.campaignType === 'dynamic' ? 'dynamic' : 'static',
+    numbers: row.from ?? [],
+    lists: row.lists,
+    flowType: row.flowType === 'ivr' ? 'ivr' : 'greeting',
+    url: row.url,
+    readViaText: row.readViaText,
+    repeatMenuAttempts: row.repeatMenuAttempts,
+    retries: row.retries,
+    sendAt: row.sendAt,
+    endAt: row.endAt,
+    callStatusCallback: row.callStatusCallback,
+    callScheduleCallback: row.callScheduleCallback,
+    statusCallback: row.statusCallback,
+    mode: row.mode === 'custom' ? 'custom' : 'auto',
+    throttle: row.throttle,
+    customField: row.customField ?? null,
+    callDuplicateNumbers: row.callDuplicateNumbers,
+  };
+  return { fields, state: controlStateOf(row) };
+}
+
+/** The facts `checkCampaignLists` judges, for the account's lists among `sids` (unknown ones are absent). */
+export async function listFactsFor(db: Db | Tx, accountSid: string, sids: string[]): Promise<ListFacts[]> {
+  if (sids.length === 0) return [];
+  const [rows, busy] = await Promise.all([
+    db
+      .select({ sid: lists.sid, type: lists.type, columns: lists.columns })
+      .from(lists)
+      .where(and(eq(lists.accountSid, accountSid), inArray(lists.sid, sids))),
+    db
+      .selectDistinct({ listSid: csvUploads.listSid })
+      .from(csvUploads)
+      .where(and(inArray(csvUploads.listSid, sids), eq(csvUploads.status, 'processing'))),
+  ]);
+  const processing = new Set(busy.map((b) => b.listSid));
+  return rows.map((r) => ({
+    sid: r.sid,
+    type: r.type === 'static' || r.type === 'dynamic' ? r.type : null,
+    columns: r.columns,
+    processing: processing.has(r.sid),
+  }));
+}

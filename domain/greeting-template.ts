@@ -1,0 +1,30 @@
+/**
+ * SPEC §3 `read_via_text` templating: `@@column` tokens (case-sensitive) name a standard or extra
+ * column of the campaign's list and are replaced per contact; an empty or missing value renders as
+ * the empty string. A token is `@@` followed by the longest run of `[A-Za-z0-9_]` that starts with a
+ * letter or `_`, so `@@first_name's` is the token `first_name` followed by `'s`, and a lone `@@` or
+ * `@@9` is plain text.
+ */
+import { isStandardColumn } from './contact-csv';
+
+const TOKEN = /@@([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** The distinct column names the text's `@@tokens` refer to, in order of first use. */
+export function templateTokens(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(TOKEN)) if (!out.includes(m[1]!)) out.push(m[1]!);
+  return out;
+}
+
+/** Replaces every `@@column` token with `vars[column]` (empty string when missing or null). */
+export function renderGreeting(text: string, vars: Readonly<Record<string, string | null | undefined>> | null | undefined): string {
+  return text.replace(TOKEN, (_, name: string) => (vars && Object.hasOwn(vars, name) ? (vars[name] ?? '') : ''));
+}
+
+/**
+ * SPEC §3: in a dynamic campaign every token must name a standard column or one of the list's
+ * columns. Returns the first token that does not, or null.
+ */
+export function unknownTemplateToken(text: string, listColumns: readonly string[]): string | null {
+  return templateTokens(text).find((t) => !isStandardColumn(t) && !listColumns.includes(t)) ?? null;
+}
