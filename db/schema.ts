@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -315,12 +316,37 @@ export const csvUploadChunks = pgTable(
 );
 
 /**
- * SPEC §4.5 pacing and channels, one row per account (and per custom campaign): the earliest
- * moment the next dial may be sent, and the calls live now. Updated under a row lock by the dial
- * activity, so the limits hold across every worker process.
+ * SPEC §4.5 pacing and channels (activities/dial-gate.ts). One row per account (`account:<sid>`): the
+ * earliest moment its next dial may be sent, the slots held now (`live`) and the smoothed time a slot
+ * is held. One row per campaign that has asked (`campaign:<id>`): its own next slot (custom campaigns),
+ * its throttle, and when it was last granted a slot (the round robin between auto campaigns). Updated
+ * under the account row's lock, so the limits hold across every worker process.
  */
 export const dialGates = pgTable('dial_gates', {
   key: text('key').primaryKey(),
   nextDialAt: ts('next_dial_at').notNull().defaultNow(),
   live: integer('live').notNull().default(0),
+  lastGrantAt: ts('last_grant_at'),
+  holdMs: doublePrecision('hold_ms').notNull().default(0),
+  throttle: integer('throttle'),
 });
+
+/**
+ * SPEC §4.5: one row per attempt at the dial gate, keyed by its call sid. While `granted_at` is null it
+ * is a waiter (asked at `since`, told to come back at `next_poll_at`); once granted it is the lease on
+ * a channel, deleted when the attempt is settled.
+ */
+export const dialTickets = pgTable(
+  'dial_tickets',
+  {
+    callSid: text('call_sid').primaryKey(),
+    accountSid: text('account_sid').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    isRetry: boolean('is_retry').notNull(),
+    position: integer('position').notNull(),
+    since: ts('since').notNull(),
+    nextPollAt: ts('next_poll_at').notNull(),
+    grantedAt: ts('granted_at'),
+  },
+  (t) => [index('dial_tickets_account').on(t.accountSid, t.grantedAt)],
+);

@@ -1,0 +1,262 @@
+/**
+ * SPEC §4.5 pacing arithmetic, pure. The durable gate (`activities/dial-gate.ts`) loads the state of
+ * one account under a row lock, asks `planDial` what the caller may do, and writes the answer back.
+ *
+ * The model:
+ * * an account issues dial slots one after another, at least `dialIntervalMs(calls_per_minute)`
+ *   apart; a custom campaign's own slots are at least `dialIntervalMs(throttle)` apart;
+ * * a slot is granted at most `GRANT_HORIZON_MS` ahead (the caller sleeps until it, then dials);
+ * * at most `channels` slots are held at once (a slot is held from its grant until the attempt is
+ *   settled);
+ * * who gets the next slot follows one order, simulated by `projectSlots`: a custom campaign whose own
+ *   next slot has come takes it; otherwise the auto campaign served longest ago (round robin, so
+ *   auto campaigns split what custom campaigns leave equally); inside a campaign a retry before any
+ *   first attempt, first attempts by position;
+ * * the gate only sees waiters when they ask, so the order is applied among the waiters that are
+ *   *present* (asking now or due back within `PRESENT_WITHIN_MS`). A waiter that is not there does not
+ *   hold the others up (work conservation); the estimate of its turn tells it when to come back.
+ */
+
+/**
+ * Every interval is stretched by this fraction so that the delay between a slot and the moment the
+ * request actually leaves (timer lateness, event-loop lag, HTTP) cannot push two dials closer than
+ * the limit: at 2 %, 20 ms of lag per second of dials and 1.2 s per minute are absorbed.
+ */
+export const PACING_GUARD = 0.02;
+/** A slot is granted at most this far ahead; the caller sleeps until it inside the dial activity. */
+export const GRANT_HORIZON_MS = 2_000;
+/** The shortest and longest time a waiting caller is told to stay away. */
+export const MIN_POLL_MS = 250;
+export const MAX_POLL_MS = 30_000;
+/** A waiter due back within this is counted as present when the next slots are handed out. */
+export const PRESENT_WITHIN_MS = 1_000;
+/** A waiter that has not come back this long after it was due is treated as gone. */
+export const WAITER_GRACE_MS = 5_000;
+
+/** Milliseconds between two slots for a rate in calls per minute, guard included. */
+export function dialIntervalMs(callsPerMinute: number): number {
+  if (!(callsPerMinute > 0)) throw new RangeError(`calls per minute must be positive, got ${callsPerMinute}`);
+  return (60_000 / callsPerMinute) * (1 + PACING_GUARD);
+}
+
+/** The most dials any one second may see when a rate is paced evenly: ⌈cpm / 60⌉. */
+export function perSecondPeak(callsPerMinute: number): number {
+  return Math.ceil(callsPerMinute / 60);
+}
+
+/** The earliest slot a caller can have: after the account's next slot, a custom campaign's, and now. */
+export function nextSlotMs(nowMs: number, accountNextMs: number, campaignNextMs: number | null): number {
+  return Math.max(nowMs, accountNextMs, campaignNextMs ?? Number.NEGATIVE_INFINITY);
+}
+
+/** SPEC §4.5: what custom campaigns leave of an account's rate for its auto campaigns. */
+export function autoHeadroom(callsPerMinute: number, customThrottles: readonly number[]): number {
+  return Math.max(0, callsPerMinute - customThrottles.reduce((a, b) => a + b, 0));
+}
+
+/**
+ * Work-conserving equal split (water filling): each claimant gets an equal share of `capacity`, but
+ * never more than it can use (`caps`, Infinity when unbounded); what one cannot use goes to the rest.
+ * This is the rate the gate's round robin converges to; used by tests and the benchmark.
+ */
+export function fairShares(capacity: number, caps: readonly number[]): number[] {
+  const shares = caps.map(() => 0);
+  let left = capacity;
+  let open = caps.map((_, i) => i).filter((i) => caps[i]! > 0);
+  while (left > 1e-9 && open.length > 0) {
+    const each = left / open.length;
+    const still: number[] = [];
+    for (const i of open) {
+      const give = Math.min(each, caps[i]! - shares[i]!);
+      shares[i]! += give;
+      left -= give;
+      if (caps[i]! - shares[i]! > 1e-9) still.push(i);
+    }
+    if (still.length === open.length) break; // everyone took a full share: nothing left to move
+    open = still;
+  }
+  return shares;
+}
+
+export interface GateAccount {
+  callsPerMinute: number;
+  channels: number;
+  /** Slots held now (granted, not yet settled). */
+  live: number;
+  nextDialAtMs: number;
+  /** Smoothed time a slot is held (grant to settle); 0 until the first release. */
+  holdMs: number;
+}
+
+export interface GateCampaign {
+  id: string;
+  /** Calls per minute of a custom campaign; null for auto. */
+  throttle: number | null;
+  /** The campaign's own next slot (custom campaigns only matter). */
+  nextDialAtMs: number;
+  /** When the campaign was last granted a slot (the round robin between auto campaigns). */
+  lastGrantAtMs: number | null;
+}
+
+export interface GateWaiter {
+  id: string;
+  campaignId: string;
+  isRetry: boolean;
+  position: number;
+  /** When this waiter first asked. */
+  sinceMs: number;
+  /** When it was told to come back (now, for the caller). */
+  nextPollAtMs: number;
+}
+
+/** Inside a campaign: retries first (oldest first), then first attempts in position order. */
+export function compareWaiters(a: GateWaiter, b: GateWaiter): number {
+  if (a.isRetry !== b.isRetry) return a.isRetry ? -1 : 1;
+  if (a.isRetry) return a.sinceMs - b.sinceMs || a.position - b.position || cmp(a.id, b.id);
+  return a.position - b.position || a.sinceMs - b.sinceMs || cmp(a.id, b.id);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export interface ProjectedSlot {
+  id: string;
+  campaignId: string;
+  atMs: number;
+}
+
+/**
+ * The order in which the given waiters would be served if every one of them were there: slots from
+ * `firstSlotMs` on, `gapMs` apart; each goes to a custom campaign whose own next slot has come
+ * (earliest first), else to the auto campaign served longest ago. Custom campaigns whose slot has not
+ * come leave the account slot to others; when only such campaigns wait, time jumps to their slot.
+ * Stops after `stopAtId` when given.
+ */
+export function projectSlots(x: {
+  firstSlotMs: number;
+  gapMs: number;
+  campaigns: ReadonlyMap<string, GateCampaign>;
+  waiters: readonly GateWaiter[];
+  stopAtId?: string;
+}): ProjectedSlot[] {
+  interface Lane {
+    id: string;
+    intervalMs: number | null;
+    nextMs: number;
+    lastMs: number;
+    queue: GateWaiter[];
+    head: number;
+  }
+  const lanes = new Map<string, Lane>();
+  for (const w of x.waiters) {
+    let lane = lanes.get(w.campaignId);
+    if (!lane) {
+      const c = x.campaigns.get(w.campaignId);
+      const throttle = c?.throttle ?? null;
+      lane = {
+        id: w.campaignId,
+        intervalMs: throttle !== null ? dialIntervalMs(throttle) : null,
+        nextMs: throttle !== null ? (c?.nextDialAtMs ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY,
+        lastMs: c?.lastGrantAtMs ?? Number.NEGATIVE_INFINITY,
+        queue: [],
+        head: 0,
+      };
+      lanes.set(w.campaignId, lane);
+    }
+    lane.queue.push(w);
+  }
+  for (const lane of lanes.values()) lane.queue.sort(compareWaiters);
+
+  const out: ProjectedSlot[] = [];
+  let t = x.firstSlotMs;
+  let open = [...lanes.values()];
+  while (open.length > 0) {
+    let pick: Lane | null = null;
+    for (const l of open) {
+      if (l.intervalMs === null || l.nextMs > t) continue;
+      if (!pick || l.nextMs < pick.nextMs || (l.nextMs === pick.nextMs && (l.lastMs < pick.lastMs || (l.lastMs === pick.lastMs && l.id < pick.id)))) pick = l;
+    }
+    if (!pick) {
+      for (const l of open) {
+        if (l.intervalMs !== null) continue;
+        if (!pick || l.lastMs < pick.lastMs || (l.lastMs === pick.lastMs && l.id < pick.id)) pick = l;
+      }
+    }
+    if (!pick) {
+      // Only custom campaigns wait, none due yet: the next slot is the earliest of theirs.
+      t = Math.max(t, Math.min(...open.map((l) => l.nextMs)));
+      continue;
+    }
+    const w = pick.queue[pick.head++]!;
+    out.push({ id: w.id, campaignId: w.campaignId, atMs: t });
+    pick.lastMs = t;
+    if (pick.intervalMs !== null) pick.nextMs = t + pick.intervalMs;
+    if (pick.head >= pick.queue.length) open = open.filter((l) => l !== pick);
+    if (w.id === x.stopAtId) break;
+    t += x.gapMs;
+  }
+  return out;
+}
+
+export type DialPlan =
+  | { kind: 'granted'; atMs: number; accountNextMs: number; campaignNextMs: number | null }
+  | { kind: 'wait'; retryInMs: number; reason: 'channels' | 'pacing' | 'turn' };
+
+function clampPoll(ms: number): number {
+  return Math.round(Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, ms)));
+}
+
+/**
+ * The gate's decision for one caller, from the account's state read under its row lock.
+ * `waiters` are the account's live waiters (not yet granted), the caller included; `holdsLease`
+ * says the caller already holds a channel (a dial retried after a carrier rate limit or a crash):
+ * it needs a new pacing slot but no channel and no turn.
+ */
+export function planDial(x: {
+  nowMs: number;
+  account: GateAccount;
+  campaigns: ReadonlyMap<string, GateCampaign>;
+  waiters: readonly GateWaiter[];
+  callerId: string;
+  holdsLease: boolean;
+}): DialPlan {
+  const { nowMs: now, account } = x;
+  const caller = x.waiters.find((w) => w.id === x.callerId);
+  if (!caller) throw new Error(`planDial: the caller ${x.callerId} must be among the waiters`);
+  const campaign = x.campaigns.get(caller.campaignId);
+  const ia = dialIntervalMs(account.callsPerMinute);
+  const ic = campaign?.throttle != null ? dialIntervalMs(campaign.throttle) : null;
+  const slot = nextSlotMs(now, account.nextDialAtMs, ic !== null ? campaign!.nextDialAtMs : null);
+  const granted: DialPlan = { kind: 'granted', atMs: slot, accountNextMs: slot + ia, campaignNextMs: ic !== null ? slot + ic : null };
+  const inHorizon = slot - now <= GRANT_HORIZON_MS;
+  const pacingWait = clampPoll(slot - now - GRANT_HORIZON_MS / 2);
+
+  if (x.holdsLease) return inHorizon ? granted : { kind: 'wait', retryInMs: pacingWait, reason: 'pacing' };
+
+  // When is the caller's turn if everyone waiting turns up? Slots come as fast as the rate or as
+  // channels free up (held time / channels), whichever is slower.
+  const gapMs = Math.max(ia, account.holdMs / Math.max(1, account.channels));
+  const firstSlotMs = Math.max(now, account.nextDialAtMs);
+  const all = projectSlots({ firstSlotMs, gapMs, campaigns: x.campaigns, waiters: x.waiters, stopAtId: x.callerId });
+  const turnAt = all.find((s) => s.id === x.callerId)?.atMs ?? slot;
+  const turnWait = clampPoll(turnAt - now - GRANT_HORIZON_MS / 2);
+
+  if (account.live >= account.channels) return { kind: 'wait', retryInMs: turnWait, reason: 'channels' };
+  if (!inHorizon) return { kind: 'wait', retryInMs: Math.max(turnWait, pacingWait), reason: 'pacing' };
+
+  // Among those here now, is it the caller's turn? Only present waiters ahead of it count, and only as
+  // many as there are slots (within the horizon) and channels to hand out.
+  const present = x.waiters.filter((w) => w.id === x.callerId || w.nextPollAtMs <= now + PRESENT_WITHIN_MS);
+  const order = projectSlots({ firstSlotMs, gapMs: ia, campaigns: x.campaigns, waiters: present, stopAtId: x.callerId });
+  const mine = order.findIndex((s) => s.id === x.callerId);
+  const atMs = order[mine]?.atMs ?? slot;
+  if (mine < account.channels - account.live && atMs - now <= GRANT_HORIZON_MS) return granted;
+  return { kind: 'wait', retryInMs: turnWait, reason: 'turn' };
+}
+
+/** Smoothed hold time after one more release (exponential moving average, weight 1/5). */
+export function nextHoldMs(previousMs: number, heldMs: number): number {
+  const sample = Math.max(0, heldMs);
+  return previousMs > 0 ? previousMs * 0.8 + sample * 0.2 : sample;
+}
