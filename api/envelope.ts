@@ -29,6 +29,13 @@ export interface ListMetadata {
   total: number;
 }
 
+/** Counters of a bulk write (contacts, add-to-list), as Exotel's `metadata` carries them. */
+export interface BulkMetadata {
+  total: number;
+  success: number;
+  failed: number;
+}
+
 export function successItem<T>(data: T, code = 200): SuccessItem<T> {
   return { code, status: 'success', data };
 }
@@ -38,7 +45,7 @@ export function failureItem(err: ApiError): FailureItem {
   return { code: entry.http, status: 'failure', error_data: { code: entry.code, message: entry.message, description: err.description } };
 }
 
-function send(c: Context<AppEnv>, httpCode: number, response: unknown[], metadata?: ListMetadata): Response {
+function send(c: Context<AppEnv>, httpCode: number, response: unknown[], metadata?: ListMetadata | BulkMetadata): Response {
   const body = {
     request_id: c.get('requestId'),
     method: c.req.method,
@@ -71,6 +78,17 @@ export function okBareList<T>(c: Context<AppEnv>, records: T[], page: Omit<ListM
 export function okItems(c: Context<AppEnv>, bulk: boolean, items: ResponseItem[]): Response {
   if (!bulk) return send(c, items[0]?.code ?? 200, items);
   return send(c, items.every((i) => i.status === 'success') ? 200 : 207, items);
+}
+
+/**
+ * Items of a bulk write that reports counters (SPEC §5: contacts, add-to-list): like `okItems`, plus
+ * `metadata: {total, success, failed}`.
+ */
+export function okItemsCounted(c: Context<AppEnv>, bulk: boolean, items: ResponseItem[]): Response {
+  const success = items.filter((i) => i.status === 'success').length;
+  const metadata: BulkMetadata = { total: items.length, success, failed: items.length - success };
+  const code = bulk ? (success === items.length ? 200 : 207) : (items[0]?.code ?? 200);
+  return send(c, code, items, metadata);
 }
 
 /** The failure envelope for any thrown value; unexpected errors are logged with the request id. */
