@@ -75,8 +75,8 @@ export default defineConfig(
     },
   },
   {
-    // Process entry points and the test harness may read the environment; so may tool configs.
-    files: ['bin/**/*.ts', 'test/**/*.ts', '*.config.ts'],
+    // Process entry points, benchmarks and the test harness may read the environment; so may tool configs.
+    files: ['bin/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', '*.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

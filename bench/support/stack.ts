@@ -1,0 +1,119 @@
+/**
+ * A whole Outcall for benchmarks, built the way `npm start` builds it (bin/outcall.ts): an embedded
+ * PostgreSQL (or BENCH_DATABASE_URL), a Temporal dev server from the project's toolchain with one
+ * task-queue partition and any extra dynamic config, migrations, the worker, the API and the simulator.
+ * Everything lives under a fresh temp directory and is removed by `stop()`.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import pino from 'pino';
+import { loadConfig, type Config } from '../../bin/config';
+import { installTemporalLogger } from '../../bin/logger';
+import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from '../../bin/outcall';
+import { freePort, startEmbeddedPostgres, startTemporalDevServer, type RunningPostgres, type RunningTemporal } from '../../bin/services';
+import { ensureToolchain } from '../../bin/toolchain';
+import type { Db } from '../../db/client';
+
+export interface BenchStack {
+  baseUrl: string;
+  db: Db;
+  config: Config;
+  databaseUrl: string;
+  temporalAddress: string;
+  /** Basic-auth fetch against the API, returning the parsed JSON (or text) and the status. */
+  api(method: string, urlPath: string, auth: { key: string; token: string }, body?: unknown): Promise<{ status: number; json: any; text: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
+  stop(): Promise<void>;
+}
+
+export interface BenchStackOptions {
+  /** OUTCALL_* and other config variables for the worker and API (OUTCALL_ACCOUNTS included). */
+  env: Record<string, string>;
+  /** Extra `--dynamic-config-value` settings for the dev server. */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  /** Start the worker (default true); a benchmark may start its own. */
+  worker?: boolean;
+}
+
+export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'outcall-bench-'));
+  chmodSync(base, 0o777);
+  const tools = ensureToolchain();
+  let pg: RunningPostgres | undefined;
+  let databaseUrl = process.env.BENCH_DATABASE_URL;
+  if (!databaseUrl) {
+    pg = await startEmbeddedPostgres({ dataDir: path.join(base, 'pg'), persistent: false });
+    databaseUrl = pg.url;
+  }
+  const temporal: RunningTemporal = await startTemporalDevServer({
+    binary: tools.temporal,
+    logFile: path.join(base, 'temporal.log'),
+    ...(opts.dynamicConfig && { dynamicConfig: opts.dynamicConfig }),
+  });
+  const port = await freePort();
+  const config = loadConfig(
+    {
+      PORT: String(port),
+      OUTCALL_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      OUTCALL_DATA_DIR: path.join(base, 'data'),
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true',
+      LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+    false,
+  );
+  const log = pino({ level: config.LOG_LEVEL });
+  installTemporalLogger(log);
+  const db = await openDatabase(databaseUrl, config, log);
+  const tc = temporalConnectionConfig(config);
+  const worker = opts.worker === false ? null : await startWorker({ config, db, log, temporal: tc });
+  const api = await startApi({ config, db, log, temporal: tc, simulator: true, port });
+  const baseUrl = `http://127.0.0.1:${api.port}`;
+  return {
+    baseUrl,
+    db,
+    config,
+    databaseUrl,
+    temporalAddress: temporal.address,
+    async api(method, urlPath, auth, body) {
+      const res = await fetch(baseUrl + urlPath, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from(`${auth.key}:${auth.token}`).toString('base64')}`, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      let json: unknown = null;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = null;
+      }
+      return { status: res.status, json, text };
+    },
+    async stop() {
+      await api.stop();
+      await worker?.stop();
+      await closeDb(db);
+      await temporal.stop();
+      await pg?.stop();
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The median of a list of numbers (NaN when empty). */
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Peak resident set size of this process so far, in MiB (Linux: VmHWM). */
+export async function peakRssMiB(): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
+}
