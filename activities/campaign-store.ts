@@ -6,9 +6,9 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, count, eq, gte, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { accounts, attempts, campaignNumbers, campaigns } from '../db/schema';
+import { accounts, attempts, campaignNumbers, campaigns, webhookDeliveries } from '../db/schema';
 import { applyCampaignPatch } from '../db/queries/campaign-update';
 import { snapshotListNumbers } from '../db/queries/snapshots';
 import { campaignStats, type DbOrTx } from '../db/queries/stats';
@@ -69,16 +69,6 @@ export interface CampaignWindowInput {
   nowMs: number;
 }
 export type CampaignWindowOutput = { open: true; closesAtMs: number | null } | { open: false; nextOpenMs: number | null };
-
-export interface LoadNumberPageInput {
-  campaignId: string;
-  /** First position to consider; numbers before it were started by an earlier page. */
-  fromPosition: number;
-  limit: number;
-}
-export interface LoadNumberPageOutput {
-  numbers: Array<{ position: number; number: string }>;
-}
 
 /** Why a campaign ends (SPEC §4.1): decides what its unfinished numbers become. */
 export type EndCause = 'done' | 'end_at' | 'complete' | 'expiry' | 'account';
@@ -197,7 +187,13 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
         const row = await campaignWithAccount(tx, input.campaignId);
         if (!row) return { started: false, deliveryIds: [] };
         const { c, acct } = row;
-        if (c.status === 'InProgress') return { started: true, deliveryIds: [] }; // a retried activity
+        if (c.status === 'InProgress') {
+          // A retried activity (e.g. a long snapshot outlived its first try): report the event the
+          // first try emitted, so the status_callback still goes out.
+          const id = eventId(c.id, 'status', 'Created', 'InProgress', String(input.nowMs));
+          const [emitted] = await tx.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
+          return { started: true, deliveryIds: emitted ? [emitted.id] : [] };
+        }
         if (c.status !== 'Created') return { started: false, deliveryIds: [] };
         await enterInProgress(tx, c, now);
         const deliveryIds = await statusEvent(tx, c, acct.timezone, { status: 'InProgress', previousStatus: 'Created', now, nowMs: input.nowMs });
@@ -233,6 +229,13 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
               ...(input.toStatus === 'Deleted' && { dateEnded: now }),
             })
             .where(eq(campaigns.id, c.id));
+          // Deleted is terminal (SPEC §4.9: no pending number at a terminal status); its numbers were never dialled.
+          if (input.toStatus === 'Deleted') {
+            await tx
+              .update(campaignNumbers)
+              .set({ status: 'canceled', reason: 'campaign_deleted', dateUpdated: now })
+              .where(and(eq(campaignNumbers.campaignId, c.id), eq(campaignNumbers.status, 'pending')));
+          }
         }
         const deliveryIds = await statusEvent(tx, c, acct.timezone, {
           status: input.toStatus,
@@ -254,23 +257,6 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
         .where(eq(campaigns.id, input.campaignId));
       if (!row) return { open: false, nextOpenMs: null };
       return windowState(callingWindow(row.window, row.tz, row.days), input.nowMs);
-    },
-
-    /** The next `limit` not-yet-started numbers at or after `fromPosition`, in position order. */
-    async loadNumberPage(input: LoadNumberPageInput): Promise<LoadNumberPageOutput> {
-      const numbers = await db
-        .select({ position: campaignNumbers.position, number: campaignNumbers.number })
-        .from(campaignNumbers)
-        .where(
-          and(
-            eq(campaignNumbers.campaignId, input.campaignId),
-            gte(campaignNumbers.position, input.fromPosition),
-            eq(campaignNumbers.status, 'pending'),
-          ),
-        )
-        .orderBy(asc(campaignNumbers.position))
-        .limit(input.limit);
-      return { numbers };
     },
 
     /**

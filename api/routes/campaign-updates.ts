@@ -44,7 +44,8 @@ async function loadCampaign(deps: AppDeps, accountSid: string, id: string): Prom
 
 async function render(deps: AppDeps, account: AccountRow, row: CampaignRow, closing = false): Promise<UpdatedCampaign> {
   const resource = toCampaignResource(row, await campaignStats(deps.db, row.id), account);
-  return closing ? { ...resource, closing: true } : resource;
+  // A drain that ended before the read finished shows its terminal status alone.
+  return closing && !isTerminal(controlStateOf(row).status) ? { ...resource, closing: true } : resource;
 }
 
 /** The workflow's answer; an unreachable Temporal is a 503 and nothing has changed. */

@@ -1,0 +1,100 @@
+/**
+ * SPEC §4.1 `Failed`, over real HTTP against the real stack: a campaign whose every dial the carrier
+ * refuses (the simulator refuses numbers ending `000`) ends `Failed` with final stats; one accepted
+ * dial makes it `Completed`; and an account-level carrier error stops a campaign at once. The
+ * account-level error is a real one: an account provisioned with the ops CLI whose carrier is the
+ * Exotel adapter pointed at the simulator with credentials the simulator rejects (HTTP 401).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { simulatorBaseUrl } from '../../activities/carriers/simulator-contract';
+import { startTestStack, type TestStack } from '../support/stack';
+import { campaignHttp, controlAccount, type CampaignHttp, type Json } from '../support/campaign-http';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const run = promisify(execFile);
+
+const ACCOUNT = controlAccount('acme_failed');
+const BAD_CARRIER = controlAccount('acme_bad_carrier');
+const REFUSED = ['+919876543000', '+919876541000'];
+const COMPLETES = '+919876543210';
+const BUSY = '+919876543216';
+const FLOW = 'http://my.exotel.com/acme/exoml/start_voice/926';
+
+let stack: TestStack;
+let http: CampaignHttp;
+
+beforeAll(async () => {
+  // At most two numbers live per campaign, so "stops at once" leaves numbers never dialled.
+  stack = await startTestStack({ OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]), OUTCALL_MAX_LIVE_NUMBERS: '2' });
+  http = campaignHttp(stack, ACCOUNT);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** The per-number report (SPEC §4.10) as rows keyed by its header. */
+async function report(h: CampaignHttp, id: string): Promise<Array<Record<string, string>>> {
+  const res = await h.api('GET', `${h.base}/${id}/report.csv`);
+  expect(res.status, res.text).toBe(200);
+  const [header, ...lines] = res.text.trim().split('\r\n');
+  const cols = header!.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])));
+}
+
+describe('§4.1 the carrier accepts no dial', () => {
+  it('ends Failed when every dial request was refused, with every number failed carrier_refused', async () => {
+    const c = await http.create({ from: REFUSED, caller_id: '08012345678', url: FLOW });
+    const done = await http.waitFor(c.id, (x) => x.date_ended !== null, 60_000, 'an end');
+    expect(done.status).toBe('Failed');
+    expect(done.stats).toMatchObject({ created: 2, failed: 2, completed: 0 });
+    const calls = await http.calls(c.id);
+    expect(calls.map((r: Json) => [r.status, r.reason])).toEqual([
+      ['failed', 'carrier_refused'],
+      ['failed', 'carrier_refused'],
+    ]);
+    expect((await report(http, c.id)).map((r) => [r.status, r.reason])).toEqual([
+      ['failed', 'carrier_refused'],
+      ['failed', 'carrier_refused'],
+    ]);
+  });
+
+  it('ends Completed when at least one dial was accepted, even if that call was busy', async () => {
+    const c = await http.create({ from: [REFUSED[0], BUSY], caller_id: '08012345678', url: FLOW });
+    const done = await http.waitFor(c.id, (x) => x.date_ended !== null, 60_000, 'an end');
+    expect(done.status).toBe('Completed');
+    expect(done.stats).toMatchObject({ created: 2, failed: 2, completed: 0, busy: 1 });
+  });
+});
+
+describe('§4.1 an account-level carrier error', () => {
+  it('stops the campaign at once: Failed, no retry, every unfinished number failed with the carrier error', async () => {
+    // Provisioned as an operator would: the ops CLI, with a carrier whose credentials are wrong.
+    const account = { ...BAD_CARRIER, carrier: { type: 'exotel', base_url: simulatorBaseUrl(stack.config.OUTCALL_PUBLIC_URL), sid: BAD_CARRIER.sid, api_key: 'wrong', api_token: 'wrong' } };
+    await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'bin/ops.ts'), 'accounts', 'upsert', JSON.stringify(account)], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: stack.config.DATABASE_URL!, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS!, LOG_LEVEL: 'warn' },
+    });
+    const bad = campaignHttp(stack, BAD_CARRIER);
+    const numbers = ['+919876543210', '+919876543211', '+919876543212', '+919876543213', '+919876543214', '+919876543215'];
+    const started = Date.now();
+    const c = await bad.create({ from: numbers, caller_id: '08012345678', url: FLOW, retries: { number_of_retries: 3, interval_mins: 1 } });
+    const done = await bad.waitFor(c.id, (x) => x.date_ended !== null, 60_000, 'an end');
+    // At once: well before the first retry (1 minute) could have been dialled.
+    expect(Date.now() - started).toBeLessThan(50_000);
+    expect(done.status).toBe('Failed');
+    expect(done.stats).toMatchObject({ created: 6, failed: 6 });
+    // Only the first window of live numbers was dialled; nothing was retried.
+    const calls = await bad.calls(c.id);
+    expect(calls.length).toBeGreaterThanOrEqual(1);
+    expect(calls.length).toBeLessThanOrEqual(2);
+    for (const r of calls) expect(r).toMatchObject({ status: 'failed', reason: 'carrier_401', attempt_number: 1 });
+    expect((await report(bad, c.id)).map((r) => [r.status, r.reason])).toEqual(numbers.map(() => ['failed', 'carrier_401']));
+    // Another account's campaigns are untouched.
+    const other = await http.create({ from: [COMPLETES], caller_id: '08012345678', url: FLOW });
+    expect((await http.waitFor(other.id, (x) => x.date_ended !== null, 60_000, 'an end')).status).toBe('Completed');
+  });
+});
