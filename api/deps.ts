@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CallOutcome } from '../domain/attempt-status';
 import type { Db } from '../db/client';
 import type { CampaignPatch } from '../domain/campaign-patch';
+import type { CsvImporter } from './csv-import';
 
 /** The API's port to the workflow engine; implemented over the Temporal client in `api/engine.ts`. */
 export interface CampaignEngine {
@@ -62,4 +63,6 @@ export interface AppDeps {
   allowPrivateWebhooks: boolean;
   /** Mount the simulator carrier at `/simulator` (the local stack and tests). */
   simulator?: { ringMs: number; talkMs: number };
+  /** SPEC §5 CSV imports of this process (`api/csv-import.ts`); the upload route makes its own when absent. */
+  csvImporter?: CsvImporter;
 }

@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
+import { createCsvImporter } from '../api/csv-import';
 import { createTemporalEngine } from '../api/engine';
 import { createActivities } from '../activities';
 import { createCarrierFactory } from '../activities/carriers';
@@ -20,7 +21,7 @@ import { createDb, closeDb, type Db } from '../db/client';
 import { migrateDb } from '../db/migrate';
 import { upsertAccount } from '../db/queries/accounts';
 import { parseAccountsJson } from '../domain/schemas/account';
-import { webhookTaskQueue } from '../domain/ids';
+import { dialTaskQueue, webhookTaskQueue } from '../domain/ids';
 import type { Config } from './config';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,6 +98,9 @@ export async function startApi(opts: {
   const connection = await Connection.connect({ address: opts.temporal.address, tls: tlsOptions(opts.temporal), apiKey: opts.temporal.apiKey });
   const client = new Client({ connection, namespace: opts.temporal.namespace });
   const engine = createTemporalEngine({ client, db, taskQueue: config.OUTCALL_TASK_QUEUE, maxLiveNumbers: config.OUTCALL_MAX_LIVE_NUMBERS });
+  // SPEC §5 CSV imports run in the API process; uploads a stopped or crashed process left behind are
+  // picked up at start and by a periodic sweep (docs/architecture.md).
+  const csvImporter = createCsvImporter({ db, log: log.child({ component: 'csv-import' }), sweepEveryMs: 30_000 });
   const simulatorDeps = { db, log: log.child({ component: 'simulator' }), ringMs: config.OUTCALL_SIM_RING_MS, talkMs: config.OUTCALL_SIM_TALK_MS, publicUrl: config.OUTCALL_PUBLIC_URL };
   const app = createApp(
     {
@@ -108,6 +112,7 @@ export async function startApi(opts: {
       allowLoopbackWebhooks: config.OUTCALL_ALLOW_LOOPBACK_WEBHOOKS,
       allowPrivateWebhooks: config.OUTCALL_ALLOW_PRIVATE_WEBHOOKS,
       ...(opts.simulator && { simulator: { ringMs: config.OUTCALL_SIM_RING_MS, talkMs: config.OUTCALL_SIM_TALK_MS } }),
+      csvImporter,
     },
     opts.simulator ? { mount: { '/simulator': createSimulatorApp(simulatorDeps) } } : undefined,
   );
@@ -119,10 +124,12 @@ export async function startApi(opts: {
   });
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  await csvImporter.sweep();
   return {
     url: `http://localhost:${actualPort}`,
     port: actualPort,
     stop: async () => {
+      await csvImporter.stop();
       await dispatcher?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.close();
@@ -174,13 +181,24 @@ export async function startWorker(opts: {
     activities,
     maxConcurrentActivityTaskExecutions: 10,
   });
-  const done = Promise.all([main.run(), hooks.run()]).then(() => undefined);
-  log.info({ taskQueue: config.OUTCALL_TASK_QUEUE }, 'Worker running');
+  // SPEC §4.5 first layer: the dial requests' own queue, rate-limited by the server for every worker
+  // (a task queue rate is not a concurrency cap: channels and per-account pacing are the dial gate's,
+  // docs/pacing.md). Eager dispatch never applies here: the workflows run on another queue.
+  const dials = await Worker.create({
+    connection,
+    namespace: opts.temporal.namespace,
+    taskQueue: dialTaskQueue(config.OUTCALL_TASK_QUEUE),
+    activities,
+    maxConcurrentActivityTaskExecutions: 200,
+    maxTaskQueueActivitiesPerSecond: config.OUTCALL_MAX_DIALS_PER_SECOND,
+  });
+  const workers = [main, hooks, dials];
+  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  log.info({ taskQueue: config.OUTCALL_TASK_QUEUE, maxDialsPerSecond: config.OUTCALL_MAX_DIALS_PER_SECOND }, 'Worker running');
   return {
     done,
     stop: async () => {
-      if (main.getState() === 'RUNNING') main.shutdown();
-      if (hooks.getState() === 'RUNNING') hooks.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
       await connection.close();
     },

@@ -146,7 +146,7 @@ export async function writeImportBatch(sql: Sql, b: ImportBatch): Promise<Import
 
     const failures = [...b.failures, ...full].sort((x, y) => x.row - y.row);
     const report = failures.slice(0, Math.max(0, MAX_REPORTED_FAILURES - b.reported));
-    await tx`
+    const counted = await tx`
       update csv_uploads
          set total_records = total_records + ${b.rows.length + b.failures.length},
              success_count = success_count + ${success},
@@ -154,7 +154,9 @@ export async function writeImportBatch(sql: Sql, b: ImportBatch): Promise<Import
              failure_count = failure_count + ${failures.length},
              progress_permille = greatest(progress_permille, ${b.progressPermille}),
              failures = jsonb_path_query_array(failures || ${JSON.stringify(report)}::jsonb, ${`$[0 to ${MAX_REPORTED_FAILURES - 1}]`}::jsonpath)
-       where id = ${b.uploadId}`;
+       where id = ${b.uploadId} and status = 'processing'`;
+    // Failed meanwhile (another process gave up on it): roll the batch back rather than count it twice.
+    if (counted.count !== 1) throw new Error(`upload ${b.uploadId} is no longer processing`);
     return { success, duplicate, failure: failures.length };
   })) as ImportBatchResult;
 }
@@ -162,9 +164,14 @@ export async function writeImportBatch(sql: Sql, b: ImportBatch): Promise<Import
 /** Marks the upload completed and drops its stored file (the rows are imported). */
 export async function completeUpload(sql: Sql, uploadId: string): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx`update csv_uploads set status = 'completed', progress_permille = 1000, date_completed = now() where id = ${uploadId} and status = 'processing'`;
+    await tx`update csv_uploads set status = 'completed', progress_permille = 1000, error = null, date_completed = now() where id = ${uploadId} and status = 'processing'`;
     await tx`delete from csv_upload_chunks where upload_id = ${uploadId}`;
   });
+}
+
+/** Records why the last run stopped early, while the upload stays `processing` (it is retried). */
+export async function noteImportError(sql: Sql, uploadId: string, error: string): Promise<void> {
+  await sql`update csv_uploads set error = ${error} where id = ${uploadId} and status = 'processing'`;
 }
 
 /** Marks the upload failed with a reason; the rows imported so far stay, and the counts still add up. */
