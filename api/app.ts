@@ -16,6 +16,9 @@ import { createCallDetailsRoutes } from './routes/call-details';
 import { createCampaignUpdateRoutes } from './routes/campaign-updates';
 import { createCampaignRoutes } from './routes/campaigns';
 import { createCarrierRoutes } from './routes/carrier-callbacks';
+import { createContactRoutes } from './routes/contacts';
+import { createCsvUploadRoutes } from './routes/csv-upload';
+import { createListRoutes } from './routes/lists';
 import { createHealthRoutes } from './routes/health';
 import { createReportRoutes, createSignedReportRoutes } from './routes/reports';
 
@@ -42,6 +45,13 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.route('/v2/accounts/:sid/campaigns', createCampaignRoutes(deps));
   app.route('/v2/accounts/:sid/campaigns', createCampaignUpdateRoutes(deps));
   app.route('/v2/accounts/:sid', createCallDetailsRoutes(deps));
+  // SPEC §2/§5; `/contact-lists` is an alias of `/lists` [C-17]. The CSV routes come before
+  // `/contacts`, whose `/:contact_sid` would otherwise take `csv-upload`.
+  const lists = createListRoutes(deps);
+  app.route('/v2/accounts/:sid/lists', lists);
+  app.route('/v2/accounts/:sid/contact-lists', lists);
+  app.route('/v2/accounts/:sid', createCsvUploadRoutes(deps));
+  app.route('/v2/accounts/:sid/contacts', createContactRoutes(deps));
   app.route('/', createReportRoutes(deps));
   for (const [path, sub] of Object.entries(opts.mount ?? {})) app.route(path, sub);
 

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import type { AccountRow } from '../../db/queries/accounts';
-import { deleteContacts, findContact, listContacts, toContactResource, updateContact, upsertContacts, type ContactFields } from '../../db/queries/contacts';
+import { deleteContacts, findContact, listContacts, listSidsOf, toContactResource, updateContact, upsertContacts, type ContactFields } from '../../db/queries/contacts';
 import { toE164 } from '../../domain/phone';
 import {
   contactBulkUpdateItemSchema,
@@ -96,7 +96,9 @@ export function createContactRoutes(deps: AppDeps): Hono<AppEnv> {
     const account = c.get('account');
     const q = parseOrThrow(contactsQuerySchema, c.req.query());
     const { rows, total } = await listContacts(deps.db, account.sid, q);
-    return okList(c, rows.map((r) => toContactResource(r, account)), { offset: q.offset, limit: q.limit, total });
+    const lists = q.showLists ? await listSidsOf(deps.db, rows.map((r) => r.sid)) : null;
+    const records = rows.map((r) => ({ ...toContactResource(r, account), ...(lists && { lists: lists.get(r.sid) ?? [] }) }));
+    return okList(c, records, { offset: q.offset, limit: q.limit, total });
   });
 
   app.put('/', async (c) => {

@@ -21,16 +21,16 @@ import {
   toCsvUploadResource,
 } from '../../db/queries/csv-uploads';
 import { attachedCampaigns } from '../../db/queries/lists';
-import { checkCsvHeader, isStandardColumn, LIST_TYPES, mergeColumns, type ListType } from '../../domain/contact-csv';
+import { checkCsvHeader, isStandardColumn, LIST_TYPES, MAX_EXTRA_COLUMNS, mergeColumns, type ListType } from '../../domain/contact-csv';
 import { CsvParser, type CsvRecord } from '../../domain/csv-parser';
 import { templateTokens } from '../../domain/greeting-template';
 import { newSid } from '../../domain/ids';
 import type { AppEnv } from '../context';
-import { startUploadProcessing } from '../csv-import';
+import { createCsvImporter } from '../csv-import';
 import type { AppDeps } from '../deps';
 import { ok } from '../envelope';
 import { ApiError } from '../errors';
-import { CSV_BODY_LIMIT } from '../middleware/body-limit';
+import { CSV_FILE_LIMIT } from '../middleware/body-limit';
 import { MultipartReader, multipartBoundary } from '../multipart';
 
 /** Characters per stored chunk: a few dozen rows for a 60 MB file, each well under PostgreSQL's limits. */
@@ -74,6 +74,20 @@ function checkHeader(header: string[], type: ListType) {
 }
 
 /**
+ * Rejects a bad header as soon as it has arrived rather than after storing the whole file. When the
+ * `type` part has not come yet, only the rules both types share are checked (a `number` column,
+ * valid and distinct names); the type-specific ones wait for the end of the body.
+ */
+function checkHeaderEarly(header: string[], rawType: string | undefined): void {
+  if (rawType !== undefined) {
+    checkHeader(header, uploadType(rawType));
+    return;
+  }
+  const extras = header.filter((h) => !isStandardColumn(h.trim())).length;
+  if (extras <= MAX_EXTRA_COLUMNS) checkHeader(header, 'dynamic');
+}
+
+/**
  * Stores the file part in chunks as it arrives, decoding UTF-8 strictly and reading the header row on
  * the way; the header is checked as soon as it is complete when `type` came before the file.
  */
@@ -105,7 +119,7 @@ async function storeFile(
       headerChars += text.length;
       if (headerRecords.length > 0) {
         header = headerRecords[0]!.fields;
-        if (fields.type !== undefined) checkHeader(header, uploadType(fields.type));
+        checkHeaderEarly(header, fields.type);
       } else if (headerChars > MAX_HEADER_CHARS) {
         throw new ApiError('INVALID_PARAMETER', `file_name: the header row is longer than ${MAX_HEADER_CHARS} characters`);
       }
@@ -122,7 +136,7 @@ async function storeFile(
 
   for (let piece = await reader.readChunk(); piece !== null; piece = await reader.readChunk()) {
     size += piece.length;
-    if (size > CSV_BODY_LIMIT) throw new ApiError('PAYLOAD_TOO_LARGE', `file_name: the file is larger than ${CSV_BODY_LIMIT / (1024 * 1024)} MB`);
+    if (size > CSV_FILE_LIMIT) throw new ApiError('PAYLOAD_TOO_LARGE', `file_name: the file is larger than ${CSV_FILE_LIMIT / (1024 * 1024)} MB`);
     take(decode(piece));
     if (pending.length >= CHUNK_CHARS) {
       await insertUploadChunk(tx, uploadId, seq++, pending);
@@ -140,7 +154,8 @@ async function storeFile(
 
 /**
  * SPEC §5: the list's type is fixed by its first upload (another type → 409), and while the list is
- * attached to a non-terminal dynamic campaign an upload must keep every column its template uses.
+ * attached to a non-terminal dynamic campaign an upload must carry every list column its template
+ * uses (rows without it would render that token empty).
  */
 async function settleList(tx: Tx, account: AccountRow, listName: string, type: ListType, header: string[], now: Date) {
   const list = await findOrCreateListByName(tx, account.sid, listName, now, { lock: true });
@@ -152,7 +167,7 @@ async function settleList(tx: Tx, account: AccountRow, listName: string, type: L
   }
   for (const campaign of await attachedCampaigns(tx, account.sid, list.sid)) {
     if (campaign.campaignType !== 'dynamic' || campaign.readViaText === null) continue;
-    const dropped = templateTokens(campaign.readViaText).find((t) => !isStandardColumn(t) && list.columns.includes(t) && !header.includes(t));
+    const dropped = templateTokens(campaign.readViaText).find((t) => list.columns.includes(t) && !header.includes(t));
     if (dropped !== undefined) {
       throw new ApiError(
         'STATE_CONFLICT',
@@ -198,6 +213,7 @@ async function receiveUpload(deps: AppDeps, account: AccountRow, body: ReadableS
 
 export function createCsvUploadRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const importer = deps.csvImporter ?? createCsvImporter({ db: deps.db, log: deps.log });
 
   app.post('/contacts/csv-upload', async (c) => {
     const account = c.get('account');
@@ -215,7 +231,7 @@ export function createCsvUploadRoutes(deps: AppDeps): Hono<AppEnv> {
     const body = c.req.raw.body;
     if (!body) throw new ApiError('INVALID_PARAMETER', 'file_name is required: the request has no body');
     const { uploadId, listSid } = await receiveUpload(deps, account, body, boundary);
-    startUploadProcessing({ db: deps.db, log: deps.log }, uploadId);
+    importer.start(uploadId);
     return ok(c, { upload_id: uploadId, list_sid: listSid, status: 'processing', summary: { url: csvStatusUrl(deps.publicUrl, account.sid, uploadId) } });
   });
 

@@ -53,37 +53,53 @@ export function contactName(row: Pick<ContactRow, 'firstName' | 'lastName'>): st
  */
 export async function upsertContacts(db: Db, accountSid: string, items: ContactFields[], now: Date): Promise<ContactRow[]> {
   if (items.length === 0) return [];
-  for (let i = 0; i < items.length; i += 1000) {
-    await db
-      .insert(contacts)
-      .values(
-        items.slice(i, i + 1000).map((c) => ({
-          sid: newSid(),
-          accountSid,
-          number: c.number,
-          firstName: c.firstName,
-          lastName: c.lastName,
-          companyName: c.companyName,
-          email: c.email,
-          tag: c.tag,
-          // A JSON null would read back as SQL NULL anyway; keep "absent" as SQL NULL.
-          custom: c.custom === null || c.custom === undefined ? sql`null` : c.custom,
-          dateCreated: now,
-          dateUpdated: now,
-        })),
-      )
-      .onConflictDoNothing({ target: [contacts.accountSid, contacts.number] });
-  }
-  const numbers = [...new Set(items.map((c) => c.number))];
-  const byNumber = new Map<string, ContactRow>();
-  for (let i = 0; i < numbers.length; i += 1000) {
-    const rows = await db
-      .select()
-      .from(contacts)
-      .where(and(eq(contacts.accountSid, accountSid), inArray(contacts.number, numbers.slice(i, i + 1000))));
-    for (const r of rows) byNumber.set(r.number, r);
-  }
-  return items.map((c) => byNumber.get(c.number)!);
+  // One transaction: a request that fails half-way leaves no contacts behind (SPEC §1).
+  return db.transaction(async (tx) => {
+    for (let i = 0; i < items.length; i += 1000) {
+      await tx
+        .insert(contacts)
+        .values(
+          items.slice(i, i + 1000).map((c) => ({
+            sid: newSid(),
+            accountSid,
+            number: c.number,
+            firstName: c.firstName,
+            lastName: c.lastName,
+            companyName: c.companyName,
+            email: c.email,
+            tag: c.tag,
+            // A JSON null would read back as SQL NULL anyway; keep "absent" as SQL NULL.
+            custom: c.custom === null || c.custom === undefined ? sql`null` : c.custom,
+            dateCreated: now,
+            dateUpdated: now,
+          })),
+        )
+        .onConflictDoNothing({ target: [contacts.accountSid, contacts.number] });
+    }
+    const numbers = [...new Set(items.map((c) => c.number))];
+    const byNumber = new Map<string, ContactRow>();
+    for (let i = 0; i < numbers.length; i += 1000) {
+      const rows = await tx
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.accountSid, accountSid), inArray(contacts.number, numbers.slice(i, i + 1000))));
+      for (const r of rows) byNumber.set(r.number, r);
+    }
+    return items.map((c) => byNumber.get(c.number)!);
+  });
+}
+
+/** The lists each contact belongs to (Exotel's `filter=show_list`), in membership order. */
+export async function listSidsOf(db: Db, contactSids: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>(contactSids.map((s) => [s, []]));
+  if (contactSids.length === 0) return out;
+  const rows = await db
+    .select({ contactSid: listMemberships.contactSid, listSid: listMemberships.listSid })
+    .from(listMemberships)
+    .where(inArray(listMemberships.contactSid, contactSids))
+    .orderBy(asc(listMemberships.seq));
+  for (const r of rows) out.get(r.contactSid)?.push(r.listSid);
+  return out;
 }
 
 export async function findContact(db: Db, accountSid: string, sid: string): Promise<ContactRow | undefined> {

@@ -55,6 +55,8 @@ export const contactsQuerySchema = z
     limit: queryInt(1),
     name: z.string().optional(),
     list_sids: z.string().optional(),
+    /** Exotel's `filter=show_list`: each contact carries the sids of its lists. */
+    filter: z.string().optional(),
     sort_by: z
       .preprocess((v) => (v === '' ? undefined : lowerCase(v)), z.enum(CONTACT_SORTS, { error: `must be one of ${CONTACT_SORTS.join(', ')}` }))
       .default('date_created:asc'),
@@ -69,6 +71,7 @@ export const contactsQuerySchema = z
       limit: Math.min(q.limit ?? MAX_CONTACT_PAGE_LIMIT, MAX_CONTACT_PAGE_LIMIT),
       name: q.name?.trim() ? q.name.trim() : null,
       listSids: listSids.length > 0 ? listSids : null,
+      showLists: (q.filter ?? '').split(',').some((f) => f.trim().toLowerCase() === 'show_list'),
       sortBy: q.sort_by,
     };
   });
@@ -90,5 +93,7 @@ export const contactResourceSchema = z.object({
   uri: z.string(),
   /** Members of a dynamic list: the row's template columns (list members only). */
   vars: z.record(z.string(), z.string()).optional(),
+  /** With `filter=show_list`: the sids of the lists the contact is in. */
+  lists: z.array(z.string()).optional(),
 });
 export type ContactResource = z.infer<typeof contactResourceSchema>;
