@@ -13,7 +13,11 @@ export const MAX_CONTACT_PAGE_LIMIT = 20;
 export const MAX_CUSTOM_JSON = 4096;
 
 const text = z.string({ error: 'must be a string' }).trim().max(255, { error: 'must be at most 255 characters' }).nullish();
-const number = z.union([z.string(), z.number()], { error: (iss) => (iss.input === undefined ? undefined : 'must be a string') }).transform(String);
+/** A JSON number is taken as its digits (clients send `919876543210` unquoted). */
+const number = z.preprocess(
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z.string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string') }),
+);
 const custom = z.unknown().refine((v) => v === undefined || (JSON.stringify(v) ?? '').length <= MAX_CUSTOM_JSON, {
   error: `must be at most ${MAX_CUSTOM_JSON} characters as JSON text`,
 });

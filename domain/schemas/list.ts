@@ -25,16 +25,17 @@ const object = { error: 'must be a JSON object' };
 export const listCreateItemSchema = z.object({ name, tag }, object);
 export type ListCreateItem = z.output<typeof listCreateItemSchema>;
 
+/** A rename must change something: a body with neither `name` nor `tag` names the missing `name`. */
+function requireNameOrTag(b: { name?: string; tag?: string | null }, ctx: z.RefinementCtx): void {
+  if (b.name === undefined && b.tag === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'name is required', params: { kind: 'invalid_parameter' } });
+}
+
 /** PUT one list: a new `name` and/or `tag`. */
-export const listUpdateItemSchema = z
-  .object({ name: name.optional(), tag }, object)
-  .refine((b) => b.name !== undefined || b.tag !== undefined, { error: 'name is required', path: ['name'] });
+export const listUpdateItemSchema = z.object({ name: name.optional(), tag }, object).superRefine(requireNameOrTag);
 export type ListUpdateItem = z.output<typeof listUpdateItemSchema>;
 
 /** One element of a bulk rename (`PUT /lists`). */
-export const listBulkUpdateItemSchema = z
-  .object({ sid, name: name.optional(), tag }, object)
-  .refine((b) => b.name !== undefined || b.tag !== undefined, { error: 'name is required', path: ['name'] });
+export const listBulkUpdateItemSchema = z.object({ sid, name: name.optional(), tag }, object).superRefine(requireNameOrTag);
 
 /** One element of `contact_references`. */
 export const contactReferenceSchema = z.object({ contact_sid: sid }, object);
