@@ -21,8 +21,14 @@ export const configSchema = z.object({
    * 2,000 pending children per run). Set when a campaign starts.
    */
   OUTCALL_MAX_LIVE_NUMBERS: z.coerce.number().int().min(1).max(1500).default(500),
-  /** Task queue of the workflows and activities (webhooks use `<queue>-webhooks`). */
+  /** Task queue of the workflows and activities (webhooks use `<queue>-webhooks`, dials `<queue>-dial`). */
   OUTCALL_TASK_QUEUE: z.string().min(1).default('outcall'),
+  /**
+   * SPEC §4.5 first layer: dial requests per second across the whole dial task queue, enforced by the
+   * Temporal server for every worker (`maxTaskQueueActivitiesPerSecond`). A ceiling for the deployment;
+   * the per-account and per-campaign limits are the dial gate's (docs/pacing.md).
+   */
+  OUTCALL_MAX_DIALS_PER_SECOND: z.coerce.number().positive().default(50),
   TEMPORAL_API_KEY: z.string().optional(),
   TEMPORAL_TLS: bool.default(false),
   TEMPORAL_TLS_CERT_PATH: z.string().optional(),

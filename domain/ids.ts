@@ -32,6 +32,14 @@ export function webhookTaskQueue(taskQueue: string): string {
   return `${taskQueue}-webhooks`;
 }
 
+/**
+ * Dial requests run on their own queue (SPEC §4.5, docs/pacing.md): its server-side rate limit
+ * (`maxTaskQueueActivitiesPerSecond`) is the deployment-wide ceiling on dials per second.
+ */
+export function dialTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-dial`;
+}
+
 /** Custom search attributes (SPEC §8); registered by the local stack and listed in docker-compose. */
 export const SEARCH_ATTRIBUTES = {
   accountSid: 'OutcallAccountSid',

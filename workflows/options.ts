@@ -4,7 +4,7 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { webhookTaskQueue } from '../domain/ids';
+import { dialTaskQueue, webhookTaskQueue } from '../domain/ids';
 
 export type Activities = ReturnType<typeof createActivities>;
 
@@ -13,6 +13,19 @@ export const store = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/**
+ * SPEC §4.5: the dial request, on the dial task queue, whose server-side rate limit is the first layer
+ * of pacing (the gate and the spacer in activities/dial-gate.ts make it exact). It waits for its
+ * spacer instant (≤ a few seconds) before sending, within the start-to-close timeout.
+ */
+export function dialer() {
+  return proxyActivities<Activities>({
+    taskQueue: dialTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+}
 
 /**
  * SPEC §6.2: a webhook is retried with exponential backoff from 1 s growing to 1 h for 24 h; the

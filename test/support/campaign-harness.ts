@@ -16,7 +16,7 @@ import type { CampaignEngine } from '../../api/deps';
 import { attempts, campaignNumbers, campaigns } from '../../db/schema';
 import { upsertAccount } from '../../db/queries/accounts';
 import type { CampaignPatch } from '../../domain/campaign-patch';
-import { attemptNumberFromToken, campaignWorkflowId, newSid, webhookTaskQueue } from '../../domain/ids';
+import { attemptNumberFromToken, campaignWorkflowId, dialTaskQueue, newSid, webhookTaskQueue } from '../../domain/ids';
 import type { RetryPolicy } from '../../domain/retry-schedule';
 import { simulatedOutcome } from '../../domain/simulator-outcome';
 import { campaignWorkflow } from '../../workflows/campaign';
@@ -105,7 +105,8 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
   const bundle = await workflowBundle();
   const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
   const hooks = await Worker.create({ connection: env.nativeConnection, taskQueue: webhookTaskQueue(taskQueue), activities });
-  const running = Promise.all([main.run(), hooks.run()]);
+  const dialer = await Worker.create({ connection: env.nativeConnection, taskQueue: dialTaskQueue(taskQueue), activities });
+  const running = Promise.all([main.run(), hooks.run(), dialer.run()]);
 
   return {
     env,
@@ -151,6 +152,7 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     async stop() {
       main.shutdown();
       hooks.shutdown();
+      dialer.shutdown();
       await running;
       await env.teardown();
       await database.drop();

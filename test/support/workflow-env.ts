@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, makeTelemetryFilterString, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../workflows/options';
-import { webhookTaskQueue } from '../../domain/ids';
+import { dialTaskQueue, webhookTaskQueue } from '../../domain/ids';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -32,7 +32,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** Runs `fn` with workers on the main and webhook task queues, serving the given activities. */
+/** Runs `fn` with workers on the main, webhook and dial task queues, serving the given activities. */
 export async function withWorkers<T>(
   env: TestWorkflowEnvironment,
   taskQueue: string,
@@ -42,5 +42,6 @@ export async function withWorkers<T>(
   const workflowBundle_ = await workflowBundle();
   const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle_, activities });
   const hooks = await Worker.create({ connection: env.nativeConnection, taskQueue: webhookTaskQueue(taskQueue), activities });
-  return hooks.runUntil(main.runUntil(fn));
+  const dials = await Worker.create({ connection: env.nativeConnection, taskQueue: dialTaskQueue(taskQueue), activities });
+  return dials.runUntil(hooks.runUntil(main.runUntil(fn)));
 }
