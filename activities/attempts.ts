@@ -13,10 +13,12 @@ import { attemptToken, newSid } from '../domain/ids';
 import type { AttemptStatus } from '../domain/attempt-status';
 import { callSchedulePayload, callStatusPayload } from '../domain/webhook-payloads';
 import { callingWindow, deferToWindow, windowState, type CallingWindow } from '../domain/calling-window';
+import { leaseLimitMs } from '../domain/throttle';
 import type { CarrierFactory, CallOutcome } from './carriers/carrier';
 import { simulatorGreetingFlowUrl } from './carriers/simulator';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
 import type { WebhookEventsOutput } from './campaign-store';
+import { acquireDialSlot, dropWaiter, releaseDialSlot, reserveSendSlot, waiterId } from './dial-gate';
 
 export interface AttemptDeps {
   db: Db;
@@ -37,7 +39,13 @@ export interface BeginAttemptInput {
   nowMs: number;
 }
 export type BeginAttemptOutput =
-  | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number }
+  /**
+   * The attempt row is committed and holds a channel: dial at `dialAtMs` (the workflow's clock; absent
+   * when the slot is now).
+   */
+  | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number; dialAtMs?: number }
+  /** SPEC §4.5: the account's dial gate has no slot (rate, channels, turn) yet; ask again after the wait. */
+  | { kind: 'wait'; retryInMs: number }
   /** The campaign is paused: the number hands itself back to the campaign, which restarts it on resume. */
   | { kind: 'hold' }
   /** The calling window is closed at the workflow's `now`: wait for `nextOpenMs` (null: no calling day). */
@@ -53,7 +61,7 @@ export type DialAttemptOutput =
   | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean }
   /** A dial was started before (a crash mid-request): never dialled again; settle by callback or lookup. */
   | { kind: 'ambiguous' }
-  /** SPEC §4.5: the account's pacing gate has no slot (rate or channels) yet; ask again after the wait. */
+  /** SPEC §4.5 (ext): the carrier rate-limited the request (no call); dial again after the wait. */
   | { kind: 'wait'; retryInMs: number };
 
 export interface LookupAttemptInput {
@@ -156,12 +164,17 @@ export function createAttemptActivities(deps: AttemptDeps) {
         if (existing) return { kind: 'dial', callSid: existing.callSid, token: existing.token, settleTimeoutMs };
         // Checked again immediately before each dial (SPEC §4.1, §4.4): abandoned children outlive
         // pause, complete and end_at, so the read model, not the child's memory, decides.
+        const ticket = waiterId(input.campaignId, input.position, input.attemptNumber);
         if (c.closing !== null || !DIALLABLE.has(c.status)) {
+          await dropWaiter(tx, ticket);
           return c.status === 'Paused' && c.closing === null ? { kind: 'hold' } : { kind: 'stop', reason: `campaign_${c.closing ? 'closing' : c.status}` };
         }
         if (acct) {
           const w = windowState(callingWindow(acct.callingWindow, acct.timezone, acct.callingDays), input.nowMs);
-          if (!w.open) return { kind: 'window', nextOpenMs: w.nextOpenMs };
+          if (!w.open) {
+            await dropWaiter(tx, ticket);
+            return { kind: 'window', nextOpenMs: w.nextOpenMs };
+          }
         }
         const [n] = await tx
           .select()
@@ -169,7 +182,26 @@ export function createAttemptActivities(deps: AttemptDeps) {
           .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.position, input.position)))
           .for('update');
         if (!n) return { kind: 'stop', reason: 'number_missing' };
-        if (!['pending', 'retry'].includes(n.status)) return { kind: 'stop', reason: `number_${n.status}` };
+        if (!['pending', 'retry'].includes(n.status)) {
+          await dropWaiter(tx, ticket);
+          return { kind: 'stop', reason: `number_${n.status}` };
+        }
+        // SPEC §4.5: the number stays pending (or retry) while it waits for a slot; the attempt row is
+        // written, and the number becomes in-progress, only once the gate grants one.
+        if (!acct) return { kind: 'stop', reason: 'account_missing' };
+        const slot = await acquireDialSlot(tx, {
+          accountSid: c.accountSid,
+          campaignId: c.id,
+          position: input.position,
+          attemptNumber: input.attemptNumber,
+          retryDueAtMs: input.attemptNumber > 1 ? (n.nextAttemptAt?.getTime() ?? input.nowMs) : null,
+          callsPerMinute: acct.callsPerMinute,
+          channels: acct.channels,
+          campaignThrottle: c.mode === 'custom' ? c.throttle : null,
+          leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
+          nowMs: input.nowMs,
+        });
+        if (slot.kind === 'wait') return { kind: 'wait', retryInMs: slot.retryInMs };
         const callSid = newSid();
         const token = attemptToken(input.attemptNumber, randomBytes(16).toString('hex'));
         await tx.insert(attempts).values({
@@ -193,24 +225,29 @@ export function createAttemptActivities(deps: AttemptDeps) {
             dateUpdated: now,
           })
           .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.position, input.position)));
-        return { kind: 'dial', callSid, token, settleTimeoutMs };
+        return { kind: 'dial', callSid, token, settleTimeoutMs, ...(slot.atMs > input.nowMs && { dialAtMs: slot.atMs }) };
       });
     },
 
     /**
      * Sends the dial request at most once per attempt: `dial_started_at` is committed before the
      * carrier is called, so a retry after a crash (or an error with no answer) never dials again.
+     * The claim takes the next instant of the account's (and a custom campaign's) send spacer
+     * (SPEC §4.5); the request leaves at that instant.
      */
     async dialAttempt(input: DialAttemptInput): Promise<DialAttemptOutput> {
       const { a, c, acct } = await attemptContext(input.callSid);
       if (a.carrierSid) return { kind: 'accepted', carrierSid: a.carrierSid };
       if (a.dialStartedAt) return { kind: 'ambiguous' };
-      const claimed = await db
-        .update(attempts)
-        .set({ dialStartedAt: new Date() })
-        .where(and(eq(attempts.callSid, a.callSid), isNull(attempts.dialStartedAt)))
-        .returning({ callSid: attempts.callSid });
-      if (claimed.length === 0) return { kind: 'ambiguous' };
+      const send = await reserveSendSlot(db, {
+        callSid: a.callSid,
+        accountSid: acct.sid,
+        callsPerMinute: acct.callsPerMinute,
+        campaignId: c.id,
+        campaignThrottle: c.mode === 'custom' ? c.throttle : null,
+      });
+      if (!send.claimed) return { kind: 'ambiguous' };
+      if (send.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, send.delayMs));
       const carrier = deps.carriers(acct.carrier, acct.sid);
       const isGreeting = c.readViaText !== null;
       let result;
@@ -234,13 +271,10 @@ export function createAttemptActivities(deps: AttemptDeps) {
         return { kind: 'accepted', carrierSid: result.carrierSid };
       }
       if (result.kind === 'rate_limited') {
-        // No call was made: release the claim and let Temporal retry after the carrier's delay.
+        // No call was made: release the claim; the number dials again after the carrier's delay,
+        // through the spacer again (the refused request counted as a dial), keeping its channel.
         await db.update(attempts).set({ dialStartedAt: null }).where(eq(attempts.callSid, a.callSid));
-        throw ApplicationFailure.create({
-          type: 'CarrierRateLimited',
-          message: `carrier rate limited the dial of ${a.number}`,
-          nextRetryDelay: result.retryAfterMs,
-        });
+        return { kind: 'wait', retryInMs: Math.max(1000, result.retryAfterMs) };
       }
       return { kind: 'refused', httpStatus: result.httpStatus, message: result.message, accountLevel: result.accountLevel };
     },
@@ -322,6 +356,8 @@ export function createAttemptActivities(deps: AttemptDeps) {
             dateUpdated: now,
           })
           .where(numberWhere);
+        // SPEC §4.5: the call stops holding its channel in the transaction that records its final status.
+        await releaseDialSlot(tx, { accountSid: c!.accountSid, id: waiterId(a.campaignId, a.position, a.attemptNumber), nowMs: input.nowMs });
         const deliveryIds: string[] = [];
         const sent = await emitWebhook(tx, {
           id: statusId,

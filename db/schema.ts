@@ -316,37 +316,39 @@ export const csvUploadChunks = pgTable(
 );
 
 /**
- * SPEC §4.5 pacing and channels (activities/dial-gate.ts). One row per account (`account:<sid>`): the
- * earliest moment its next dial may be sent, the slots held now (`live`) and the smoothed time a slot
- * is held. One row per campaign that has asked (`campaign:<id>`): its own next slot (custom campaigns),
- * its throttle, and when it was last granted a slot (the round robin between auto campaigns). Updated
- * under the account row's lock, so the limits hold across every worker process.
+ * SPEC §4.5 pacing (activities/dial-gate.ts). One row per account (`account:<sid>`): the earliest
+ * moment its next slot may be granted and the smoothed time a slot is held. One row per campaign that
+ * has asked (`campaign:<id>`): its own next slot (custom campaigns), its throttle, and when it was last
+ * granted a slot (the round robin between auto campaigns). The spacer's rows (`send:account:<sid>`,
+ * `send:campaign:<id>`) keep the instant the next dial request may leave, on the database clock.
+ * Updated under row locks, so the limits hold across every worker process.
  */
 export const dialGates = pgTable('dial_gates', {
   key: text('key').primaryKey(),
   nextDialAt: ts('next_dial_at').notNull().defaultNow(),
-  live: integer('live').notNull().default(0),
   lastGrantAt: ts('last_grant_at'),
   holdMs: doublePrecision('hold_ms').notNull().default(0),
   throttle: integer('throttle'),
 });
 
 /**
- * SPEC §4.5: one row per attempt at the dial gate, keyed by its call sid. While `granted_at` is null it
- * is a waiter (asked at `since`, told to come back at `next_poll_at`); once granted it is the lease on
- * a channel, deleted when the attempt is settled.
+ * SPEC §4.5: one row per attempt at the dial gate, keyed `<campaign>/<position>/<attempt>`. While
+ * `granted_at` is null it is a waiter: `order_at` places it among retries (when the retry fell due),
+ * `due_at` is when it said it would ask again, `lapse_at` when it is treated as gone. Once granted it
+ * is the lease on a channel, deleted in the transaction that settles the attempt.
  */
-export const dialTickets = pgTable(
-  'dial_tickets',
+export const dialWaiters = pgTable(
+  'dial_waiters',
   {
-    callSid: text('call_sid').primaryKey(),
+    id: text('id').primaryKey(),
     accountSid: text('account_sid').notNull(),
     campaignId: text('campaign_id').notNull(),
-    isRetry: boolean('is_retry').notNull(),
     position: integer('position').notNull(),
-    since: ts('since').notNull(),
-    nextPollAt: ts('next_poll_at').notNull(),
+    isRetry: boolean('is_retry').notNull(),
+    orderAt: ts('order_at').notNull(),
+    dueAt: ts('due_at').notNull(),
+    lapseAt: ts('lapse_at').notNull(),
     grantedAt: ts('granted_at'),
   },
-  (t) => [index('dial_tickets_account').on(t.accountSid, t.grantedAt)],
+  (t) => [index('dial_waiters_account').on(t.accountSid, t.grantedAt)],
 );

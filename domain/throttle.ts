@@ -1,37 +1,48 @@
 /**
- * SPEC §4.5 pacing arithmetic, pure. The durable gate (`activities/dial-gate.ts`) loads the state of
- * one account under a row lock, asks `planDial` what the caller may do, and writes the answer back.
+ * SPEC §4.5 pacing arithmetic, pure. Two layers use it (docs/pacing.md):
  *
- * The model:
- * * an account issues dial slots one after another, at least `dialIntervalMs(calls_per_minute)`
+ * * the **gate** (`activities/dial-gate.ts`, inside `beginAttempt`'s transaction) decides *who* may
+ *   start an attempt and *when*: it loads one account's state under a row lock, asks `planDial`, and
+ *   writes the answer back. It runs on the workflow clock (the `nowMs` the number workflow passes);
+ * * the **spacer** (`reserveSendSlot`, inside the dial activity) fixes the exact instant each dial
+ *   request leaves, on the database clock, at least `dialIntervalMs` after the previous one.
+ *
+ * The gate's model:
+ * * an account grants dial slots one after another, at least `dialIntervalMs(calls_per_minute)`
  *   apart; a custom campaign's own slots are at least `dialIntervalMs(throttle)` apart;
- * * a slot is granted at most `GRANT_HORIZON_MS` ahead (the caller sleeps until it, then dials);
+ * * a slot is granted at most `GRANT_HORIZON_MS` ahead (the number sleeps until it, then dials);
  * * at most `channels` slots are held at once (a slot is held from its grant until the attempt is
  *   settled);
  * * who gets the next slot follows one order, simulated by `projectSlots`: a custom campaign whose own
  *   next slot has come takes it; otherwise the auto campaign served longest ago (round robin, so
  *   auto campaigns split what custom campaigns leave equally); inside a campaign a retry before any
- *   first attempt, first attempts by position;
+ *   first attempt (oldest due first), first attempts by position;
  * * the gate only sees waiters when they ask, so the order is applied among the waiters that are
  *   *present* (asking now or due back within `PRESENT_WITHIN_MS`). A waiter that is not there does not
  *   hold the others up (work conservation); the estimate of its turn tells it when to come back.
  */
 
 /**
- * Every interval is stretched by this fraction so that the delay between a slot and the moment the
- * request actually leaves (timer lateness, event-loop lag, HTTP) cannot push two dials closer than
- * the limit: at 2 %, 20 ms of lag per second of dials and 1.2 s per minute are absorbed.
+ * Every interval is stretched by this fraction so that what is left of the jitter between the
+ * spacer's instant and the request on the wire (timer wake-up, HTTP) cannot push two dials closer
+ * than the limit: at 2 %, 20 ms per second of dials and 1.2 s per minute are absorbed.
  */
 export const PACING_GUARD = 0.02;
-/** A slot is granted at most this far ahead; the caller sleeps until it inside the dial activity. */
+/** A slot is granted at most this far ahead; the number sleeps until it, then dials. */
 export const GRANT_HORIZON_MS = 2_000;
-/** The shortest and longest time a waiting caller is told to stay away. */
+/** The shortest and longest time a waiting number is told to stay away. */
 export const MIN_POLL_MS = 250;
-export const MAX_POLL_MS = 30_000;
+export const MAX_POLL_MS = 60_000;
 /** A waiter due back within this is counted as present when the next slots are handed out. */
 export const PRESENT_WITHIN_MS = 1_000;
 /** A waiter that has not come back this long after it was due is treated as gone. */
 export const WAITER_GRACE_MS = 5_000;
+/**
+ * A first attempt's first request only registers it and waits this long, so that the numbers started
+ * with it (a page of a campaign, held numbers restarted on resume) are all present before any of
+ * them is served, and go in position order whichever reaches the gate first.
+ */
+export const REGISTER_WAIT_MS = 1_000;
 
 /** Milliseconds between two slots for a rate in calls per minute, guard included. */
 export function dialIntervalMs(callsPerMinute: number): number {
@@ -47,6 +58,15 @@ export function perSecondPeak(callsPerMinute: number): number {
 /** The earliest slot a caller can have: after the account's next slot, a custom campaign's, and now. */
 export function nextSlotMs(nowMs: number, accountNextMs: number, campaignNextMs: number | null): number {
   return Math.max(nowMs, accountNextMs, campaignNextMs ?? Number.NEGATIVE_INFINITY);
+}
+
+/**
+ * SPEC §7: an attempt is settled at the latest `ring_timeout_s + call_time_limit_s + 2 min` plus an
+ * hour of lookups after its dial. A lease older than that (plus 5 minutes) belongs to an attempt that
+ * can no longer settle (its workflow was terminated by hand) and gives its channel back.
+ */
+export function leaseLimitMs(ringTimeoutS: number, callTimeLimitS: number): number {
+  return (ringTimeoutS + callTimeLimitS) * 1000 + 120_000 + 3_600_000 + 300_000;
 }
 
 /** SPEC §4.5: what custom campaigns leave of an account's rate for its auto campaigns. */
@@ -103,17 +123,19 @@ export interface GateWaiter {
   campaignId: string;
   isRetry: boolean;
   position: number;
-  /** When this waiter first asked. */
-  sinceMs: number;
-  /** When it was told to come back (now, for the caller). */
-  nextPollAtMs: number;
+  /** The order among retries: when the retry fell due (for first attempts, when it registered). */
+  orderAtMs: number;
+  /** When it is expected to ask again (now, for the caller). */
+  dueAtMs: number;
+  /** After this it is treated as gone, whatever its place. */
+  lapseAtMs: number;
 }
 
-/** Inside a campaign: retries first (oldest first), then first attempts in position order. */
+/** Inside a campaign: retries first (the one due longest ago first), then first attempts by position. */
 export function compareWaiters(a: GateWaiter, b: GateWaiter): number {
   if (a.isRetry !== b.isRetry) return a.isRetry ? -1 : 1;
-  if (a.isRetry) return a.sinceMs - b.sinceMs || a.position - b.position || cmp(a.id, b.id);
-  return a.position - b.position || a.sinceMs - b.sinceMs || cmp(a.id, b.id);
+  if (a.isRetry) return a.orderAtMs - b.orderAtMs || a.position - b.position || cmp(a.id, b.id);
+  return a.position - b.position || a.orderAtMs - b.orderAtMs || cmp(a.id, b.id);
 }
 
 function cmp(a: string, b: string): number {
@@ -168,6 +190,7 @@ export function projectSlots(x: {
   }
   for (const lane of lanes.values()) lane.queue.sort(compareWaiters);
 
+  const earlier = (a: Lane, b: Lane) => a.lastMs < b.lastMs || (a.lastMs === b.lastMs && a.id < b.id);
   const out: ProjectedSlot[] = [];
   let t = x.firstSlotMs;
   let open = [...lanes.values()];
@@ -175,12 +198,12 @@ export function projectSlots(x: {
     let pick: Lane | null = null;
     for (const l of open) {
       if (l.intervalMs === null || l.nextMs > t) continue;
-      if (!pick || l.nextMs < pick.nextMs || (l.nextMs === pick.nextMs && (l.lastMs < pick.lastMs || (l.lastMs === pick.lastMs && l.id < pick.id)))) pick = l;
+      if (!pick || l.nextMs < pick.nextMs || (l.nextMs === pick.nextMs && earlier(l, pick))) pick = l;
     }
     if (!pick) {
       for (const l of open) {
         if (l.intervalMs !== null) continue;
-        if (!pick || l.lastMs < pick.lastMs || (l.lastMs === pick.lastMs && l.id < pick.id)) pick = l;
+        if (!pick || earlier(l, pick)) pick = l;
       }
     }
     if (!pick) {
@@ -201,17 +224,21 @@ export function projectSlots(x: {
 
 export type DialPlan =
   | { kind: 'granted'; atMs: number; accountNextMs: number; campaignNextMs: number | null }
-  | { kind: 'wait'; retryInMs: number; reason: 'channels' | 'pacing' | 'turn' };
+  | { kind: 'wait'; retryInMs: number; reason: 'channels' | 'pacing' | 'turn' | 'register' };
 
-function clampPoll(ms: number): number {
-  return Math.round(Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, ms)));
+/**
+ * How long to stay away when the turn is expected `untilMs` from now: half of it, so a waiter whose
+ * turn comes sooner than estimated (a campaign paused, a queue ahead that emptied) is back in time,
+ * at the cost of about log2(wait / MIN_POLL_MS) polls for the whole wait.
+ */
+export function pollAfterMs(untilMs: number): number {
+  return Math.round(Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, untilMs / 2)));
 }
 
 /**
  * The gate's decision for one caller, from the account's state read under its row lock.
- * `waiters` are the account's live waiters (not yet granted), the caller included; `holdsLease`
- * says the caller already holds a channel (a dial retried after a carrier rate limit or a crash):
- * it needs a new pacing slot but no channel and no turn.
+ * `waiters` are the account's waiters (not yet granted) of campaigns that may dial, the caller
+ * included; `callerIsNew` says the caller's ticket was created by this very request.
  */
 export function planDial(x: {
   nowMs: number;
@@ -219,35 +246,33 @@ export function planDial(x: {
   campaigns: ReadonlyMap<string, GateCampaign>;
   waiters: readonly GateWaiter[];
   callerId: string;
-  holdsLease: boolean;
+  callerIsNew: boolean;
 }): DialPlan {
   const { nowMs: now, account } = x;
   const caller = x.waiters.find((w) => w.id === x.callerId);
   if (!caller) throw new Error(`planDial: the caller ${x.callerId} must be among the waiters`);
+  if (x.callerIsNew && !caller.isRetry) return { kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' };
+  const waiters = x.waiters.filter((w) => w.id === x.callerId || w.lapseAtMs >= now);
   const campaign = x.campaigns.get(caller.campaignId);
   const ia = dialIntervalMs(account.callsPerMinute);
   const ic = campaign?.throttle != null ? dialIntervalMs(campaign.throttle) : null;
   const slot = nextSlotMs(now, account.nextDialAtMs, ic !== null ? campaign!.nextDialAtMs : null);
   const granted: DialPlan = { kind: 'granted', atMs: slot, accountNextMs: slot + ia, campaignNextMs: ic !== null ? slot + ic : null };
-  const inHorizon = slot - now <= GRANT_HORIZON_MS;
-  const pacingWait = clampPoll(slot - now - GRANT_HORIZON_MS / 2);
-
-  if (x.holdsLease) return inHorizon ? granted : { kind: 'wait', retryInMs: pacingWait, reason: 'pacing' };
 
   // When is the caller's turn if everyone waiting turns up? Slots come as fast as the rate or as
   // channels free up (held time / channels), whichever is slower.
   const gapMs = Math.max(ia, account.holdMs / Math.max(1, account.channels));
   const firstSlotMs = Math.max(now, account.nextDialAtMs);
-  const all = projectSlots({ firstSlotMs, gapMs, campaigns: x.campaigns, waiters: x.waiters, stopAtId: x.callerId });
-  const turnAt = all.find((s) => s.id === x.callerId)?.atMs ?? slot;
-  const turnWait = clampPoll(turnAt - now - GRANT_HORIZON_MS / 2);
+  const all = projectSlots({ firstSlotMs, gapMs, campaigns: x.campaigns, waiters, stopAtId: x.callerId });
+  const turnAt = Math.max(all.find((s) => s.id === x.callerId)?.atMs ?? slot, slot);
+  const turnWait = pollAfterMs(turnAt - now);
 
   if (account.live >= account.channels) return { kind: 'wait', retryInMs: turnWait, reason: 'channels' };
-  if (!inHorizon) return { kind: 'wait', retryInMs: Math.max(turnWait, pacingWait), reason: 'pacing' };
+  if (slot - now > GRANT_HORIZON_MS) return { kind: 'wait', retryInMs: turnWait, reason: 'pacing' };
 
   // Among those here now, is it the caller's turn? Only present waiters ahead of it count, and only as
   // many as there are slots (within the horizon) and channels to hand out.
-  const present = x.waiters.filter((w) => w.id === x.callerId || w.nextPollAtMs <= now + PRESENT_WITHIN_MS);
+  const present = waiters.filter((w) => w.id === x.callerId || w.dueAtMs <= now + PRESENT_WITHIN_MS);
   const order = projectSlots({ firstSlotMs, gapMs: ia, campaigns: x.campaigns, waiters: present, stopAtId: x.callerId });
   const mine = order.findIndex((s) => s.id === x.callerId);
   const atMs = order[mine]?.atMs ?? slot;

@@ -1,10 +1,11 @@
 /**
  * SPEC §4.2, §4.3, §4.4, §7: one number of a campaign, from its next attempt to its final status.
- * Each attempt: begin (row committed; campaign state and calling window checked again) → dial (at
- * most once, paced by the account's gate) → wait for the carrier's callback (or look the call up
- * when it never comes) → settle (the read model decides retry time against the window and
- * `end_at`) → webhooks → durable retry timer. A paused campaign gets the number back ("held") and
- * restarts it on resume, so pausing never signals every number.
+ * Each attempt: begin (campaign state and calling window checked again; the account's dial gate
+ * grants a slot, then the row is committed) → dial (at most once, at the spacer's instant) → wait
+ * for the carrier's callback (or look the call up when it never comes) → settle (the read model
+ * decides retry time against the window and `end_at`) → webhooks → durable retry timer. A paused
+ * campaign gets the number back ("held") and restarts it on resume, so pausing never signals every
+ * number.
  */
 import { condition, getExternalWorkflowHandle, log, setHandler, sleep } from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
@@ -18,7 +19,7 @@ import {
   type CallStatusInput,
   type NumberStatusOutput,
 } from './definitions';
-import { deliverInOrder, store } from './options';
+import { deliverInOrder, dialer, store } from './options';
 
 export interface NumberWorkflowInput {
   campaignId: string;
@@ -79,11 +80,20 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
       stopped = begun.reason;
       break;
     }
-    let dial = await store.dialAttempt({ callSid: begun.callSid });
+    if (begun.kind === 'wait') {
+      // SPEC §4.5: the account's dial gate has no slot for this number yet (rate, channels, its
+      // turn). Wait without holding a channel, for about half the estimated turn, and ask again.
+      state.phase = 'waiting';
+      await sleep(begun.retryInMs);
+      continue;
+    }
+    // The slot may be up to two seconds ahead; the dial's spacer fixes the exact instant.
+    if (begun.dialAtMs !== undefined && begun.dialAtMs > Date.now()) await sleep(begun.dialAtMs - Date.now());
+    let dial = await dialer().dialAttempt({ callSid: begun.callSid });
     while (dial.kind === 'wait') {
-      // The account's pacing gate has no slot yet: wait without holding a channel.
+      // The carrier rate-limited the request (no call made): back off, keeping the channel.
       await sleep(dial.retryInMs);
-      dial = await store.dialAttempt({ callSid: begun.callSid });
+      dial = await dialer().dialAttempt({ callSid: begun.callSid });
     }
     let outcome: AttemptOutcome;
     if (dial.kind === 'refused') {

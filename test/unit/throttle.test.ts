@@ -5,6 +5,7 @@ import {
   dialIntervalMs,
   fairShares,
   GRANT_HORIZON_MS,
+  leaseLimitMs,
   MAX_POLL_MS,
   MIN_POLL_MS,
   nextHoldMs,
@@ -12,7 +13,9 @@ import {
   PACING_GUARD,
   perSecondPeak,
   planDial,
+  pollAfterMs,
   projectSlots,
+  REGISTER_WAIT_MS,
   type GateAccount,
   type GateCampaign,
   type GateWaiter,
@@ -21,7 +24,7 @@ import {
 const NOW = 1_800_000_000_000;
 
 function waiter(id: string, campaignId: string, position: number, extra: Partial<GateWaiter> = {}): GateWaiter {
-  return { id, campaignId, isRetry: false, position, sinceMs: NOW, nextPollAtMs: NOW, ...extra };
+  return { id, campaignId, isRetry: false, position, orderAtMs: NOW, dueAtMs: NOW, lapseAtMs: NOW + 5000, ...extra };
 }
 
 function campaigns(...cs: Array<Partial<GateCampaign> & { id: string }>): Map<string, GateCampaign> {
@@ -72,6 +75,17 @@ describe('§4.5 pacing arithmetic', () => {
     expect(fairShares(60, [])).toEqual([]);
   });
 
+  it('takes a lease back only after SPEC §7 settles every attempt (ring + limit + 2 min + 1 h)', () => {
+    expect(leaseLimitMs(30, 3600)).toBe((30 + 3600) * 1000 + 120_000 + 3_600_000 + 300_000);
+  });
+
+  it('stays away half of the estimated wait, within bounds', () => {
+    expect(pollAfterMs(10_000)).toBe(5000);
+    expect(pollAfterMs(100)).toBe(MIN_POLL_MS);
+    expect(pollAfterMs(-5)).toBe(MIN_POLL_MS);
+    expect(pollAfterMs(10 * 60_000)).toBe(MAX_POLL_MS);
+  });
+
   it('smooths the hold time', () => {
     expect(nextHoldMs(0, 10_000)).toBe(10_000);
     expect(nextHoldMs(10_000, 20_000)).toBe(12_000);
@@ -79,11 +93,11 @@ describe('§4.5 pacing arithmetic', () => {
 });
 
 describe('§4.5 order of service', () => {
-  it('puts a campaign’s retries before its first attempts, first attempts by position', () => {
+  it('puts a campaign’s retries before its first attempts: the retry due longest ago first, first attempts by position', () => {
     const ws = [
       waiter('f2', 'c', 2),
-      waiter('r-late', 'c', 9, { isRetry: true, sinceMs: NOW + 5 }),
-      waiter('f1', 'c', 1, { sinceMs: NOW + 50 }),
+      waiter('r-late', 'c', 9, { isRetry: true, orderAtMs: NOW + 5 }),
+      waiter('f1', 'c', 1, { orderAtMs: NOW + 50 }),
       waiter('r-early', 'c', 7, { isRetry: true }),
     ];
     expect([...ws].sort(compareWaiters).map((w) => w.id)).toEqual(['r-early', 'r-late', 'f1', 'f2']);
@@ -116,84 +130,201 @@ describe('§4.5 order of service', () => {
     const order = projectSlots({ firstSlotMs: NOW, gapMs: 1000, campaigns: cs, waiters: [waiter('x0', 'x', 0), waiter('x1', 'x', 1)] });
     expect(order.map((s) => s.atMs - NOW)).toEqual([1500, 1500 + dialIntervalMs(30)]);
   });
+
+  it('converges on the water-filling shares over many slots', () => {
+    // Account 60/min, custom campaign at 20/min, two auto campaigns: 20 + 20 + 20.
+    const cs = campaigns({ id: 'x', throttle: 20, nextDialAtMs: NOW }, { id: 'a' }, { id: 'b' });
+    const ws = Array.from({ length: 100 }, (_, i) => ['x', 'a', 'b'].map((c) => waiter(`${c}${i}`, c, i))).flat();
+    const order = projectSlots({ firstSlotMs: NOW, gapMs: dialIntervalMs(60), campaigns: cs, waiters: ws }).filter((s) => s.atMs < NOW + 60_000);
+    const per = (c: string) => order.filter((s) => s.campaignId === c).length;
+    const [x, a, b] = fairShares(60, [20, Infinity, Infinity]);
+    for (const [c, share] of [['x', x], ['a', a], ['b', b]] as const) expect(Math.abs(per(c) - share! / (1 + PACING_GUARD)), c).toBeLessThanOrEqual(1);
+  });
 });
+
+const plan = (x: Partial<Parameters<typeof planDial>[0]> & { waiters: GateWaiter[]; callerId: string }) =>
+  planDial({ nowMs: NOW, account: account(), campaigns: campaigns({ id: 'a' }), callerIsNew: false, ...x });
 
 describe('§4.5 planDial', () => {
   it('grants a free account at once and moves its next slot on', () => {
-    const plan = planDial({ nowMs: NOW, account: account(), campaigns: campaigns({ id: 'a' }), waiters: [waiter('w', 'a', 0)], callerId: 'w', holdsLease: false });
-    expect(plan).toEqual({ kind: 'granted', atMs: NOW, accountNextMs: NOW + dialIntervalMs(60), campaignNextMs: null });
+    expect(plan({ waiters: [waiter('w', 'a', 0)], callerId: 'w' })).toEqual({ kind: 'granted', atMs: NOW, accountNextMs: NOW + dialIntervalMs(60), campaignNextMs: null });
+  });
+
+  it('only registers a first attempt on its first request, so its siblings can line up', () => {
+    expect(plan({ waiters: [waiter('w', 'a', 0)], callerId: 'w', callerIsNew: true })).toEqual({ kind: 'wait', reason: 'register', retryInMs: REGISTER_WAIT_MS });
+    // A retry has its place already (its due time): no registration round.
+    expect(plan({ waiters: [waiter('r', 'a', 0, { isRetry: true })], callerId: 'r', callerIsNew: true })).toMatchObject({ kind: 'granted' });
   });
 
   it('grants the next slot when it is within the horizon, not beyond', () => {
-    const cs = campaigns({ id: 'a' });
-    const near = planDial({ nowMs: NOW, account: account({ nextDialAtMs: NOW + 1500 }), campaigns: cs, waiters: [waiter('w', 'a', 0)], callerId: 'w', holdsLease: false });
+    const near = plan({ account: account({ nextDialAtMs: NOW + 1500 }), waiters: [waiter('w', 'a', 0)], callerId: 'w' });
     expect(near).toMatchObject({ kind: 'granted', atMs: NOW + 1500 });
-    const far = planDial({ nowMs: NOW, account: account({ nextDialAtMs: NOW + GRANT_HORIZON_MS + 3000 }), campaigns: cs, waiters: [waiter('w', 'a', 0)], callerId: 'w', holdsLease: false });
-    expect(far).toMatchObject({ kind: 'wait', reason: 'pacing' });
-    expect(far.kind === 'wait' && far.retryInMs).toBe(4000);
+    const far = plan({ account: account({ nextDialAtMs: NOW + GRANT_HORIZON_MS + 3000 }), waiters: [waiter('w', 'a', 0)], callerId: 'w' });
+    expect(far).toEqual({ kind: 'wait', reason: 'pacing', retryInMs: (GRANT_HORIZON_MS + 3000) / 2 });
   });
 
   it('paces a custom campaign by its throttle as well as the account', () => {
     const cs = campaigns({ id: 'x', throttle: 30, nextDialAtMs: NOW + 700 });
-    const plan = planDial({ nowMs: NOW, account: account({ nextDialAtMs: NOW + 300 }), campaigns: cs, waiters: [waiter('w', 'x', 0)], callerId: 'w', holdsLease: false });
-    expect(plan).toEqual({ kind: 'granted', atMs: NOW + 700, accountNextMs: NOW + 700 + dialIntervalMs(60), campaignNextMs: NOW + 700 + dialIntervalMs(30) });
+    const p = plan({ account: account({ nextDialAtMs: NOW + 300 }), campaigns: cs, waiters: [waiter('w', 'x', 0)], callerId: 'w' });
+    expect(p).toEqual({ kind: 'granted', atMs: NOW + 700, accountNextMs: NOW + 700 + dialIntervalMs(60), campaignNextMs: NOW + 700 + dialIntervalMs(30) });
   });
 
   it('waits while every channel is held, whatever the rate allows', () => {
-    const plan = planDial({ nowMs: NOW, account: account({ channels: 2, live: 2 }), campaigns: campaigns({ id: 'a' }), waiters: [waiter('w', 'a', 0)], callerId: 'w', holdsLease: false });
-    expect(plan).toMatchObject({ kind: 'wait', reason: 'channels', retryInMs: MIN_POLL_MS });
-  });
-
-  it('lets a caller that already holds a lease through without a channel or a turn', () => {
-    const ws = [waiter('ahead', 'a', 0), waiter('w', 'a', 5)];
-    const plan = planDial({ nowMs: NOW, account: account({ channels: 1, live: 1 }), campaigns: campaigns({ id: 'a' }), waiters: ws, callerId: 'w', holdsLease: true });
-    expect(plan).toMatchObject({ kind: 'granted', atMs: NOW });
+    expect(plan({ account: account({ channels: 2, live: 2 }), waiters: [waiter('w', 'a', 0)], callerId: 'w' })).toMatchObject({ kind: 'wait', reason: 'channels', retryInMs: MIN_POLL_MS });
   });
 
   it('makes a first attempt wait while a retry of its campaign is here', () => {
     const ws = [waiter('first', 'a', 0), waiter('retry', 'a', 9, { isRetry: true })];
-    const plan = planDial({ nowMs: NOW, account: account({ channels: 1 }), campaigns: campaigns({ id: 'a' }), waiters: ws, callerId: 'first', holdsLease: false });
-    expect(plan).toMatchObject({ kind: 'wait', reason: 'turn' });
-    const retry = planDial({ nowMs: NOW, account: account({ channels: 1 }), campaigns: campaigns({ id: 'a' }), waiters: ws, callerId: 'retry', holdsLease: false });
-    expect(retry).toMatchObject({ kind: 'granted' });
+    expect(plan({ account: account({ channels: 1 }), waiters: ws, callerId: 'first' })).toMatchObject({ kind: 'wait', reason: 'turn' });
+    expect(plan({ account: account({ channels: 1 }), waiters: ws, callerId: 'retry' })).toMatchObject({ kind: 'granted' });
   });
 
-  it('does not let a waiter that is away hold the others up', () => {
-    const ws = [waiter('away', 'a', 0, { nextPollAtMs: NOW + 20_000 }), waiter('here', 'a', 1)];
-    const plan = planDial({ nowMs: NOW, account: account({ channels: 1 }), campaigns: campaigns({ id: 'a' }), waiters: ws, callerId: 'here', holdsLease: false });
-    expect(plan).toMatchObject({ kind: 'granted' });
+  it('makes a higher position wait for a lower one that is here', () => {
+    const ws = [waiter('p0', 'a', 0, { dueAtMs: NOW + 500 }), waiter('p1', 'a', 1)];
+    // 20/min: the second slot is 3 s away, beyond the horizon.
+    expect(plan({ account: account({ callsPerMinute: 20 }), waiters: ws, callerId: 'p1' })).toMatchObject({ kind: 'wait', reason: 'turn' });
+  });
+
+  it('does not let a waiter that is away, or gone, hold the others up', () => {
+    const away = [waiter('away', 'a', 0, { dueAtMs: NOW + 20_000, lapseAtMs: NOW + 25_000 }), waiter('here', 'a', 1)];
+    expect(plan({ account: account({ channels: 1 }), waiters: away, callerId: 'here' })).toMatchObject({ kind: 'granted' });
+    const gone = [waiter('gone', 'a', 0, { dueAtMs: NOW - 6000, lapseAtMs: NOW - 1000 }), waiter('here', 'a', 1)];
+    expect(plan({ account: account({ channels: 1, callsPerMinute: 20 }), waiters: gone, callerId: 'here' })).toMatchObject({ kind: 'granted' });
   });
 
   it('hands the slots within the horizon to as many present waiters as fit', () => {
     // 600/min: about 19 slots within 2 s; the 5th in line gets one, the 30th does not.
     const ws = Array.from({ length: 40 }, (_, i) => waiter(`w${i}`, 'a', i));
     const acct = account({ callsPerMinute: 600, channels: 100 });
-    expect(planDial({ nowMs: NOW, account: acct, campaigns: campaigns({ id: 'a' }), waiters: ws, callerId: 'w5', holdsLease: false })).toMatchObject({ kind: 'granted', atMs: NOW });
-    expect(planDial({ nowMs: NOW, account: acct, campaigns: campaigns({ id: 'a' }), waiters: ws, callerId: 'w30', holdsLease: false })).toMatchObject({ kind: 'wait', reason: 'turn' });
+    expect(plan({ account: acct, waiters: ws, callerId: 'w5' })).toMatchObject({ kind: 'granted', atMs: NOW });
+    expect(plan({ account: acct, waiters: ws, callerId: 'w30' })).toMatchObject({ kind: 'wait', reason: 'turn' });
   });
 
-  it('tells a waiter to come back about when its turn comes, within bounds', () => {
-    const ws = Array.from({ length: 100 }, (_, i) => waiter(`w${i}`, 'a', i));
-    const cs = campaigns({ id: 'a' });
+  it('never hands out more slots than there are free channels', () => {
+    const ws = Array.from({ length: 10 }, (_, i) => waiter(`w${i}`, 'a', i));
+    const acct = account({ callsPerMinute: 600, channels: 5, live: 3 });
+    expect(plan({ account: acct, waiters: ws, callerId: 'w1' })).toMatchObject({ kind: 'granted' });
+    expect(plan({ account: acct, waiters: ws, callerId: 'w2' })).toMatchObject({ kind: 'wait', reason: 'turn' });
+  });
+
+  it('tells a waiter to come back after half of its estimated turn', () => {
+    const ws = Array.from({ length: 300 }, (_, i) => waiter(`w${i}`, 'a', i));
     const at = (id: string) => {
-      const p = planDial({ nowMs: NOW, account: account(), campaigns: cs, waiters: ws, callerId: id, holdsLease: false });
+      const p = plan({ waiters: ws, callerId: id });
       return p.kind === 'wait' ? p.retryInMs : 0;
     };
-    // The 10th in line is served about 10 slots from now; it comes back 1 s (half the horizon) early.
-    expect(at('w10')).toBe(Math.round(10 * dialIntervalMs(60) - GRANT_HORIZON_MS / 2));
-    expect(at('w3')).toBe(Math.round(3 * dialIntervalMs(60) - GRANT_HORIZON_MS / 2));
-    expect(at('w99')).toBe(MAX_POLL_MS);
+    // The 10th in line is served about 10 slots from now.
+    expect(at('w10')).toBe(Math.round((10 * dialIntervalMs(60)) / 2));
+    expect(at('w3')).toBe(Math.round((3 * dialIntervalMs(60)) / 2));
+    expect(at('w299')).toBe(MAX_POLL_MS);
   });
 
   it('estimates turns at the channel-bound rate when calls hold their channels longer', () => {
     // 40 channels, calls held 10 s: one slot every 250 ms, slower than 600/min allows.
     const ws = Array.from({ length: 100 }, (_, i) => waiter(`w${i}`, 'a', i));
     const acct = account({ callsPerMinute: 600, channels: 40, live: 40, holdMs: 10_000 });
-    const p = planDial({ nowMs: NOW, account: acct, campaigns: campaigns({ id: 'a' }), waiters: ws, callerId: 'w20', holdsLease: false });
-    expect(p).toEqual({ kind: 'wait', reason: 'channels', retryInMs: 20 * 250 - GRANT_HORIZON_MS / 2 });
+    expect(plan({ account: acct, waiters: ws, callerId: 'w20' })).toEqual({ kind: 'wait', reason: 'channels', retryInMs: (20 * 250) / 2 });
   });
 
   it('refuses a caller that is not among the waiters', () => {
-    expect(() => planDial({ nowMs: NOW, account: account(), campaigns: campaigns(), waiters: [], callerId: 'w', holdsLease: false })).toThrow(/must be among/);
+    expect(() => plan({ campaigns: campaigns(), waiters: [], callerId: 'w' })).toThrow(/must be among/);
+  });
+});
+
+describe('§4.5 the gate over time (simulated clock)', () => {
+  /**
+   * Many numbers asking as the gate tells them to, on a simulated clock: every grant is a dial at its
+   * slot. Proves the pure rules alone keep the limits and serve everyone in order.
+   */
+  function simulate(opts: { cpm: number; channels: number; holdMs: number; campaigns: Map<string, GateCampaign>; numbers: Array<{ campaignId: string; position: number }>; untilMs: number }) {
+    const cs = new Map([...opts.campaigns].map(([k, v]) => [k, { ...v }]));
+    const acct: GateAccount = { callsPerMinute: opts.cpm, channels: opts.channels, live: 0, nextDialAtMs: 0, holdMs: 0 };
+    const waiting = new Map<string, GateWaiter>();
+    const asks: Array<{ atMs: number; id: string; isNew: boolean }> = [];
+    for (const n of opts.numbers) asks.push({ atMs: NOW, id: `${n.campaignId}/${n.position}`, isNew: true });
+    const info = new Map(opts.numbers.map((n) => [`${n.campaignId}/${n.position}`, n]));
+    const releases: number[] = [];
+    const dials: Array<{ id: string; campaignId: string; position: number; atMs: number }> = [];
+    let polls = 0;
+    while (asks.length > 0) {
+      asks.sort((a, b) => a.atMs - b.atMs || a.id.localeCompare(b.id));
+      const ask = asks.shift()!;
+      if (ask.atMs > opts.untilMs) break;
+      const now = ask.atMs;
+      while (releases.length > 0 && releases[0]! <= now) {
+        releases.shift();
+        acct.live--;
+        acct.holdMs = nextHoldMs(acct.holdMs, opts.holdMs);
+      }
+      polls++;
+      const n = info.get(ask.id)!;
+      const me: GateWaiter = waiting.get(ask.id) ?? { id: ask.id, campaignId: n.campaignId, isRetry: false, position: n.position, orderAtMs: now, dueAtMs: now, lapseAtMs: now + 5000 };
+      me.dueAtMs = now;
+      me.lapseAtMs = now + 5000;
+      waiting.set(ask.id, me);
+      const p = planDial({ nowMs: now, account: acct, campaigns: cs, waiters: [...waiting.values()], callerId: ask.id, callerIsNew: ask.isNew });
+      if (p.kind === 'wait') {
+        me.dueAtMs = now + p.retryInMs;
+        me.lapseAtMs = me.dueAtMs + 5000;
+        asks.push({ atMs: now + p.retryInMs, id: ask.id, isNew: false });
+        continue;
+      }
+      waiting.delete(ask.id);
+      acct.live++;
+      acct.nextDialAtMs = p.accountNextMs;
+      const c = cs.get(n.campaignId)!;
+      c.lastGrantAtMs = p.atMs;
+      if (p.campaignNextMs !== null) c.nextDialAtMs = p.campaignNextMs;
+      dials.push({ id: ask.id, campaignId: n.campaignId, position: n.position, atMs: p.atMs });
+      releases.push(p.atMs + opts.holdMs);
+      releases.sort((a, b) => a - b);
+    }
+    return { dials: dials.sort((a, b) => a.atMs - b.atMs), polls };
+  }
+
+  const maxInWindow = (ts: number[], w: number) => {
+    let best = 0;
+    for (let i = 0, j = 0; i < ts.length; i++) {
+      while (ts[i]! - ts[j]! >= w) j++;
+      best = Math.max(best, i - j + 1);
+    }
+    return best;
+  };
+
+  it('one custom campaign: paced at its throttle, in position order, with few polls per number', () => {
+    const numbers = Array.from({ length: 60 }, (_, i) => ({ campaignId: 'x', position: i }));
+    const { dials, polls } = simulate({ cpm: 60, channels: 60, holdMs: 1000, campaigns: campaigns({ id: 'x', throttle: 30 }), numbers, untilMs: NOW + 3 * 60_000 });
+    expect(dials).toHaveLength(60);
+    expect(dials.map((d) => d.position)).toEqual(numbers.map((n) => n.position));
+    expect(maxInWindow(dials.map((d) => d.atMs), 60_000)).toBeLessThanOrEqual(30);
+    expect(maxInWindow(dials.map((d) => d.atMs), 1000)).toBe(1);
+    expect(polls / numbers.length).toBeLessThan(10);
+  });
+
+  it('two auto campaigns: equal shares of the account while both have work, then all of it to the one left', () => {
+    const numbers = [...Array.from({ length: 40 }, (_, i) => ({ campaignId: 'a', position: i })), ...Array.from({ length: 80 }, (_, i) => ({ campaignId: 'b', position: i }))];
+    const { dials } = simulate({ cpm: 60, channels: 60, holdMs: 1000, campaigns: campaigns({ id: 'a' }, { id: 'b' }), numbers, untilMs: NOW + 5 * 60_000 });
+    expect(dials).toHaveLength(120);
+    const firstMinute = dials.filter((d) => d.atMs < NOW + 60_000);
+    const a = firstMinute.filter((d) => d.campaignId === 'a').length;
+    const b = firstMinute.filter((d) => d.campaignId === 'b').length;
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(2);
+    // After a's last dial, b alone gets the whole rate.
+    const lastA = Math.max(...dials.filter((d) => d.campaignId === 'a').map((d) => d.atMs));
+    const after = dials.filter((d) => d.atMs > lastA).map((d) => d.atMs);
+    for (let i = 1; i < after.length; i++) expect(after[i]! - after[i - 1]!).toBeLessThan(dialIntervalMs(60) + 300);
+    expect(maxInWindow(dials.map((d) => d.atMs), 60_000)).toBeLessThanOrEqual(60);
+  });
+
+  it('channels: never more than `channels` held, and the rate the channels allow is used', () => {
+    const numbers = Array.from({ length: 200 }, (_, i) => ({ campaignId: 'a', position: i }));
+    const { dials } = simulate({ cpm: 600, channels: 40, holdMs: 10_000, campaigns: campaigns({ id: 'a' }), numbers, untilMs: NOW + 10 * 60_000 });
+    expect(dials).toHaveLength(200);
+    let worst = 0;
+    for (const d of dials) worst = Math.max(worst, dials.filter((e) => e.atMs <= d.atMs && e.atMs + 10_000 > d.atMs).length);
+    expect(worst).toBeLessThanOrEqual(40);
+    expect(maxInWindow(dials.map((d) => d.atMs), 1000)).toBeLessThanOrEqual(10);
+    // 200 calls of 10 s on 40 channels take 50 s at best; the gate needs little more.
+    expect(dials.at(-1)!.atMs - dials[0]!.atMs).toBeLessThan(50_000 * 1.1);
   });
 });
