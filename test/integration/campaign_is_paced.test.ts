@@ -1,0 +1,93 @@
+/**
+ * SPEC §4.5 end to end over HTTP: a custom campaign is paced at its throttle and dials its numbers
+ * in `from` order; an account's channels cap its live calls; custom throttles over the account's
+ * headroom are refused at create. Dial instants come from the simulator's own records (`sim_calls`,
+ * written when the request arrives); live calls from the attempt rows (dial request → final status
+ * recorded, SPEC §4.5's definition). Small numbers, short runs: the assertions are about order and
+ * spacing, never wall-clock speed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asc, eq, inArray } from 'drizzle-orm';
+import { attempts, simCalls } from '../../db/schema';
+import { client, startTestStack, type TestStack } from '../support/stack';
+
+const PACED = { sid: 'paced', api_key: 'paced_key', api_token: 'paced_token_0123456789', calling_window: '00:00-24:00', calls_per_minute: 60, channels: 60 };
+const NARROW = { sid: 'narrow', api_key: 'narrow_key', api_token: 'narrow_token_0123456789', calling_window: '00:00-24:00', calls_per_minute: 600, channels: 2 };
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ OUTCALL_ACCOUNTS: JSON.stringify([PACED, NARROW]), OUTCALL_SIM_RING_MS: '100', OUTCALL_SIM_TALK_MS: '1500' });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+type Account = typeof PACED;
+const api = (a: Account) => client(stack.baseUrl, a.api_key, a.api_token);
+
+async function create(a: Account, body: Record<string, unknown>) {
+  return api(a)('POST', `/v2/accounts/${a.sid}/campaigns`, { caller_id: '08012345678', url: 'http://my.exotel.com/acme/exoml/start_voice/926', ...body });
+}
+
+async function waitForStatus(a: Account, id: string, status: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = (await api(a)('GET', `/v2/accounts/${a.sid}/campaigns/${id}`)).json.response[0].data;
+    if (c.status === status) return c;
+    if (Date.now() > deadline) throw new Error(`campaign ${id} still ${c.status} after ${timeoutMs} ms: ${JSON.stringify(c.stats)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The most intervals [start, end) open at once. */
+function maxOverlap(intervals: Array<[number, number]>): number {
+  const edges = intervals.flatMap(([s, e]) => [[s, 1] as const, [e, -1] as const]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let open = 0;
+  let best = 0;
+  for (const [, d] of edges) best = Math.max(best, (open += d));
+  return best;
+}
+
+/** `n` distinct Indian mobile numbers ending in 1 (the simulator completes them). */
+const numbers = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `+91987${prefix}${String(i).padStart(4, '0')}1`);
+
+describe('§4.5 pacing over HTTP', () => {
+  it('paces a custom campaign at its throttle, in from order, while the account’s channels cap another', async () => {
+    // Headroom is checked first, through the API: 60/min − 1 leaves 59 for custom campaigns.
+    const over = await create(PACED, { from: ['+919876543210'], mode: 'custom', throttle: 60 });
+    expect(over.status).toBe(400);
+    expect(over.json.response[0].error_data).toMatchObject({ code: 1004 });
+    expect(over.json.response[0].error_data.description).toMatch(/throttle 60 exceeds the headroom of 59 calls per minute/);
+
+    const pacedNumbers = numbers('10', 5);
+    const narrowNumbers = numbers('20', 6);
+    const paced = await create(PACED, { from: pacedNumbers, mode: 'custom', throttle: 20, name: 'paced at 20/min' });
+    expect(paced.status, paced.text).toBe(200);
+    const narrow = await create(NARROW, { from: narrowNumbers, name: 'two channels' });
+    expect(narrow.status, narrow.text).toBe(200);
+    const pacedId = paced.json.response[0].data.id as string;
+    const narrowId = narrow.json.response[0].data.id as string;
+
+    await waitForStatus(NARROW, narrowId, 'Completed', 120_000);
+    const done = await waitForStatus(PACED, pacedId, 'Completed', 120_000);
+    expect(done.stats).toMatchObject({ created: 5, completed: 5 });
+
+    // The custom campaign: one dial per number, in from order, at least 60/20 = 3 s apart (SPEC §4.5).
+    const dialled = await stack.db.select().from(simCalls).where(inArray(simCalls.to, pacedNumbers)).orderBy(asc(simCalls.createdAt));
+    expect(dialled.map((d) => d.to)).toEqual(pacedNumbers);
+    const at = dialled.map((d) => d.createdAt.getTime());
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!, `gap before dial ${i}`).toBeGreaterThanOrEqual(3000);
+    // The instants Outcall reserved for them (the send spacer's, on the database clock) obey the same rule.
+    const sent = (await stack.db.select().from(attempts).where(eq(attempts.campaignId, pacedId))).map((a) => a.dialStartedAt!.getTime()).sort((x, y) => x - y);
+    for (let i = 1; i < sent.length; i++) expect(sent[i]! - sent[i - 1]!).toBeGreaterThanOrEqual(3000);
+
+    // The two-channel account: never more than 2 calls live, from dial request to final status
+    // recorded, nor at the carrier; the numbers still went out in order.
+    const rows = await stack.db.select().from(attempts).where(eq(attempts.campaignId, narrowId));
+    expect(rows).toHaveLength(6);
+    expect(maxOverlap(rows.map((r) => [r.dialStartedAt!.getTime(), r.settledAt!.getTime()]))).toBeLessThanOrEqual(2);
+    const calls = await stack.db.select().from(simCalls).where(inArray(simCalls.to, narrowNumbers)).orderBy(asc(simCalls.createdAt));
+    expect(maxOverlap(calls.map((c) => [c.startTime!.getTime(), c.endTime!.getTime()]))).toBeLessThanOrEqual(2);
+    expect(calls.map((c) => c.to)).toEqual(narrowNumbers);
+  });
+});
