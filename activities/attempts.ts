@@ -169,6 +169,11 @@ export function createAttemptActivities(deps: AttemptDeps) {
           await dropWaiter(tx, ticket);
           return c.status === 'Paused' && c.closing === null ? { kind: 'hold' } : { kind: 'stop', reason: `campaign_${c.closing ? 'closing' : c.status}` };
         }
+        // SPEC §4.7: a started campaign rolled to a later send_at (while paused) starts no attempt before it.
+        if (c.sendAt !== null && c.sendAt.getTime() > input.nowMs) {
+          await dropWaiter(tx, ticket);
+          return { kind: 'window', nextOpenMs: c.sendAt.getTime() };
+        }
         if (acct) {
           const w = windowState(callingWindow(acct.callingWindow, acct.timezone, acct.callingDays), input.nowMs);
           if (!w.open) {

@@ -248,14 +248,18 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
       });
     },
 
-    /** SPEC §4.4: whether the account's calling window is open at the workflow's `now`. */
+    /**
+     * SPEC §4.4: whether the account's calling window is open at the workflow's `now`; closed until
+     * `send_at` while a started campaign's `send_at` (rolled forward while paused, §4.7) is ahead.
+     */
     async campaignWindow(input: CampaignWindowInput): Promise<CampaignWindowOutput> {
       const [row] = await db
-        .select({ window: accounts.callingWindow, tz: accounts.timezone, days: accounts.callingDays })
+        .select({ window: accounts.callingWindow, tz: accounts.timezone, days: accounts.callingDays, sendAt: campaigns.sendAt })
         .from(campaigns)
         .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
         .where(eq(campaigns.id, input.campaignId));
       if (!row) return { open: false, nextOpenMs: null };
+      if (row.sendAt !== null && row.sendAt.getTime() > input.nowMs) return { open: false, nextOpenMs: row.sendAt.getTime() };
       return windowState(callingWindow(row.window, row.tz, row.days), input.nowMs);
     },
 
