@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import { createAttemptActivities } from './attempts';
 import { createCampaignStoreActivities } from './campaign-store';
+import { createNumberWindowActivities } from './number-window';
 import type { CarrierFactory } from './carriers/carrier';
 import { createWebhookActivities } from './webhooks';
 
@@ -22,6 +23,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCampaignStoreActivities(deps),
+    ...createNumberWindowActivities(deps),
     ...createAttemptActivities(deps),
     ...createWebhookActivities({
       db: deps.db,

@@ -16,11 +16,16 @@ import { callStatusSignal, CONTROL_CONFLICT, controlUpdate, type ControlConflict
 import type { CampaignWorkflowInput } from '../workflows/campaign';
 import { EngineUnavailableError, type CampaignEngine } from './deps';
 
-export function createTemporalEngine(deps: { client: Client; db: Db; taskQueue?: string; maxLiveNumbers?: number }): CampaignEngine {
+export function createTemporalEngine(deps: { client: Client; db: Db; taskQueue?: string; maxLiveNumbers?: number; maxRunChildren?: number }): CampaignEngine {
   const { client, db } = deps;
   return {
     async startCampaign({ campaignId, accountSid, campaignName }) {
-      const input: CampaignWorkflowInput = { campaignId, accountSid, ...(deps.maxLiveNumbers && { maxLive: deps.maxLiveNumbers }) };
+      const input: CampaignWorkflowInput = {
+        campaignId,
+        accountSid,
+        ...(deps.maxLiveNumbers && { maxLive: deps.maxLiveNumbers }),
+        ...(deps.maxRunChildren && { maxRunChildren: deps.maxRunChildren }),
+      };
       try {
         await client.workflow.start('campaignWorkflow', {
           taskQueue: deps.taskQueue ?? TASK_QUEUE,

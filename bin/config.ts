@@ -21,6 +21,11 @@ export const configSchema = z.object({
    * 2,000 pending children per run). Set when a campaign starts.
    */
   OUTCALL_MAX_LIVE_NUMBERS: z.coerce.number().int().min(1).max(1500).default(500),
+  /**
+   * How many children one campaign run may have open, sleeping numbers included, before it
+   * continues-as-new: below the server's per-run pending-children limit (2,000 by default).
+   */
+  OUTCALL_MAX_RUN_CHILDREN: z.coerce.number().int().min(1).max(1900).default(1000),
   /** Task queue of the workflows and activities (webhooks use `<queue>-webhooks`, dials `<queue>-dial`). */
   OUTCALL_TASK_QUEUE: z.string().min(1).default('outcall'),
   /**

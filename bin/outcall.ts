@@ -97,7 +97,7 @@ export async function startApi(opts: {
   const { config, db, log } = opts;
   const connection = await Connection.connect({ address: opts.temporal.address, tls: tlsOptions(opts.temporal), apiKey: opts.temporal.apiKey });
   const client = new Client({ connection, namespace: opts.temporal.namespace });
-  const engine = createTemporalEngine({ client, db, taskQueue: config.OUTCALL_TASK_QUEUE, maxLiveNumbers: config.OUTCALL_MAX_LIVE_NUMBERS });
+  const engine = createTemporalEngine({ client, db, taskQueue: config.OUTCALL_TASK_QUEUE, maxLiveNumbers: config.OUTCALL_MAX_LIVE_NUMBERS, maxRunChildren: config.OUTCALL_MAX_RUN_CHILDREN });
   // SPEC §5 CSV imports run in the API process; uploads a stopped or crashed process left behind are
   // picked up at start and by a periodic sweep (docs/architecture.md).
   const csvImporter = createCsvImporter({ db, log: log.child({ component: 'csv-import' }), sweepEveryMs: 30_000 });

@@ -123,9 +123,18 @@ export const campaignNumbers = pgTable(
     firstAttemptAt: ts('first_attempt_at'),
     lastAttemptAt: ts('last_attempt_at'),
     nextAttemptAt: ts('next_attempt_at'),
+    /**
+     * Set while the number is handed back to its paused campaign: the attempt to resume at. The
+     * campaign claims these rows on resume (workflows/campaign.ts), so a pause never grows its state.
+     */
+    heldAttempt: integer('held_attempt'),
     dateUpdated: ts('date_updated').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.campaignId, t.position] }), index('campaign_numbers_status').on(t.campaignId, t.status)],
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.position] }),
+    index('campaign_numbers_status').on(t.campaignId, t.status),
+    index('campaign_numbers_held').on(t.campaignId, t.position).where(sql`${t.heldAttempt} is not null`),
+  ],
 );
 
 /**

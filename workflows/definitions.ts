@@ -16,11 +16,27 @@ export interface NumberFinishedInput {
   position: number;
   /**
    * Set when the number stopped because the campaign is paused: the attempt it was about to make.
-   * The campaign keeps it and restarts the number from that attempt on resume.
+   * The number then records it on its row (`markNumberHeld`) and the campaign claims the row and
+   * restarts the number from that attempt on resume.
    */
   heldAtAttempt?: number;
 }
 export const numberFinishedSignal = defineSignal<[NumberFinishedInput]>('numberFinished');
+
+/**
+ * A number goes to sleep until its retry is due (`numberSleeping`) and wakes for it (`numberAwake`):
+ * a sleeping number gives its dialling slot back, so first attempts keep flowing (workflows/number-window.ts).
+ */
+export interface NumberSleepingInput {
+  position: number;
+  /** When the retry is due (epoch ms, workflow time). */
+  untilMs: number;
+}
+export const numberSleepingSignal = defineSignal<[NumberSleepingInput]>('numberSleeping');
+export interface NumberAwakeInput {
+  position: number;
+}
+export const numberAwakeSignal = defineSignal<[NumberAwakeInput]>('numberAwake');
 
 /** The carrier's final status for one attempt, relayed by the API from the carrier's callback. */
 export interface CallStatusInput {
@@ -44,6 +60,12 @@ export interface CampaignStatusOutput {
   finished: number;
   cursor: number;
   exhausted: boolean;
+  /** Numbers sleeping until a retry is due (they hold no slot). */
+  sleeping: number;
+  /** Numbers awake for a retry (counted in `live`). */
+  retrying: number;
+  /** Numbers a pause handed back, not yet restarted. */
+  held: number;
 }
 export const campaignStatusQuery = defineQuery<CampaignStatusOutput>('status');
 

@@ -7,14 +7,16 @@
  * campaign gets the number back ("held") and restarts it on resume, so pausing never signals every
  * number.
  */
-import { condition, getExternalWorkflowHandle, log, setHandler, sleep } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, setHandler, sleep, type SignalDefinition } from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
 import { afterAttempt, type RetryPolicy } from '../domain/retry-schedule';
 import type { AttemptOutcome } from '../activities/attempts';
 import {
   accountFailureSignal,
   callStatusSignal,
+  numberAwakeSignal,
   numberFinishedSignal,
+  numberSleepingSignal,
   numberStatusQuery,
   type CallStatusInput,
   type NumberStatusOutput,
@@ -53,6 +55,16 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   setHandler(numberStatusQuery, () => state);
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const jitter = () => Math.floor(Math.random() * (MAX_JITTER_MS + 1)); // the workflow's seeded random
+  /** Reports to the campaign (its workflow id reaches whichever run is current); false when it cannot be reached. */
+  async function tell<T>(signal: SignalDefinition<[T]>, arg: T): Promise<boolean> {
+    try {
+      await parent.signal(signal, arg);
+      return true;
+    } catch (err) {
+      log.warn('Campaign workflow not reachable to report a number', { position: input.position, signal: signal.name, error: String(err) });
+      return false;
+    }
+  }
 
   let webhookChain: Promise<void> = Promise.resolve();
   let stopped: string | null = null;
@@ -119,18 +131,19 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     webhookChain = webhookChain.then(() => deliverInOrder(settled.deliveryIds));
     if (settled.next.kind === 'final') break;
     state.phase = 'retry_wait';
+    // A number asleep for a retry gives its dialling slot back (workflows/number-window.ts).
+    await tell(numberSleepingSignal, { position: input.position, untilMs: settled.next.atMs });
     await sleep(Math.max(0, settled.next.atMs - Date.now()));
+    await tell(numberAwakeSignal, { position: input.position });
     attempt++;
   }
 
   state.phase = 'webhooks';
   await webhookChain;
   state.phase = 'done';
-  try {
-    await parent.signal(numberFinishedSignal, { position: input.position, ...(heldAt !== null && { heldAtAttempt: heldAt }) });
-  } catch (err) {
-    log.warn('Campaign workflow not reachable to report a number', { position: input.position, error: String(err) });
-  }
+  const reported = await tell(numberFinishedSignal, { position: input.position, ...(heldAt !== null && { heldAtAttempt: heldAt }) });
+  // Marked only once the campaign has counted the hand-back, so its claim of the row always matches.
+  if (heldAt !== null && reported) await store.markNumberHeld({ campaignId: input.campaignId, position: input.position, attempt: heldAt });
   return { attempts: state.attempt, lastStatus: state.lastStatus, stopped };
 }
 

@@ -15,6 +15,15 @@ export const store = proxyActivities<Activities>({
 });
 
 /**
+ * Writes whose size grows with the campaign: entering InProgress snapshots a list campaign's
+ * numbers (up to 500,000 rows in one INSERT … SELECT), which can outlast the 30 s above.
+ */
+export const bulkStore = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
  * SPEC §4.5: the dial request, on the dial task queue, whose server-side rate limit is the first layer
  * of pacing (the gate and the spacer in activities/dial-gate.ts make it exact). It waits for its
  * spacer instant (≤ a few seconds) before sending, within the start-to-close timeout.

@@ -44,6 +44,7 @@ export async function startTestStack(env: Record<string, string> & { OUTCALL_ACC
       OUTCALL_SIM_TALK_MS: '1000',
       // The shared dev server allows 50 pending children per run (global-setup.ts).
       OUTCALL_MAX_LIVE_NUMBERS: '40',
+      OUTCALL_MAX_RUN_CHILDREN: '45',
       LOG_LEVEL: 'warn',
       ...env,
     },

@@ -90,7 +90,9 @@ describe('§4.6 end_at', () => {
     expect(await t.control(id, 'pause')).toMatchObject({ kind: 'applied', status: 'Paused' });
     expect(await t.result(id)).toMatchObject({ status: 'Canceled' });
     const numbers = await t.numbers(id);
-    expect(numbers.map((n) => n.status)).toEqual(['failed', 'failed']);
+    // The busy number's retry fell due while paused: failed at the end. Asleep for its retry it held
+    // no slot, so the second number was dialled at once (maxLive 1) and completed before the pause.
+    expect(numbers.map((n) => n.status)).toEqual(['failed', 'completed']);
     const c = await t.campaign(id);
     expect(seconds(c.dateEnded!.getTime() - (t0 + 30 * MIN))).toBeLessThanOrEqual(2);
   });

@@ -1,0 +1,2 @@
+ALTER TABLE "campaign_numbers" ADD COLUMN "held_attempt" integer;--> statement-breakpoint
+CREATE INDEX "campaign_numbers_held" ON "campaign_numbers" USING btree ("campaign_id","position") WHERE "campaign_numbers"."held_attempt" is not null;

@@ -1,0 +1,134 @@
+/**
+ * The campaign's window of numbers (ARCHITECTURE "sliding window"), as pure bookkeeping: which
+ * positions hold a dialling slot, how many numbers sleep until a retry is due or are awake again
+ * for one, how many were handed back by a pause, and how many children this run has open. Small
+ * and bounded whatever the campaign's size: the carry is at most `maxLive` positions and a few
+ * counters, never the number list.
+ *
+ * Why a sleeping number leaves its slot (ARCHITECTURE "a child waiting hours for a retry must not
+ * hold a dialling slot"): it tells the campaign before its retry timer starts, and again when it
+ * wakes. While it sleeps it costs a durable timer and nothing else, so first attempts keep
+ * flowing; awake again, it counts against the window before any new first attempt does (SPEC §4.5
+ * "a due retry is dialled before any first attempt"). Temporal's pending-children limit is per run,
+ * so the window also counts the children *this run* started and has not seen close (at most
+ * `maxRunChildren`); when only that count blocks admission, the campaign continues-as-new and the next run starts from zero
+ * (abandoned children do not count toward a run that did not start them).
+ */
+
+/** What a run hands the next one. */
+export interface WindowCarry {
+  /** Positions holding a slot: started by a run, not final, not sleeping, not handed back. */
+  live: number[];
+  /** Numbers sleeping until a retry is due (their timers run in their own workflows). */
+  sleeping: number;
+  /** Numbers awake again for a retry; they hold a slot without a position here. */
+  retrying: number;
+  /** Numbers handed back by a pause whose rows the campaign has not claimed yet. */
+  held: number;
+  /** Claimed held numbers not yet restarted, as [position, attempt, number] (≤ one claim page). */
+  restarts: Array<[number, number, string]>;
+}
+
+/** What a signal did to the window: `stray` when it matched nothing this window knows (logged). */
+export type WindowEvent = 'ok' | 'stray';
+
+export class NumberWindow {
+  readonly live: Set<number>;
+  sleeping: number;
+  retrying: number;
+  held: number;
+  restarts: Array<[number, number, string]>;
+  /** Children started by this run whose close this run has not seen (numbers and webhook deliveries). */
+  runOpen = 0;
+  /** Child starts issued and not yet acknowledged by the server. */
+  starting = 0;
+
+  constructor(
+    readonly maxLive: number,
+    /** Children one run may have open (under Temporal's per-run pending-children limit). */
+    readonly maxRunChildren: number,
+    carry?: WindowCarry,
+  ) {
+    this.live = new Set(carry?.live ?? []);
+    this.sleeping = carry?.sleeping ?? 0;
+    this.retrying = carry?.retrying ?? 0;
+    this.held = carry?.held ?? 0;
+    this.restarts = [...(carry?.restarts ?? [])];
+  }
+
+  /** Slots in use: live positions and retries that are awake. */
+  get busySlots(): number {
+    return this.live.size + this.retrying;
+  }
+
+  /** How many numbers may start now: free slots, and room under this run's open-children bound. */
+  free(): number {
+    return Math.max(0, Math.min(this.maxLive - this.busySlots, this.maxRunChildren - this.runOpen));
+  }
+
+  /** True when a slot is free but this run has too many open children: a new run would have room. */
+  blockedByRun(): boolean {
+    return this.busySlots < this.maxLive && this.runOpen >= this.maxRunChildren;
+  }
+
+  /** A number's workflow is being started at `position` (first attempt or a held restart). */
+  admit(position: number): void {
+    this.live.add(position);
+    this.runOpen++;
+    this.starting++;
+  }
+
+  /** The server acknowledged the start. */
+  started(): void {
+    this.starting--;
+  }
+
+  /** The start was refused (a held number's previous run has not closed yet): the slot is free again. */
+  startFailed(position: number): void {
+    this.starting--;
+    this.runOpen--;
+    this.live.delete(position);
+  }
+
+  /** A child this run started has closed (whatever its result). */
+  childClosed(): void {
+    this.runOpen--;
+  }
+
+  /** A number goes to sleep until its retry is due: it gives its slot back. */
+  onSleeping(position: number): WindowEvent {
+    if (!this.live.delete(position)) {
+      if (this.retrying === 0) return 'stray';
+      this.retrying--; // a retry that needs another
+    }
+    this.sleeping++;
+    return 'ok';
+  }
+
+  /** A sleeping number woke for its retry: it takes a slot again. */
+  onAwake(): WindowEvent {
+    if (this.sleeping === 0) return 'stray';
+    this.sleeping--;
+    this.retrying++;
+    return 'ok';
+  }
+
+  /** A number stopped: final, or handed back because the campaign is paused (`held`). */
+  onStopped(position: number, held: boolean): WindowEvent {
+    if (!this.live.delete(position)) {
+      if (this.retrying === 0) return 'stray';
+      this.retrying--;
+    }
+    if (held) this.held++;
+    return 'ok';
+  }
+
+  /** No number of this campaign is running, sleeping or waiting to be restarted. */
+  idle(): boolean {
+    return this.live.size === 0 && this.sleeping === 0 && this.retrying === 0 && this.held === 0 && this.restarts.length === 0;
+  }
+
+  carry(): WindowCarry {
+    return { live: [...this.live], sleeping: this.sleeping, retrying: this.retrying, held: this.held, restarts: [...this.restarts] };
+  }
+}
