@@ -13,6 +13,7 @@ import { requestLogger } from './middleware/logger';
 import { accountRateLimit, createMemoryWindow, unauthenticatedRateLimit, UNAUTHENTICATED_LIMIT } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { createCallDetailsRoutes } from './routes/call-details';
+import { createCampaignNumberRoutes } from './routes/campaign-numbers';
 import { createCampaignUpdateRoutes } from './routes/campaign-updates';
 import { createCampaignRoutes } from './routes/campaigns';
 import { createCarrierRoutes } from './routes/carrier-callbacks';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.route('/v2/accounts/:sid/campaigns', createCampaignRoutes(deps));
   app.route('/v2/accounts/:sid/campaigns', createCampaignUpdateRoutes(deps));
   app.route('/v2/accounts/:sid', createCallDetailsRoutes(deps));
+  app.route('/v2/accounts/:sid', createCampaignNumberRoutes(deps));
   // SPEC §2/§5; `/contact-lists` is an alias of `/lists` [C-17]. The CSV routes come before
   // `/contacts`, whose `/:contact_sid` would otherwise take `csv-upload`.
   const lists = createListRoutes(deps);

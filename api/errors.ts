@@ -7,7 +7,7 @@
  * 3xxx not found (404), 4xxx state conflicts (409), 5xxx server (500, 503).
  */
 import type { z } from 'zod';
-import type { CampaignInputError, CampaignInputErrorKind } from '../domain/campaign-input';
+import type { CampaignInputError, CampaignInputErrorKind, ListCheckError } from '../domain/campaign-input';
 import { firstIssue } from '../domain/schemas/issues';
 import { EngineUnavailableError } from './deps';
 
@@ -17,7 +17,6 @@ export const ERROR_CODES = {
   INVALID_PHONE_NUMBER: { code: 1002, http: 400, message: 'Invalid phone number' },
   CALLER_ID_NOT_ALLOWED: { code: 1003, http: 400, message: 'Caller id not registered' },
   THROTTLE_OVER_CAPACITY: { code: 1004, http: 400, message: 'Throttle over capacity' },
-  LISTS_NOT_SUPPORTED: { code: 1005, http: 400, message: 'Lists not supported' },
   UNKNOWN_ACTION: { code: 1006, http: 400, message: 'Unknown action' },
   UNKNOWN_LIST: { code: 1007, http: 400, message: 'Unknown list' },
   PAYLOAD_TOO_LARGE: { code: 1013, http: 413, message: 'Payload too large' },
@@ -86,7 +85,6 @@ export function errorCodeTable(): Array<{ key: ErrorKey; code: number; http: num
 const INPUT_ERROR_KEYS: Record<CampaignInputErrorKind, ErrorKey> = {
   invalid_parameter: 'INVALID_PARAMETER',
   invalid_number: 'INVALID_PHONE_NUMBER',
-  lists_not_supported: 'LISTS_NOT_SUPPORTED',
   caller_id_not_allowed: 'CALLER_ID_NOT_ALLOWED',
   throttle_over_capacity: 'THROTTLE_OVER_CAPACITY',
 };
@@ -94,6 +92,17 @@ const INPUT_ERROR_KEYS: Record<CampaignInputErrorKind, ErrorKey> = {
 /** A domain validation failure as the API error it answers with. */
 export function inputError(err: CampaignInputError): ApiError {
   return new ApiError(INPUT_ERROR_KEYS[err.kind], err.description);
+}
+
+const LIST_ERROR_KEYS: Record<ListCheckError['kind'], ErrorKey> = {
+  unknown_list: 'UNKNOWN_LIST',
+  invalid_parameter: 'INVALID_PARAMETER',
+  upload_in_progress: 'UPLOAD_IN_PROGRESS',
+};
+
+/** A `lists` rule that failed against the lists themselves (SPEC §3), as the API error it answers with. */
+export function listInputError(err: ListCheckError): ApiError {
+  return new ApiError(LIST_ERROR_KEYS[err.kind], err.description);
 }
 
 /**

@@ -60,7 +60,6 @@ export interface CampaignDraft {
 export type CampaignInputErrorKind =
   | 'invalid_parameter'
   | 'invalid_number'
-  | 'lists_not_supported'
   | 'caller_id_not_allowed'
   | 'throttle_over_capacity';
 
@@ -93,7 +92,7 @@ export type NumberReportResult = { ok: true; report: NumberReport } | { ok: fals
 
 const SEND_AT_GRACE_MS = 60_000;
 
-const KINDS = new Set<string>(['invalid_parameter', 'lists_not_supported']);
+const KINDS = new Set<string>(['invalid_parameter']);
 
 function fail(kind: CampaignInputErrorKind, field: string, description: string): { ok: false; error: CampaignInputError } {
   return { ok: false, error: { kind, field, description } };
@@ -216,8 +215,9 @@ function checkContext(body: CampaignCreateBody, account: AccountSettings, now: D
 }
 
 /**
- * The whole of SPEC §3 for an inline-`from` create, except the throttle headroom (the caller adds the
- * database's count and calls `checkThrottleHeadroom`). Fails on the first broken rule.
+ * The whole of SPEC §3 for a create, except the throttle headroom (the caller adds the database's
+ * count and calls `checkThrottleHeadroom`) and the rules that need the lists themselves
+ * (`checkCampaignLists`, on facts the caller reads). Fails on the first broken rule.
  */
 export function prepareCampaign(raw: unknown, account: AccountSettings, now: Date): CampaignInputResult {
   const parsed = parseCampaignBody(raw);

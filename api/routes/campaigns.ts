@@ -1,12 +1,12 @@
 /**
- * SPEC §2/§3 campaigns: create (flat or bulk body; inline `from`), get one with live stats, list.
+ * SPEC §2/§3 campaigns: create (flat or bulk body; inline `from` or `lists`), get one with live stats, list.
  * Mounted at `/v2/accounts/:sid/campaigns`; Basic auth has already matched the account to the path.
  */
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../context';
 import { failureItem, ok, okItems, okList, successItem, type ResponseItem } from '../envelope';
-import { ApiError, inputError, parseOrThrow, toApiError } from '../errors';
+import { ApiError, inputError, listInputError, parseOrThrow, toApiError } from '../errors';
 import { readJsonBody } from '../middleware/json-body';
 import type { AccountRow } from '../../db/queries/accounts';
 import {
@@ -19,7 +19,9 @@ import {
   statsByCampaign,
   toCampaignResource,
 } from '../../db/queries/campaigns';
-import { checkThrottleHeadroom, prepareCampaign, reportCampaign, type AccountSettings } from '../../domain/campaign-input';
+import { lockListFacts } from '../../db/queries/campaign-lists';
+import { snapshotListNumbers } from '../../db/queries/snapshots';
+import { checkCampaignLists, checkThrottleHeadroom, prepareCampaign, reportCampaign, type AccountSettings } from '../../domain/campaign-input';
 import { newSid } from '../../domain/ids';
 import { campaignCreateEnvelopeSchema, listCampaignsQuerySchema } from '../../domain/schemas/campaign';
 import type { CampaignResource } from '../../domain/schemas/campaign-resource';
@@ -39,29 +41,36 @@ export function settingsOf(account: AccountRow): AccountSettings {
 /**
  * Creates one campaign, all or nothing (SPEC §1): the campaign, its numbers and the workflow start
  * share one transaction, so an unreachable Temporal (`EngineUnavailableError`) rolls everything back.
+ * A list campaign's lists are judged under a share lock (they cannot be deleted before the commit)
+ * and previewed into its numbers, so `stats` reflect the lists at creation (SPEC §3 "Response");
+ * the snapshot taken at start replaces the preview (SPEC §5).
  */
 async function createCampaign(deps: AppDeps, account: AccountRow, raw: unknown): Promise<CampaignResource> {
   const now = new Date();
   const prepared = prepareCampaign(raw, settingsOf(account), now);
   if (!prepared.ok) throw inputError(prepared.error);
   const { draft } = prepared;
-  // TODO(issue-4): list campaigns need their snapshot path; until then nothing half-made is stored.
-  if (draft.lists !== null) throw new ApiError('LISTS_NOT_SUPPORTED', 'lists are not supported yet; use from');
   const id = newSid();
-  const row = await deps.db.transaction(async (tx) => {
+  const { row, numbers } = await deps.db.transaction(async (tx) => {
     if (draft.mode === 'custom' && draft.throttle !== null) {
       await lockAccountThrottles(tx, account.sid);
       const reservedByOthers = await reservedCustomThrottle(tx, account.sid);
       const problem = checkThrottleHeadroom({ throttle: draft.throttle, callsPerMinute: account.callsPerMinute, reservedByOthers });
       if (problem) throw inputError(problem);
     }
+    if (draft.lists !== null) {
+      const found = await lockListFacts(tx, account.sid, draft.lists);
+      const problem = checkCampaignLists({ lists: draft.lists, campaignType: draft.campaignType, readViaText: draft.readViaText, found });
+      if (problem) throw listInputError(problem);
+    }
     const inserted = await insertCampaign(tx, { id, accountSid: account.sid, draft, now });
+    const count = draft.lists !== null ? await snapshotListNumbers(tx, id) : draft.numbers.length;
     // Started before commit: if Temporal refuses, the transaction rolls back and nothing is left behind.
     // The workflow tolerates reading the campaign a moment before this commit lands.
     await deps.engine.startCampaign({ campaignId: id, accountSid: account.sid, campaignName: draft.name });
-    return inserted;
+    return { row: inserted, numbers: count };
   });
-  const stats = statsFrom([{ status: 'pending', lastStatus: null, count: draft.numbers.length }]);
+  const stats = statsFrom([{ status: 'pending', lastStatus: null, count: numbers }]);
   return toCampaignResource(row, stats, account);
 }
 

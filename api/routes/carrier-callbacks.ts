@@ -3,11 +3,12 @@
  * auth: a callback is authenticated by the per-attempt token in its URL, which only Outcall and the
  * carrier know.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { attempts, campaigns } from '../../db/schema';
+import { attempts, campaignNumbers, campaigns } from '../../db/schema';
 import { parseExotelStatusCallback } from '../../domain/exotel-callback';
+import { renderGreeting } from '../../domain/greeting-template';
 import { attemptNumberFromToken } from '../../domain/ids';
 import type { AppEnv } from '../context';
 import { EngineUnavailableError, type AppDeps } from '../deps';
@@ -59,13 +60,15 @@ async function findAttemptByToken(deps: AppDeps, token: string | undefined) {
 }
 
 /**
- * The greeting text for one attempt. Static campaigns leave `@@tokens` as written (SPEC §3); this is
- * the seam where per-contact templating for dynamic campaigns plugs in (it will need the attempt's
- * campaign and position to find the contact's columns).
+ * SPEC §3/§7: the greeting for one attempt. A dynamic campaign's `@@column` tokens are replaced with
+ * the contact's values from the campaign's snapshot (standard fields and the list's columns, as
+ * they were when the campaign started); a static campaign's text is read as written. At most
+ * `GREETING_MAX_CHARS` characters (code points, so a multi-byte character is never cut in half).
  */
-function greetingFor(campaign: { readViaText: string | null }): string | null {
+function greetingFor(campaign: { readViaText: string | null; campaignType: string }, vars: Record<string, string> | null): string | null {
   if (campaign.readViaText === null) return null;
-  return Array.from(campaign.readViaText).slice(0, GREETING_MAX_CHARS).join('');
+  const text = campaign.campaignType === 'dynamic' ? renderGreeting(campaign.readViaText, vars) : campaign.readViaText;
+  return Array.from(text).slice(0, GREETING_MAX_CHARS).join('');
 }
 
 export function createCarrierRoutes(deps: AppDeps): Hono<AppEnv> {
@@ -108,12 +111,13 @@ export function createCarrierRoutes(deps: AppDeps): Hono<AppEnv> {
     const token = c.req.query('CustomField');
     const attempt = await findAttemptByToken(deps, token);
     if (!attempt) throw new ApiError('NOT_FOUND', `CustomField: no call attempt has token ${JSON.stringify(token ?? null)}`);
-    const [campaign] = await deps.db
-      .select({ readViaText: campaigns.readViaText })
+    const [row] = await deps.db
+      .select({ readViaText: campaigns.readViaText, campaignType: campaigns.campaignType, vars: campaignNumbers.vars })
       .from(campaigns)
+      .leftJoin(campaignNumbers, and(eq(campaignNumbers.campaignId, campaigns.id), eq(campaignNumbers.position, attempt.position)))
       .where(eq(campaigns.id, attempt.campaignId))
       .limit(1);
-    const text = campaign ? greetingFor(campaign) : null;
+    const text = row ? greetingFor(row, row.vars) : null;
     if (text === null) throw new ApiError('NOT_FOUND', `CustomField: the campaign of attempt ${attempt.callSid} has no greeting text`);
     return c.text(text, 200);
   });

@@ -18,33 +18,52 @@ import { ApiError } from '../errors';
 
 const HEADER = ['number', 'name', 'status', 'reason', 'attempts', 'last_status', 'last_duration', 'first_attempt_at', 'last_attempt_at', 'next_attempt_at'];
 
-function streamReport(c: Context, deps: AppDeps, campaignId: string, timeZone: string) {
+/**
+ * Streams a CSV download (SPEC §4.10): the header, then each batch of rows as one chunk. Each write
+ * waits until the client has taken the previous chunk (the Node response's backpressure reaches the
+ * database cursor), so memory stays flat however many rows there are; a client that goes away stops
+ * the query.
+ */
+export function streamCsv(c: Context, deps: Pick<AppDeps, 'log'>, opts: { filename: string; header: string[]; batches: AsyncIterable<unknown[][]>; what: Record<string, unknown> }) {
   c.header('Content-Type', 'text/csv; charset=utf-8');
-  c.header('Content-Disposition', `attachment; filename="campaign-${campaignId}-report.csv"`);
-  return stream(c, async (s) => {
-    await s.write(csvRow(HEADER));
-    for await (const rows of reportRows(deps.db, campaignId)) {
-      let chunk = '';
-      for (const r of rows) {
-        chunk += csvRow([
-          r.number,
-          r.name,
-          r.status,
-          r.reason,
-          r.attempts,
-          r.last_status,
-          r.last_duration,
-          formatOptional(r.first_attempt_at, timeZone),
-          formatOptional(r.last_attempt_at, timeZone),
-          formatOptional(r.next_attempt_at, timeZone),
-        ]);
+  c.header('Content-Disposition', `attachment; filename="${opts.filename}"`);
+  return stream(
+    c,
+    async (s) => {
+      await s.write(csvRow(opts.header));
+      for await (const rows of opts.batches) {
+        if (s.aborted) break; // leaving the loop closes the cursor
+        let chunk = '';
+        for (const r of rows) chunk += csvRow(r);
+        await s.write(chunk);
       }
-      await s.write(chunk);
-    }
-  }, async (err) => {
-    // Headers are gone by now: the client sees a truncated body; the log says why.
-    deps.log.error({ err, campaignId }, 'Report stream failed');
-  });
+    },
+    async (err) => {
+      // Headers are gone by now: the client sees a truncated body; the log says why.
+      deps.log.error({ err, ...opts.what }, 'CSV stream failed');
+    },
+  );
+}
+
+async function* reportBatches(deps: AppDeps, campaignId: string, timeZone: string): AsyncGenerator<unknown[][]> {
+  for await (const rows of reportRows(deps.db, campaignId)) {
+    yield rows.map((r) => [
+      r.number,
+      r.name,
+      r.status,
+      r.reason,
+      r.attempts,
+      r.last_status,
+      r.last_duration,
+      formatOptional(r.first_attempt_at, timeZone),
+      formatOptional(r.last_attempt_at, timeZone),
+      formatOptional(r.next_attempt_at, timeZone),
+    ]);
+  }
+}
+
+function streamReport(c: Context, deps: AppDeps, campaignId: string, timeZone: string) {
+  return streamCsv(c, deps, { filename: `campaign-${campaignId}-report.csv`, header: HEADER, batches: reportBatches(deps, campaignId, timeZone), what: { campaignId } });
 }
 
 /** The Basic-auth report, mounted under the authenticated `/v2/accounts/:sid` routes. */

@@ -47,7 +47,10 @@ export async function reservedCustomThrottle(db: Conn, accountSid: string, exclu
   return Number(row?.total ?? 0);
 }
 
-/** Inserts a `Created` campaign and its numbers (`pending`, positions 0..) in the caller's transaction. */
+/**
+ * Inserts a `Created` campaign and its inline numbers (`pending`, positions 0..) in the caller's
+ * transaction; a list campaign's numbers are its lists' snapshot (db/queries/snapshots.ts).
+ */
 export async function insertCampaign(tx: Tx, input: { id: string; accountSid: string; draft: CampaignDraft; now: Date }): Promise<CampaignRow> {
   const { id, accountSid, draft, now } = input;
   const [row] = await tx
@@ -59,8 +62,9 @@ export async function insertCampaign(tx: Tx, input: { id: string; accountSid: st
       type: draft.type,
       callerId: draft.callerId,
       campaignType: draft.campaignType,
-      from: draft.numbers,
-      lists: null,
+      // `from` is echoed only for inline numbers; a list campaign's numbers come from its snapshot.
+      from: draft.lists === null ? draft.numbers : null,
+      lists: draft.lists,
       flowType: draft.flowType,
       url: draft.url,
       readViaText: draft.readViaText,

@@ -87,9 +87,11 @@ describe('§3 create validation', () => {
     expect(await campaignCount(acct.sid)).toBe(before);
   });
 
-  it('rejects lists for now with a clear 400', async () => {
+  it('rejects a list the account does not have, naming it, and creates nothing', async () => {
+    const before = await campaignCount(acct.sid);
     const res = await call(app, acct, 'POST', path(), { caller_id: '0804', url: 'https://x.example/f', lists: ['abc'] });
-    expect(expectFailure(res, 400, 1005).description).toBe('lists are not supported yet; use from');
+    expect(expectFailure(res, 400, 1007).description).toBe('lists[1]: list "abc" does not exist in this account');
+    expect(await campaignCount(acct.sid)).toBe(before);
   });
 
   it('rejects from and lists together', async () => {

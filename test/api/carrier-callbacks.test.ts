@@ -9,7 +9,7 @@ import { requestLogger } from '../../api/middleware/logger';
 import { requestId } from '../../api/middleware/request-id';
 import { createCarrierRoutes } from '../../api/routes/carrier-callbacks';
 import { upsertAccount } from '../../db/queries/accounts';
-import { attempts, campaigns } from '../../db/schema';
+import { attempts, campaignNumbers, campaigns } from '../../db/schema';
 import { attemptToken, newSid } from '../../domain/ids';
 import { freshDatabase, type TestDatabase } from '../support/db';
 
@@ -251,6 +251,13 @@ describe('§7 GET /carriers/exotel/greeting', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await res.text()).toBe('Hello @@first_name, your order ships today.');
+  });
+
+  it('renders a dynamic campaign’s @@columns from the contact’s snapshot, a missing value as empty', async () => {
+    const campaignId = await insertCampaign({ campaignType: 'dynamic', readViaText: 'Hi @@first_name, pay @@Amount by @@due_date. @@first_name', flowType: 'greeting' });
+    await database.db.insert(campaignNumbers).values({ campaignId, position: nextPosition, number: '+919800000011', status: 'in-progress', vars: { first_name: 'Asha', Amount: '₹500' } });
+    const { token } = await insertAttempt(campaignId);
+    expect(await (await app.request(`/carriers/exotel/greeting?CustomField=${token}`)).text()).toBe('Hi Asha, pay ₹500 by . Asha');
   });
 
   it('caps the greeting at 4,000 characters', async () => {
