@@ -30,13 +30,29 @@ export function callingWindow(text: string, timeZone: string, days: readonly num
   return { window, timeZone, days };
 }
 
-/** The instant at which the wall-clock time y-m-d h:m occurs in `timeZone` (a DST gap moves it forward). */
+/**
+ * The first instant at which `timeZone`'s wall clock reads y-m-d h:m or later. Ambiguous times (clocks
+ * going back) give the first occurrence; a time that does not exist (inside a spring-forward gap)
+ * gives the instant the clocks jump past it, so a window edge in a gap is where the wall clock
+ * crosses it: a window never opens before, nor closes after, its local times.
+ */
 export function zonedInstant(y: number, m: number, d: number, minuteOfDay: number, timeZone: string): number {
   const local = Date.UTC(y, m - 1, d) + minuteOfDay * 60_000;
-  let guess = local - offsetMinutes(new Date(local), timeZone) * 60_000;
-  // Two refinements settle the offset on either side of a transition.
-  for (let i = 0; i < 2; i++) guess = local - offsetMinutes(new Date(guess), timeZone) * 60_000;
-  return guess;
+  // The offsets a day either side: a zone changes its offset at most once within two days.
+  const before = offsetMinutes(new Date(local - DAY_MS), timeZone);
+  const after = offsetMinutes(new Date(local + DAY_MS), timeZone);
+  const candidates = [...new Set([local - before * 60_000, local - after * 60_000])].sort((x, z) => x - z);
+  const valid = candidates.find((t) => local - t === offsetMinutes(new Date(t), timeZone) * 60_000);
+  if (valid !== undefined) return valid;
+  // In the gap: the transition, to the minute, lies between the two candidates.
+  let lo = candidates[0]!;
+  let hi = candidates[candidates.length - 1]!;
+  while (hi - lo > 60_000) {
+    const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+    if (offsetMinutes(new Date(mid), timeZone) === after) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** ISO weekday (1 = Monday .. 7 = Sunday) of a calendar date. */
