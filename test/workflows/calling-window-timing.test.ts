@@ -6,7 +6,7 @@
  * America/New_York on both transitions; and the replay of a deferred campaign's histories, which
  * must not depend on the worker's tz data (the boundaries come from recorded activity results).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { Worker } from '@temporalio/worker';
 import { accounts } from '../../db/schema';
@@ -22,6 +22,9 @@ const SLACK_MS = 5000;
 const BUSY = '+919876543216';
 const BUSY_THEN_COMPLETES = '+919876543219';
 const COMPLETES = '+919876543210';
+
+// Virtual days pass in seconds, but each step still waits for real activities on a shared machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -100,6 +103,20 @@ describe('§4.3/§4.4 retry timing across a window boundary (Asia/Kolkata 10:30-
       const retry = t.dials.find((d) => d.to === n.number && d.attempt === 2)!;
       near(retry.atMs, n.nextAttemptAt!.getTime());
     }
+  });
+});
+
+describe('§4.1/§4.6 end_at before any window opened', () => {
+  it('ends Completed at end_at without a dial, every number canceled', async () => {
+    const tz = 'Asia/Kolkata';
+    const t = await harness({ window: '10:30-21:00', timezone: tz });
+    const tenPm = nextLocal(await t.now(), tz, 22, 0);
+    await skipTo(t, tenPm);
+    const id = await t.createCampaign({ numbers: [COMPLETES, BUSY], endAtMs: tenPm + 60 * MIN });
+    expect(await t.result(id)).toMatchObject({ status: 'Completed' });
+    near((await t.campaign(id)).dateEnded!.getTime(), tenPm + 60 * MIN);
+    expect((await t.numbers(id)).map((n) => n.status)).toEqual(['canceled', 'canceled']);
+    expect(t.dials).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@
  * for a retry, `complete` failing a number that waits for a retry, a started campaign rolled to a
  * later `send_at` while paused, and a `send_at` re-armed before start, earlier or later.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { campaignHarness, type Harness, type HarnessOptions } from '../support/campaign-harness';
 
 const MIN = 60_000;
@@ -17,6 +17,9 @@ const COMPLETES_2 = '+919876543211';
 const BUSY = '+919876543216';
 const COMPLETES_3 = '+919876543212';
 const BUSY_THEN_COMPLETES = '+919876543219';
+
+// Virtual days pass in seconds, but each step still waits for real activities on a shared machine.
+vi.setConfig({ testTimeout: 180_000 });
 
 let h: Harness | undefined;
 afterEach(async () => {
