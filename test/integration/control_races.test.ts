@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
 import { campaignHttp, controlAccount, failure, okData, sleep, type CampaignHttp, type Json } from '../support/campaign-http';
 
-const ACCOUNT = controlAccount('acme_races');
+// Many campaigns dial at once here: pacing (SPEC §4.5, 60/min by default) must not space them out.
+const ACCOUNT = controlAccount('acme_races', { calls_per_minute: 6000, channels: 200 });
 const FLOW = 'http://my.exotel.com/acme/exoml/start_voice/926';
 const COMPLETES = '+919876543210';
 
@@ -119,26 +120,26 @@ describe('§4.1 an action racing send_at', () => {
 
 describe('§4.1 a pause racing the last number', () => {
   it('either pauses (Paused with the number final, until resume completes it) or is refused (409) while the campaign completes', async () => {
-    // The one call ends about ring (100 ms) + talk (2 s) after it is dialled.
-    const OFFSETS = spread(11, 0, 5000);
-    const created: Array<{ id: string; at: number }> = [];
-    for (let i = 0; i < OFFSETS.length; i++) {
+    // The one call ends about ring (100 ms) + talk (2 s) after it is dialled; the pause is sent at
+    // staggered delays after the number is seen in-progress, one campaign at a time.
+    const OFFSETS = spread(9, 0, 6000);
+    const created: Array<{ id: string }> = [];
+    const answers: Array<Awaited<ReturnType<CampaignHttp['put']>>> = [];
+    for (const offset of OFFSETS) {
       const c = await http.create({ from: [COMPLETES], caller_id: '08012345678', url: FLOW });
-      created.push({ id: c.id, at: Date.now() });
+      const dialled = await http.waitFor(c.id, (x: Json) => x.stats['in-progress'] === 1 || x.stats.completed === 1, 30_000, 'the number dialled');
+      expect(dialled.stats.completed, 'the call outran the poll').toBe(0);
+      await sleep(offset);
+      created.push({ id: c.id });
+      answers.push(await http.put(c.id, { action: 'pause' }));
     }
-    const answers = await Promise.all(
-      created.map(async ({ id, at }, i) => {
-        await until(at + 500 + OFFSETS[i]!);
-        return http.put(id, { action: 'pause' });
-      }),
-    );
     const outcomes: string[] = [];
     for (const [i, res] of answers.entries()) {
       const id = created[i]!.id;
       if (res.status === 200) {
         outcomes.push('paused');
         expect(okData(res).status).toBe('Paused');
-        // The live call, if any, runs to its end; the campaign stays Paused with final stats.
+        // The live call runs to its end; the campaign stays Paused with final stats.
         const settled = await http.waitFor(id, (x: Json) => x.stats.completed === 1, 30_000, 'the call settled');
         expect(settled.status).toBe('Paused');
         expect(await watch(id, 1000)).toEqual(['Paused']);
