@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   doublePrecision,
@@ -135,6 +136,25 @@ export const campaignNumbers = pgTable(
     index('campaign_numbers_status').on(t.campaignId, t.status),
     index('campaign_numbers_held').on(t.campaignId, t.position).where(sql`${t.heldAttempt} is not null`),
   ],
+);
+
+/**
+ * SPEC §4.9 stats, kept by statement-level triggers on `campaign_numbers` (migration
+ * 0007_campaign_stat_triggers): for each campaign, how many of its numbers are in each (status, last
+ * attempt status), in 16 stripes by position so concurrent settles rarely wait on one row. Written
+ * in the transaction that changes the numbers, so a read is exact and costs a few rows, not a scan
+ * of 500,000. `last_status` is '' for none (a primary key column cannot be null).
+ */
+export const campaignStatCounts = pgTable(
+  'campaign_stat_counts',
+  {
+    campaignId: text('campaign_id').notNull(),
+    stripe: integer('stripe').notNull(),
+    status: text('status').notNull(),
+    lastStatus: text('last_status').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.stripe, t.status, t.lastStatus] })],
 );
 
 /**

@@ -8,7 +8,7 @@ import { attempts, campaignNumbers, campaigns } from '../schema';
 import type { AccountRow } from './accounts';
 import type { CampaignDraft } from '../../domain/campaign-input';
 import { NON_TERMINAL_CAMPAIGN_STATUSES, isCampaignStatus, type CampaignStatus } from '../../domain/campaign-status';
-import { statsFrom, type CampaignStats } from '../../domain/stats';
+import type { CampaignStats } from '../../domain/stats';
 import { formatInstant, formatOptional } from '../../domain/time';
 import type { CallDetailsQuery } from '../../domain/schemas/call-details';
 import type { ListCampaignsQuery } from '../../domain/schemas/campaign';
@@ -102,22 +102,8 @@ export async function findCampaign(db: Conn, accountSid: string, id: string): Pr
   return row;
 }
 
-/** Live stats of several campaigns from their numbers, grouped by (status, last attempt status). */
-export async function statsByCampaign(db: Conn, ids: string[]): Promise<Map<string, CampaignStats>> {
-  const out = new Map<string, CampaignStats>();
-  if (ids.length === 0) return out;
-  const rows = await db
-    .select({ campaignId: campaignNumbers.campaignId, status: campaignNumbers.status, lastStatus: campaignNumbers.lastStatus, count: count() })
-    .from(campaignNumbers)
-    .where(inArray(campaignNumbers.campaignId, ids))
-    .groupBy(campaignNumbers.campaignId, campaignNumbers.status, campaignNumbers.lastStatus);
-  for (const id of ids) out.set(id, statsFrom(rows.filter((r) => r.campaignId === id)));
-  return out;
-}
-
-export async function campaignStats(db: Conn, id: string): Promise<CampaignStats> {
-  return (await statsByCampaign(db, [id])).get(id)!;
-}
+/** Live stats of several campaigns (db/queries/stats.ts: counters kept with the numbers). */
+export { campaignStats, statsByCampaign } from './stats';
 
 /** `%`, `_` and `\` match themselves in the `name` filter. */
 function likePattern(text: string): string {
