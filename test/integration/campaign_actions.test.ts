@@ -162,6 +162,8 @@ describe('§4.7 updates through the workflow', () => {
     expect(bad.description).toContain('not-a-number');
     expect(failure(await http.put(c.id, { name: 'ab' }), 400, 1000).description).toContain('name');
     expect(failure(await http.put(c.id, { retries: { number_of_retries: 2 } }), 400, 1000).description).toContain('interval_mins');
+    expect(failure(await http.put(c.id, { schedule: { send_at: '2001-01-01T00:00:00Z' } }), 400, 1000).description).toContain('schedule.send_at');
+    expect(failure(await http.put(c.id, { mode: 'custom', throttle: 100_000 }), 400, 1004).description).toContain('throttle');
     expect((await http.get(c.id)).from).toEqual(COMPLETES.slice(0, 2));
 
     const updated = okData(

@@ -60,6 +60,12 @@ describe('§4.1 the carrier accepts no dial', () => {
       ['failed', 'carrier_refused'],
       ['failed', 'carrier_refused'],
     ]);
+    // Failed is terminal: no action applies, and only a Completed campaign can be archived.
+    for (const action of ['pause', 'resume', 'complete', 'archive']) {
+      const res = await http.put(c.id, { action });
+      expect(res.status, res.text).toBe(409);
+      expect(res.json.response[0].error_data.description).toContain('while the campaign is Failed; allowed: none');
+    }
   });
 
   it('ends Completed when at least one dial was accepted, even if that call was busy', async () => {
