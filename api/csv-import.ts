@@ -20,8 +20,9 @@ import { CsvParser, isBlankRecord, type CsvRecord } from '../domain/csv-parser';
 export const IMPORT_BATCH_ROWS = 5000;
 /** ...or this many characters of cell text, whichever comes first, so wide rows keep memory low too. */
 const IMPORT_BATCH_CHARS = 2_000_000;
-/** Records validated between two yields to the event loop, so API requests keep being served. */
-const YIELD_EVERY = 500;
+/** Records validated between two yields to the event loop (a few ms), so API requests keep being served. */
+const YIELD_EVERY = 100;
+const PARSE_SLICE_CHARS = 64 * 1024;
 /** Runs that end in an unexpected error before the upload is marked `failed` (backoff in between). */
 const MAX_RUNS = 5;
 const RETRY_BASE_MS = 2000;
@@ -125,13 +126,18 @@ async function importUpload(db: Db, state: ImportState, stopping: () => boolean)
     for (let seq = 0; ; seq++) {
       const chunk = await readUploadChunk(sql, state.id, seq);
       if (chunk === null) break;
-      consumed += chunk.length;
-      records.length = 0;
-      parser.push(chunk, records);
-      for (const [i, record] of records.entries()) {
-        take(record);
-        if (batch.rows.length + batch.failures.length >= IMPORT_BATCH_ROWS || batchChars >= IMPORT_BATCH_CHARS) await flush();
-        else if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+      // Parsed a slice at a time, like everything else here, so no step holds the event loop long.
+      for (let at = 0; at < chunk.length; at += PARSE_SLICE_CHARS) {
+        const slice = chunk.slice(at, at + PARSE_SLICE_CHARS);
+        consumed += slice.length;
+        records.length = 0;
+        parser.push(slice, records);
+        for (const [i, record] of records.entries()) {
+          take(record);
+          if (batch.rows.length + batch.failures.length >= IMPORT_BATCH_ROWS || batchChars >= IMPORT_BATCH_CHARS) await flush();
+          else if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+        }
+        await yieldToEventLoop();
       }
     }
     records.length = 0;

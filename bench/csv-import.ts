@@ -15,6 +15,9 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { upsertAccount } from '../db/queries/accounts';
 import { insertList } from '../db/queries/lists';
 import { writeImportBatch, type ImportBatch } from '../db/queries/csv-import';
@@ -85,7 +88,33 @@ function multipartFromFile(file: string, listName: string): ReadableStream<Uint8
   return Readable.toWeb(Readable.from(parts())) as ReadableStream<Uint8Array>;
 }
 
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+/** Heap and buffers still reachable after a full GC, in MiB: memory the process actually holds. */
+function liveMiB(): number {
+  gc();
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.external) / 2 ** 20;
+}
+
+/** The same kind of authenticated GET before the import starts, for comparison with the polls. */
+async function idlePollMs(stack: BenchStack): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    await stack.api('GET', `/v2/accounts/${ACCOUNT.sid}/lists?limit=1`, { key: ACCOUNT.api_key, token: ACCOUNT.api_token });
+    out.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return out;
+}
+
 interface ImportRun {
+  /** Event-loop delay while importing, in ms: p50, p99, max. */
+  loopDelayMs: [number, number, number];
+  liveBeforeMiB: number;
+  liveMaxMiB: number;
   postMs: number;
   totalMs: number;
   rssBeforeMiB: number;
@@ -97,9 +126,21 @@ interface ImportRun {
 
 async function importOverHttp(stack: BenchStack, file: string): Promise<ImportRun> {
   const auth = `Basic ${Buffer.from(`${ACCOUNT.api_key}:${ACCOUNT.api_token}`).toString('base64')}`;
+  const liveBeforeMiB = liveMiB();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20;
   let rssMax = 0;
-  const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 100);
+  let liveMax = liveBeforeMiB;
+  let lastLive = performance.now();
+  const sampler = setInterval(() => {
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+    // A full GC now and then (not often: it would also hold RSS down) to read the live set.
+    if (performance.now() - lastLive > 15_000) {
+      liveMax = Math.max(liveMax, liveMiB());
+      lastLive = performance.now();
+    }
+  }, 100);
   const started = performance.now();
   const res = await fetch(`${stack.baseUrl}/v2/accounts/${ACCOUNT.sid}/contacts/csv-upload`, {
     method: 'POST',
@@ -119,7 +160,9 @@ async function importOverHttp(stack: BenchStack, file: string): Promise<ImportRu
     const status = s.json.response[0].data as Record<string, unknown>;
     if (status.status !== 'processing') {
       clearInterval(sampler);
-      return { postMs, totalMs: performance.now() - started, rssBeforeMiB, rssMaxMiB: rssMax / 2 ** 20, peakRssMiB: await peakRssMiB(), pollMs, status };
+      loop.disable();
+      const loopDelayMs: [number, number, number] = [loop.percentile(50) / 1e6, loop.percentile(99) / 1e6, loop.max / 1e6];
+      return { loopDelayMs, liveBeforeMiB, liveMaxMiB: liveMax, postMs, totalMs: performance.now() - started, rssBeforeMiB, rssMaxMiB: rssMax / 2 ** 20, peakRssMiB: await peakRssMiB(), pollMs, status };
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -199,6 +242,7 @@ export default async function csvImportBench(args: string[]): Promise<void> {
   const stack = await startBenchStack({ env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]) }, worker: false });
   try {
     const copyMs = await copyBaseline(stack, file);
+    const idle = await idlePollMs(stack);
     const run = await importOverHttp(stack, file);
     const st = run.status;
     if (st.status !== 'completed' || st.total_records !== rows || st.success_count !== Math.min(rows, LIST_CAPS.dynamic)) {
@@ -210,7 +254,9 @@ export default async function csvImportBench(args: string[]): Promise<void> {
       `  rows/s (POST to completed)       ${Math.round(rows / (run.totalMs / 1000)).toLocaleString('en')}`,
       `  wall time                        ${s(run.totalMs)}  (upload+store ${s(run.postMs)}, import ${s(importMs)})`,
       `  peak RSS (API + importer + client, one process)  ${mib(run.peakRssMiB)}  (RSS before upload ${mib(run.rssBeforeMiB)}, max sampled during ${mib(run.rssMaxMiB)})`,
-      `  csv-status latency while importing  median ${median(run.pollMs).toFixed(0)} ms, max ${Math.max(...run.pollMs).toFixed(0)} ms (${run.pollMs.length} polls)`,
+      `  live heap + buffers after a full GC (sampled every 15 s)  before ${mib(run.liveBeforeMiB)}, max during ${mib(run.liveMaxMiB)}`,
+      `  csv-status latency while importing  median ${median(run.pollMs).toFixed(0)} ms, max ${Math.max(...run.pollMs).toFixed(0)} ms (${run.pollMs.length} polls; idle before: median ${median(idle).toFixed(0)} ms, max ${Math.max(...idle).toFixed(0)} ms)`,
+      `  event-loop delay of the API process while importing  p50 ${run.loopDelayMs[0].toFixed(0)} ms, p99 ${run.loopDelayMs[1].toFixed(0)} ms, max ${run.loopDelayMs[2].toFixed(0)} ms`,
       `  COPY of the same file into a bare table  ${s(copyMs)}  (${Math.round(rows / (copyMs / 1000)).toLocaleString('en')} rows/s)`,
       `  ratio import / COPY              ${(run.totalMs / copyMs).toFixed(1)}x`,
     ];

@@ -132,15 +132,15 @@ export async function writeImportBatch(sql: Sql, b: ImportBatch): Promise<Import
     if (joining.length > 0) {
       const sids = joining.map((r) => existing.get(r.e164)!.sid);
       const vars = joining.map((r) => (r.vars ? JSON.stringify(r.vars) : null));
+      // No ON CONFLICT (a speculative insert per row costs ~15%): every membership insert holds the
+      // list lock, these contacts were not members under it, and distinct numbers are distinct
+      // contacts. Should that ever not hold, the unique violation rolls the whole batch back.
       const inserted = await tx`
         insert into list_memberships (list_sid, contact_sid, vars)
         select ${b.listSid}, t.sid, t.vars::jsonb
           from unnest(${sids}::text[], ${vars}::text[]) with ordinality as t(sid, vars, ord)
-         order by t.ord
-        on conflict do nothing`;
+         order by t.ord`;
       success = inserted.count;
-      // Under the list lock nothing else adds members, so this is 0; counted as duplicates if not.
-      duplicate += joining.length - success;
       await tx`update lists set date_updated = now() where sid = ${b.listSid}`;
     }
 
