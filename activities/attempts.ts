@@ -18,7 +18,7 @@ import type { CarrierFactory, CallOutcome } from './carriers/carrier';
 import { simulatorGreetingFlowUrl } from './carriers/simulator';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
 import type { WebhookEventsOutput } from './campaign-store';
-import { acquireDialSlot, dropWaiter, releaseDialSlot, reserveSendSlot, waiterId } from './dial-gate';
+import { acquireDialSlot, dropWaiter, releaseDialSlot, reserveSendSlot, waitForSendInstant, waiterId, type GateWake } from './dial-gate';
 
 export interface AttemptDeps {
   db: Db;
@@ -28,6 +28,9 @@ export interface AttemptDeps {
 
 /** Campaign statuses in which a new attempt may start. */
 const DIALLABLE = new Set(['InProgress']);
+
+/** The longest a dial waits for its spacer instant inside the activity (its timeout is 60 s). */
+const MAX_SEND_WAIT_MS = 20_000;
 
 /** SPEC §7: settle by lookup once `ring_timeout_s + call_time_limit_s + 2 minutes` pass without a callback. */
 export const SETTLE_GRACE_MS = 120_000;
@@ -40,10 +43,10 @@ export interface BeginAttemptInput {
 }
 export type BeginAttemptOutput =
   /**
-   * The attempt row is committed and holds a channel: dial at `dialAtMs` (the workflow's clock; absent
-   * when the slot is now).
+   * The attempt row is committed and holds a channel: dial now (the dial waits for its send instant),
+   * and wake `wake`, the number whose turn comes next (SPEC §4.5).
    */
-  | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number; dialAtMs?: number }
+  | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number; wake?: GateWake }
   /** SPEC §4.5: the account's dial gate has no slot (rate, channels, turn) yet; ask again after the wait. */
   | { kind: 'wait'; retryInMs: number }
   /** The campaign is paused: the number hands itself back to the campaign, which restarts it on resume. */
@@ -103,6 +106,8 @@ export type AttemptNext = { kind: 'retry'; atMs: number } | { kind: 'final'; num
 
 export interface SettleAttemptOutput extends WebhookEventsOutput {
   next: AttemptNext;
+  /** SPEC §4.5: the channel this attempt held went to this waiting number; wake it. */
+  wake?: GateWake;
 }
 
 export function outcomeFromCarrier(o: CallOutcome): AttemptOutcome {
@@ -230,7 +235,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
             dateUpdated: now,
           })
           .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.position, input.position)));
-        return { kind: 'dial', callSid, token, settleTimeoutMs, ...(slot.atMs > input.nowMs && { dialAtMs: slot.atMs }) };
+        return { kind: 'dial', callSid, token, settleTimeoutMs, ...(slot.wake && { wake: slot.wake }) };
       });
     },
 
@@ -252,7 +257,15 @@ export function createAttemptActivities(deps: AttemptDeps) {
         campaignThrottle: c.mode === 'custom' ? c.throttle : null,
       });
       if (!send.claimed) return { kind: 'ambiguous' };
-      if (send.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, send.delayMs));
+      if (send.atLocalMs - Date.now() > MAX_SEND_WAIT_MS) {
+        // A spacer booked this far ahead (a backlog after a stall): give the claim back (no call was
+        // made) and come back, rather than wait out the activity's timeout holding a claim.
+        await db.update(attempts).set({ dialStartedAt: null }).where(eq(attempts.callSid, a.callSid));
+        return { kind: 'wait', retryInMs: Math.round(send.atLocalMs - Date.now() - MAX_SEND_WAIT_MS / 2) };
+      }
+      // The instant the request leaves, on the database clock: it replaces the reserved one, so
+      // dial_started_at says when the dial was really sent (SPEC §4.5 counts that moment).
+      const sentAt = new Date(Math.ceil((await waitForSendInstant(db, send)) + (send.atMs - send.atLocalMs)));
       const carrier = deps.carriers(acct.carrier, acct.sid);
       const isGreeting = c.readViaText !== null;
       let result;
@@ -272,7 +285,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
         return { kind: 'ambiguous' };
       }
       if (result.kind === 'accepted') {
-        await db.update(attempts).set({ carrierSid: result.carrierSid }).where(eq(attempts.callSid, a.callSid));
+        await db.update(attempts).set({ carrierSid: result.carrierSid, dialStartedAt: sentAt }).where(eq(attempts.callSid, a.callSid));
         return { kind: 'accepted', carrierSid: result.carrierSid };
       }
       if (result.kind === 'rate_limited') {
@@ -281,6 +294,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
         await db.update(attempts).set({ dialStartedAt: null }).where(eq(attempts.callSid, a.callSid));
         return { kind: 'wait', retryInMs: Math.max(1000, result.retryAfterMs) };
       }
+      await db.update(attempts).set({ dialStartedAt: sentAt }).where(eq(attempts.callSid, a.callSid));
       return { kind: 'refused', httpStatus: result.httpStatus, message: result.message, accountLevel: result.accountLevel };
     },
 
@@ -362,7 +376,13 @@ export function createAttemptActivities(deps: AttemptDeps) {
           })
           .where(numberWhere);
         // SPEC §4.5: the call stops holding its channel in the transaction that records its final status.
-        await releaseDialSlot(tx, { accountSid: c!.accountSid, id: waiterId(a.campaignId, a.position, a.attemptNumber), nowMs: input.nowMs });
+        const wake = await releaseDialSlot(tx, {
+          accountSid: c!.accountSid,
+          id: waiterId(a.campaignId, a.position, a.attemptNumber),
+          nowMs: input.nowMs,
+          channels: acct!.channels,
+          leaseLimitMs: leaseLimitMs(acct!.ringTimeoutS, acct!.callTimeLimitS),
+        });
         const deliveryIds: string[] = [];
         const sent = await emitWebhook(tx, {
           id: statusId,
@@ -417,7 +437,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
           });
           if (scheduled) deliveryIds.push(scheduled);
         }
-        return { next, deliveryIds };
+        return { next, deliveryIds, ...(wake && { wake }) };
       });
     },
   };

@@ -11,25 +11,36 @@
  *   becomes the lease on a channel;
  * * `wait`: no channel, no slot within 2 s, or not the caller's turn; it comes back after `retryInMs`,
  *   half of its estimated turn (so a long queue does not poll the database every second).
- * `releaseDialSlot` gives the channel back inside the transaction that settles the attempt. The gate
- * runs on the workflow clock (`nowMs` from the number workflow), like every other decision the
- * workflows take; its slots are spaced right on average but may be late by the activity round trip.
+ * `releaseDialSlot` gives the channel back inside the transaction that settles the attempt.
+ *
+ * The gate's clock is the later of the database clock and the workflow's `nowMs`. In a deployment that
+ * is the database clock: one clock for every process, and a real one (the workflow's time is that of
+ * the task that scheduled the activity, seconds old under load, and by a different amount for each
+ * caller). On the time-skipping test server the workflow's virtual time is ahead, and the gate follows
+ * it. Waits and wake-ups leave the gate as durations, shortened by the lag the caller showed.
  *
  * **Spacer** (`reserveSendSlot`, run by the dial activity just before the request). It fixes the
  * instant the request leaves on the *database* clock: at least 60/cpm s after the account's previous
  * dial request and 60/throttle s after the campaign's, whatever the lateness of the slot that let the
  * attempt start. The gate keeps the spacer's queue short; the spacer makes the spacing exact.
  */
-import { and, eq, gte, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import type { DbOrTx } from '../db/queries/stats';
-import { attempts, campaigns, dialGates, dialWaiters } from '../db/schema';
+import { attempts, dialGates, dialWaiters } from '../db/schema';
 import {
   dialIntervalMs,
-  nextHoldMs,
+  nextInLine,
+  onlyRegisters,
   planDial,
+  GRANT_HORIZON_MS,
+  MAX_LAG_ALLOWANCE_MS,
+  MIN_POLL_MS,
+  REGISTER_WAIT_MS,
+  SPACER_LEAD_MS,
   WAITER_GRACE_MS,
   type DialPlan,
+  type GateAccount,
   type GateCampaign,
   type GateWaiter,
 } from '../domain/throttle';
@@ -59,140 +70,186 @@ export interface AcquireDialSlotInput {
   channels: number;
   /** A custom campaign's `throttle` (calls per minute); null for auto campaigns. */
   campaignThrottle: number | null;
-  /** A lease older than this is taken back (`leaseLimitMs`: its attempt can no longer be live). */
+  /** A lease older than this no longer counts (`leaseLimitMs`: its attempt can no longer be live). */
   leaseLimitMs: number;
-  /** The workflow's clock. */
+  /** The workflow's clock (the gate takes the database clock when it is later). */
   nowMs: number;
 }
 
-export type AcquireDialSlotOutput = { kind: 'granted'; atMs: number } | { kind: 'wait'; retryInMs: number; reason: Extract<DialPlan, { kind: 'wait' }>['reason'] };
+/** A waiter to wake (baton passing): the number at `position` of `campaignId` should ask in `askInMs`. */
+export interface GateWake {
+  campaignId: string;
+  position: number;
+  askInMs: number;
+}
+
+export type AcquireDialSlotOutput =
+  | { kind: 'granted'; atMs: number; wake?: GateWake }
+  | { kind: 'wait'; retryInMs: number; reason: Extract<DialPlan, { kind: 'wait' }>['reason'] };
+
+const num = (v: unknown): number => Number(v);
+const epochMs = (col: SQL) => sql`(extract(epoch from ${col}) * 1000)::float8`;
+/** An instant as a query parameter (raw `sql` templates take text, not Date objects, with this driver). */
+const instant = (ms: number): SQL => sql`${new Date(ms).toISOString()}::timestamptz`;
+
+interface GateState {
+  account: GateAccount;
+  accountRowExists: boolean;
+  campaigns: Map<string, GateCampaign>;
+  campaignRowExists: boolean;
+  waiters: GateWaiter[];
+}
+
+/** One account's gate as it is now (two statements, no lock): its row, leases held, waiters that may dial. */
+async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: string, lagMs: number): Promise<GateState> {
+  const aKey = accountGateKey(input.accountSid);
+  const cutoff = instant(input.nowMs - input.leaseLimitMs);
+  // How far ahead the send spacer is booked (a duration, on the database clock): a slot granted more
+  // than SPACER_LEAD_MS sooner would only wait at the spacer, holding its channel.
+  const booked = (key: string) => sql`(select greatest(0, extract(epoch from (s.next_dial_at - clock_timestamp())) * 1000)::float8
+      from dial_gates s where s.key = ${key})`;
+  const [acct] = await tx.execute<{ exists: boolean; next_ms: number | null; hold_ms: number | null; live: number; a_booked: number | null; c_booked: number | null }>(sql`
+    select g.key is not null as exists, ${epochMs(sql`g.next_dial_at`)} as next_ms, g.hold_ms,
+      (select count(*)::int from dial_waiters l
+        where l.account_sid = ${input.accountSid} and l.granted_at is not null and l.granted_at >= ${cutoff}) as live,
+      ${booked(accountSendKey(input.accountSid))} as a_booked, ${booked(campaignSendKey(input.campaignId))} as c_booked
+    from (select 1) one left join dial_gates g on g.key = ${aKey}`);
+  const aBooked = num(acct?.a_booked ?? 0) - SPACER_LEAD_MS - lagMs;
+  const cBooked = input.campaignThrottle !== null ? num(acct?.c_booked ?? 0) - SPACER_LEAD_MS - lagMs : 0;
+  // Waiters of campaigns that cannot dial now (paused, ending) are in nobody's way.
+  const rows = await tx.execute<{
+    id: string; campaign_id: string; position: number; is_retry: boolean; order_ms: number; due_ms: number; lapse_ms: number;
+    c_exists: boolean; c_next_ms: number | null; c_last_ms: number | null; c_throttle: number | null;
+  }>(sql`
+    select w.id, w.campaign_id, w.position, w.is_retry, ${epochMs(sql`w.order_at`)} as order_ms,
+      ${epochMs(sql`w.due_at`)} as due_ms, ${epochMs(sql`w.lapse_at`)} as lapse_ms,
+      g.key is not null as c_exists, ${epochMs(sql`g.next_dial_at`)} as c_next_ms, ${epochMs(sql`g.last_grant_at`)} as c_last_ms, g.throttle as c_throttle
+    from dial_waiters w
+    join campaigns c on c.id = w.campaign_id
+    left join dial_gates g on g.key = 'campaign:' || w.campaign_id
+    where w.account_sid = ${input.accountSid} and w.granted_at is null and w.lapse_at >= ${instant(input.nowMs)}
+      and c.status = 'InProgress' and c.closing is null`);
+  const campaignMap = new Map<string, GateCampaign>();
+  const waiters: GateWaiter[] = [];
+  let campaignRowExists = false;
+  for (const r of rows) {
+    if (!campaignMap.has(r.campaign_id)) {
+      campaignMap.set(r.campaign_id, {
+        id: r.campaign_id,
+        throttle: r.campaign_id === input.campaignId ? input.campaignThrottle : r.c_throttle,
+        nextDialAtMs: r.c_next_ms === null ? 0 : num(r.c_next_ms),
+        lastGrantAtMs: r.c_last_ms === null ? null : num(r.c_last_ms),
+      });
+    }
+    if (r.campaign_id === input.campaignId) campaignRowExists ||= r.c_exists;
+    waiters.push({ id: r.id, campaignId: r.campaign_id, isRetry: r.is_retry, position: r.position, orderAtMs: num(r.order_ms), dueAtMs: num(r.due_ms), lapseAtMs: num(r.lapse_ms) });
+  }
+  if (!campaignMap.has(input.campaignId)) campaignMap.set(input.campaignId, { id: input.campaignId, throttle: input.campaignThrottle, nextDialAtMs: 0, lastGrantAtMs: null });
+  if (cBooked > 0) {
+    const own = campaignMap.get(input.campaignId)!;
+    own.nextDialAtMs = Math.max(own.nextDialAtMs, input.nowMs + cBooked);
+  }
+  const me = waiters.find((w) => w.id === callerId);
+  if (me) me.dueAtMs = input.nowMs;
+  else {
+    // The caller's own campaign was checked by beginAttempt; count it even if this read raced a pause.
+    waiters.push({ id: callerId, campaignId: input.campaignId, isRetry: input.attemptNumber > 1, position: input.position, orderAtMs: input.retryDueAtMs ?? input.nowMs, dueAtMs: input.nowMs, lapseAtMs: input.nowMs + WAITER_GRACE_MS });
+  }
+  return {
+    account: {
+      callsPerMinute: input.callsPerMinute,
+      channels: input.channels,
+      live: num(acct?.live ?? 0),
+      nextDialAtMs: Math.max(acct?.next_ms == null ? 0 : num(acct.next_ms), aBooked > 0 ? input.nowMs + aBooked : 0),
+      holdMs: num(acct?.hold_ms ?? 0),
+    },
+    accountRowExists: Boolean(acct?.exists),
+    campaigns: campaignMap,
+    campaignRowExists,
+    waiters,
+  };
+}
 
 /**
  * Asks for a dial slot (SPEC §4.5) inside the caller's transaction. Idempotent per attempt: a caller
  * that already holds the lease gets its slot again.
+ *
+ * Most requests are told to wait; they decide from a snapshot without any lock and write only their
+ * own row. A request the snapshot would grant takes the account's (and campaign's) gate rows `FOR
+ * UPDATE` and decides again on what is committed then, so grants are serialised per account and the
+ * limits hold across every worker process.
  */
-export async function acquireDialSlot(tx: DbOrTx, input: AcquireDialSlotInput): Promise<AcquireDialSlotOutput> {
+export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput): Promise<AcquireDialSlotOutput> {
+  let input = request;
   const aKey = accountGateKey(input.accountSid);
   const cKey = campaignGateKey(input.campaignId);
   const id = waiterId(input.campaignId, input.position, input.attemptNumber);
-  const nowMs = input.nowMs;
-  const now = new Date(nowMs);
-  await tx
-    .insert(dialGates)
-    .values([
-      { key: aKey, nextDialAt: EPOCH },
-      { key: cKey, nextDialAt: EPOCH, throttle: input.campaignThrottle },
-    ])
-    .onConflictDoNothing();
-  // Lock order everywhere: the account row, then the campaign row, then waiters.
-  const [acct] = await tx.select().from(dialGates).where(eq(dialGates.key, aKey)).for('update');
-  const [camp] = await tx.select().from(dialGates).where(eq(dialGates.key, cKey)).for('update');
-  if (!acct || !camp) throw new Error(`dial gate rows for ${aKey} / ${cKey} are missing`);
+  const isRetry = input.attemptNumber > 1;
+  const [clock] = await tx.execute<{ ms: number }>(sql`select ${epochMs(sql`clock_timestamp()`)} as ms`);
+  const nowMs = Math.max(input.nowMs, num(clock?.ms ?? 0));
+  // How late this request is on the workflow's time: the number's next request will be about as late.
+  const lagMs = Math.min(MAX_LAG_ALLOWANCE_MS, Math.max(0, nowMs - input.nowMs));
+  input = { ...input, nowMs };
 
-  const [own] = await tx.select().from(dialWaiters).where(eq(dialWaiters.id, id));
-  if (own?.grantedAt) return { kind: 'granted', atMs: own.grantedAt.getTime() };
+  // The caller's own row: created on its first request, refreshed on every other.
+  const [own] = await tx.execute<{ granted_ms: number | null; inserted: boolean }>(sql`
+    insert into dial_waiters (id, account_sid, campaign_id, position, is_retry, order_at, due_at, lapse_at)
+    values (${id}, ${input.accountSid}, ${input.campaignId}, ${input.position}, ${isRetry}, ${instant(input.retryDueAtMs ?? nowMs)},
+      ${instant(nowMs)}, ${instant(nowMs + WAITER_GRACE_MS)})
+    on conflict (id) do update set
+      due_at = case when dial_waiters.granted_at is null then excluded.due_at else dial_waiters.due_at end,
+      lapse_at = case when dial_waiters.granted_at is null then excluded.lapse_at else dial_waiters.lapse_at end
+    returning ${epochMs(sql`granted_at`)} as granted_ms, (xmax = 0) as inserted`);
+  if (own?.granted_ms != null) return { kind: 'granted', atMs: num(own.granted_ms) };
 
-  // Leases whose attempt can no longer be live (a workflow terminated by hand) give their channel back.
-  await tx
-    .delete(dialWaiters)
-    .where(and(eq(dialWaiters.accountSid, input.accountSid), isNotNull(dialWaiters.grantedAt), lt(dialWaiters.grantedAt, new Date(nowMs - input.leaseLimitMs))));
-  await tx
-    .delete(dialWaiters)
-    .where(and(eq(dialWaiters.accountSid, input.accountSid), isNull(dialWaiters.grantedAt), lt(dialWaiters.lapseAt, new Date(nowMs - FORGET_WAITERS_AFTER_MS))));
+  const wait = async (p: Extract<DialPlan, { kind: 'wait' }>): Promise<AcquireDialSlotOutput> => {
+    // Expected back at `due` (on the gate's clock); told to sleep less by the lag it showed.
+    const due = nowMs + p.retryInMs;
+    await tx.execute(sql`update dial_waiters set due_at = ${instant(due)}, lapse_at = ${instant(due + WAITER_GRACE_MS)} where id = ${id}`);
+    // A lost "wait" costs nothing (the number asks again), so its commit need not wait for the disk.
+    await tx.execute(sql`set local synchronous_commit = off`);
+    const retryInMs = p.reason === 'register' ? p.retryInMs : Math.max(MIN_POLL_MS, p.retryInMs - lagMs);
+    return { kind: 'wait', retryInMs, reason: p.reason };
+  };
+  if (onlyRegisters(Boolean(own?.inserted), isRetry)) return wait({ kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' });
 
-  const callerIsNew = !own;
-  const lapse = new Date(nowMs + WAITER_GRACE_MS);
-  if (!own) {
-    await tx.insert(dialWaiters).values({
-      id,
-      accountSid: input.accountSid,
-      campaignId: input.campaignId,
-      position: input.position,
-      isRetry: input.attemptNumber > 1,
-      orderAt: new Date(input.retryDueAtMs ?? nowMs),
-      dueAt: now,
-      lapseAt: lapse,
-    });
-  } else {
-    await tx.update(dialWaiters).set({ dueAt: now, lapseAt: lapse }).where(eq(dialWaiters.id, id));
+  let state = await readGate(tx, input, id, lagMs);
+  const horizonMs = GRANT_HORIZON_MS + lagMs;
+  const plan = (st: GateState) => planDial({ nowMs, account: st.account, campaigns: st.campaigns, waiters: st.waiters, callerId: id, callerIsNew: false, horizonMs });
+  let p = plan(state);
+  if (p.kind === 'wait') return wait(p);
+
+  // Granted on the snapshot: lock the gate rows (account first, then campaign: 'account:' < 'campaign:')
+  // and decide again on the latest committed state.
+  if (!state.accountRowExists || !state.campaignRowExists) {
+    await tx.insert(dialGates).values([{ key: aKey, nextDialAt: EPOCH }, { key: cKey, nextDialAt: EPOCH, throttle: input.campaignThrottle }]).onConflictDoNothing();
   }
-  if (camp.throttle !== input.campaignThrottle) {
-    await tx.update(dialGates).set({ throttle: input.campaignThrottle }).where(eq(dialGates.key, cKey));
-  }
+  await tx.execute(sql`select key from dial_gates where key in (${aKey}, ${cKey}) order by key for update`);
+  state = await readGate(tx, input, id, lagMs);
+  p = plan(state);
+  if (p.kind === 'wait') return wait(p);
 
-  const [{ live } = { live: 0 }] = await tx
-    .select({ live: sql<number>`count(*)::int` })
-    .from(dialWaiters)
-    .where(and(eq(dialWaiters.accountSid, input.accountSid), isNotNull(dialWaiters.grantedAt)));
-  // Waiters of campaigns that cannot dial now (paused, ending) are not in anyone's way.
-  const rows = await tx
-    .select({ w: dialWaiters })
-    .from(dialWaiters)
-    .innerJoin(campaigns, eq(campaigns.id, dialWaiters.campaignId))
-    .where(
-      and(
-        eq(dialWaiters.accountSid, input.accountSid),
-        isNull(dialWaiters.grantedAt),
-        gte(dialWaiters.lapseAt, now),
-        eq(campaigns.status, 'InProgress'),
-        isNull(campaigns.closing),
-      ),
-    );
-  const waiters: GateWaiter[] = rows.map(({ w }) => ({
-    id: w.id,
-    campaignId: w.campaignId,
-    isRetry: w.isRetry,
-    position: w.position,
-    orderAtMs: w.orderAt.getTime(),
-    dueAtMs: w.id === id ? nowMs : w.dueAt.getTime(),
-    lapseAtMs: w.id === id ? lapse.getTime() : w.lapseAt.getTime(),
-  }));
-  if (!waiters.some((w) => w.id === id)) {
-    // The caller's own campaign is checked by beginAttempt; count it even if the read above raced.
-    waiters.push({ id, campaignId: input.campaignId, isRetry: input.attemptNumber > 1, position: input.position, orderAtMs: input.retryDueAtMs ?? nowMs, dueAtMs: nowMs, lapseAtMs: lapse.getTime() });
-  }
-  const campaignIds = [...new Set(waiters.map((w) => w.campaignId))];
-  const campRows = await tx
-    .select()
-    .from(dialGates)
-    .where(inArray(dialGates.key, campaignIds.map(campaignGateKey)));
-  const gateCampaigns = new Map<string, GateCampaign>();
-  for (const r of campRows) {
-    const cid = r.key.slice('campaign:'.length);
-    gateCampaigns.set(cid, {
-      id: cid,
-      throttle: cid === input.campaignId ? input.campaignThrottle : r.throttle,
-      nextDialAtMs: r.nextDialAt.getTime(),
-      lastGrantAtMs: r.lastGrantAt?.getTime() ?? null,
-    });
-  }
-
-  const plan = planDial({
-    nowMs,
-    account: { callsPerMinute: input.callsPerMinute, channels: input.channels, live, nextDialAtMs: acct.nextDialAt.getTime(), holdMs: acct.holdMs },
-    campaigns: gateCampaigns,
-    waiters,
-    callerId: id,
-    callerIsNew,
-  });
-
-  if (plan.kind === 'wait') {
-    const due = nowMs + plan.retryInMs;
-    await tx
-      .update(dialWaiters)
-      .set({ dueAt: new Date(due), lapseAt: new Date(due + WAITER_GRACE_MS) })
-      .where(eq(dialWaiters.id, id));
-    return { kind: 'wait', retryInMs: plan.retryInMs, reason: plan.reason };
-  }
-  const at = new Date(plan.atMs);
-  await tx.update(dialWaiters).set({ grantedAt: at, dueAt: at }).where(eq(dialWaiters.id, id));
+  const at = instant(p.atMs);
+  await tx.execute(sql`update dial_waiters set granted_at = ${at}, due_at = ${at} where id = ${id}`);
   // Stored instants have millisecond precision: round the next slots up, never down.
-  await tx.update(dialGates).set({ nextDialAt: new Date(Math.ceil(plan.accountNextMs)) }).where(eq(dialGates.key, aKey));
-  await tx
-    .update(dialGates)
-    .set({ lastGrantAt: at, ...(plan.campaignNextMs !== null && { nextDialAt: new Date(Math.ceil(plan.campaignNextMs)) }) })
-    .where(eq(dialGates.key, cKey));
-  return { kind: 'granted', atMs: plan.atMs };
+  await tx.execute(sql`
+    update dial_gates set
+      next_dial_at = case when key = ${aKey} then ${instant(Math.ceil(p.accountNextMs))}
+                          else ${p.campaignNextMs !== null ? instant(Math.ceil(p.campaignNextMs)) : sql`next_dial_at`} end,
+      last_grant_at = case when key = ${cKey} then ${at} else last_grant_at end,
+      throttle = case when key = ${cKey} then ${input.campaignThrottle} else throttle end
+    where key in (${aKey}, ${cKey})`);
+
+  const next = nextInLine({
+    nowMs,
+    account: { ...state.account, live: state.account.live + 1, nextDialAtMs: p.accountNextMs },
+    campaigns: new Map([...state.campaigns, [input.campaignId, { ...state.campaigns.get(input.campaignId)!, lastGrantAtMs: p.atMs, ...(p.campaignNextMs !== null && { nextDialAtMs: p.campaignNextMs }) }]]),
+    waiters: state.waiters.filter((w) => w.id !== id),
+  });
+  if (!next) return { kind: 'granted', atMs: p.atMs };
+  // The woken waiter counts as present from now on, so nobody takes its turn meanwhile.
+  await tx.execute(sql`update dial_waiters set due_at = ${instant(next.askAtMs)}, lapse_at = ${instant(next.askAtMs + WAITER_GRACE_MS)} where id = ${next.id} and granted_at is null`);
+  return { kind: 'granted', atMs: p.atMs, wake: { campaignId: next.campaignId, position: next.position, askInMs: Math.max(0, next.askAtMs - nowMs - lagMs) } };
 }
 
 /** Forgets a waiter that will not dial now (its campaign is paused or ending). */
@@ -203,17 +260,37 @@ export async function dropWaiter(tx: DbOrTx, id: string): Promise<void> {
 /**
  * Gives the attempt's channel back (SPEC §4.5: a call is live until its final status is recorded).
  * Call it inside the transaction that settles the attempt. Idempotent: it deletes the attempt's
- * lease (or waiter) row; only a lease updates the account's smoothed hold time.
+ * lease (or waiter) row; only a lease updates the account's smoothed hold time. When every channel
+ * was held, it returns the waiter that asks soonest, woken now to take the freed channel. Leases past
+ * `leaseLimitMs` (already ignored by the count) and waiters gone for 10 minutes are deleted here.
  */
-export async function releaseDialSlot(tx: DbOrTx, input: { accountSid: string; id: string; nowMs: number }): Promise<void> {
-  const [gone] = await tx.delete(dialWaiters).where(eq(dialWaiters.id, input.id)).returning({ grantedAt: dialWaiters.grantedAt });
-  if (!gone?.grantedAt) return;
-  const [acct] = await tx.select({ holdMs: dialGates.holdMs }).from(dialGates).where(eq(dialGates.key, accountGateKey(input.accountSid))).for('update');
-  if (!acct) return;
-  await tx
-    .update(dialGates)
-    .set({ holdMs: nextHoldMs(acct.holdMs, input.nowMs - gone.grantedAt.getTime()) })
-    .where(eq(dialGates.key, accountGateKey(input.accountSid)));
+export async function releaseDialSlot(tx: DbOrTx, request: { accountSid: string; id: string; nowMs: number; channels: number; leaseLimitMs: number }): Promise<GateWake | null> {
+  const [gone] = await tx.execute<{ granted_ms: number | null; db_ms: number }>(sql`
+    delete from dial_waiters where id = ${request.id}
+    returning ${epochMs(sql`granted_at`)} as granted_ms, ${epochMs(sql`clock_timestamp()`)} as db_ms`);
+  if (gone?.granted_ms == null) return null;
+  const input = { ...request, nowMs: Math.max(request.nowMs, num(gone.db_ms)) };
+  const heldMs = Math.max(0, input.nowMs - num(gone.granted_ms));
+  await tx.execute(sql`
+    update dial_gates set hold_ms = case when hold_ms > 0 then hold_ms * 0.8 + ${heldMs} * 0.2 else ${heldMs} end
+    where key = ${accountGateKey(input.accountSid)}`);
+  await tx.execute(sql`
+    delete from dial_waiters where account_sid = ${input.accountSid}
+      and ((granted_at is not null and granted_at < ${instant(input.nowMs - input.leaseLimitMs)})
+        or (granted_at is null and lapse_at < ${instant(input.nowMs - FORGET_WAITERS_AFTER_MS)}))`);
+  const [{ live } = { live: 0 }] = await tx.execute<{ live: number }>(sql`
+    select count(*)::int as live from dial_waiters
+    where account_sid = ${input.accountSid} and granted_at is not null and granted_at >= ${instant(input.nowMs - input.leaseLimitMs)}`);
+  if (num(live) + 1 < input.channels) return null;
+  const [head] = await tx.execute<{ id: string; campaign_id: string; position: number }>(sql`
+    update dial_waiters set due_at = ${instant(input.nowMs)}, lapse_at = ${instant(input.nowMs + WAITER_GRACE_MS)}
+    where id = (
+      select w.id from dial_waiters w join campaigns c on c.id = w.campaign_id
+      where w.account_sid = ${input.accountSid} and w.granted_at is null and w.lapse_at >= ${instant(input.nowMs)}
+        and w.due_at > ${instant(input.nowMs)} and c.status = 'InProgress' and c.closing is null
+      order by w.due_at limit 1)
+    returning id, campaign_id, position`);
+  return head ? { campaignId: head.campaign_id, position: num(head.position), askInMs: 0 } : null;
 }
 
 export interface ReserveSendSlotInput {
@@ -226,36 +303,86 @@ export interface ReserveSendSlotInput {
 }
 
 /**
- * The spacer: in one transaction, takes the next send instant of the account (and of a custom
+ * The spacer: in one statement, takes the next send instant of the account (and of a custom
  * campaign) on the database clock and claims the attempt for dialling (`dial_started_at`, SPEC §7:
  * committed before the carrier is called). `claimed: false` when the attempt was claimed before.
- * The caller waits `delayMs`, then sends. Every reserved instant counts as a dial, refused and
+ * The instant comes back on this process's clock (`atLocalMs`, converted with the offset seen at
+ * the end of the statement, so a skewed host still waits the right time and never less): the caller
+ * sleeps until it after the commit, then sends. Every reserved instant counts as a dial, refused and
  * rate-limited requests included (SPEC §4.5).
  */
-export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Promise<{ claimed: false } | { claimed: true; delayMs: number; atMs: number }> {
+export async function reserveSendSlot(
+  db: Db,
+  input: ReserveSendSlotInput,
+): Promise<{ claimed: false } | ({ claimed: true; atMs: number } & SendInstant)> {
   const aKey = accountSendKey(input.accountSid);
   const cKey = input.campaignThrottle !== null ? campaignSendKey(input.campaignId) : null;
+  const keys = cKey ? [aKey, cKey] : [aKey];
+  const gapA = dialIntervalMs(input.callsPerMinute);
+  const gapC = input.campaignThrottle !== null ? dialIntervalMs(input.campaignThrottle) : 0;
   return db.transaction(async (tx) => {
-    const keys = cKey ? [aKey, cKey] : [aKey];
     await tx
       .insert(dialGates)
       .values(keys.map((key) => ({ key, nextDialAt: EPOCH })))
       .onConflictDoNothing();
-    const [a] = await tx.select().from(dialGates).where(eq(dialGates.key, aKey)).for('update');
-    const [c] = cKey ? await tx.select().from(dialGates).where(eq(dialGates.key, cKey)).for('update') : [null];
-    const [{ ms: nowMs } = { ms: 0 }] = await tx.execute<{ ms: number }>(sql`select (extract(epoch from clock_timestamp()) * 1000)::float8 as ms`);
-    const now = Number(nowMs);
-    const atMs = Math.max(now, a!.nextDialAt.getTime(), c ? c.nextDialAt.getTime() : Number.NEGATIVE_INFINITY);
-    const claimed = await tx
-      .update(attempts)
-      .set({ dialStartedAt: new Date(Math.ceil(atMs)) })
-      .where(and(eq(attempts.callSid, input.callSid), isNull(attempts.dialStartedAt)))
-      .returning({ callSid: attempts.callSid });
-    if (claimed.length === 0) return { claimed: false as const };
-    await tx.update(dialGates).set({ nextDialAt: new Date(Math.ceil(atMs + dialIntervalMs(input.callsPerMinute))) }).where(eq(dialGates.key, aKey));
-    if (cKey && input.campaignThrottle !== null) {
-      await tx.update(dialGates).set({ nextDialAt: new Date(Math.ceil(atMs + dialIntervalMs(input.campaignThrottle))) }).where(eq(dialGates.key, cKey));
-    }
-    return { claimed: true as const, delayMs: Math.max(0, atMs - now), atMs };
+    const [r] = await tx.execute<{ at_ms: number; now_ms: number; claimed: number }>(sql`
+      with g as (select key, next_dial_at from dial_gates where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)}) order by key for update),
+      t as (select greatest(clock_timestamp(), (select max(next_dial_at) from g)) as at),
+      claim as (
+        update attempts set dial_started_at = (select at from t)
+        where call_sid = ${input.callSid} and dial_started_at is null returning call_sid),
+      moved as (
+        update dial_gates set next_dial_at = (select at from t)
+          + (case when key = ${aKey} then ${gapA}::float8 else ${gapC}::float8 end) * interval '1 millisecond'
+        where key in (select key from g) and exists (select 1 from claim) returning key)
+      select ${epochMs(sql`(select at from t)`)} as at_ms, ${epochMs(sql`clock_timestamp()`)} as now_ms,
+        (select count(*)::int from claim) + 0 * (select count(*) from moved) as claimed`);
+    const localAfter = Date.now();
+    if (!r || num(r.claimed) === 0) return { claimed: false as const };
+    const atMs = num(r.at_ms);
+    const gaps = new Map<string, number>([[aKey, gapA], ...(cKey ? ([[cKey, gapC]] as const) : [])]);
+    return { claimed: true as const, atMs, atLocalMs: localAfter + (atMs - num(r.now_ms)), gaps };
   });
+}
+
+/** A reserved send instant on this process's clock, and the spacer keys (with their gaps) it counts for. */
+export interface SendInstant {
+  atLocalMs: number;
+  gaps: ReadonlyMap<string, number>;
+}
+
+/** When this process last sent a dial request, per spacer key (kept for a minute). */
+const lastSentLocalMs = new Map<string, number>();
+
+/**
+ * Waits for a reserved instant, then for the gap after this process's previous request on the same
+ * keys (a request woken late must not bring the next one closer than the gap), and marks the send.
+ * A request that leaves late by more than that chain explains pushes the spacer's next instants by
+ * its lateness, so later reservations start from when requests really leave (best effort). Returns
+ * the instant the request may leave now (this process's clock).
+ */
+export async function waitForSendInstant(db: Db, send: SendInstant): Promise<number> {
+  let target = send.atLocalMs;
+  let sentLocalMs = target;
+  for (;;) {
+    target = send.atLocalMs;
+    for (const [key, gap] of send.gaps) target = Math.max(target, (lastSentLocalMs.get(key) ?? Number.NEGATIVE_INFINITY) + gap);
+    const now = Date.now();
+    if (now >= target) {
+      // No await between the check and the mark: two dials of this process never leave together.
+      for (const key of send.gaps.keys()) lastSentLocalMs.set(key, now);
+      sentLocalMs = now;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, target - now));
+  }
+  const lateMs = Math.round(Date.now() - target);
+  if (lastSentLocalMs.size > 1000) for (const [k, t] of lastSentLocalMs) if (t < Date.now() - 60_000) lastSentLocalMs.delete(k);
+  if (lateMs >= 2) {
+    const keys = [...send.gaps.keys()];
+    await db
+      .execute(sql`update dial_gates set next_dial_at = next_dial_at + ${lateMs} * interval '1 millisecond' where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)})`)
+      .catch(() => undefined); // only an optimisation: the spacer's spacing does not depend on it
+  }
+  return sentLocalMs;
 }

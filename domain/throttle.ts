@@ -28,8 +28,19 @@
  * than the limit: at 2 %, 20 ms per second of dials and 1.2 s per minute are absorbed.
  */
 export const PACING_GUARD = 0.02;
-/** A slot is granted at most this far ahead; the number sleeps until it, then dials. */
+/**
+ * A slot is granted at most this far ahead (plus the caller's own round-trip lag, up to
+ * `MAX_LAG_ALLOWANCE_MS`): the dial then waits at the spacer for its instant.
+ */
 export const GRANT_HORIZON_MS = 2_000;
+/** The most of a caller's observed lag that widens its horizon and the spacer lead. */
+export const MAX_LAG_ALLOWANCE_MS = 10_000;
+/**
+ * Grants may run this far ahead of the send spacer's booking: enough that a granted dial reaches the
+ * spacer before its instant despite the round trips in between (so the spacer, not latency, sets the
+ * pace), and no more, so a channel is not held long before its call.
+ */
+export const SPACER_LEAD_MS = 1_000;
 /** The shortest and longest time a waiting number is told to stay away. */
 export const MIN_POLL_MS = 250;
 export const MAX_POLL_MS = 60_000;
@@ -240,6 +251,11 @@ export function pollAfterMs(untilMs: number): number {
  * `waiters` are the account's waiters (not yet granted) of campaigns that may dial, the caller
  * included; `callerIsNew` says the caller's ticket was created by this very request.
  */
+/** A first attempt's first request only registers it (REGISTER_WAIT_MS); a retry has its place already. */
+export function onlyRegisters(callerIsNew: boolean, isRetry: boolean): boolean {
+  return callerIsNew && !isRetry;
+}
+
 export function planDial(x: {
   nowMs: number;
   account: GateAccount;
@@ -247,11 +263,17 @@ export function planDial(x: {
   waiters: readonly GateWaiter[];
   callerId: string;
   callerIsNew: boolean;
+  /**
+   * How far ahead the caller may be granted: GRANT_HORIZON_MS plus its round-trip lag, so that under
+   * load the slots are handed out early enough for the dials to reach the spacer in time.
+   */
+  horizonMs?: number;
 }): DialPlan {
+  const horizon = x.horizonMs ?? GRANT_HORIZON_MS;
   const { nowMs: now, account } = x;
   const caller = x.waiters.find((w) => w.id === x.callerId);
   if (!caller) throw new Error(`planDial: the caller ${x.callerId} must be among the waiters`);
-  if (x.callerIsNew && !caller.isRetry) return { kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' };
+  if (onlyRegisters(x.callerIsNew, caller.isRetry)) return { kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' };
   const waiters = x.waiters.filter((w) => w.id === x.callerId || w.lapseAtMs >= now);
   const campaign = x.campaigns.get(caller.campaignId);
   const ia = dialIntervalMs(account.callsPerMinute);
@@ -268,7 +290,7 @@ export function planDial(x: {
   const turnWait = pollAfterMs(turnAt - now);
 
   if (account.live >= account.channels) return { kind: 'wait', retryInMs: turnWait, reason: 'channels' };
-  if (slot - now > GRANT_HORIZON_MS) return { kind: 'wait', retryInMs: turnWait, reason: 'pacing' };
+  if (slot - now > horizon) return { kind: 'wait', retryInMs: turnWait, reason: 'pacing' };
 
   // Among those here now, is it the caller's turn? Only present waiters ahead of it count, and only as
   // many as there are slots (within the horizon) and channels to hand out.
@@ -276,8 +298,31 @@ export function planDial(x: {
   const order = projectSlots({ firstSlotMs, gapMs: ia, campaigns: x.campaigns, waiters: present, stopAtId: x.callerId });
   const mine = order.findIndex((s) => s.id === x.callerId);
   const atMs = order[mine]?.atMs ?? slot;
-  if (mine < account.channels - account.live && atMs - now <= GRANT_HORIZON_MS) return granted;
+  if (mine < account.channels - account.live && atMs - now <= horizon) return granted;
   return { kind: 'wait', retryInMs: turnWait, reason: 'turn' };
+}
+
+/**
+ * Baton passing: after a grant, the waiter whose turn comes next (all waiters counted, present or
+ * not) and when it should ask (half the horizon before its slot), so the number just granted can wake
+ * it instead of leaving its return to an estimate. Null when nobody waits.
+ */
+export function nextInLine(x: {
+  nowMs: number;
+  account: GateAccount;
+  campaigns: ReadonlyMap<string, GateCampaign>;
+  waiters: readonly GateWaiter[];
+}): { id: string; campaignId: string; position: number; askAtMs: number } | null {
+  const waiters = x.waiters.filter((w) => w.lapseAtMs >= x.nowMs);
+  // With every channel held, the next turn comes with a release, which wakes its own waiter.
+  if (waiters.length === 0 || x.account.live >= x.account.channels) return null;
+  const gapMs = Math.max(dialIntervalMs(x.account.callsPerMinute), x.account.holdMs / Math.max(1, x.account.channels));
+  const [first] = projectSlots({ firstSlotMs: Math.max(x.nowMs, x.account.nextDialAtMs), gapMs, campaigns: x.campaigns, waiters });
+  if (!first) return null;
+  // A waiter already due back before then needs no wake-up.
+  const w = waiters.find((v) => v.id === first.id)!;
+  const askAtMs = Math.max(x.nowMs, Math.round(first.atMs - GRANT_HORIZON_MS / 2));
+  return w.dueAtMs <= askAtMs ? null : { id: first.id, campaignId: first.campaignId, position: w.position, askAtMs };
 }
 
 /** Smoothed hold time after one more release (exponential moving average, weight 1/5). */

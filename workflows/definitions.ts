@@ -52,6 +52,15 @@ export interface CallStatusInput {
 }
 export const callStatusSignal = defineSignal<[CallStatusInput]>('callStatus');
 
+/**
+ * SPEC §4.5 baton passing: a number just granted a dial slot (or whose call freed a channel) wakes the
+ * number whose turn comes next, so it asks the dial gate in `askInMs` instead of after its estimate.
+ */
+export interface GateWakeInput {
+  askInMs: number;
+}
+export const gateWakeSignal = defineSignal<[GateWakeInput]>('gateWake');
+
 export interface CampaignStatusOutput {
   campaignId: string;
   status: string;

@@ -14,6 +14,7 @@ import type { AttemptOutcome } from '../activities/attempts';
 import {
   accountFailureSignal,
   callStatusSignal,
+  gateWakeSignal,
   numberAwakeSignal,
   numberFinishedSignal,
   numberSleepingSignal,
@@ -22,6 +23,8 @@ import {
   type NumberStatusOutput,
 } from './definitions';
 import { deliverInOrder, dialer, store } from './options';
+import { numberWorkflowId } from '../domain/ids';
+import type { GateWake } from '../activities/dial-gate';
 
 export interface NumberWorkflowInput {
   campaignId: string;
@@ -52,6 +55,8 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   const callbacks = new Map<string, CallStatusInput>();
   const state: NumberStatusOutput = { position: input.position, number: input.number, attempt: 0, phase: 'waiting', lastStatus: null };
   setHandler(callStatusSignal, (s) => void callbacks.set(s.token, s));
+  const gate = { askInMs: null as number | null };
+  setHandler(gateWakeSignal, ({ askInMs }) => void (gate.askInMs = askInMs));
   setHandler(numberStatusQuery, () => state);
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const jitter = () => Math.floor(Math.random() * (MAX_JITTER_MS + 1)); // the workflow's seeded random
@@ -94,16 +99,22 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     }
     if (begun.kind === 'wait') {
       // SPEC §4.5: the account's dial gate has no slot for this number yet (rate, channels, its
-      // turn). Wait without holding a channel, for about half the estimated turn, and ask again.
+      // turn). Wait without holding a channel, for about half the estimated turn, or until the
+      // number served before it wakes it for its turn; then ask again.
       state.phase = 'waiting';
-      await sleep(begun.retryInMs);
+      gate.askInMs = null;
+      if (await condition(() => gate.askInMs !== null, begun.retryInMs)) {
+        const askInMs = gate.askInMs ?? 0;
+        if (askInMs > 0) await sleep(askInMs);
+      }
       continue;
     }
-    // The slot may be up to two seconds ahead; the dial's spacer fixes the exact instant.
-    if (begun.dialAtMs !== undefined && begun.dialAtMs > Date.now()) await sleep(begun.dialAtMs - Date.now());
+    if (begun.wake) wakeNumber(begun.wake);
+    // The slot may be up to two seconds ahead: the dial waits for the spacer's instant.
     let dial = await dialer().dialAttempt({ callSid: begun.callSid });
     while (dial.kind === 'wait') {
-      // The carrier rate-limited the request (no call made): back off, keeping the channel.
+      // The carrier rate-limited the request, or the spacer is booked far ahead (no call made either
+      // way): back off, keeping the channel.
       await sleep(dial.retryInMs);
       dial = await dialer().dialAttempt({ callSid: begun.callSid });
     }
@@ -127,6 +138,7 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
       jitterMs: jitter(),
       nowMs: Date.now(),
     });
+    if (settled.wake) wakeNumber(settled.wake);
     // Events of one number are delivered in order, without holding up the next attempt.
     webhookChain = webhookChain.then(() => deliverInOrder(settled.deliveryIds));
     if (settled.next.kind === 'final') break;
@@ -145,6 +157,13 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   // Marked only once the campaign has counted the hand-back, so its claim of the row always matches.
   if (heldAt !== null && reported) await store.markNumberHeld({ campaignId: input.campaignId, position: input.position, attempt: heldAt });
   return { attempts: state.attempt, lastStatus: state.lastStatus, stopped };
+}
+
+/** Baton passing (SPEC §4.5): tells the number whose turn comes next to ask the gate; best effort. */
+function wakeNumber(w: GateWake): void {
+  void getExternalWorkflowHandle(numberWorkflowId(w.campaignId, w.position))
+    .signal(gateWakeSignal, { askInMs: w.askInMs })
+    .catch(() => undefined); // it finished or was never started: nothing to wake
 }
 
 function refusedOutcome(reason: string): AttemptOutcome {

@@ -26,12 +26,12 @@ export const bulkStore = proxyActivities<Activities>({
 /**
  * SPEC §4.5: the dial request, on the dial task queue, whose server-side rate limit is the first layer
  * of pacing (the gate and the spacer in activities/dial-gate.ts make it exact). It waits for its
- * spacer instant (≤ a few seconds) before sending, within the start-to-close timeout.
+ * spacer instant (at most 20 s, usually under two) before sending, within the start-to-close timeout.
  */
 export function dialer() {
   return proxyActivities<Activities>({
     taskQueue: dialTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '30 seconds',
+    startToCloseTimeout: '60 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 }

@@ -1,7 +1,8 @@
 /**
  * SPEC §4.5: the dial gate and the send spacer against a real PostgreSQL: several callers at once,
  * channels, order of service, channel release in the settle transaction, lease reaping.
- * The gate runs on the clock its callers pass (the workflow's), so these tests drive it directly.
+ * The gate takes the later of the database clock and the one its callers pass, so these tests drive
+ * it with instants in 2030.
  */
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,8 +117,11 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     const answers = await Promise.all(callers.map((c) => ask(c, T0 + 1000)));
     expect(answers.filter((a) => a.kind === 'granted')).toHaveLength(3);
     expect(await leases(acct)).toEqual([0, 1, 2].map((p) => waiterId(cid, p, 1)).sort());
-    expect(await ask(callers[3]!, T0 + 10_500)).toMatchObject({ kind: 'wait', reason: 'channels' });
-    await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 1, 1), nowMs: T0 + 11_000 }));
+    // 3 asks just before the release and is told to come back a little after it.
+    expect(await ask(callers[3]!, T0 + 10_900)).toMatchObject({ kind: 'wait', reason: 'channels' });
+    const wake = await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 1, 1), nowMs: T0 + 11_000, channels: 3, leaseLimitMs: leaseLimitMs(30, 3600) }));
+    // Every channel was held: the waiter asking soonest is woken for the freed one, now.
+    expect(wake).toEqual({ campaignId: cid, position: 3, askInMs: 0 });
     // Position 4 asks first, but 3 is here (due back within the second) and ahead of it.
     expect(await ask(callers[4]!, T0 + 11_000)).toMatchObject({ kind: 'wait', reason: 'turn' });
     expect(await ask(callers[3]!, T0 + 11_100)).toMatchObject({ kind: 'granted' });
@@ -174,7 +178,7 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     for (const g of grants) expect(g.atMs).toBeLessThanOrEqual(T0 + 30_000 + GRANT_HORIZON_MS);
   });
 
-  it('takes back a lease whose attempt can no longer be live (SPEC §7 bound), and only then', async () => {
+  it('stops counting a lease whose attempt can no longer be live (SPEC §7 bound), only then, and deletes it on the next release', async () => {
     const acct = await account({ calls_per_minute: 60, channels: 1 });
     const cid = await campaign(acct, 2);
     const a: Caller = { accountSid: acct, campaignId: cid, position: 0, attemptNumber: 2, cpm: 60, channels: 1 };
@@ -183,7 +187,8 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     const limit = leaseLimitMs(30, 3600);
     expect(await ask(b, T0 + limit - 1000)).toMatchObject({ kind: 'wait', reason: 'channels' });
     expect(await ask(b, T0 + limit + 1000)).toMatchObject({ kind: 'granted' });
-    expect(await leases(acct)).toEqual([waiterId(cid, 1, 2)]);
+    await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 1, 2), nowMs: T0 + limit + 5000, channels: 1, leaseLimitMs: limit }));
+    expect(await leases(acct)).toEqual([]);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   MAX_POLL_MS,
   MIN_POLL_MS,
   nextHoldMs,
+  nextInLine,
   nextSlotMs,
   PACING_GUARD,
   perSecondPeak,
@@ -228,6 +229,21 @@ describe('§4.5 planDial', () => {
 
   it('refuses a caller that is not among the waiters', () => {
     expect(() => plan({ campaigns: campaigns(), waiters: [], callerId: 'w' })).toThrow(/must be among/);
+  });
+});
+
+describe('§4.5 baton passing', () => {
+  it('names the waiter whose turn is next and when it should ask (half the horizon before its slot)', () => {
+    const ws = [waiter('p2', 'a', 2, { dueAtMs: NOW + 30_000 }), waiter('p1', 'a', 1, { dueAtMs: NOW + 20_000 })];
+    const next = nextInLine({ nowMs: NOW, account: account({ nextDialAtMs: NOW + 3000 }), campaigns: campaigns({ id: 'a' }), waiters: ws });
+    expect(next).toEqual({ id: 'p1', campaignId: 'a', position: 1, askAtMs: NOW + 3000 - GRANT_HORIZON_MS / 2 });
+  });
+
+  it('wakes nobody when the next one is due back anyway, nobody waits, or every channel is held', () => {
+    const cs = campaigns({ id: 'a' });
+    expect(nextInLine({ nowMs: NOW, account: account({ nextDialAtMs: NOW + 3000 }), campaigns: cs, waiters: [waiter('p1', 'a', 1, { dueAtMs: NOW + 500 })] })).toBeNull();
+    expect(nextInLine({ nowMs: NOW, account: account(), campaigns: cs, waiters: [] })).toBeNull();
+    expect(nextInLine({ nowMs: NOW, account: account({ channels: 2, live: 2 }), campaigns: cs, waiters: [waiter('p1', 'a', 1, { dueAtMs: NOW + 9000 })] })).toBeNull();
   });
 });
 
