@@ -18,7 +18,8 @@ import type { CarrierFactory, CallOutcome } from './carriers/carrier';
 import { simulatorGreetingFlowUrl } from './carriers/simulator';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
 import type { WebhookEventsOutput } from './campaign-store';
-import { acquireDialSlot, dropWaiter, releaseDialSlot, reserveSendSlot, waitForSendInstant, waiterId, type GateWake } from './dial-gate';
+import { acquireDialSlot, dropWaiter, releaseDialSlot, waiterId, type GateWake } from './dial-gate';
+import { reserveSendSlot, waitForSendInstant } from './send-spacer';
 
 export interface AttemptDeps {
   db: Db;

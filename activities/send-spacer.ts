@@ -1,0 +1,115 @@
+/**
+ * SPEC §4.5: the send spacer. The dial activity asks it for the instant its request may leave: at least
+ * 60/cpm s after the account's previous dial request and 60/throttle s after a custom campaign's, on the
+ * database clock (one clock for every worker process), whatever the lateness of the slot that let the
+ * attempt start (activities/dial-gate.ts). Within one process, a request also never leaves closer than
+ * the gap to the previous one on the same keys, however late its timer fires.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { dialGates } from '../db/schema';
+import { dialIntervalMs } from '../domain/throttle';
+
+export const accountSendKey = (accountSid: string) => `send:account:${accountSid}`;
+export const campaignSendKey = (campaignId: string) => `send:campaign:${campaignId}`;
+
+export const EPOCH = new Date(0);
+export const num = (v: unknown): number => Number(v);
+/** A timestamp column or expression as epoch milliseconds (float8). */
+export const epochMs = (col: SQL) => sql`(extract(epoch from ${col}) * 1000)::float8`;
+/** An instant as a query parameter (raw `sql` templates take text, not Date objects, with this driver). */
+export const instant = (ms: number): SQL => sql`${new Date(ms).toISOString()}::timestamptz`;
+
+export interface ReserveSendSlotInput {
+  callSid: string;
+  accountSid: string;
+  callsPerMinute: number;
+  campaignId: string;
+  /** A custom campaign's throttle; null for auto campaigns. */
+  campaignThrottle: number | null;
+}
+
+/**
+ * The spacer: in one statement, takes the next send instant of the account (and of a custom
+ * campaign) on the database clock and claims the attempt for dialling (`dial_started_at`, SPEC §7:
+ * committed before the carrier is called). `claimed: false` when the attempt was claimed before.
+ * The instant comes back on this process's clock (`atLocalMs`, converted with the offset seen at
+ * the end of the statement, so a skewed host still waits the right time and never less): the caller
+ * sleeps until it after the commit, then sends. Every reserved instant counts as a dial, refused and
+ * rate-limited requests included (SPEC §4.5).
+ */
+export async function reserveSendSlot(
+  db: Db,
+  input: ReserveSendSlotInput,
+): Promise<{ claimed: false } | ({ claimed: true; atMs: number } & SendInstant)> {
+  const aKey = accountSendKey(input.accountSid);
+  const cKey = input.campaignThrottle !== null ? campaignSendKey(input.campaignId) : null;
+  const keys = cKey ? [aKey, cKey] : [aKey];
+  const gapA = dialIntervalMs(input.callsPerMinute);
+  const gapC = input.campaignThrottle !== null ? dialIntervalMs(input.campaignThrottle) : 0;
+  return db.transaction(async (tx) => {
+    await tx
+      .insert(dialGates)
+      .values(keys.map((key) => ({ key, nextDialAt: EPOCH })))
+      .onConflictDoNothing();
+    const [r] = await tx.execute<{ at_ms: number; now_ms: number; claimed: number }>(sql`
+      with g as (select key, next_dial_at from dial_gates where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)}) order by key for update),
+      t as (select greatest(clock_timestamp(), (select max(next_dial_at) from g)) as at),
+      claim as (
+        update attempts set dial_started_at = (select at from t)
+        where call_sid = ${input.callSid} and dial_started_at is null returning call_sid),
+      moved as (
+        update dial_gates set next_dial_at = (select at from t)
+          + (case when key = ${aKey} then ${gapA}::float8 else ${gapC}::float8 end) * interval '1 millisecond'
+        where key in (select key from g) and exists (select 1 from claim) returning key)
+      select ${epochMs(sql`(select at from t)`)} as at_ms, ${epochMs(sql`clock_timestamp()`)} as now_ms,
+        (select count(*)::int from claim) + 0 * (select count(*) from moved) as claimed`);
+    const localAfter = Date.now();
+    if (!r || num(r.claimed) === 0) return { claimed: false as const };
+    const atMs = num(r.at_ms);
+    const gaps = new Map<string, number>([[aKey, gapA], ...(cKey ? ([[cKey, gapC]] as const) : [])]);
+    return { claimed: true as const, atMs, atLocalMs: localAfter + (atMs - num(r.now_ms)), gaps };
+  });
+}
+
+/** A reserved send instant on this process's clock, and the spacer keys (with their gaps) it counts for. */
+export interface SendInstant {
+  atLocalMs: number;
+  gaps: ReadonlyMap<string, number>;
+}
+
+/** When this process last sent a dial request, per spacer key (kept for a minute). */
+const lastSentLocalMs = new Map<string, number>();
+
+/**
+ * Waits for a reserved instant, then for the gap after this process's previous request on the same
+ * keys (a request woken late must not bring the next one closer than the gap), and marks the send.
+ * A request that leaves late by more than that chain explains pushes the spacer's next instants by
+ * its lateness, so later reservations start from when requests really leave (best effort). Returns
+ * the instant the request may leave now (this process's clock).
+ */
+export async function waitForSendInstant(db: Db, send: SendInstant): Promise<number> {
+  let target = send.atLocalMs;
+  let sentLocalMs = target;
+  for (;;) {
+    target = send.atLocalMs;
+    for (const [key, gap] of send.gaps) target = Math.max(target, (lastSentLocalMs.get(key) ?? Number.NEGATIVE_INFINITY) + gap);
+    const now = Date.now();
+    if (now >= target) {
+      // No await between the check and the mark: two dials of this process never leave together.
+      for (const key of send.gaps.keys()) lastSentLocalMs.set(key, now);
+      sentLocalMs = now;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, target - now));
+  }
+  const lateMs = Math.round(Date.now() - target);
+  if (lastSentLocalMs.size > 1000) for (const [k, t] of lastSentLocalMs) if (t < Date.now() - 60_000) lastSentLocalMs.delete(k);
+  if (lateMs >= 2) {
+    const keys = [...send.gaps.keys()];
+    await db
+      .execute(sql`update dial_gates set next_dial_at = next_dial_at + ${lateMs} * interval '1 millisecond' where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)})`)
+      .catch(() => undefined); // only an optimisation: the spacer's spacing does not depend on it
+  }
+  return sentLocalMs;
+}
