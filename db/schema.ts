@@ -139,11 +139,12 @@ export const campaignNumbers = pgTable(
 );
 
 /**
- * SPEC §4.9 stats, kept by statement-level triggers on `campaign_numbers` (migration
- * 0007_campaign_stat_triggers): for each campaign, how many of its numbers are in each (status, last
- * attempt status), in 16 stripes by position so concurrent settles rarely wait on one row. Written
- * in the transaction that changes the numbers, so a read is exact and costs a few rows, not a scan
- * of 500,000. `last_status` is '' for none (a primary key column cannot be null).
+ * SPEC §4.9 stats, kept by triggers on `campaign_numbers` (migrations 0007_campaign_stat_triggers and
+ * 0008_campaign_stat_deferred): for each campaign, how many of its numbers are in each (status, last
+ * attempt status), in 16 stripes by position. Each statement appends its changes to the unlogged
+ * `campaign_stat_deltas` (raw SQL only), folded in here when its transaction commits, so a read is
+ * exact and costs a few rows, not a scan of 500,000, and these shared rows are only ever locked last.
+ * `last_status` is '' for none (a primary key column cannot be null).
  */
 export const campaignStatCounts = pgTable(
   'campaign_stat_counts',

@@ -1,35 +1,40 @@
 /**
  * SPEC §4.9: stats from the per-number rows' counters (`campaign_stat_counts`), which triggers on
- * `campaign_numbers` keep in the same transaction as every change to the numbers (migration
- * 0007_campaign_stat_triggers). So a read inside a transaction sees that transaction's changes, a
- * read outside sees committed ones, and either costs a few rows instead of a scan of the campaign.
+ * `campaign_numbers` keep in the same transaction as every change to the numbers (migrations
+ * 0007_campaign_stat_triggers, 0008_campaign_stat_deferred). So a read inside a transaction sees that
+ * transaction's changes, a read outside sees committed ones, and either costs a few rows instead of a
+ * scan of the campaign.
  */
-import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../client';
-import { campaignStatCounts } from '../schema';
 import { statsFrom, type CampaignStats } from '../../domain/stats';
 
 // A transaction handle or the database itself: both can run the query.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- drizzle's transaction generics are not worth spelling out here
 export type DbOrTx = Db | PgTransaction<any, any, any>;
 
-/** Live stats of several campaigns. */
+/**
+ * Live stats of several campaigns: the committed counts plus the deltas this transaction has made
+ * and not yet folded in (the only deltas a read can see; see migration 0008_campaign_stat_deferred).
+ */
 export async function statsByCampaign(db: DbOrTx, ids: string[]): Promise<Map<string, CampaignStats>> {
   const out = new Map<string, CampaignStats>();
   if (ids.length === 0) return out;
-  const rows = await db
-    .select({
-      campaignId: campaignStatCounts.campaignId,
-      status: campaignStatCounts.status,
-      lastStatus: campaignStatCounts.lastStatus,
-      count: sql<number>`sum(${campaignStatCounts.n})::int`,
-    })
-    .from(campaignStatCounts)
-    .where(and(inArray(campaignStatCounts.campaignId, ids), gt(campaignStatCounts.n, 0)))
-    .groupBy(campaignStatCounts.campaignId, campaignStatCounts.status, campaignStatCounts.lastStatus);
+  const idList = sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  const rows = await db.execute<{ campaign_id: string; status: string; last_status: string; n: number }>(sql`
+    select campaign_id, status, last_status, sum(n)::int as n
+      from (select campaign_id, status, last_status, n from campaign_stat_counts where campaign_id in (${idList})
+            union all
+            select campaign_id, status, last_status, delta from campaign_stat_deltas where campaign_id in (${idList})) c
+     group by 1, 2, 3
+    having sum(n) > 0`);
   for (const id of ids) {
-    out.set(id, statsFrom(rows.filter((r) => r.campaignId === id).map((r) => ({ status: r.status, lastStatus: r.lastStatus === '' ? null : r.lastStatus, count: Number(r.count) }))));
+    const mine = [...rows].filter((r) => r.campaign_id === id);
+    out.set(id, statsFrom(mine.map((r) => ({ status: r.status, lastStatus: r.last_status === '' ? null : r.last_status, count: Number(r.n) }))));
   }
   return out;
 }

@@ -73,13 +73,13 @@ describe('§4.9 stats counters', () => {
     expect((await campaignStats(database.db, id)).canceled).toBe(10_000);
   });
 
-  it('stay exact under concurrent transactions moving numbers both ways, without deadlocks', async () => {
+  it('stay exact under concurrent transactions moving numbers both ways and locking other rows, without deadlocks', async () => {
     const id = await campaignWith(64);
     await database.db.update(campaignNumbers).set({ status: 'retry', lastStatus: 'busy' }).where(sql`${campaignNumbers.campaignId} = ${id} and ${campaignNumbers.position} < 32`);
     await database.db.update(campaignNumbers).set({ status: 'in-progress', lastStatus: 'busy' }).where(sql`${campaignNumbers.campaignId} = ${id} and ${campaignNumbers.position} >= 32`);
     // Transaction i moves a retry to in-progress and an in-progress number to retry (one stripe,
     // positions i and i + 32), half of them in the opposite order: the counter rows they share are
-    // locked in key order by each statement, so none waits for another in a cycle.
+    // locked at commit in key order, so none waits for another in a cycle.
     const flips = Array.from({ length: 32 }, (_, i) =>
       database.db.transaction(async (tx) => {
         const flip = async (position: number) => {
@@ -95,6 +95,25 @@ describe('§4.9 stats counters', () => {
     await Promise.all(flips);
     expect(await campaignStats(database.db, id)).toEqual(await scannedStats(database.db, id));
     expect(await campaignStats(database.db, id)).toMatchObject({ created: 64, retry: 32, 'in-progress': 32 });
+    // The counters are taken at commit, after every other lock: a transaction that locks a shared row
+    // and then moves a number, racing one that moves a number and then locks that row (the dial
+    // gate's pattern in beginAttempt and settleAttempt), cannot deadlock on them.
+    await database.db.execute(sql`insert into dial_gates (key) values (${`test:${id}`}) on conflict do nothing`);
+    const gateFirst = (position: number) =>
+      database.db.transaction(async (tx) => {
+        await tx.execute(sql`select key from dial_gates where key = ${`test:${id}`} for update`);
+        await new Promise((r) => setTimeout(r, 5));
+        await tx.update(campaignNumbers).set({ status: 'completed', lastStatus: 'completed' }).where(at(id, [position]));
+      });
+    const numberFirst = (position: number) =>
+      database.db.transaction(async (tx) => {
+        await tx.update(campaignNumbers).set({ status: 'failed', lastStatus: 'busy' }).where(at(id, [position]));
+        await new Promise((r) => setTimeout(r, 5));
+        await tx.execute(sql`update dial_gates set hold_ms = hold_ms + 1 where key = ${`test:${id}`}`);
+      });
+    await Promise.all(Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? gateFirst(i) : numberFirst(i))));
+    expect(await campaignStats(database.db, id)).toEqual(await scannedStats(database.db, id));
+    expect(await campaignStats(database.db, id)).toMatchObject({ created: 64, completed: 16, failed: 16 });
     const many = await statsByCampaign(database.db, [id, newSid()]);
     expect([...many.values()].map((s) => s.created)).toEqual([64, 0]);
   });
