@@ -264,9 +264,9 @@ export function createAttemptActivities(deps: AttemptDeps) {
         await db.update(attempts).set({ dialStartedAt: null }).where(eq(attempts.callSid, a.callSid));
         return { kind: 'wait', retryInMs: Math.round(send.atLocalMs - Date.now() - MAX_SEND_WAIT_MS / 2) };
       }
-      // The instant the request leaves, on the database clock: it replaces the reserved one, so
+      // The instant the request leaves (this host's clock): it replaces the reserved one, so
       // dial_started_at says when the dial was really sent (SPEC §4.5 counts that moment).
-      const sentAt = new Date(Math.ceil((await waitForSendInstant(db, send)) + (send.atMs - send.atLocalMs)));
+      const sentAt = new Date(await waitForSendInstant(db, send));
       const carrier = deps.carriers(acct.carrier, acct.sid);
       const isGreeting = c.readViaText !== null;
       let result;

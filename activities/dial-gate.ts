@@ -35,6 +35,7 @@ import {
   GRANT_HORIZON_MS,
   MAX_LAG_ALLOWANCE_MS,
   MIN_POLL_MS,
+  PRESENT_WITHIN_MS,
   REGISTER_WAIT_MS,
   SPACER_LEAD_MS,
   WAITER_GRACE_MS,
@@ -207,7 +208,9 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
 
   let state = await readGate(tx, input, id, lagMs);
   const horizonMs = GRANT_HORIZON_MS + lagMs;
-  const plan = (st: GateState) => planDial({ nowMs, account: st.account, campaigns: st.campaigns, waiters: st.waiters, callerId: id, callerIsNew: false, horizonMs });
+  // Under load a waiter due back now arrives a round trip late: horizon and presence widen by the lag.
+  const plan = (st: GateState) =>
+    planDial({ nowMs, account: st.account, campaigns: st.campaigns, waiters: st.waiters, callerId: id, callerIsNew: false, horizonMs, presentWithinMs: PRESENT_WITHIN_MS + lagMs });
   let p = plan(state);
   if (p.kind === 'wait') return wait(p);
 

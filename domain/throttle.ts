@@ -268,8 +268,11 @@ export function planDial(x: {
    * load the slots are handed out early enough for the dials to reach the spacer in time.
    */
   horizonMs?: number;
+  /** Waiters due back within this count as present: PRESENT_WITHIN_MS plus the caller's lag. */
+  presentWithinMs?: number;
 }): DialPlan {
   const horizon = x.horizonMs ?? GRANT_HORIZON_MS;
+  const presentWithin = x.presentWithinMs ?? PRESENT_WITHIN_MS;
   const { nowMs: now, account } = x;
   const caller = x.waiters.find((w) => w.id === x.callerId);
   if (!caller) throw new Error(`planDial: the caller ${x.callerId} must be among the waiters`);
@@ -294,7 +297,7 @@ export function planDial(x: {
 
   // Among those here now, is it the caller's turn? Only present waiters ahead of it count, and only as
   // many as there are slots (within the horizon) and channels to hand out.
-  const present = waiters.filter((w) => w.id === x.callerId || w.dueAtMs <= now + PRESENT_WITHIN_MS);
+  const present = waiters.filter((w) => w.id === x.callerId || w.dueAtMs <= now + presentWithin);
   const order = projectSlots({ firstSlotMs, gapMs: ia, campaigns: x.campaigns, waiters: present, stopAtId: x.callerId });
   const mine = order.findIndex((s) => s.id === x.callerId);
   const atMs = order[mine]?.atMs ?? slot;

@@ -35,6 +35,8 @@ export interface BenchStackOptions {
   worker?: boolean;
 }
 
+let temporalLoggerInstalled = false;
+
 export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
   const base = mkdtempSync(path.join(os.tmpdir(), 'outcall-bench-'));
   chmodSync(base, 0o777);
@@ -65,7 +67,11 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     false,
   );
   const log = pino({ level: config.LOG_LEVEL });
-  installTemporalLogger(log);
+  // The SDK's runtime can be installed once per process: a benchmark may start two stacks in turn.
+  if (!temporalLoggerInstalled) {
+    installTemporalLogger(log);
+    temporalLoggerInstalled = true;
+  }
   const db = await openDatabase(databaseUrl, config, log);
   const tc = temporalConnectionConfig(config);
   const worker = opts.worker === false ? null : await startWorker({ config, db, log, temporal: tc });
