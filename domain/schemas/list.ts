@@ -103,6 +103,8 @@ export const csvUploadResourceSchema = z.object({
   failure_count: z.int(),
   progress: z.number(),
   failures: z.array(z.object({ row: z.int(), number: z.string(), reason: z.string(), detail: z.string().optional() })),
+  /** (ext) Why a `failed` upload stopped, or why the last run of a `processing` one was interrupted. */
+  error: z.string().nullable(),
   date_created: instant,
   date_completed: instant.nullable(),
   summary: z.object({ url: z.string() }),
