@@ -239,6 +239,7 @@ const mib = (x: number) => `${x.toFixed(0)} MiB`;
 
 export default async function csvImportBench(args: string[]): Promise<void> {
   const { rows } = parseArgs(args);
+  const loadAtStart = os.loadavg()[0]!.toFixed(1);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'outcall-bench-csv-'));
   const file = path.join(dir, 'bench.csv');
   const bytes = await writeCsv(file, rows);
@@ -254,6 +255,7 @@ export default async function csvImportBench(args: string[]): Promise<void> {
     const importMs = run.totalMs - run.postMs;
     const out = [
       `CSV import (SPEC §5): ${rows.toLocaleString('en')} rows, dynamic list, 3 standard + 5 extra columns, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+      `  machine: ${os.cpus().length} CPUs, load average at start ${loadAtStart}, now ${os.loadavg()[0]!.toFixed(1)} (timings on a shared machine are noisy)`,
       `  rows/s (POST to completed)       ${Math.round(rows / (run.totalMs / 1000)).toLocaleString('en')}`,
       `  wall time                        ${s(run.totalMs)}  (upload+store ${s(run.postMs)}, import ${s(importMs)})`,
       `  peak RSS (API + importer + client, one process)  ${mib(run.peakRssMiB)}  (RSS before upload ${mib(run.rssBeforeMiB)}, max sampled during ${mib(run.rssMaxMiB)})`,
