@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- csv-import [--rows N]`: SPEC §5 CSV import measured on a whole stack (embedded
+ * `npm run bench -- csv-import [--rows N | --quick]` (`--quick` = 20,000 rows): SPEC §5 CSV import measured on a whole stack (embedded
  * PostgreSQL, dev server, API; no worker). A dynamic CSV of N rows (default 500,000) with the standard
  * columns number, first_name, last_name and 5 extra columns is streamed from disk to
  * `POST /contacts/csv-upload` and polled at `csv-status` until completed. Printed: rows/s, wall time,
