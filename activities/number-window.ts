@@ -74,9 +74,9 @@ export function createNumberWindowActivities(deps: NumberWindowDeps) {
     },
 
     /**
-     * Claims up to `limit` held numbers (position order) for restart: their marks are cleared in the
-     * same statement, so a number is restarted by one claim only. Held rows of numbers that became
-     * final meanwhile are cleared and not returned.
+     * Claims up to `limit` held numbers (retries first, each in position order) for restart: their
+     * marks are cleared in the same statement, so a number is restarted by one claim only. Held rows
+     * of numbers that became final meanwhile are cleared and not returned.
      */
     async claimHeldNumbers(input: ClaimHeldNumbersInput): Promise<ClaimHeldNumbersOutput> {
       return db.transaction(async (tx) => {
@@ -84,7 +84,8 @@ export function createNumberWindowActivities(deps: NumberWindowDeps) {
           .select({ position: campaignNumbers.position, attempt: campaignNumbers.heldAttempt, number: campaignNumbers.number, status: campaignNumbers.status })
           .from(campaignNumbers)
           .where(and(eq(campaignNumbers.campaignId, input.campaignId), isNotNull(campaignNumbers.heldAttempt)))
-          .orderBy(asc(campaignNumbers.position))
+          // SPEC §4.5: held retries restart before held first attempts (each in position order).
+          .orderBy(sql`${campaignNumbers.heldAttempt} > 1 desc`, asc(campaignNumbers.position))
           .limit(input.limit)
           .for('update');
         if (rows.length > 0) {
