@@ -11,27 +11,10 @@
  * consistent state. Ending is a drain: no new attempt starts, live calls settle, then the rest of
  * the numbers become final with the terminal status in one transaction.
  *
- * Throughput: starting a child does not wait for the server's acknowledgement before the next one
- * starts, and the next page is loaded while the current one is being started, so one workflow task
- * refills every slot its signals freed. The continue-as-new check runs on every turn of the loop,
- * also when signals keep it busy, so a run's history stays bounded under load.
+ * Numbers are started by workflows/campaign-dispatch.ts. The continue-as-new check runs on every
+ * turn of the loop, also when signals keep it busy, so a run's history stays bounded under load.
  */
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  log,
-  ParentClosePolicy,
-  setHandler,
-  sleep,
-  startChild,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { numberWorkflowId } from '../domain/ids';
-import { SA } from '../domain/search-attributes';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CampaignStatus } from '../domain/campaign-status';
 import { checkFieldUpdate, decideAction, type CampaignControlState } from '../domain/campaign-transitions';
 import type { RetryPolicy } from '../domain/retry-schedule';
@@ -52,9 +35,8 @@ import {
   type ControlInput,
   type ControlOutput,
 } from './definitions';
-import { numberWorkflow } from './number';
-import { NumberWindow, type WindowCarry, type WindowEvent } from './number-window';
-import { deliverWebhooksWorkflow } from './webhooks';
+import { NumberDispatch, setStatusAttribute, type DispatchCarry } from './campaign-dispatch';
+import type { WindowEvent } from './number-window';
 import { bulkStore, store } from './options';
 
 export interface CampaignWorkflowInput {
@@ -71,18 +53,15 @@ export interface CampaignWorkflowInput {
   carry?: CampaignCarry;
 }
 
-export interface CampaignCarry {
+export interface CampaignCarry extends DispatchCarry {
+  /** The calling window as last seen: open or closed until `untilMs` (null: indefinitely). */
+  calling?: { open: boolean; untilMs: number | null };
   retries: RetryPolicy;
   status: CampaignStatus;
   started: boolean;
   sendAtMs: number | null;
   endAtMs: number | null;
   pausedAtMs: number | null;
-  /** Next position to start a first attempt from. */
-  cursor: number;
-  exhausted: boolean;
-  window: WindowCarry;
-  numbersStarted: number;
   numbersFinished: number;
 }
 
@@ -99,17 +78,11 @@ interface Closing {
 
 const DEFAULT_MAX_LIVE = 500;
 const DEFAULT_MAX_RUN_CHILDREN = 1000;
-/** Numbers loaded ahead of the cursor at most (one page); the next page loads when half is used. */
-const PAGE_SIZE = 200;
-/** A held number whose previous run has not closed yet, or whose row is not marked yet, is tried again after this. */
-const RESTART_RETRY_MS = 1000;
 /** SPEC §4.6: a paused campaign without `end_at` is canceled 30 days after it entered `Paused`. */
 const PAUSE_EXPIRY_MS = 30 * 86_400_000;
 const MAX_JITTER_MS = 60_000;
 
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignWorkflowOutput> {
-  const maxLive = input.maxLive ?? DEFAULT_MAX_LIVE;
-  const w = new NumberWindow(maxLive, Math.max(1, input.maxRunChildren ?? DEFAULT_MAX_RUN_CHILDREN), input.carry?.window);
   let retries: RetryPolicy | null = input.carry?.retries ?? null;
   const c = {
     status: (input.carry?.status ?? 'Created') as CampaignStatus,
@@ -119,23 +92,24 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     pausedAtMs: input.carry?.pausedAtMs ?? null,
     closing: null as Closing | null,
   };
-  const q = {
-    started: input.carry?.numbersStarted ?? 0,
-    finished: input.carry?.numbersFinished ?? 0,
-    /** Next position to start; numbers before it have been started. */
-    cursor: input.carry?.cursor ?? 0,
-    exhausted: input.carry?.exhausted ?? false,
-  };
-  /** Numbers loaded ahead of the cursor (≤ one page), in position order. Not carried: the next run pages them again. */
-  const buffer: Array<{ position: number; number: string }> = [];
-  const bufferCap = Math.min(PAGE_SIZE, maxLive);
-  let loadedUpTo = q.cursor;
-  let refilling = false;
+  let finished = input.carry?.numbersFinished ?? 0;
   let changed = false;
+  const dispatch = new NumberDispatch({
+    campaignId: input.campaignId,
+    accountSid: input.accountSid,
+    maxLive: input.maxLive ?? DEFAULT_MAX_LIVE,
+    maxRunChildren: input.maxRunChildren ?? DEFAULT_MAX_RUN_CHILDREN,
+    ...(input.carry && { carry: input.carry }),
+    retries: () => retries!,
+    mayStart: () => c.status === 'InProgress' && !c.closing,
+    changed: () => void (changed = true),
+  });
+  const w = dispatch.w;
   let busy = false;
   /** The calling window is known open until this instant, or closed until that one (0: ask again). */
-  let windowOpenUntil = 0;
-  let windowClosedUntil = 0;
+  const calling = input.carry?.calling;
+  let windowOpenUntil = calling?.open ? (calling.untilMs ?? Infinity) : 0;
+  let windowClosedUntil = calling && !calling.open ? (calling.untilMs ?? Infinity) : 0;
 
   const controlState = (): CampaignControlState => ({ status: c.status, started: c.started, sendAtMs: c.sendAtMs, closing: c.closing !== null });
   const setStatus = (status: CampaignStatus) => {
@@ -176,8 +150,10 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       if (Object.keys(input_.patch).length > 0 || toStatus !== null) {
         // Entering InProgress for the first time snapshots a list campaign's numbers: a bulk write.
         const applied = await bulkStore.applyControl({ campaignId: input.campaignId, toStatus, patch: input_.patch, nowMs: Date.now() });
-        await sendCampaignEvents(input.campaignId, applied.deliveryIds);
+        await dispatch.sendCampaignEvents(applied.deliveryIds);
       }
+      // A change may move the window (a send_at rolled forward reads as closed until then): ask again.
+      windowOpenUntil = windowClosedUntil = 0;
       if ('sendAtMs' in input_.patch) c.sendAtMs = input_.patch.sendAtMs ?? null;
       if ('endAtMs' in input_.patch) c.endAtMs = input_.patch.endAtMs ?? null;
       if (input_.patch.retries) {
@@ -226,7 +202,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   });
   setHandler(numberFinishedSignal, ({ position, heldAtAttempt }) => {
     const e = w.onStopped(position, heldAtAttempt !== undefined);
-    if (e === 'ok' && heldAtAttempt === undefined) q.finished++;
+    if (e === 'ok' && heldAtAttempt === undefined) finished++;
     windowMoved('numberFinished', position, e);
   });
   setHandler(numberSleepingSignal, ({ position }) => windowMoved('numberSleeping', position, w.onSleeping(position)));
@@ -235,10 +211,10 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     campaignId: input.campaignId,
     status: c.closing ? `${c.status} (closing)` : c.status,
     live: w.busySlots,
-    started: q.started,
-    finished: q.finished,
-    cursor: q.cursor,
-    exhausted: q.exhausted,
+    started: dispatch.started,
+    finished,
+    cursor: dispatch.cursor,
+    exhausted: dispatch.exhausted,
     sleeping: w.sleeping,
     retrying: w.retrying,
     held: w.held + w.restarts.length,
@@ -257,11 +233,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     changed = false;
     if (c.closing) return drain(c.closing);
     if (c.status === 'Deleted' || c.status === 'Completed' || c.status === 'Failed' || c.status === 'Canceled' || c.status === 'Archived') {
-      return { status: c.status, numbersStarted: q.started };
+      return { status: c.status, numbersStarted: dispatch.started };
     }
     if (shouldContinueAsNew()) {
       // Nothing in flight may be lost: child starts acknowledged, the page loaded, handlers done.
-      await condition(() => w.starting === 0 && !refilling && !busy && allHandlersFinished());
+      await condition(() => dispatch.quiet && !busy && allHandlersFinished());
       if (!c.closing) await continueAsNew<typeof campaignWorkflow>({ ...input, carry: carry() });
       continue;
     }
@@ -279,7 +255,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         if (!started.started) return;
         c.started = true;
         setStatus('InProgress');
-        await sendCampaignEvents(input.campaignId, started.deliveryIds);
+        await dispatch.sendCampaignEvents(started.deliveryIds);
       });
       continue;
     }
@@ -308,15 +284,14 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     let wakeAt = Math.min(c.endAtMs ?? Infinity, now < windowOpenUntil ? windowOpenUntil : windowClosedUntil);
     if (now < windowOpenUntil) {
       // Numbers a pause handed back go out again before any new first attempt.
-      if (w.held > 0 || w.restarts.length > 0) {
-        const retryInMs = await restartHeld();
+      if (dispatch.hasHeld) {
+        const retryInMs = await dispatch.restartHeld();
         if (retryInMs !== null) wakeAt = Math.min(wakeAt, Date.now() + retryInMs);
       } else {
-        while (w.free() > 0 && buffer.length > 0 && c.status === 'InProgress' && !c.closing) startFirstAttempt(buffer.shift()!);
-        if (!q.exhausted && !refilling && buffer.length <= bufferCap / 2) refill();
+        dispatch.fill();
       }
     }
-    if (q.exhausted && buffer.length === 0 && !refilling && w.idle()) {
+    if (dispatch.done) {
       await exclusive(() => beginClosing({ status: 'Completed', cause: 'done', reason: null }));
       continue;
     }
@@ -332,104 +307,23 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   function shouldContinueAsNew(): boolean {
     if (c.closing) return false;
     if (workflowInfo().continueAsNewSuggested) return true;
-    const waiting = buffer.length > 0 || !q.exhausted || w.held > 0 || w.restarts.length > 0;
-    return c.status === 'InProgress' && waiting && w.blockedByRun();
+    return c.status === 'InProgress' && dispatch.hasWork && w.blockedByRun();
   }
 
   function carry(): CampaignCarry {
+    const now = Date.now();
     return {
+      ...dispatch.carry(),
+      ...(now < windowOpenUntil && { calling: { open: true, untilMs: windowOpenUntil === Infinity ? null : windowOpenUntil } }),
+      ...(now < windowClosedUntil && { calling: { open: false, untilMs: windowClosedUntil === Infinity ? null : windowClosedUntil } }),
       retries: retries!,
       status: c.status,
       started: c.started,
       sendAtMs: c.sendAtMs,
       endAtMs: c.endAtMs,
       pausedAtMs: c.pausedAtMs,
-      cursor: q.cursor,
-      exhausted: q.exhausted && buffer.length === 0,
-      window: w.carry(),
-      numbersStarted: q.started,
-      numbersFinished: q.finished,
+      numbersFinished: finished,
     };
-  }
-
-  /** Loads the next page into the buffer without holding up the loop. */
-  function refill(): void {
-    refilling = true;
-    void store
-      .loadNumberPage({ campaignId: input.campaignId, fromPosition: loadedUpTo, limit: bufferCap - buffer.length })
-      .then((page) => {
-        if (page.numbers.length === 0) q.exhausted = true;
-        else {
-          buffer.push(...page.numbers);
-          loadedUpTo = page.numbers[page.numbers.length - 1]!.position + 1;
-        }
-      })
-      .finally(() => {
-        refilling = false;
-        changed = true;
-      });
-  }
-
-  /** Starts a number's first attempt; the loop goes on without waiting for the server's acknowledgement. */
-  function startFirstAttempt(n: { position: number; number: string }): void {
-    q.cursor = n.position + 1;
-    q.started++;
-    void startNumber(n.position, n.number, 1).then((ok) => {
-      // Positions only move forward, so a number's first start never finds a namesake running.
-      if (!ok) log.error('A first attempt found its number workflow already running', { position: n.position, campaignId: input.campaignId });
-    });
-  }
-
-  /**
-   * Claims numbers a pause handed back and restarts them at the attempt they were about to make.
-   * Returns when to try again (a hand-back not yet on its row, or a previous run not yet closed), or null.
-   */
-  async function restartHeld(): Promise<number | null> {
-    if (w.restarts.length === 0 && w.free() > 0) {
-      const claim = await store.claimHeldNumbers({ campaignId: input.campaignId, limit: Math.min(w.free(), w.held, PAGE_SIZE) });
-      w.held = Math.max(0, w.held - claim.claimed);
-      w.restarts.push(...claim.numbers.map((n): [number, number, string] => [n.position, n.attempt, n.number]));
-      if (claim.claimed === 0) return RESTART_RETRY_MS;
-    }
-    // A control request may have paused or ended the campaign while the claim ran.
-    if (c.status !== 'InProgress' || c.closing) return null;
-    const batch = w.restarts.splice(0, w.free());
-    const ok = await Promise.all(batch.map(([position, attempt, number]) => startNumber(position, number, attempt)));
-    batch.forEach((r, i) => ok[i] || w.restarts.push(r));
-    return w.restarts.length > 0 ? RESTART_RETRY_MS : null;
-  }
-
-  /** Starts one number workflow; false when one with its id is still running (a held number's previous run). */
-  async function startNumber(position: number, number: string, firstAttempt: number): Promise<boolean> {
-    w.admit(position);
-    let handle;
-    try {
-      handle = await startChild(numberWorkflow, {
-        workflowId: numberWorkflowId(input.campaignId, position),
-        args: [{ campaignId: input.campaignId, position, number, retries: retries!, parentWorkflowId: workflowInfo().workflowId, firstAttempt }],
-        // Numbers outlive a continue-as-new of their campaign and report to its workflow id.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        ...(hasSearchAttributes() && {
-          typedSearchAttributes: [
-            { key: SA.accountSid, value: input.accountSid },
-            { key: SA.campaignId, value: input.campaignId },
-          ],
-        }),
-      });
-    } catch (err) {
-      w.startFailed(position);
-      changed = true;
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-      throw err;
-    }
-    w.started();
-    void handle.result().then(closed, closed);
-    return true;
-  }
-
-  function closed(): void {
-    w.childClosed();
-    changed = true;
   }
 
   /** SPEC §4.1 drain: live calls settle (by callback or lookup), then everything ends at once. */
@@ -439,35 +333,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       if (calls === 0) break;
       await sleep(waitMs);
     }
-    const finished = await store.finishCampaign({ campaignId: input.campaignId, nowMs: Date.now(), status: closing.status, cause: closing.cause, reason: closing.reason });
+    const ended = await store.finishCampaign({ campaignId: input.campaignId, nowMs: Date.now(), status: closing.status, cause: closing.cause, reason: closing.reason });
     c.closing = null;
-    setStatus(finished.status as CampaignStatus);
-    await sendCampaignEvents(input.campaignId, finished.deliveryIds);
+    setStatus(ended.status as CampaignStatus);
+    await dispatch.sendCampaignEvents(ended.deliveryIds);
     // Let a control Update that raced the end see the terminal state before the run closes.
     await condition(() => !busy);
-    return { status: finished.status, numbersStarted: q.started };
+    return { status: ended.status, numbersStarted: dispatch.started };
   }
-}
-
-/** Campaign status events go out from their own workflow, so a slow receiver never holds the campaign. */
-async function sendCampaignEvents(campaignId: string, deliveryIds: string[]): Promise<void> {
-  if (deliveryIds.length === 0) return;
-  await startChild(deliverWebhooksWorkflow, {
-    workflowId: `${workflowInfo().workflowId}/webhooks/${deliveryIds[0]}`,
-    args: [{ campaignId, deliveryIds }],
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-  });
-}
-
-/**
- * Outcall's search attributes are registered by the stack; a campaign started without them (the
- * time-skipping test server has none registered) skips the upserts. Decided from workflow info, so
- * replay takes the same path.
- */
-function hasSearchAttributes(): boolean {
-  return workflowInfo().typedSearchAttributes.get(SA.status) !== undefined;
-}
-
-function setStatusAttribute(status: string): void {
-  if (hasSearchAttributes()) upsertSearchAttributes([{ key: SA.status, value: status }]);
 }
