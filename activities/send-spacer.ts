@@ -67,26 +67,37 @@ export async function reserveSendSlot(
     const localAfter = Date.now();
     if (!r || num(r.claimed) === 0) return { claimed: false as const };
     const atMs = num(r.at_ms);
-    const gaps = new Map<string, number>([[aKey, gapA], ...(cKey ? ([[cKey, gapC]] as const) : [])]);
-    return { claimed: true as const, atMs, atLocalMs: localAfter + (atMs - num(r.now_ms)), gaps };
+    // Between actual sends this process keeps SPEC §4.5's own minimum (60/cpm, no guard): a late
+    // timer is absorbed by the guard of the reserved timeline instead of being added to the next send.
+    const minA = 60_000 / input.callsPerMinute;
+    const minC = input.campaignThrottle !== null ? 60_000 / input.campaignThrottle : 0;
+    const gaps = new Map<string, number>([[aKey, minA], ...(cKey ? ([[cKey, minC]] as const) : [])]);
+    const guards = new Map<string, number>([[aKey, gapA - minA], ...(cKey ? ([[cKey, gapC - minC]] as const) : [])]);
+    return { claimed: true as const, atMs, atLocalMs: localAfter + (atMs - num(r.now_ms)), gaps, guards };
   });
 }
 
-/** A reserved send instant on this process's clock, and the spacer keys (with their gaps) it counts for. */
+/**
+ * A reserved send instant on this process's clock, the spacer keys it counts for with SPEC §4.5's
+ * minimum interval on each, and the guard each key's reserved timeline keeps on top of it.
+ */
 export interface SendInstant {
   atLocalMs: number;
   gaps: ReadonlyMap<string, number>;
+  guards: ReadonlyMap<string, number>;
 }
 
 /** When this process last sent a dial request, per spacer key (kept for a minute). */
 const lastSentLocalMs = new Map<string, number>();
+/** How late (after its reserved instant) this process's last request per key left. */
+const lastLagMs = new Map<string, number>();
 
 /**
- * Waits for a reserved instant, then for the gap after this process's previous request on the same
- * keys (a request woken late must not bring the next one closer than the gap), and marks the send.
- * A request that leaves late by more than that chain explains pushes the spacer's next instants by
- * its lateness, so later reservations start from when requests really leave (best effort). Returns
- * the instant the request may leave now (this process's clock).
+ * Waits for a reserved instant, then for SPEC §4.5's minimum interval after this process's previous
+ * request on the same keys (a request woken late must not bring the next one closer than that), and
+ * marks the send. A request that adds lateness (beyond what the one before it passed on) pushes the
+ * spacer's next instants by it, so later reservations start from when requests really leave (best
+ * effort). Returns the instant the request may leave now (this process's clock).
  */
 export async function waitForSendInstant(db: Db, send: SendInstant): Promise<number> {
   let target = send.atLocalMs;
@@ -103,8 +114,17 @@ export async function waitForSendInstant(db: Db, send: SendInstant): Promise<num
     }
     await new Promise((resolve) => setTimeout(resolve, target - now));
   }
-  const lateMs = Math.round(Date.now() - target);
-  if (lastSentLocalMs.size > 1000) for (const [k, t] of lastSentLocalMs) if (t < Date.now() - 60_000) lastSentLocalMs.delete(k);
+  // New lateness moves the reserved timeline on, so it does not run ahead of the requests that really
+  // leave. What a late request passes on to the ones queued behind it shrinks by the guard at each
+  // send and was pushed already: only the lateness this request adds counts.
+  const lagMs = Math.max(0, sentLocalMs - send.atLocalMs);
+  let expectedMs = 0;
+  for (const [key, guard] of send.guards) expectedMs = Math.max(expectedMs, (lastLagMs.get(key) ?? 0) - guard);
+  for (const key of send.gaps.keys()) lastLagMs.set(key, lagMs);
+  const lateMs = Math.round(lagMs - expectedMs);
+  if (lastSentLocalMs.size > 1000) {
+    for (const [k, t] of lastSentLocalMs) if (t < Date.now() - 60_000) (lastSentLocalMs.delete(k), lastLagMs.delete(k));
+  }
   if (lateMs >= 2) {
     const keys = [...send.gaps.keys()];
     await db
