@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('bounded history at scale', () => {
-  it('completes 3,000 numbers, each dialled once, across many continue-as-new runs', async () => {
+  it('completes 3,000 numbers, each dialled once, across many continue-as-new runs', { timeout: 30 * 60_000 }, async () => {
     expect(new Set(NUMBERS).size).toBe(COUNT);
     const created = await api('POST', `/v2/accounts/${ACCOUNT.sid}/campaigns`, {
       from: NUMBERS,
@@ -36,14 +36,18 @@ describe('bounded history at scale', () => {
     });
     expect(created.status, created.text).toBe(200);
     const id = created.json.response[0].data.id as string;
-    const deadline = Date.now() + 8 * 60_000;
+    // A number costs about nine workflow tasks and four activities (docs/architecture.md): on a
+    // quiet two-core machine this campaign takes a few minutes, on a loaded one (the whole suite,
+    // other stacks) several times that. The deadline only bounds a stall.
+    const t0 = Date.now();
+    const deadline = t0 + 25 * 60_000;
     let c;
     for (;;) {
       c = (await api('GET', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}`)).json.response[0].data;
       if (c.status === 'Completed' || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 2000));
     }
-    expect(c.status).toBe('Completed');
+    expect(c.status, `after ${Math.round((Date.now() - t0) / 1000)} s: ${JSON.stringify(c.stats)}`).toBe('Completed');
     expect(c.stats).toMatchObject({ created: COUNT, completed: COUNT, failed: 0, pending: 0, 'in-progress': 0, retry: 0 });
 
     const perNumber = await stack.db.$client<{ to: string; n: number }[]>`select "to", count(*)::int as n from sim_calls group by "to"`;
@@ -58,7 +62,9 @@ describe('bounded history at scale', () => {
       const runs = [];
       for await (const run of temporal.workflow.list({ query: `WorkflowId = '${campaignWorkflowId(id)}'` })) runs.push(run);
       expect(runs.length).toBeGreaterThan(5);
-      for (const run of runs) expect(run.historyLength).toBeLessThan(2000);
+      expect(runs.filter((r) => r.status.name === 'CONTINUED_AS_NEW')).toHaveLength(runs.length - 1);
+      // Continue-as-new is suggested at 400 events; a run ends within a turn of its loop after that.
+      for (const run of runs) expect(run.historyLength).toBeLessThan(1000);
     } finally {
       await connection.close();
     }

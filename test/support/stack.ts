@@ -44,7 +44,8 @@ export async function startTestStack(env: Record<string, string> & { OUTCALL_ACC
       OUTCALL_SIM_TALK_MS: '1000',
       // The shared dev server allows 50 pending children per run (global-setup.ts).
       OUTCALL_MAX_LIVE_NUMBERS: '40',
-      OUTCALL_MAX_RUN_CHILDREN: '45',
+      // Every child a run has open counts toward that limit, so a run keeps at most 48.
+      OUTCALL_MAX_RUN_CHILDREN: '48',
       LOG_LEVEL: 'warn',
       ...env,
     },
