@@ -12,6 +12,7 @@ import type { CampaignPatch } from '../../domain/campaign-patch';
 import { isCampaignStatus } from '../../domain/campaign-status';
 import type { CampaignControlState } from '../../domain/campaign-transitions';
 import type { StoredCampaign } from '../../domain/campaign-update';
+import { snapshotListNumbers } from './snapshots';
 
 /** Rows per INSERT, as at create: 5 parameters a row stays far below PostgreSQL's 65,535 cap. */
 const NUMBER_BATCH = 1000;
@@ -59,8 +60,8 @@ function write<K extends keyof CampaignPatch>(set: CampaignSet, key: K, value: F
 /**
  * Writes `patch` to the campaign's row and sets `date_updated = now`, in the caller's transaction.
  * `from` replaces the campaign's numbers (positions 0.., `pending`, in the order given — the caller
- * has already de-duplicated them); `lists` removes them (a list campaign's numbers are snapshotted
- * at start). Values are taken as validated and normalised (SPEC §4.7, `domain/campaign-update.ts`).
+ * has already de-duplicated them); `lists` (or `call_duplicate_numbers` on a list campaign) replaces
+ * them with a preview of the lists, which the snapshot at start replaces in turn. Values are taken as validated and normalised (SPEC §4.7, `domain/campaign-update.ts`).
  * Returns the updated row, or undefined when the campaign does not exist.
  */
 export async function applyCampaignPatch(tx: Tx, campaignId: string, patch: CampaignPatch, now: Date): Promise<CampaignRow | undefined> {
@@ -81,6 +82,8 @@ export async function applyCampaignPatch(tx: Tx, campaignId: string, patch: Camp
       .insert(campaignNumbers)
       .values(batch.map((number, i) => ({ campaignId, position: start + i, number, status: 'pending', dateUpdated: now })));
   }
+  // A list campaign previews its lists' numbers as a create does, so `stats` are recomputed (SPEC §4.7).
+  if (row.lists !== null && (patch.lists !== undefined || patch.callDuplicateNumbers !== undefined)) await snapshotListNumbers(tx, campaignId);
   return row;
 }
 

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { createApp } from '../../api/app';
 import { upsertContacts } from '../../db/queries/contacts';
+import { applyCampaignPatch } from '../../db/queries/campaign-update';
+import { campaignStats } from '../../db/queries/stats';
 import { campaigns, csvUploads, listMemberships, lists } from '../../db/schema';
 import { newSid } from '../../domain/ids';
 import { freshDatabase, type TestDatabase } from '../support/db';
@@ -103,6 +105,18 @@ describe('§3 static campaigns from lists', () => {
     const res = await create({ lists: [busy] });
     expect(res.status).toBe(409);
     expect(error(res)).toMatchObject({ code: 4004, description: expect.stringContaining(`list "${busy}" has a CSV upload still processing`) });
+  });
+});
+
+describe('§4.7 a PUT before start', () => {
+  it('previews the new lists, so stats follow the change', async () => {
+    const a = await makeList(acct, [{ number: '+919811000081' }, { number: '+919811000082' }]);
+    const b = await makeList(acct, [{ number: '+919811000082' }, { number: '+919811000083' }, { number: '+919811000084' }]);
+    const id = (await create({ lists: [a] })).json.response[0].data.id as string;
+    await database.db.transaction((tx) => applyCampaignPatch(tx, id, { lists: [a, b] }, new Date()));
+    expect(await campaignStats(database.db, id)).toMatchObject({ created: 4, pending: 4 });
+    await database.db.transaction((tx) => applyCampaignPatch(tx, id, { callDuplicateNumbers: true }, new Date()));
+    expect(await campaignStats(database.db, id)).toMatchObject({ created: 5, pending: 5 });
   });
 });
 
