@@ -68,7 +68,10 @@ export interface CampaignWindowInput {
   campaignId: string;
   nowMs: number;
 }
-export type CampaignWindowOutput = { open: true; closesAtMs: number | null } | { open: false; nextOpenMs: number | null };
+export type CampaignWindowOutput = ({ open: true; closesAtMs: number | null } | { open: false; nextOpenMs: number | null }) & {
+  /** The limits that bound how many of the campaign's numbers can be dialling at once (SPEC §4.5). */
+  pacing?: { callsPerMinute: number; channels: number; throttle: number | null };
+};
 
 /** Why a campaign ends (SPEC §4.1): decides what its unfinished numbers become. */
 export type EndCause = 'done' | 'end_at' | 'complete' | 'expiry' | 'account';
@@ -254,13 +257,23 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
      */
     async campaignWindow(input: CampaignWindowInput): Promise<CampaignWindowOutput> {
       const [row] = await db
-        .select({ window: accounts.callingWindow, tz: accounts.timezone, days: accounts.callingDays, sendAt: campaigns.sendAt })
+        .select({
+          window: accounts.callingWindow,
+          tz: accounts.timezone,
+          days: accounts.callingDays,
+          sendAt: campaigns.sendAt,
+          callsPerMinute: accounts.callsPerMinute,
+          channels: accounts.channels,
+          mode: campaigns.mode,
+          throttle: campaigns.throttle,
+        })
         .from(campaigns)
         .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
         .where(eq(campaigns.id, input.campaignId));
       if (!row) return { open: false, nextOpenMs: null };
-      if (row.sendAt !== null && row.sendAt.getTime() > input.nowMs) return { open: false, nextOpenMs: row.sendAt.getTime() };
-      return windowState(callingWindow(row.window, row.tz, row.days), input.nowMs);
+      const pacing = { callsPerMinute: row.callsPerMinute, channels: row.channels, throttle: row.mode === 'custom' ? row.throttle : null };
+      if (row.sendAt !== null && row.sendAt.getTime() > input.nowMs) return { open: false, nextOpenMs: row.sendAt.getTime(), pacing };
+      return { ...windowState(callingWindow(row.window, row.tz, row.days), input.nowMs), pacing };
     },
 
     /**

@@ -94,7 +94,7 @@ interface GateState {
 }
 
 /** One account's gate as it is now (two statements, no lock): its row, leases held, waiters that may dial. */
-async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: string, lagMs: number): Promise<GateState> {
+async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: string, allowanceMs: number): Promise<GateState> {
   const aKey = accountGateKey(input.accountSid);
   const cutoff = instant(input.nowMs - input.leaseLimitMs);
   // How far ahead the send spacer is booked (a duration, on the database clock): a slot granted more
@@ -107,8 +107,8 @@ async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: strin
         where l.account_sid = ${input.accountSid} and l.granted_at is not null and l.granted_at >= ${cutoff}) as live,
       ${booked(accountSendKey(input.accountSid))} as a_booked, ${booked(campaignSendKey(input.campaignId))} as c_booked
     from (select 1) one left join dial_gates g on g.key = ${aKey}`);
-  const aBooked = num(acct?.a_booked ?? 0) - SPACER_LEAD_MS - lagMs;
-  const cBooked = input.campaignThrottle !== null ? num(acct?.c_booked ?? 0) - SPACER_LEAD_MS - lagMs : 0;
+  const aBooked = num(acct?.a_booked ?? 0) - SPACER_LEAD_MS - allowanceMs;
+  const cBooked = input.campaignThrottle !== null ? num(acct?.c_booked ?? 0) - SPACER_LEAD_MS - allowanceMs : 0;
   // Waiters of campaigns that cannot dial now (paused, ending) are in nobody's way.
   const rows = await tx.execute<{
     id: string; campaign_id: string; position: number; is_retry: boolean; order_ms: number; due_ms: number; lapse_ms: number;
@@ -206,11 +206,14 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
   };
   if (onlyRegisters(Boolean(own?.inserted), isRetry)) return wait({ kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' });
 
-  let state = await readGate(tx, input, id, lagMs);
-  const horizonMs = GRANT_HORIZON_MS + lagMs;
+  // The lag covers the way from the workflow to the gate; a grant's way back to the spacer takes about
+  // as long again: horizon, presence and spacer lead widen by twice the lag (capped).
+  const allowanceMs = Math.min(MAX_LAG_ALLOWANCE_MS, 2 * lagMs);
+  let state = await readGate(tx, input, id, allowanceMs);
+  const horizonMs = GRANT_HORIZON_MS + allowanceMs;
   // Under load a waiter due back now arrives a round trip late: horizon and presence widen by the lag.
   const plan = (st: GateState) =>
-    planDial({ nowMs, account: st.account, campaigns: st.campaigns, waiters: st.waiters, callerId: id, callerIsNew: false, horizonMs, presentWithinMs: PRESENT_WITHIN_MS + lagMs });
+    planDial({ nowMs, account: st.account, campaigns: st.campaigns, waiters: st.waiters, callerId: id, callerIsNew: false, horizonMs, presentWithinMs: PRESENT_WITHIN_MS + allowanceMs });
   let p = plan(state);
   if (p.kind === 'wait') return wait(p);
 
@@ -220,7 +223,7 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
     await tx.insert(dialGates).values([{ key: aKey, nextDialAt: EPOCH }, { key: cKey, nextDialAt: EPOCH, throttle: input.campaignThrottle }]).onConflictDoNothing();
   }
   await tx.execute(sql`select key from dial_gates where key in (${aKey}, ${cKey}) order by key for update`);
-  state = await readGate(tx, input, id, lagMs);
+  state = await readGate(tx, input, id, allowanceMs);
   p = plan(state);
   if (p.kind === 'wait') return wait(p);
 

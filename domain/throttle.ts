@@ -33,7 +33,7 @@ export const PACING_GUARD = 0.02;
  * `MAX_LAG_ALLOWANCE_MS`): the dial then waits at the spacer for its instant.
  */
 export const GRANT_HORIZON_MS = 2_000;
-/** The most of a caller's observed lag that widens its horizon and the spacer lead. */
+/** The most that a caller's observed lag (doubled: there and back) widens its horizon, presence and spacer lead. */
 export const MAX_LAG_ALLOWANCE_MS = 10_000;
 /**
  * Grants may run this far ahead of the send spacer's booking: enough that a granted dial reaches the

@@ -36,7 +36,7 @@ import {
   type ControlOutput,
 } from './definitions';
 import { NumberDispatch, setStatusAttribute, type DispatchCarry } from './campaign-dispatch';
-import type { WindowEvent } from './number-window';
+import { usefulLiveNumbers, type WindowEvent } from './number-window';
 import { bulkStore, store } from './options';
 
 export interface CampaignWorkflowInput {
@@ -276,6 +276,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     }
     if (now >= windowOpenUntil && now >= windowClosedUntil) {
       const win = await store.campaignWindow({ campaignId: input.campaignId, nowMs: now });
+      w.limitTo(win.pacing ? usefulLiveNumbers(win.pacing) : null);
       windowOpenUntil = win.open ? (win.closesAtMs ?? Infinity) : 0;
       // No calling day at all: nothing opens until something changes.
       windowClosedUntil = win.open ? 0 : win.nextOpenMs === null ? Infinity : win.nextOpenMs + Math.floor(Math.random() * (MAX_JITTER_MS + 1));

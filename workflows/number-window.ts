@@ -32,6 +32,20 @@ export interface WindowCarry {
 /** What a signal did to the window: `stray` when it matched nothing this window knows (logged). */
 export type WindowEvent = 'ok' | 'stray';
 
+/** Seconds of dialling a window keeps in hand beyond the calls that can be live. */
+const LOOKAHEAD_S = 15;
+
+/**
+ * How many numbers are worth keeping live (SPEC §4.5): at most `channels` calls can be live and the
+ * campaign dials at most `throttle` (or the account's `calls_per_minute`) a minute, so beyond the
+ * channels and some seconds of dialling in hand a live number only waits at the dial gate, asking
+ * again and again. A slow account with a 500-slot window would otherwise keep 500 numbers polling.
+ */
+export function usefulLiveNumbers(p: { callsPerMinute: number; channels: number; throttle: number | null }): number {
+  const perSecond = Math.min(p.callsPerMinute, p.throttle ?? p.callsPerMinute) / 60;
+  return p.channels + Math.ceil(perSecond * LOOKAHEAD_S) + 10;
+}
+
 export class NumberWindow {
   readonly live: Set<number>;
   sleeping: number;
@@ -43,8 +57,11 @@ export class NumberWindow {
   /** Child starts issued and not yet acknowledged by the server. */
   starting = 0;
 
+  /** The live numbers the account's pacing can use (`usefulLiveNumbers`), when known. */
+  private pacingCap = Infinity;
+
   constructor(
-    readonly maxLive: number,
+    private readonly configuredMaxLive: number,
     /** Children one run may have open (under Temporal's per-run pending-children limit). */
     readonly maxRunChildren: number,
     carry?: WindowCarry,
@@ -54,6 +71,16 @@ export class NumberWindow {
     this.retrying = carry?.retrying ?? 0;
     this.held = carry?.held ?? 0;
     this.restarts = [...(carry?.restarts ?? [])];
+  }
+
+  /** How many numbers may hold a slot: the configured window, or fewer when the pacing cannot use more. */
+  get maxLive(): number {
+    return Math.max(1, Math.min(this.configuredMaxLive, this.pacingCap));
+  }
+
+  /** Narrows (or widens back) the window to what the account's pacing can use. */
+  limitTo(useful: number | null): void {
+    this.pacingCap = useful ?? Infinity;
   }
 
   /** Slots in use: live positions and retries that are awake. */

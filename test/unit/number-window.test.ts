@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NumberWindow } from '../../workflows/number-window';
+import { NumberWindow, usefulLiveNumbers } from '../../workflows/number-window';
 
 describe('NumberWindow: slots, sleepers and the per-run bound', () => {
   it('frees a slot when a number goes to sleep for a retry, and takes it back when it wakes', () => {
@@ -75,5 +75,21 @@ describe('NumberWindow: slots, sleepers and the per-run bound', () => {
     w.restarts.length = 0;
     w.childClosed();
     expect(w.idle()).toBe(true);
+  });
+
+  it('keeps no more numbers live than the pacing can use: channels plus 15 s of dials and a margin', () => {
+    // 60/min on 20 channels: 20 + 15 + 10; a custom throttle of 30/min narrows the rate part.
+    expect(usefulLiveNumbers({ callsPerMinute: 60, channels: 20, throttle: null })).toBe(45);
+    expect(usefulLiveNumbers({ callsPerMinute: 600, channels: 40, throttle: 30 })).toBe(40 + 8 + 10);
+    const w = new NumberWindow(500, 1000);
+    w.limitTo(45);
+    expect(w.maxLive).toBe(45);
+    expect(w.free()).toBe(45);
+    // Never wider than the configured window, and null (unknown pacing) restores it.
+    w.limitTo(10_000);
+    expect(w.maxLive).toBe(500);
+    w.limitTo(45);
+    w.limitTo(null);
+    expect(w.maxLive).toBe(500);
   });
 });
