@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ATTEMPT_STATUSES, normaliseStatusToken, type AttemptStatus } from '../attempt-status';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './campaign';
-import { lowerCase, queryInt } from './fields';
+import { lowerCase, queryInt, statusFilter } from './fields';
 
 export const CALL_STATUS_FILTERS = [...ATTEMPT_STATUSES, 'in-progress'] as const;
 export type CallStatusFilter = AttemptStatus | 'in-progress';
@@ -26,27 +26,8 @@ export const callDetailsQuerySchema = z
       .default('date_created:asc'),
   })
   .transform((q, ctx) => {
-    const statuses: CallStatusFilter[] = [];
-    for (const part of (q.status ?? '').split(',')) {
-      const token = part.trim();
-      if (token === '') continue;
-      const status = BY_TOKEN.get(normaliseStatusToken(token));
-      if (!status) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['status'],
-          message: `status "${token}" is not a call status; use any of ${CALL_STATUS_FILTERS.join(', ')}`,
-          params: { kind: 'invalid_parameter' },
-        });
-        return z.NEVER;
-      }
-      if (!statuses.includes(status)) statuses.push(status);
-    }
-    return {
-      offset: q.offset ?? 0,
-      limit: Math.min(q.limit ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT),
-      statuses: statuses.length > 0 ? statuses : null,
-      sortBy: q.sort_by,
-    };
+    const statuses = statusFilter(q.status, BY_TOKEN, 'call status', CALL_STATUS_FILTERS, ctx);
+    if (statuses === z.NEVER) return z.NEVER;
+    return { offset: q.offset ?? 0, limit: Math.min(q.limit ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT), statuses, sortBy: q.sort_by };
   });
 export type CallDetailsQuery = z.output<typeof callDetailsQuerySchema>;

@@ -5,34 +5,16 @@
 import { z } from 'zod';
 import { NUMBER_STATUSES, normaliseStatusToken, type NumberStatus } from '../attempt-status';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './campaign';
-import { queryInt } from './fields';
+import { queryInt, statusFilter } from './fields';
 
 const BY_TOKEN = new Map<string, NumberStatus>(NUMBER_STATUSES.map((s) => [normaliseStatusToken(s), s]));
 
 export const campaignNumbersQuerySchema = z
   .object({ offset: queryInt(0), limit: queryInt(1), status: z.string().optional() })
   .transform((q, ctx) => {
-    const statuses: NumberStatus[] = [];
-    for (const part of (q.status ?? '').split(',')) {
-      const token = part.trim();
-      if (token === '') continue;
-      const status = BY_TOKEN.get(normaliseStatusToken(token));
-      if (!status) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['status'],
-          message: `status "${token}" is not a number status; use any of ${NUMBER_STATUSES.join(', ')}`,
-          params: { kind: 'invalid_parameter' },
-        });
-        return z.NEVER;
-      }
-      if (!statuses.includes(status)) statuses.push(status);
-    }
-    return {
-      offset: q.offset ?? 0,
-      limit: Math.min(q.limit ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT),
-      statuses: statuses.length > 0 ? statuses : null,
-    };
+    const statuses = statusFilter(q.status, BY_TOKEN, 'number status', NUMBER_STATUSES, ctx);
+    if (statuses === z.NEVER) return z.NEVER;
+    return { offset: q.offset ?? 0, limit: Math.min(q.limit ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT), statuses };
   });
 export type CampaignNumbersQuery = z.output<typeof campaignNumbersQuerySchema>;
 

@@ -3,6 +3,7 @@
  * as strings (`"2"`, `"true"`), and enum values in any case; all are accepted and normalised here.
  */
 import { z } from 'zod';
+import { normaliseStatusToken } from '../attempt-status';
 import { isAbsoluteHttpUrl } from '../url-policy';
 
 /** `"  Linear "` → `"linear"`; other values pass through for the inner schema to judge. */
@@ -26,6 +27,37 @@ export function queryInt(min: number, max = Number.MAX_SAFE_INTEGER) {
     (v) => (v === '' ? undefined : typeof v === 'string' && integerString.test(v) ? Number(v) : v),
     z.int({ error }).min(min, { error }).max(max, { error }).optional(),
   );
+}
+
+/**
+ * A `status` filter (comma list, any casing, `-`/`_` ignored): the statuses it names, each once and in
+ * order, or `null` when it names none. An unknown token is an issue on `status` naming it, and the
+ * result is `z.NEVER`.
+ */
+export function statusFilter<S extends string>(
+  raw: string | undefined,
+  byToken: ReadonlyMap<string, S>,
+  what: string,
+  allowed: readonly string[],
+  ctx: z.RefinementCtx,
+): S[] | null | typeof z.NEVER {
+  const statuses: S[] = [];
+  for (const part of (raw ?? '').split(',')) {
+    const token = part.trim();
+    if (token === '') continue;
+    const status = byToken.get(normaliseStatusToken(token));
+    if (!status) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['status'],
+        message: `status "${token}" is not a ${what}; use any of ${allowed.join(', ')}`,
+        params: { kind: 'invalid_parameter' },
+      });
+      return z.NEVER;
+    }
+    if (!statuses.includes(status)) statuses.push(status);
+  }
+  return statuses.length > 0 ? statuses : null;
 }
 
 /** `true` / `false`, or the strings `"true"` / `"false"`. */
