@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { accounts, attempts, campaignNumbers, campaigns } from '../db/schema';
 import { attemptToken, newSid } from '../domain/ids';
-import type { AttemptStatus } from '../domain/attempt-status';
+import { CALLER_ID_REFUSAL_LIMIT, REASONS, type AttemptStatus } from '../domain/attempt-status';
 import { callSchedulePayload, callStatusPayload } from '../domain/webhook-payloads';
 import { callingWindow, deferToWindow, windowState, type CallingWindow } from '../domain/calling-window';
 import { leaseLimitMs } from '../domain/throttle';
@@ -62,7 +62,11 @@ export interface DialAttemptInput {
 }
 export type DialAttemptOutput =
   | { kind: 'accepted'; carrierSid: string }
-  | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean }
+  /**
+   * `reason`, when the refusal is about the campaign rather than the number (SPEC §4.1: the same
+   * caller-id refusal on `CALLER_ID_REFUSAL_LIMIT` dials in a row), is the reason the numbers fail with.
+   */
+  | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean; reason?: string }
   /** A dial was started before (a crash mid-request): never dialled again; settle by callback or lookup. */
   | { kind: 'ambiguous' }
   /** SPEC §4.5 (ext): the carrier rate-limited the request (no call); dial again after the wait. */
@@ -143,6 +147,11 @@ export function createAttemptActivities(deps: AttemptDeps) {
     const row = rows[0];
     if (!row) throw ApplicationFailure.nonRetryable(`attempt ${callSid} does not exist`, 'AttemptNotFound');
     return row;
+  }
+
+  /** Any answer but a caller-id refusal ends a run of them (one indexed read when there is none). */
+  async function resetCallerIdRefusals(campaignId: string): Promise<void> {
+    await db.update(campaigns).set({ callerIdRefusals: 0 }).where(and(eq(campaigns.id, campaignId), gt(campaigns.callerIdRefusals, 0)));
   }
 
   return {
@@ -287,6 +296,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
       }
       if (result.kind === 'accepted') {
         await db.update(attempts).set({ carrierSid: result.carrierSid, dialStartedAt: sentAt }).where(eq(attempts.callSid, a.callSid));
+        await resetCallerIdRefusals(c.id);
         return { kind: 'accepted', carrierSid: result.carrierSid };
       }
       if (result.kind === 'rate_limited') {
@@ -296,7 +306,18 @@ export function createAttemptActivities(deps: AttemptDeps) {
         return { kind: 'wait', retryInMs: Math.max(1000, result.retryAfterMs) };
       }
       await db.update(attempts).set({ dialStartedAt: sentAt }).where(eq(attempts.callSid, a.callSid));
-      return { kind: 'refused', httpStatus: result.httpStatus, message: result.message, accountLevel: result.accountLevel };
+      const refused = { kind: 'refused', httpStatus: result.httpStatus, message: result.message, accountLevel: result.accountLevel } as const;
+      if (!result.callerIdRefused) {
+        await resetCallerIdRefusals(c.id);
+        return refused;
+      }
+      // SPEC §4.1: the same caller-id refusal on 20 dials in a row stops the campaign at once.
+      const [row] = await db
+        .update(campaigns)
+        .set({ callerIdRefusals: sql`${campaigns.callerIdRefusals} + 1` })
+        .where(eq(campaigns.id, c.id))
+        .returning({ n: campaigns.callerIdRefusals });
+      return (row?.n ?? 0) >= CALLER_ID_REFUSAL_LIMIT ? { ...refused, accountLevel: true, reason: REASONS.callerIdRefused } : refused;
     },
 
     /** Asks the carrier what became of an attempt whose callback never came (SPEC §7). */

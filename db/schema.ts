@@ -90,6 +90,11 @@ export const campaigns = pgTable(
     closing: text('closing'),
     /** Why the campaign ended, when it was not simply done (e.g. an account-level carrier error). */
     endReason: text('end_reason'),
+    /**
+     * SPEC §4.1: dials in a row that the carrier refused for the caller id (reset by any other
+     * answer); at `CALLER_ID_REFUSAL_LIMIT` the campaign fails as on an account-level error.
+     */
+    callerIdRefusals: integer('caller_id_refusals').notNull().default(0),
   },
   (t) => [index('campaigns_account_created').on(t.accountSid, t.dateCreated)],
 );

@@ -11,10 +11,15 @@ export const FINAL_NUMBER_STATUSES: readonly NumberStatus[] = ['completed', 'fai
 /** Reasons Outcall records on attempts and numbers (SPEC §4.10). */
 export const REASONS = {
   carrierRefused: 'carrier_refused',
+  /** SPEC §4.1: the carrier refused the campaign's caller id on `CALLER_ID_REFUSAL_LIMIT` dials in a row. */
+  callerIdRefused: 'caller_id_refused',
   dialUnknown: 'dial_unknown',
   dnc: 'dnc',
   campaignEnded: 'campaign_ended',
 } as const;
+
+/** SPEC §4.1: this many dials in a row refused for the caller id stop the campaign (`Failed`) at once. */
+export const CALLER_ID_REFUSAL_LIMIT = 20;
 
 /** Normalises a status filter value: any casing, `-`/`_` ignored (SPEC §1). */
 export function normaliseStatusToken(s: string): string {

@@ -120,7 +120,9 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     }
     let outcome: AttemptOutcome;
     if (dial.kind === 'refused') {
-      outcome = refusedOutcome(dial.accountLevel ? `carrier_${dial.httpStatus}` : 'carrier_refused');
+      // Replay-safe without patched(): `reason` comes from the activity's recorded result, and
+      // results recorded before it existed carry none, so they take the same branch as before.
+      outcome = refusedOutcome(dial.reason ?? (dial.accountLevel ? `carrier_${dial.httpStatus}` : 'carrier_refused'));
       if (dial.accountLevel) {
         // SPEC §4.1: an account-level carrier error stops the whole campaign at once.
         await parent.signal(accountFailureSignal, { reason: outcome.reason! }).catch(() => undefined);

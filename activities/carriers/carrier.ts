@@ -24,8 +24,11 @@ export interface PlaceCallInput {
 
 export type PlaceCallResult =
   | { kind: 'accepted'; carrierSid: string }
-  /** The carrier refused the request (HTTP 4xx, no call was made). */
-  | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean }
+  /**
+   * The carrier refused the request (HTTP 4xx, no call was made). `callerIdRefused`: it refused the
+   * caller id (SPEC §4.1 counts those in a row).
+   */
+  | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean; callerIdRefused: boolean }
   /** The carrier asked us to slow down; retry later without consuming a retry (SPEC §4.5). */
   | { kind: 'rate_limited'; retryAfterMs: number };
 

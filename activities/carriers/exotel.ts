@@ -66,6 +66,14 @@ function errorMessage(body: string): string {
   return body.slice(0, 500);
 }
 
+/**
+ * A 400 whose message is about the `CallerId` (not an ExoPhone of the account, inactive, missing):
+ * every dial of the campaign will be refused the same way (SPEC §4.1 counts them in a row).
+ */
+export function refusesCallerId(httpStatus: number, message: string): boolean {
+  return httpStatus === 400 && /caller\s*id/i.test(message);
+}
+
 /** The attempt token inside a call's `StatusCallback` URL, when the carrier reports one. */
 function tokenOfCallback(statusCallback: unknown): string | null {
   if (typeof statusCallback !== 'string') return null;
@@ -173,11 +181,13 @@ export function createExotelCarrier(opts: ExotelCarrierOptions): Carrier {
     }
     if (res.status === 429) return { kind: 'rate_limited', retryAfterMs: retryAfterMs(res.headers.get('retry-after'), Date.now()) };
     if (res.status >= 400 && res.status < 500) {
+      const message = errorMessage(body);
       return {
         kind: 'refused',
         httpStatus: res.status,
-        message: errorMessage(body),
+        message,
         accountLevel: res.status === 401 || res.status === 402 || res.status === 403,
+        callerIdRefused: refusesCallerId(res.status, message),
       };
     }
     throw unavailable(`Exotel answered HTTP ${res.status} to a dial request`);

@@ -83,6 +83,8 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
     if (!to) return refuse('From is required');
     if (!callerId) return refuse('CallerId is required');
     if (!url) return refuse('Url is required');
+    // SPEC §7 (ext): a caller id ending in 000 is not an ExoPhone of the account; every dial is refused.
+    if (callerId.endsWith('000')) return refuse(`CallerId ${callerId} is not a valid ExoPhone of account ${accountSid}`);
     const outcome = simulatedOutcome(to, attemptNumber);
     if (outcome === 'refused') return refuse(`From ${to} is not a valid phone number`);
 

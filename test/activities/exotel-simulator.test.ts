@@ -159,11 +159,19 @@ describe('§7 simulator through the exotel adapter', () => {
     ]);
   });
 
+  it('refuses every dial from a caller id ending in 000 with a 400 the adapter reads as a caller-id refusal', async () => {
+    const number = '+919800001011';
+    const r = await carrier.placeCall(dial(number, newToken(1), { callerId: '08047112000' }));
+    expect(r).toMatchObject({ kind: 'refused', httpStatus: 400, accountLevel: false, callerIdRefused: true });
+    expect(r.kind === 'refused' && r.message).toContain('CallerId 08047112000');
+    expect((await simulatorView(number)).requests).toEqual([expect.objectContaining({ kind: 'refused', http_status: 400, call_sid: null })]);
+  });
+
   it('refuses a number ending in 000 with HTTP 400 and places no call', async () => {
     const number = '+919800001000';
     const token = newToken(2);
     const r = await carrier.placeCall(dial(number, token));
-    expect(r).toMatchObject({ kind: 'refused', httpStatus: 400, accountLevel: false });
+    expect(r).toMatchObject({ kind: 'refused', httpStatus: 400, accountLevel: false, callerIdRefused: false });
     const view = await simulatorView(number);
     expect(view.requests).toEqual([
       expect.objectContaining({ kind: 'refused', http_status: 400, to: number, attempt_number: 2, outcome: 'refused', call_sid: null }),
@@ -299,7 +307,17 @@ describe('§7 exotel adapter error mapping', () => {
       httpStatus: status,
       message: 'nope',
       accountLevel,
+      callerIdRefused: false,
     });
+  });
+
+  it.each([
+    [400, 'CallerId 08047112000 is not a valid ExoPhone', true],
+    [400, 'Caller Id is required', true],
+    [400, 'From +91ABC is not a valid phone number', false],
+    [403, 'CallerId not allowed for this account', false],
+  ])('reads HTTP %i "%s" as a caller-id refusal: %s', async (status, message, callerIdRefused) => {
+    expect(await fake(status, { RestException: { Status: status, Message: message } }).placeCall(input)).toMatchObject({ kind: 'refused', callerIdRefused });
   });
 
   it('throws a retryable CarrierUnavailable on 5xx, an unreadable 2xx, a network error and a timeout', async () => {

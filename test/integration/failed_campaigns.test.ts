@@ -3,7 +3,8 @@
  * refuses (the simulator refuses numbers ending `000`) ends `Failed` with final stats; one accepted
  * dial makes it `Completed`; and an account-level carrier error stops a campaign at once. The
  * account-level error is a real one: an account provisioned with the ops CLI whose carrier is the
- * Exotel adapter pointed at the simulator with credentials the simulator rejects (HTTP 401).
+ * Exotel adapter pointed at the simulator with credentials the simulator rejects (HTTP 401). A caller id
+ * the carrier refuses (the simulator: one ending in 000) stops a campaign at the 20th dial in a row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulatorBaseUrl } from '../../activities/carriers/simulator-contract';
 import { startTestStack, type TestStack } from '../support/stack';
-import { campaignHttp, controlAccount, type CampaignHttp, type Json } from '../support/campaign-http';
+import { campaignHttp, controlAccount, expectStatsInvariant, type CampaignHttp, type Json } from '../support/campaign-http';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -73,6 +74,39 @@ describe('§4.1 the carrier accepts no dial', () => {
     const done = await http.waitFor(c.id, (x) => x.date_ended !== null, 60_000, 'an end');
     expect(done.status).toBe('Completed');
     expect(done.stats).toMatchObject({ created: 2, failed: 2, completed: 0, busy: 1 });
+  });
+});
+
+describe('§4.1 the same caller-id refusal on 20 dials in a row', () => {
+  it('stops the campaign at the 20th: Failed, no retry, every unfinished number failed caller_id_refused', async () => {
+    // The simulator refuses every dial from a caller id ending in 000 (not an ExoPhone of the account).
+    const fast = controlAccount('acme_caller_id', { calls_per_minute: 600 });
+    await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'bin/ops.ts'), 'accounts', 'upsert', JSON.stringify(fast)], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: stack.config.DATABASE_URL!, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS!, LOG_LEVEL: 'warn' },
+    });
+    const h = campaignHttp(stack, fast);
+    const numbers = Array.from({ length: 30 }, (_, i) => `+91987654${String(i + 1).padStart(4, '0')}`);
+    const started = Date.now();
+    const c = await h.create({ from: numbers, caller_id: '08012345000', url: FLOW, retries: { number_of_retries: 3, interval_mins: 1, on_status: ['failed'] } });
+    const done = await h.waitFor(c.id, (x) => x.date_ended !== null, 60_000, 'an end');
+    // At once: before any retry (1 minute) and before the numbers ran out.
+    expect(Date.now() - started).toBeLessThan(50_000);
+    expect(done.status).toBe('Failed');
+    expect(done.stats).toMatchObject({ created: 30, failed: 30, completed: 0 });
+    expectStatsInvariant(done);
+    const calls = await h.calls(c.id);
+    // The 20th refusal stops it; with two numbers live, at most one more dial was already on its way.
+    expect(calls.length).toBeGreaterThanOrEqual(20);
+    expect(calls.length).toBeLessThanOrEqual(21);
+    for (const r of calls) expect(r).toMatchObject({ status: 'failed', attempt_number: 1 });
+    // Attempts refused before the run reached 20 are plain refusals; the one that reached it names the caller id.
+    expect(calls.filter((r: Json) => r.reason === 'carrier_refused').length).toBeGreaterThanOrEqual(19);
+    expect(calls.filter((r: Json) => r.reason === 'caller_id_refused').length).toBeGreaterThanOrEqual(1);
+    const rows = await report(h, c.id);
+    // Every number was unfinished when it stopped (the refused ones were waiting on a retry): all fail
+    // with the campaign's reason.
+    expect(rows.map((r) => `${r.status} ${r.reason}`)).toEqual(numbers.map(() => 'failed caller_id_refused'));
   });
 });
 

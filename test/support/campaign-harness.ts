@@ -73,7 +73,7 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
       const attempt = attemptNumberFromToken(token) ?? 1;
       dials.push({ to: p.to, attempt, atMs: await env.currentTimeMs() });
       const outcome = simulatedOutcome(p.to, attempt);
-      if (outcome === 'refused') return { kind: 'refused', httpStatus: 400, message: 'invalid number', accountLevel: false };
+      if (outcome === 'refused') return { kind: 'refused', httpStatus: 400, message: 'invalid number', accountLevel: false, callerIdRefused: false };
       const sid = newSid();
       calls.set(token, { status: outcome, sid });
       if (!silent.has(p.to)) {

@@ -1,0 +1,1 @@
+ALTER TABLE "campaigns" ADD COLUMN "caller_id_refusals" integer DEFAULT 0 NOT NULL;
