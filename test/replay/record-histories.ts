@@ -1,0 +1,130 @@
+/**
+ * Records the workflow histories that `test/replay/replay.test.ts` replays (STYLE G16). Run it when a
+ * workflow changes behaviour on purpose and the old histories are no longer needed, or to add a
+ * scenario: `npm run test:record-histories`. It drives a whole stack (bench/support/stack.ts) over
+ * HTTP through each scenario below and saves, per scenario, the first run of the campaign workflow and
+ * one number workflow as Temporal's JSON history format, with the workflow id replay needs.
+ *
+ * Before changing a workflow that may already be running, keep these files: the replay test then fails
+ * on any change that is not behind `patched()`.
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { startBenchStack, type BenchStack } from '../../bench/support/stack';
+import { ensureToolchain } from '../../bin/toolchain';
+import { campaignWorkflowId, numberWorkflowId } from '../../domain/ids';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const run = promisify(execFile);
+const ACCOUNT = { sid: 'replay', api_key: 'replay_key', api_token: 'replay_token_0123456789abcdef', calling_window: '00:00-24:00' };
+const auth = { key: ACCOUNT.api_key, token: ACCOUNT.api_token };
+const campaigns = `/v2/accounts/${ACCOUNT.sid}/campaigns`;
+
+interface Scenario {
+  name: string;
+  /** Creates the campaign (and drives it); returns its id and the number position worth keeping. */
+  run(stack: BenchStack): Promise<{ id: string; position: number }>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function create(stack: BenchStack, body: Record<string, unknown>): Promise<string> {
+  const res = await stack.api('POST', campaigns, auth, { caller_id: '08012345678', ...body });
+  if (res.status !== 200) throw new Error(`create failed: ${res.text}`);
+  return res.json.response[0].data.id as string;
+}
+
+async function status(stack: BenchStack, id: string): Promise<string> {
+  const res = await stack.api('GET', `${campaigns}/${id}`, auth);
+  return res.json.response[0].data.status as string;
+}
+
+async function until(stack: BenchStack, id: string, wanted: string[], timeoutMs = 10 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!wanted.includes(await status(stack, id))) {
+    if (Date.now() > deadline) throw new Error(`campaign ${id} did not reach ${wanted.join('|')}`);
+    await sleep(1000);
+  }
+}
+
+async function act(stack: BenchStack, id: string, action: string): Promise<void> {
+  const res = await stack.api('PUT', `${campaigns}/${id}`, auth, { action });
+  if (res.status !== 200) throw new Error(`${action} failed: ${res.text}`);
+}
+
+const scenarios: Scenario[] = [
+  {
+    // Every simulator outcome once, a refused dial, and one retry a minute later (SPEC §4.3, §7).
+    name: 'inline-retries',
+    async run(stack) {
+      const from = ['+919876543210', '+919876543216', '+919876543217', '+919876543218', '+919876543219', '+919876543000'];
+      const id = await create(stack, { from, read_via_text: 'Your parcel arrives today', retries: { number_of_retries: 1, interval_mins: 1 } });
+      await until(stack, id, ['Completed', 'Failed']);
+      return { id, position: 4 };
+    },
+  },
+  {
+    // Pause before start, resume, pause while running, resume, pause and complete (a drain) (SPEC §4.1).
+    name: 'pause-resume-complete',
+    async run(stack) {
+      const from = ['+919876543211', '+919876543212', '+919876543216', '+919876543213'];
+      const sendAt = new Date(Date.now() + 5000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const id = await create(stack, { from, url: 'http://flow.example/start', schedule: { send_at: sendAt }, retries: { number_of_retries: 2, interval_mins: 1 } });
+      await act(stack, id, 'pause');
+      await act(stack, id, 'resume');
+      await until(stack, id, ['InProgress']);
+      await sleep(3000);
+      await act(stack, id, 'pause');
+      await sleep(2000);
+      await act(stack, id, 'resume');
+      await sleep(3000);
+      // SPEC §4.1: complete applies to a paused campaign.
+      await act(stack, id, 'pause');
+      await act(stack, id, 'complete');
+      await until(stack, id, ['Completed']);
+      return { id, position: 2 };
+    },
+  },
+];
+
+async function saveRun(client: Client, address: string, workflowId: string, file: string): Promise<void> {
+  // The first run: continue-as-new starts later runs under the same id; each run replays on its own.
+  const runs = [];
+  for await (const r of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(r);
+  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  const first = runs[0];
+  if (!first) throw new Error(`no run of ${workflowId}`);
+  // The CLI writes Temporal's standard JSON history (what `historyFromJSON` reads and the Web UI exports).
+  const { stdout } = await run(ensureToolchain().temporal, ['workflow', 'show', '--address', address, '-w', workflowId, '-r', first.runId, '--output', 'json'], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const history = JSON.parse(stdout) as { events: unknown[] };
+  const body = { workflowId, workflowType: first.type, history };
+  writeFileSync(path.join(here, 'histories', file), JSON.stringify(body, null, 1) + '\n');
+  process.stdout.write(`  ${file}: ${history.events.length} events\n`);
+}
+
+async function main(): Promise<void> {
+  const stack = await startBenchStack({ env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]), OUTCALL_SIM_RING_MS: '200', OUTCALL_SIM_TALK_MS: '500' } });
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection });
+  try {
+    for (const s of scenarios) {
+      process.stdout.write(`${s.name}\n`);
+      const { id, position } = await s.run(stack);
+      await sleep(2000); // let the last number workflows close
+      await saveRun(client, stack.temporalAddress, campaignWorkflowId(id), `${s.name}.campaign.json`);
+      await saveRun(client, stack.temporalAddress, numberWorkflowId(id, position), `${s.name}.number.json`);
+    }
+  } finally {
+    await connection.close();
+    await stack.stop();
+  }
+}
+
+await main();
+process.exit(0);
