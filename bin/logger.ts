@@ -58,6 +58,15 @@ export function forwardTemporalEntry(logger: Logger, entry: LogEntry): void {
 }
 
 /**
+ * A logger for `bundleWorkflowCode`: warnings and errors only, into `logger`. At INFO the bundler
+ * writes webpack's whole module listing as one line, which buries the start-up banner.
+ */
+export function bundlerLogger(logger: Logger): DefaultLogger {
+  const sdkLog = logger.child({ component: 'temporal' });
+  return new DefaultLogger('WARN', (entry) => forwardTemporalEntry(sdkLog, entry));
+}
+
+/**
  * Installs the Temporal Runtime with a logger that writes into `logger` (child `component: temporal`).
  * Call once per process, before the first Worker or NativeConnection is created: the Runtime is a
  * singleton and a second install throws.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
 import { createCsvImporter } from '../api/csv-import';
@@ -23,6 +23,7 @@ import { upsertAccount } from '../db/queries/accounts';
 import { parseAccountsJson } from '../domain/schemas/account';
 import { dialTaskQueue, webhookTaskQueue } from '../domain/ids';
 import type { Config } from './config';
+import { bundlerLogger } from './logger';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKFLOWS_PATH = path.join(root, 'workflows/index.ts');
@@ -162,7 +163,13 @@ export async function startWorker(opts: {
     allowLoopbackWebhooks: config.OUTCALL_ALLOW_LOOPBACK_WEBHOOKS,
     allowPrivateWebhooks: config.OUTCALL_ALLOW_PRIVATE_WEBHOOKS,
   });
-  const workflows = opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  let workflowBundle = opts.workflowBundle;
+  if (!workflowBundle) {
+    const t = Date.now();
+    workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: bundlerLogger(log) });
+    log.info({ bytes: workflowBundle.code.length, ms: Date.now() - t }, 'Workflow bundle built');
+  }
+  const workflows = { workflowBundle };
   const main = await Worker.create({
     connection,
     namespace: opts.temporal.namespace,
