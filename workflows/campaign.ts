@@ -14,7 +14,7 @@
  * Numbers are started by workflows/campaign-dispatch.ts. The continue-as-new check runs on every
  * turn of the loop, also when signals keep it busy, so a run's history stays bounded under load.
  */
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { CampaignStatus } from '../domain/campaign-status';
 import { checkFieldUpdate, decideAction, type CampaignControlState } from '../domain/campaign-transitions';
 import type { RetryPolicy } from '../domain/retry-schedule';
@@ -170,6 +170,16 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     });
   }
 
+  /**
+   * A decision the loop took before `exclusive` let it run is still valid: the status is the one it
+   * was taken in. A control request may have run first (a pause applied while the last number
+   * finished must leave the campaign Paused, not Completed). Histories from before this check replay
+   * without it (`patched`).
+   */
+  function stillIn(status: CampaignStatus): boolean {
+    return !patched('closing-rechecks-status') || (c.status === status && !c.closing);
+  }
+
   async function beginClosing(closing: Closing): Promise<void> {
     if (c.closing) return;
     c.closing = closing;
@@ -265,13 +275,17 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         await condition(() => changed, deadline - now);
         continue;
       }
-      await exclusive(() => beginClosing({ status: 'Canceled', cause: c.endAtMs !== null ? 'end_at' : 'expiry', reason: null }));
+      await exclusive(async () => {
+        if (stillIn('Paused')) await beginClosing({ status: 'Canceled', cause: c.endAtMs !== null ? 'end_at' : 'expiry', reason: null });
+      });
       continue;
     }
 
     // InProgress.
     if (c.endAtMs !== null && now >= c.endAtMs) {
-      await exclusive(() => beginClosing({ status: 'Completed', cause: 'end_at', reason: null }));
+      await exclusive(async () => {
+        if (stillIn('InProgress')) await beginClosing({ status: 'Completed', cause: 'end_at', reason: null });
+      });
       continue;
     }
     if (now >= windowOpenUntil && now >= windowClosedUntil) {
@@ -293,7 +307,9 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       }
     }
     if (dispatch.done) {
-      await exclusive(() => beginClosing({ status: 'Completed', cause: 'done', reason: null }));
+      await exclusive(async () => {
+        if (stillIn('InProgress')) await beginClosing({ status: 'Completed', cause: 'done', reason: null });
+      });
       continue;
     }
     if (changed || shouldContinueAsNew()) continue;
