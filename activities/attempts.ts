@@ -5,10 +5,12 @@
  * one transaction).
  */
 import { randomBytes } from 'node:crypto';
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { accounts, attempts, campaignNumbers, campaigns } from '../db/schema';
+import type { DbOrTx } from '../db/queries/stats';
+import { accounts, attempts, campaignNumbers, campaigns, dialWaiters } from '../db/schema';
 import { attemptToken, newSid } from '../domain/ids';
 import { CALLER_ID_REFUSAL_LIMIT, REASONS, type AttemptStatus } from '../domain/attempt-status';
 import { callSchedulePayload, callStatusPayload } from '../domain/webhook-payloads';
@@ -18,7 +20,8 @@ import type { CarrierFactory, CallOutcome } from './carriers/carrier';
 import { simulatorGreetingFlowUrl } from './carriers/simulator';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
 import type { WebhookEventsOutput } from './campaign-store';
-import { acquireDialSlot, dropWaiter, releaseDialSlot, waiterId, type GateWake } from './dial-gate';
+import { acquireDialSlot, dropWaiter, releaseDialSlot, returnLease, waiterId, type GateWake } from './dial-gate';
+import { createChannelWakeups } from './channel-wakeups';
 import { reserveSendSlot, waitForSendInstant } from './send-spacer';
 
 export interface AttemptDeps {
@@ -32,6 +35,13 @@ const DIALLABLE = new Set(['InProgress']);
 
 /** The longest a dial waits for its spacer instant inside the activity (its timeout is 60 s). */
 const MAX_SEND_WAIT_MS = 20_000;
+/**
+ * A staged dial (SPEC §4.5: granted, waiting for a channel) that has not sent this long after its
+ * grant is withdrawn and asks the gate again; with `MAX_SEND_WAIT_MS` it stays inside the timeout.
+ */
+const MAX_STAGE_MS = 20_000;
+/** A staged dial looks again this often even when no release wakes it. */
+const CHANNEL_POLL_MS = 1_000;
 
 /** SPEC §7: settle by lookup once `ring_timeout_s + call_time_limit_s + 2 minutes` pass without a callback. */
 export const SETTLE_GRACE_MS = 120_000;
@@ -70,7 +80,12 @@ export type DialAttemptOutput =
   /** A dial was started before (a crash mid-request): never dialled again; settle by callback or lookup. */
   | { kind: 'ambiguous' }
   /** SPEC §4.5 (ext): the carrier rate-limited the request (no call); dial again after the wait. */
-  | { kind: 'wait'; retryInMs: number };
+  | { kind: 'wait'; retryInMs: number }
+  /**
+   * Not sent, and the attempt is undone (row deleted, number back to `pending`/`retry`, lease back to a
+   * waiter): the campaign stopped dialling, or no channel came free in time. Begin the attempt again.
+   */
+  | { kind: 'withdrawn' };
 
 export interface LookupAttemptInput {
   callSid: string;
@@ -133,9 +148,135 @@ function customFieldText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+export type RecordCallOutcomeResult =
+  | { kind: 'unknown_token' }
+  /** The attempt is settled already (its number moved on): nothing to tell. */
+  | { kind: 'settled' }
+  /**
+   * The outcome is recorded (now, or by an earlier delivery of the same callback) and the number
+   * workflow still has to settle the number: tell it. `wake`: a waiting number to wake for the freed lease.
+   */
+  | { kind: 'recorded'; callSid: string; campaignId: string; position: number; wake?: GateWake };
+
+/**
+ * SPEC §4.5, §7: the carrier's callback records the attempt's final status, and the call stops
+ * holding its channel, in one transaction, the moment the callback arrives (the API calls this). The
+ * number workflow, told by a signal, then settles the number (retry, final status, webhooks) with
+ * `settleAttempt`, which takes this recorded outcome. A callback that arrives after the attempt was
+ * settled by a lookup changes nothing.
+ */
+export async function recordCallOutcome(db: Db, input: { token: string; outcome: CallOutcome; nowMs: number }): Promise<RecordCallOutcomeResult> {
+  const outcome = outcomeFromCarrier(input.outcome);
+  return db.transaction(async (tx) => {
+    const [a] = await tx.select().from(attempts).where(eq(attempts.token, input.token)).for('update');
+    if (!a) return { kind: 'unknown_token' };
+    const recorded = { kind: 'recorded', callSid: a.callSid, campaignId: a.campaignId, position: a.position } as const;
+    if (a.status !== null) return (await numberAwaitsSettle(tx, a)) ? recorded : { kind: 'settled' };
+    const [c] = await tx.select({ accountSid: campaigns.accountSid }).from(campaigns).where(eq(campaigns.id, a.campaignId));
+    const [acct] = c ? await tx.select().from(accounts).where(eq(accounts.sid, c.accountSid)) : [];
+    await tx.update(attempts).set(outcomeColumns(a.carrierSid, outcome, new Date(input.nowMs))).where(eq(attempts.callSid, a.callSid));
+    const wake =
+      c && acct
+        ? await releaseDialSlot(tx, {
+            accountSid: c.accountSid,
+            id: waiterId(a.campaignId, a.position, a.attemptNumber),
+            nowMs: input.nowMs,
+            channels: acct.channels,
+            leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
+          })
+        : null;
+    return { ...recorded, ...(wake && { wake }) };
+  });
+}
+
+/** The attempt's outcome as stored on its row (`settled_at`: when its final status was recorded). */
+function outcomeColumns(carrierSid: string | null, o: AttemptOutcome, settledAt: Date) {
+  return {
+    status: o.status,
+    reason: o.reason,
+    carrierSid: carrierSid ?? o.carrierSid,
+    startTime: o.startTimeMs !== null ? new Date(o.startTimeMs) : null,
+    endTime: o.endTimeMs !== null ? new Date(o.endTimeMs) : null,
+    duration: o.duration,
+    digits: o.digits,
+    recordingUrl: o.recordingUrl,
+    settledAt,
+  };
+}
+
+/** The outcome recorded on an attempt row (which has one). */
+function storedOutcome(a: typeof attempts.$inferSelect): AttemptOutcome {
+  return {
+    status: a.status as AttemptStatus,
+    reason: a.reason,
+    carrierSid: a.carrierSid,
+    startTimeMs: a.startTime ? a.startTime.getTime() : null,
+    endTimeMs: a.endTime ? a.endTime.getTime() : null,
+    duration: a.duration ?? 0,
+    digits: a.digits,
+    recordingUrl: a.recordingUrl,
+  };
+}
+
+/**
+ * Whether an attempt with a recorded outcome still waits for its number to be settled: the number is
+ * `in-progress` at this attempt until `settleAttempt` moves it on (a drain never finalises an
+ * `in-progress` number).
+ */
+async function numberAwaitsSettle(tx: DbOrTx, a: { campaignId: string; position: number; attemptNumber: number }): Promise<boolean> {
+  const [n] = await tx
+    .select({ status: campaignNumbers.status, attempts: campaignNumbers.attempts })
+    .from(campaignNumbers)
+    .where(and(eq(campaignNumbers.campaignId, a.campaignId), eq(campaignNumbers.position, a.position)));
+  return n?.status === 'in-progress' && n.attempts === a.attemptNumber;
+}
+
 export function createAttemptActivities(deps: AttemptDeps) {
   const { db } = deps;
   const statusCallbackUrl = (token: string) => `${deps.publicUrl.replace(/\/$/, '')}/carriers/exotel/status?token=${token}`;
+  const wakeups = createChannelWakeups(db.$client, (err) => {
+    try {
+      log.warn('Cannot listen for freed channels; staged dials poll instead', { error: String(err) });
+    } catch {
+      // outside an activity's context there is no logger to tell; polling goes on regardless
+    }
+  });
+
+  /**
+   * Undoes an attempt that was never sent (SPEC §4.5 "attempts skipped before dialling don't count"):
+   * deletes its row, puts the number back as it was before the attempt began (`pending`, or `retry`
+   * at its place among retries), and turns the lease back into a waiter. False when the attempt was
+   * claimed for dialling meanwhile (it must then be settled, never undone).
+   */
+  async function withdrawAttempt(callSid: string): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      const [a] = await tx.select().from(attempts).where(eq(attempts.callSid, callSid)).for('update');
+      if (!a) return true;
+      if (a.dialStartedAt || a.carrierSid || a.status !== null) return false;
+      const [c] = await tx.select({ accountSid: campaigns.accountSid }).from(campaigns).where(eq(campaigns.id, a.campaignId));
+      const leaseId = waiterId(a.campaignId, a.position, a.attemptNumber);
+      const [lease] = await tx.select({ orderAt: dialWaiters.orderAt }).from(dialWaiters).where(eq(dialWaiters.id, leaseId));
+      await tx.delete(attempts).where(eq(attempts.callSid, callSid));
+      const [before] = await tx
+        .select({ first: sql<Date | null>`min(${attempts.dateCreated})`.mapWith(attempts.dateCreated), last: sql<Date | null>`max(${attempts.dateCreated})`.mapWith(attempts.dateCreated) })
+        .from(attempts)
+        .where(and(eq(attempts.campaignId, a.campaignId), eq(attempts.position, a.position)));
+      const isRetry = a.attemptNumber > 1;
+      await tx
+        .update(campaignNumbers)
+        .set({
+          status: isRetry ? 'retry' : 'pending',
+          attempts: a.attemptNumber - 1,
+          nextAttemptAt: isRetry ? (lease?.orderAt ?? a.dateCreated) : null,
+          firstAttemptAt: before?.first ?? null,
+          lastAttemptAt: before?.last ?? null,
+          dateUpdated: new Date(),
+        })
+        .where(and(eq(campaignNumbers.campaignId, a.campaignId), eq(campaignNumbers.position, a.position), eq(campaignNumbers.status, 'in-progress')));
+      if (c) await returnLease(tx, { accountSid: c.accountSid, id: leaseId });
+      return true;
+    });
+  }
 
   async function attemptContext(callSid: string) {
     const rows = await db
@@ -256,23 +397,38 @@ export function createAttemptActivities(deps: AttemptDeps) {
      * (SPEC §4.5); the request leaves at that instant.
      */
     async dialAttempt(input: DialAttemptInput): Promise<DialAttemptOutput> {
-      const { a, c, acct } = await attemptContext(input.callSid);
+      const ctx = await attemptContext(input.callSid).catch((err: unknown) => {
+        // Only a withdrawal deletes an attempt row: an earlier run of this activity withdrew it.
+        if (err instanceof ApplicationFailure && err.type === 'AttemptNotFound') return null;
+        throw err;
+      });
+      if (!ctx) return { kind: 'withdrawn' };
+      const { a, c, acct } = ctx;
       if (a.carrierSid) return { kind: 'accepted', carrierSid: a.carrierSid };
       if (a.dialStartedAt) return { kind: 'ambiguous' };
-      const send = await reserveSendSlot(db, {
-        callSid: a.callSid,
-        accountSid: acct.sid,
-        callsPerMinute: acct.callsPerMinute,
-        campaignId: c.id,
-        campaignThrottle: c.mode === 'custom' ? c.throttle : null,
-      });
-      if (!send.claimed) return { kind: 'ambiguous' };
-      if (send.atLocalMs - Date.now() > MAX_SEND_WAIT_MS) {
-        // A spacer booked this far ahead (a backlog after a stall): give the claim back (no call was
-        // made) and come back, rather than wait out the activity's timeout holding a claim.
-        await db.update(attempts).set({ dialStartedAt: null }).where(eq(attempts.callSid, a.callSid));
-        return { kind: 'wait', retryInMs: Math.round(send.atLocalMs - Date.now() - MAX_SEND_WAIT_MS / 2) };
+      const leaseId = waiterId(a.campaignId, a.position, a.attemptNumber);
+      let send;
+      for (;;) {
+        send = await reserveSendSlot(db, {
+          callSid: a.callSid,
+          accountSid: acct.sid,
+          callsPerMinute: acct.callsPerMinute,
+          campaignId: c.id,
+          campaignThrottle: c.mode === 'custom' ? c.throttle : null,
+          channels: acct.channels,
+          leaseId,
+          leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
+        });
+        if (send.kind === 'claimed' || send.kind === 'taken') break;
+        // SPEC §4.1/§4.4: a dial not sent when its campaign stops dialling, or staged so long that its
+        // begin-time checks (window, turn) are stale, goes back to the gate unsent.
+        if (send.kind === 'not_dialable' || send.stagedMs > MAX_STAGE_MS) {
+          return (await withdrawAttempt(a.callSid)) ? { kind: 'withdrawn' } : { kind: 'ambiguous' };
+        }
+        await wakeups.wait(acct.sid, send.grantedAtMs ?? 0, CHANNEL_POLL_MS);
       }
+      if (send.kind === 'taken') return { kind: 'ambiguous' };
+      if (send.freeChannels > 0) wakeups.passOn(acct.sid);
       // The instant the request leaves (this host's clock): it replaces the reserved one, so
       // dial_started_at says when the dial was really sent (SPEC §4.5 counts that moment).
       const sentAt = new Date(await waitForSendInstant(db, send));
@@ -343,7 +499,6 @@ export function createAttemptActivities(deps: AttemptDeps) {
      */
     async settleAttempt(input: SettleAttemptInput): Promise<SettleAttemptOutput> {
       const now = new Date(input.nowMs);
-      const o = input.outcome;
       return db.transaction(async (tx) => {
         const [a] = await tx.select().from(attempts).where(eq(attempts.callSid, input.callSid)).for('update');
         if (!a) throw ApplicationFailure.nonRetryable(`attempt ${input.callSid} does not exist`, 'AttemptNotFound');
@@ -353,7 +508,10 @@ export function createAttemptActivities(deps: AttemptDeps) {
         const statusId = eventId(a.callSid, 'call_status');
         const scheduleId = eventId(a.campaignId, String(a.position), 'call_schedule');
         const numberWhere = and(eq(campaignNumbers.campaignId, a.campaignId), eq(campaignNumbers.position, a.position));
-        if (a.status !== null) {
+        // The carrier's callback may have recorded the outcome already (recordCallOutcome): then that
+        // outcome, not the one passed in (a lookup racing the callback), settles the number.
+        const recordedFirst = a.status !== null && (await numberAwaitsSettle(tx, a));
+        if (a.status !== null && !recordedFirst) {
           // Settled by an earlier run of this activity: report the same decision and events again.
           const [n] = await tx.select().from(campaignNumbers).where(numberWhere);
           const next: AttemptNext =
@@ -363,6 +521,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
           const ids = [c!.callStatusCallback ? statusId : null, next.kind === 'final' && c!.callScheduleCallback ? scheduleId : null];
           return { next, deliveryIds: ids.filter((x): x is string => x !== null) };
         }
+        const o = recordedFirst ? storedOutcome(a) : input.outcome;
         const next = decideNext({
           outcome: o.status,
           retryDelayMs: input.retryDelayMs,
@@ -372,20 +531,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
           endAtMs: c!.endAt ? c!.endAt.getTime() : null,
           window: callingWindow(acct!.callingWindow, acct!.timezone, acct!.callingDays),
         });
-        await tx
-          .update(attempts)
-          .set({
-            status: o.status,
-            reason: o.reason,
-            carrierSid: a.carrierSid ?? o.carrierSid,
-            startTime: o.startTimeMs !== null ? new Date(o.startTimeMs) : null,
-            endTime: o.endTimeMs !== null ? new Date(o.endTimeMs) : null,
-            duration: o.duration,
-            digits: o.digits,
-            recordingUrl: o.recordingUrl,
-            settledAt: now,
-          })
-          .where(eq(attempts.callSid, a.callSid));
+        if (!recordedFirst) await tx.update(attempts).set(outcomeColumns(a.carrierSid, o, now)).where(eq(attempts.callSid, a.callSid));
         await tx
           .update(campaignNumbers)
           .set({

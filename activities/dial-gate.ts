@@ -27,8 +27,10 @@ import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/queries/stats';
 import { dialGates, dialWaiters } from '../db/schema';
 import { accountSendKey, campaignSendKey, EPOCH, epochMs, instant, num } from './send-spacer';
+import { notifyChannelFreed } from './channel-wakeups';
 import {
   dialIntervalMs,
+  leaseCap,
   nextInLine,
   onlyRegisters,
   planDial,
@@ -250,6 +252,19 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
   return { kind: 'granted', atMs: p.atMs, wake: { campaignId: next.campaignId, position: next.position, askInMs: Math.max(0, next.askAtMs - nowMs - lagMs) } };
 }
 
+/**
+ * Turns a staged lease back into a waiter (its dial was withdrawn unsent: the campaign stopped dialling,
+ * or no channel came free in time), keeping its place in line (`order_at`). Inside the withdrawing
+ * transaction.
+ */
+export async function returnLease(tx: DbOrTx, input: { accountSid: string; id: string }): Promise<void> {
+  await tx.execute(sql`
+    update dial_waiters set granted_at = null, sent_at = null, due_at = clock_timestamp(),
+      lapse_at = clock_timestamp() + ${WAITER_GRACE_MS} * interval '1 millisecond'
+    where id = ${input.id}`);
+  await notifyChannelFreed(tx, input.accountSid);
+}
+
 /** Forgets a waiter that will not dial now (its campaign is paused or ending). */
 export async function dropWaiter(tx: DbOrTx, id: string): Promise<void> {
   await tx.delete(dialWaiters).where(and(eq(dialWaiters.id, id), isNull(dialWaiters.grantedAt)));
@@ -258,8 +273,9 @@ export async function dropWaiter(tx: DbOrTx, id: string): Promise<void> {
 /**
  * Gives the attempt's channel back (SPEC §4.5: a call is live until its final status is recorded).
  * Call it inside the transaction that settles the attempt. Idempotent: it deletes the attempt's
- * lease (or waiter) row; only a lease updates the account's smoothed hold time. When every channel
- * was held, it returns the waiter that asks soonest, woken now to take the freed channel. Leases past
+ * lease (or waiter) row; only a lease updates the account's smoothed hold time, and tells the
+ * account's staged dials (activities/channel-wakeups.ts). When every lease the gate may grant was
+ * held (`leaseCap`), it returns the waiter that asks soonest, woken now to take the freed one. Leases past
  * `leaseLimitMs` (already ignored by the count) and waiters gone for 10 minutes are deleted here.
  */
 export async function releaseDialSlot(tx: DbOrTx, request: { accountSid: string; id: string; nowMs: number; channels: number; leaseLimitMs: number }): Promise<GateWake | null> {
@@ -267,11 +283,14 @@ export async function releaseDialSlot(tx: DbOrTx, request: { accountSid: string;
     delete from dial_waiters where id = ${request.id}
     returning ${epochMs(sql`granted_at`)} as granted_ms, ${epochMs(sql`clock_timestamp()`)} as db_ms`);
   if (gone?.granted_ms == null) return null;
+  // A staged dial of the account (any worker process) may send now: told when this commits.
+  await notifyChannelFreed(tx, request.accountSid);
   const input = { ...request, nowMs: Math.max(request.nowMs, num(gone.db_ms)) };
   const heldMs = Math.max(0, input.nowMs - num(gone.granted_ms));
-  await tx.execute(sql`
-    update dial_gates set hold_ms = case when hold_ms > 0 then hold_ms * 0.8 + ${heldMs} * 0.2 else ${heldMs} end
-    where key = ${accountGateKey(input.accountSid)}`);
+  const gateKey = accountGateKey(input.accountSid);
+  const [gate] = await tx.execute<{ before_ms: number }>(sql`
+    update dial_gates g set hold_ms = case when o.hold_ms > 0 then o.hold_ms * 0.8 + ${heldMs} * 0.2 else ${heldMs} end
+    from dial_gates o where g.key = ${gateKey} and o.key = ${gateKey} returning o.hold_ms as before_ms`);
   await tx.execute(sql`
     delete from dial_waiters where account_sid = ${input.accountSid}
       and ((granted_at is not null and granted_at < ${instant(input.nowMs - input.leaseLimitMs)})
@@ -279,7 +298,8 @@ export async function releaseDialSlot(tx: DbOrTx, request: { accountSid: string;
   const [{ live } = { live: 0 }] = await tx.execute<{ live: number }>(sql`
     select count(*)::int as live from dial_waiters
     where account_sid = ${input.accountSid} and granted_at is not null and granted_at >= ${instant(input.nowMs - input.leaseLimitMs)}`);
-  if (num(live) + 1 < input.channels) return null;
+  // Full by the cap the other waiters were told about (before this release's hold time counts).
+  if (num(live) + 1 < leaseCap(input.channels, num(gate?.before_ms ?? 0))) return null;
   const [head] = await tx.execute<{ id: string; campaign_id: string; position: number }>(sql`
     update dial_waiters set due_at = ${instant(input.nowMs)}, lapse_at = ${instant(input.nowMs + WAITER_GRACE_MS)}
     where id = (

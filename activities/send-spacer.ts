@@ -27,45 +27,93 @@ export interface ReserveSendSlotInput {
   campaignId: string;
   /** A custom campaign's throttle; null for auto campaigns. */
   campaignThrottle: number | null;
+  /** SPEC §4.5: at most this many of the account's calls live (sent, not yet settled). */
+  channels: number;
+  /** The attempt's lease at the dial gate (`waiterId`). */
+  leaseId: string;
+  /** A lease older than this no longer counts (`leaseLimitMs`). */
+  leaseLimitMs: number;
 }
 
+export type ReserveSendSlotOutput =
+  /** The attempt is claimed: send at `atLocalMs` (this process's clock). `freeChannels` are left after it. */
+  | ({ kind: 'claimed'; atMs: number; freeChannels: number } & SendInstant)
+  /** The attempt was claimed before (a crash mid-request): it must never be dialled again. */
+  | { kind: 'taken' }
+  /** Every channel is live, or staged dials granted before this one come first: wait for a release. */
+  | { kind: 'no_channel'; grantedAtMs: number | null; stagedMs: number }
+  /** The campaign no longer dials (paused, ending, ended): the attempt is not sent. */
+  | { kind: 'not_dialable' };
+
+/** A staged lease granted longer ago than this no longer keeps later ones waiting (its dial gave up). */
+export const STALE_STAGED_MS = 30_000;
+
 /**
- * The spacer: in one statement, takes the next send instant of the account (and of a custom
- * campaign) on the database clock and claims the attempt for dialling (`dial_started_at`, SPEC §7:
- * committed before the carrier is called). `claimed: false` when the attempt was claimed before.
- * The instant comes back on this process's clock (`atLocalMs`, converted with the offset seen at
- * the end of the statement, so a skewed host still waits the right time and never less): the caller
- * sleeps until it after the commit, then sends. Every reserved instant counts as a dial, refused and
+ * The spacer: in one transaction, checks that the campaign still dials (under a share lock, so a pause
+ * or an ending that commits first is seen, and one that commits later waits for the claim), locks the
+ * account's (and a custom campaign's) spacer rows, counts the account's live calls, and takes the next
+ * send instant on the database clock while claiming the attempt for dialling (`dial_started_at`, SPEC
+ * §7: committed before the carrier is called) and marking its lease sent.
+ *
+ * Channels (SPEC §4.5: live from the dial request until the final status is recorded) are counted
+ * here, at the send, among the leases marked sent. A staged lease (granted, not yet sent) may send when
+ * fewer than `channels` calls are live, counting the staged leases granted before it as ahead, so the
+ * staged dials take freed channels in the order the gate granted them.
+ *
+ * The instant comes back on this process's clock (`atLocalMs`, converted with the offset seen at the
+ * end of the statement, so a skewed host still waits the right time and never less): the caller sleeps
+ * until it after the commit, then sends. Every reserved instant counts as a dial, refused and
  * rate-limited requests included (SPEC §4.5).
  */
-export async function reserveSendSlot(
-  db: Db,
-  input: ReserveSendSlotInput,
-): Promise<{ claimed: false } | ({ claimed: true; atMs: number } & SendInstant)> {
+export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Promise<ReserveSendSlotOutput> {
   const aKey = accountSendKey(input.accountSid);
   const cKey = input.campaignThrottle !== null ? campaignSendKey(input.campaignId) : null;
   const keys = cKey ? [aKey, cKey] : [aKey];
   const gapA = dialIntervalMs(input.callsPerMinute);
   const gapC = input.campaignThrottle !== null ? dialIntervalMs(input.campaignThrottle) : 0;
-  return db.transaction(async (tx) => {
+  return db.transaction(async (tx): Promise<ReserveSendSlotOutput> => {
+    const [c] = await tx.execute<{ dialable: boolean }>(
+      sql`select status = 'InProgress' and closing is null as dialable from campaigns where id = ${input.campaignId} for share`,
+    );
+    if (!c?.dialable) return { kind: 'not_dialable' };
     await tx
       .insert(dialGates)
       .values(keys.map((key) => ({ key, nextDialAt: EPOCH })))
       .onConflictDoNothing();
+    // Locked first, counted after: the count's snapshot then includes every claim committed before.
+    await tx.execute(sql`select key from dial_gates where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)}) order by key for update`);
+    const [ch] = await tx.execute<{ sent: boolean | null; granted_ms: number | null; staged_ms: number | null; live: number; ahead: number }>(sql`
+      with me as (select granted_at, sent_at from dial_waiters where id = ${input.leaseId})
+      select (select sent_at is not null from me) as sent, ${epochMs(sql`(select granted_at from me)`)} as granted_ms,
+        (extract(epoch from clock_timestamp() - (select granted_at from me)) * 1000)::float8 as staged_ms,
+        (select count(*)::int from dial_waiters l where l.account_sid = ${input.accountSid} and l.id <> ${input.leaseId}
+          and l.sent_at is not null and l.granted_at >= clock_timestamp() - ${input.leaseLimitMs} * interval '1 millisecond') as live,
+        (select count(*)::int from dial_waiters l where l.account_sid = ${input.accountSid} and l.id <> ${input.leaseId}
+          and l.sent_at is null and l.granted_at is not null
+          and l.granted_at >= clock_timestamp() - ${STALE_STAGED_MS} * interval '1 millisecond'
+          and (l.granted_at, l.id) < ((select granted_at from me), ${input.leaseId})) as ahead`);
+    const live = num(ch?.live ?? 0);
+    // A lease already marked sent (a dial backed off by the carrier) keeps its channel.
+    if (!ch?.sent && live + num(ch?.ahead ?? 0) >= input.channels) {
+      return { kind: 'no_channel', grantedAtMs: ch?.granted_ms == null ? null : num(ch.granted_ms), stagedMs: num(ch?.staged_ms ?? 0) };
+    }
     const [r] = await tx.execute<{ at_ms: number; now_ms: number; claimed: number }>(sql`
-      with g as (select key, next_dial_at from dial_gates where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)}) order by key for update),
+      with g as (select key, next_dial_at from dial_gates where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)})),
       t as (select greatest(clock_timestamp(), (select max(next_dial_at) from g)) as at),
       claim as (
         update attempts set dial_started_at = (select at from t)
         where call_sid = ${input.callSid} and dial_started_at is null returning call_sid),
+      lease as (
+        update dial_waiters set sent_at = (select at from t)
+        where id = ${input.leaseId} and granted_at is not null and exists (select 1 from claim) returning id),
       moved as (
         update dial_gates set next_dial_at = (select at from t)
           + (case when key = ${aKey} then ${gapA}::float8 else ${gapC}::float8 end) * interval '1 millisecond'
         where key in (select key from g) and exists (select 1 from claim) returning key)
       select ${epochMs(sql`(select at from t)`)} as at_ms, ${epochMs(sql`clock_timestamp()`)} as now_ms,
-        (select count(*)::int from claim) + 0 * (select count(*) from moved) as claimed`);
+        (select count(*)::int from claim) + 0 * (select count(*) from moved) + 0 * (select count(*) from lease) as claimed`);
     const localAfter = Date.now();
-    if (!r || num(r.claimed) === 0) return { claimed: false as const };
+    if (!r || num(r.claimed) === 0) return { kind: 'taken' };
     const atMs = num(r.at_ms);
     // Between actual sends this process keeps SPEC §4.5's own minimum (60/cpm, no guard): a late
     // timer is absorbed by the guard of the reserved timeline instead of being added to the next send.
@@ -73,7 +121,8 @@ export async function reserveSendSlot(
     const minC = input.campaignThrottle !== null ? 60_000 / input.campaignThrottle : 0;
     const gaps = new Map<string, number>([[aKey, minA], ...(cKey ? ([[cKey, minC]] as const) : [])]);
     const guards = new Map<string, number>([[aKey, gapA - minA], ...(cKey ? ([[cKey, gapC - minC]] as const) : [])]);
-    return { claimed: true as const, atMs, atLocalMs: localAfter + (atMs - num(r.now_ms)), gaps, guards };
+    const freeChannels = Math.max(0, input.channels - live - 1);
+    return { kind: 'claimed', atMs, atLocalMs: localAfter + (atMs - num(r.now_ms)), gaps, guards, freeChannels };
   });
 }
 

@@ -1,22 +1,42 @@
 /**
  * The API's port to Temporal (api/deps.ts `CampaignEngine`): starts campaign workflows and relays
- * carrier callbacks to number workflows as signals. Only message definitions are imported from
- * workflows/, never workflow code.
+ * carrier callbacks to number workflows as signals (after recording the call's final status, which
+ * frees its channel at once). Only message definitions are imported from workflows/, never workflow code.
  */
 import { and, eq } from 'drizzle-orm';
 import { ApplicationFailure, Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { accounts, attempts, campaigns } from '../db/schema';
+import { accounts, campaigns } from '../db/schema';
 import { campaignStats } from '../db/queries/stats';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
 import { campaignStatusPayload } from '../domain/webhook-payloads';
 import { campaignWorkflowId, numberWorkflowId, TASK_QUEUE } from '../domain/ids';
 import { SA } from '../domain/search-attributes';
-import { callStatusSignal, CONTROL_CONFLICT, controlUpdate, type ControlConflict } from '../workflows/definitions';
+import { callStatusSignal, CONTROL_CONFLICT, controlUpdate, gateWakeSignal, type ControlConflict } from '../workflows/definitions';
 import type { CampaignWorkflowInput } from '../workflows/campaign';
+import type { CallOutcome } from '../domain/attempt-status';
 import { EngineUnavailableError, type CampaignEngine } from './deps';
 
-export function createTemporalEngine(deps: { client: Client; db: Db; taskQueue?: string; maxLiveNumbers?: number; maxRunChildren?: number }): CampaignEngine {
+/** A callback's outcome, as `recordCallOutcome` (activities/attempts.ts) reports it. */
+export type RecordedCallOutcome =
+  | { kind: 'unknown_token' }
+  | { kind: 'settled' }
+  | { kind: 'recorded'; campaignId: string; position: number; wake?: { campaignId: string; position: number; askInMs: number } };
+
+export interface TemporalEngineDeps {
+  client: Client;
+  db: Db;
+  /**
+   * Records a callback's final status and frees its channel in one transaction (SPEC §4.5, §7):
+   * activities/attempts.ts `recordCallOutcome`, wired in by bin/ (api/ never imports activities/).
+   */
+  recordCallOutcome: (input: { token: string; outcome: CallOutcome; nowMs: number }) => Promise<RecordedCallOutcome>;
+  taskQueue?: string;
+  maxLiveNumbers?: number;
+  maxRunChildren?: number;
+}
+
+export function createTemporalEngine(deps: TemporalEngineDeps): CampaignEngine {
   const { client, db } = deps;
   return {
     async startCampaign({ campaignId, accountSid, campaignName }) {
@@ -44,11 +64,19 @@ export function createTemporalEngine(deps: { client: Client; db: Db; taskQueue?:
     },
 
     async reportCallStatus({ token, outcome }) {
-      const a = await db.query.attempts.findFirst({ where: eq(attempts.token, token) });
-      if (!a) return 'unknown_token';
-      if (a.status !== null) return 'already_settled';
+      // SPEC §4.5/§7: the final status is recorded (and the channel freed) before the workflow hears of it.
+      const recorded = await deps.recordCallOutcome({ token, outcome, nowMs: Date.now() });
+      if (recorded.kind === 'unknown_token') return 'unknown_token';
+      if (recorded.kind === 'settled') return 'already_settled';
+      if (recorded.wake) {
+        const w = recorded.wake;
+        void client.workflow
+          .getHandle(numberWorkflowId(w.campaignId, w.position))
+          .signal(gateWakeSignal, { askInMs: w.askInMs })
+          .catch(() => undefined); // best effort: a waiter also asks again on its own
+      }
       try {
-        await client.workflow.getHandle(numberWorkflowId(a.campaignId, a.position)).signal(callStatusSignal, {
+        await client.workflow.getHandle(numberWorkflowId(recorded.campaignId, recorded.position)).signal(callStatusSignal, {
           token,
           carrierSid: outcome.carrierSid,
           status: outcome.status,

@@ -15,6 +15,7 @@ import { createApp } from '../api/app';
 import { createCsvImporter } from '../api/csv-import';
 import { createTemporalEngine } from '../api/engine';
 import { createActivities } from '../activities';
+import { recordCallOutcome } from '../activities/attempts';
 import { createCarrierFactory } from '../activities/carriers';
 import { createSimulatorApp, startSimulatorDispatcher } from '../activities/carriers/simulator';
 import { createDb, closeDb, type Db } from '../db/client';
@@ -98,7 +99,11 @@ export async function startApi(opts: {
   const { config, db, log } = opts;
   const connection = await Connection.connect({ address: opts.temporal.address, tls: tlsOptions(opts.temporal), apiKey: opts.temporal.apiKey });
   const client = new Client({ connection, namespace: opts.temporal.namespace });
-  const engine = createTemporalEngine({ client, db, taskQueue: config.OUTCALL_TASK_QUEUE, maxLiveNumbers: config.OUTCALL_MAX_LIVE_NUMBERS, maxRunChildren: config.OUTCALL_MAX_RUN_CHILDREN });
+  const engine = createTemporalEngine({
+    client,
+    db,
+    recordCallOutcome: (input) => recordCallOutcome(db, input),
+    taskQueue: config.OUTCALL_TASK_QUEUE, maxLiveNumbers: config.OUTCALL_MAX_LIVE_NUMBERS, maxRunChildren: config.OUTCALL_MAX_RUN_CHILDREN });
   // SPEC §5 CSV imports run in the API process; uploads a stopped or crashed process left behind are
   // picked up at start and by a periodic sweep (docs/architecture.md).
   const csvImporter = createCsvImporter({ db, log: log.child({ component: 'csv-import' }), sweepEveryMs: 30_000 });

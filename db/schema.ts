@@ -370,7 +370,8 @@ export const dialGates = pgTable('dial_gates', {
  * SPEC §4.5: one row per attempt at the dial gate, keyed `<campaign>/<position>/<attempt>`. While
  * `granted_at` is null it is a waiter: `order_at` places it among retries (when the retry fell due),
  * `due_at` is when it said it would ask again, `lapse_at` when it is treated as gone. Once granted it
- * is the lease on a channel, deleted in the transaction that settles the attempt.
+ * is the lease on a channel (staged until `sent_at`, when its dial request leaves), deleted in the
+ * transaction that settles the attempt.
  */
 export const dialWaiters = pgTable(
   'dial_waiters',
@@ -384,6 +385,8 @@ export const dialWaiters = pgTable(
     dueAt: ts('due_at').notNull(),
     lapseAt: ts('lapse_at').notNull(),
     grantedAt: ts('granted_at'),
+    /** When the lease's dial request was sent (SPEC §4.5: from then on the call is live); null while staged. */
+    sentAt: ts('sent_at'),
   },
   (t) => [index('dial_waiters_account').on(t.accountSid, t.grantedAt)],
 );

@@ -54,6 +54,24 @@ export const WAITER_GRACE_MS = 5_000;
  * them is served, and go in position order whichever reaches the gate first.
  */
 export const REGISTER_WAIT_MS = 1_000;
+/**
+ * SPEC §4.5 counts a call as live from its dial *request*, so the gate may grant a few more slots than
+ * there are channels: the extra dials are staged at the send spacer, which sends one the moment a call
+ * settles (activities/send-spacer.ts counts the sent ones). The gate grants as many extra as channels
+ * free up in this long: enough to cover a waiting number's round trip through Temporal, and no more,
+ * so a staged dial rarely waits long.
+ */
+export const STAGE_LEAD_MS = 10_000;
+
+/**
+ * How many slots the gate may have granted and not yet settled: every channel, plus the calls the
+ * channels settle in `STAGE_LEAD_MS` at the observed hold time (none before the first release), at
+ * most twice the channels.
+ */
+export function leaseCap(channels: number, holdMs: number): number {
+  const staged = holdMs > 0 ? Math.ceil((channels * STAGE_LEAD_MS) / holdMs) : 0;
+  return channels + Math.min(channels, staged);
+}
 
 /** Milliseconds between two slots for a rate in calls per minute, guard included. */
 export function dialIntervalMs(callsPerMinute: number): number {
@@ -292,7 +310,8 @@ export function planDial(x: {
   const turnAt = Math.max(all.find((s) => s.id === x.callerId)?.atMs ?? slot, slot);
   const turnWait = pollAfterMs(turnAt - now);
 
-  if (account.live >= account.channels) return { kind: 'wait', retryInMs: turnWait, reason: 'channels' };
+  const cap = leaseCap(account.channels, account.holdMs);
+  if (account.live >= cap) return { kind: 'wait', retryInMs: turnWait, reason: 'channels' };
   if (slot - now > horizon) return { kind: 'wait', retryInMs: turnWait, reason: 'pacing' };
 
   // Among those here now, is it the caller's turn? Only present waiters ahead of it count, and only as
@@ -301,7 +320,7 @@ export function planDial(x: {
   const order = projectSlots({ firstSlotMs, gapMs: ia, campaigns: x.campaigns, waiters: present, stopAtId: x.callerId });
   const mine = order.findIndex((s) => s.id === x.callerId);
   const atMs = order[mine]?.atMs ?? slot;
-  if (mine < account.channels - account.live && atMs - now <= horizon) return granted;
+  if (mine < cap - account.live && atMs - now <= horizon) return granted;
   return { kind: 'wait', retryInMs: turnWait, reason: 'turn' };
 }
 
@@ -318,7 +337,7 @@ export function nextInLine(x: {
 }): { id: string; campaignId: string; position: number; askAtMs: number } | null {
   const waiters = x.waiters.filter((w) => w.lapseAtMs >= x.nowMs);
   // With every channel held, the next turn comes with a release, which wakes its own waiter.
-  if (waiters.length === 0 || x.account.live >= x.account.channels) return null;
+  if (waiters.length === 0 || x.account.live >= leaseCap(x.account.channels, x.account.holdMs)) return null;
   const gapMs = Math.max(dialIntervalMs(x.account.callsPerMinute), x.account.holdMs / Math.max(1, x.account.channels));
   const [first] = projectSlots({ firstSlotMs: Math.max(x.nowMs, x.account.nextDialAtMs), gapMs, campaigns: x.campaigns, waiters });
   if (!first) return null;

@@ -7,7 +7,7 @@
  * campaign gets the number back ("held") and restarts it on resume, so pausing never signals every
  * number.
  */
-import { condition, getExternalWorkflowHandle, log, setHandler, sleep, type SignalDefinition } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, patched, setHandler, sleep, type SignalDefinition } from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
 import { afterAttempt, type RetryPolicy } from '../domain/retry-schedule';
 import type { AttemptOutcome } from '../activities/attempts';
@@ -118,6 +118,10 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
       await sleep(dial.retryInMs);
       dial = await dialer().dialAttempt({ callSid: begun.callSid });
     }
+    // SPEC §4.5: a staged dial that was not sent (its campaign stopped dialling, or no channel came
+    // free in time) was undone by the activity: the same attempt begins again at the gate. Histories
+    // from before this branch never hold a `withdrawn` result; the marker records it anyway.
+    if (dial.kind === 'withdrawn' && patched('dial-withdraws-unsent')) continue;
     let outcome: AttemptOutcome;
     if (dial.kind === 'refused') {
       // Replay-safe without patched(): `reason` comes from the activity's recorded result, and

@@ -14,7 +14,7 @@ import type { SimulatorAppDeps } from './simulator';
 export interface SimulatorDispatcherDeps extends SimulatorAppDeps {
   /** Base of the URLs the simulated greeting flow fetches from (`OUTCALL_PUBLIC_URL`). */
   publicUrl: string;
-  /** How often to look for due work; default 200 ms. */
+  /** How often to look for due work at most; default 200 ms (sooner when a callback falls due sooner). */
   pollMs?: number;
   fetch?: typeof fetch;
 }
@@ -28,6 +28,10 @@ const MAX_CALLBACK_TRIES = 50;
 const MAX_BACKOFF_MS = 300_000;
 
 const greetingFlowPattern = `%${SIMULATOR_GREETING_FLOW_PATH}%`;
+/** An answered greeting call reports only after its flow has asked for the greeting. */
+const greetingAsked = sql`not (${simCalls.outcome} = 'completed' and coalesce(${simCalls.url}, '') like ${greetingFlowPattern} and ${simCalls.greetingFetchedAt} is null)`;
+/** The dispatcher never sleeps less than this between passes. */
+const MIN_SLEEP_MS = 10;
 
 /** Starts polling; `stop()` resolves once the tick in progress (if any) has finished. */
 export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(): Promise<void> } {
@@ -86,8 +90,7 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
         and(
           isNull(simCalls.callbackSentAt),
           lte(simCalls.callbackDueAt, now),
-          // An answered greeting call reports only after its flow has asked for the greeting.
-          sql`not (${simCalls.outcome} = 'completed' and coalesce(${simCalls.url}, '') like ${greetingFlowPattern} and ${simCalls.greetingFetchedAt} is null)`,
+          greetingAsked,
         ),
       )
       .orderBy(asc(simCalls.callbackDueAt))
@@ -102,7 +105,22 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
       })
       .where(inArray(simCalls.sid, due))
       .returning();
-    await Promise.all(claimed.map(sendCallback));
+    // Sent in the background, as a carrier would: a slow receiver does not hold up later callbacks.
+    for (const row of claimed) {
+      const sending: Promise<void> = sendCallback(row)
+        .catch((err: unknown) => log.error({ callSid: row.sid, err: (err as Error).message }, 'Simulator status callback failed to record'))
+        .finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
+    }
+  }
+
+  /** Milliseconds until the next callback falls due (null: none pending). */
+  async function nextDueInMs(): Promise<number | null> {
+    const [row] = await db
+      .select({ ms: sql<number | null>`extract(epoch from min(${simCalls.callbackDueAt}) - clock_timestamp()) * 1000` })
+      .from(simCalls)
+      .where(and(isNull(simCalls.callbackSentAt), greetingAsked));
+    return row?.ms == null ? null : Number(row.ms);
   }
 
   async function sendCallback(row: SimCallRow): Promise<void> {
@@ -147,21 +165,29 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  const inFlight = new Set<Promise<void>>();
 
-  const tick = async () => {
+  /** One pass; returns how long to sleep: until the next callback is due, at most `pollMs`. */
+  const tick = async (): Promise<number> => {
     try {
       await fetchGreetings();
       await sendCallbacks();
+      const dueInMs = await nextDueInMs();
+      return dueInMs === null ? pollMs : Math.min(pollMs, Math.max(MIN_SLEEP_MS, Math.ceil(dueInMs)));
     } catch (err) {
       log.error({ err: (err as Error).message }, 'Simulator dispatcher tick failed');
+      return pollMs;
     }
   };
   const loop = () => {
     if (stopped) return;
-    running = tick().finally(() => {
-      running = undefined;
-      if (!stopped) timer = setTimeout(loop, pollMs);
-    });
+    let sleepMs = pollMs;
+    running = tick()
+      .then((ms) => void (sleepMs = ms))
+      .finally(() => {
+        running = undefined;
+        if (!stopped) timer = setTimeout(loop, sleepMs);
+      });
   };
   loop();
 
@@ -170,6 +196,7 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
       stopped = true;
       clearTimeout(timer);
       await running;
+      await Promise.all(inFlight);
     },
   };
 }

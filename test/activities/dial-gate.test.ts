@@ -6,12 +6,12 @@
  */
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAttemptActivities } from '../../activities/attempts';
+import { createAttemptActivities, recordCallOutcome } from '../../activities/attempts';
 import { acquireDialSlot, releaseDialSlot, waiterId, type AcquireDialSlotOutput } from '../../activities/dial-gate';
 import { reserveSendSlot } from '../../activities/send-spacer';
 import type { CarrierFactory } from '../../activities/carriers/carrier';
 import { upsertAccount } from '../../db/queries/accounts';
-import { attempts, campaignNumbers, campaigns, dialWaiters } from '../../db/schema';
+import { attempts, campaignNumbers, campaigns, dialGates, dialWaiters } from '../../db/schema';
 import { newSid } from '../../domain/ids';
 import { dialIntervalMs, GRANT_HORIZON_MS, leaseLimitMs } from '../../domain/throttle';
 import { freshDatabase, type TestDatabase } from '../support/db';
@@ -110,10 +110,10 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     expect(await leases(acct)).toEqual([waiterId(cid, 0, 1), waiterId(cid, 1, 1)].sort());
   });
 
-  it('holds at most `channels` leases, and a released channel goes to the next in line', async () => {
+  it('holds at most `channels` leases until a call settles, then also stages what the channels settle in 10 s; a release wakes the next in line', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 3 });
-    const cid = await campaign(acct, 6);
-    const callers = Array.from({ length: 6 }, (_, position): Caller => ({ accountSid: acct, campaignId: cid, position, cpm: 600, channels: 3 }));
+    const cid = await campaign(acct, 8);
+    const callers = Array.from({ length: 8 }, (_, position): Caller => ({ accountSid: acct, campaignId: cid, position, cpm: 600, channels: 3 }));
     for (const c of callers) await ask(c, T0);
     const answers = await Promise.all(callers.map((c) => ask(c, T0 + 1000)));
     expect(answers.filter((a) => a.kind === 'granted')).toHaveLength(3);
@@ -121,12 +121,14 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     // 3 asks just before the release and is told to come back a little after it.
     expect(await ask(callers[3]!, T0 + 10_900)).toMatchObject({ kind: 'wait', reason: 'channels' });
     const wake = await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 1, 1), nowMs: T0 + 11_000, channels: 3, leaseLimitMs: leaseLimitMs(30, 3600) }));
-    // Every channel was held: the waiter asking soonest is woken for the freed one, now.
+    // Every lease was held: the waiter asking soonest is woken for the freed one, now.
     expect(wake).toEqual({ campaignId: cid, position: 3, askInMs: 0 });
-    // Position 4 asks first, but 3 is here (due back within the second) and ahead of it.
-    expect(await ask(callers[4]!, T0 + 11_000)).toMatchObject({ kind: 'wait', reason: 'turn' });
-    expect(await ask(callers[3]!, T0 + 11_100)).toMatchObject({ kind: 'granted' });
-    expect(await leases(acct)).toEqual([0, 2, 3].map((p) => waiterId(cid, p, 1)).sort());
+    // Calls now hold 10 s, so the gate stages 3 more than the 3 channels (leaseCap): 6 leases.
+    const again: AcquireDialSlotOutput[] = [];
+    for (const p of [4, 3, 5, 6, 7]) again.push(await ask(callers[p]!, T0 + 11_100));
+    expect(again.map((a) => a.kind)).toEqual(['granted', 'granted', 'granted', 'granted', 'wait']);
+    expect(again[4]).toMatchObject({ reason: 'channels' });
+    expect(await leases(acct)).toEqual([0, 2, 3, 4, 5, 6].map((p) => waiterId(cid, p, 1)).sort());
   });
 
   it('dials a due retry before any first attempt of its campaign', async () => {
@@ -260,15 +262,48 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     return sids;
   }
 
+  /** Leases granted 1 ms apart, in position order, as the gate writes them (none sent yet). */
+  async function grantLeases(acct: string, cid: string, n: number, attemptNumber = 1): Promise<void> {
+    const t = Date.now() - 1000;
+    await database.db.insert(dialWaiters).values(
+      Array.from({ length: n }, (_, position) => ({
+        id: waiterId(cid, position, attemptNumber),
+        accountSid: acct,
+        campaignId: cid,
+        position,
+        isRetry: attemptNumber > 1,
+        orderAt: new Date(t),
+        dueAt: new Date(t + position),
+        lapseAt: new Date(t + 5000),
+        grantedAt: new Date(t + position),
+      })),
+    );
+  }
+
+  const reserve = (acct: string, cid: string, callSid: string, position: number, x: { cpm?: number; channels?: number; throttle?: number } = {}) =>
+    reserveSendSlot(database.db, {
+      callSid,
+      accountSid: acct,
+      callsPerMinute: x.cpm ?? 600,
+      campaignId: cid,
+      campaignThrottle: x.throttle ?? null,
+      channels: x.channels ?? 60,
+      leaseId: waiterId(cid, position, 1),
+      leaseLimitMs: leaseLimitMs(30, 3600),
+    });
+
   it('spaces concurrent dial requests by 60/cpm s and claims each attempt once', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 60 });
     const cid = await campaign(acct, 12);
     const sids = await attemptRows(cid, 12);
-    const spaced = await Promise.all(sids.map((callSid) => reserveSendSlot(database.db, { callSid, accountSid: acct, callsPerMinute: 600, campaignId: cid, campaignThrottle: null })));
-    const at = spaced.map((s) => (s.claimed ? s.atMs : NaN)).sort((a, b) => a - b);
+    await grantLeases(acct, cid, 12);
+    const spaced = await Promise.all(sids.map((callSid, position) => reserve(acct, cid, callSid, position)));
+    const at = spaced.map((s) => (s.kind === 'claimed' ? s.atMs : NaN)).sort((a, b) => a - b);
     expect(at.every(Number.isFinite)).toBe(true);
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(dialIntervalMs(600) - 1);
-    expect(await reserveSendSlot(database.db, { callSid: sids[0]!, accountSid: acct, callsPerMinute: 600, campaignId: cid, campaignThrottle: null })).toEqual({ claimed: false });
+    expect(await reserve(acct, cid, sids[0]!, 0)).toEqual({ kind: 'taken' });
+    const sent = await database.db.select({ sentAt: dialWaiters.sentAt }).from(dialWaiters).where(eq(dialWaiters.campaignId, cid));
+    expect(sent.every((r) => r.sentAt !== null)).toBe(true);
     const rows = await database.db.select({ at: attempts.dialStartedAt }).from(attempts).where(eq(attempts.campaignId, cid));
     expect(rows.every((r) => r.at !== null)).toBe(true);
   });
@@ -277,12 +312,157 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     const acct = await account({ calls_per_minute: 600, channels: 60 });
     const cid = await campaign(acct, 3, { throttle: 120 });
     const sids = await attemptRows(cid, 3);
+    await grantLeases(acct, cid, 3);
     const at: number[] = [];
-    for (const callSid of sids) {
-      const s = await reserveSendSlot(database.db, { callSid, accountSid: acct, callsPerMinute: 600, campaignId: cid, campaignThrottle: 120 });
-      if (s.claimed) at.push(s.atMs);
+    for (const [position, callSid] of sids.entries()) {
+      const s = await reserve(acct, cid, callSid, position, { throttle: 120 });
+      if (s.kind === 'claimed') at.push(s.atMs);
     }
     expect(at).toHaveLength(3);
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(dialIntervalMs(120) - 1);
+  });
+
+  it('counts channels at the send: a staged dial waits while every channel is live, and staged dials take freed channels in grant order', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 2 });
+    const cid = await campaign(acct, 4);
+    const sids = await attemptRows(cid, 4);
+    await grantLeases(acct, cid, 4);
+    // The last granted asks first: the two granted before it are ahead of it for the two channels.
+    expect(await reserve(acct, cid, sids[2]!, 2, { channels: 2 })).toMatchObject({ kind: 'no_channel' });
+    expect(await reserve(acct, cid, sids[0]!, 0, { channels: 2 })).toMatchObject({ kind: 'claimed', freeChannels: 1 });
+    expect(await reserve(acct, cid, sids[1]!, 1, { channels: 2 })).toMatchObject({ kind: 'claimed', freeChannels: 0 });
+    // Two calls live: neither staged dial may send, whatever its place.
+    expect(await reserve(acct, cid, sids[3]!, 3, { channels: 2 })).toMatchObject({ kind: 'no_channel' });
+    expect(await reserve(acct, cid, sids[2]!, 2, { channels: 2 })).toMatchObject({ kind: 'no_channel' });
+    // The first call settles: its channel goes to the staged dial granted first, not the one asking first.
+    await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 0, 1), nowMs: Date.now(), channels: 2, leaseLimitMs: leaseLimitMs(30, 3600) }));
+    expect(await reserve(acct, cid, sids[3]!, 3, { channels: 2 })).toMatchObject({ kind: 'no_channel' });
+    expect(await reserve(acct, cid, sids[2]!, 2, { channels: 2 })).toMatchObject({ kind: 'claimed', freeChannels: 0 });
+    const claimed = await database.db.select({ position: attempts.position }).from(attempts).where(and(eq(attempts.campaignId, cid), isNotNull(attempts.dialStartedAt)));
+    expect(claimed.map((r) => r.position).sort()).toEqual([0, 1, 2]);
+  });
+
+  it('sends nothing for a campaign that stopped dialling (paused or ending) and claims nothing', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 5 });
+    const paused = await campaign(acct, 1);
+    const ending = await campaign(acct, 1);
+    const [p] = await attemptRows(paused, 1);
+    const [e] = await attemptRows(ending, 1);
+    await grantLeases(acct, paused, 1);
+    await grantLeases(acct, ending, 1);
+    await database.db.update(campaigns).set({ status: 'Paused' }).where(eq(campaigns.id, paused));
+    await database.db.update(campaigns).set({ closing: 'Completed' }).where(eq(campaigns.id, ending));
+    expect(await reserve(acct, paused, p!, 0, { channels: 5 })).toEqual({ kind: 'not_dialable' });
+    expect(await reserve(acct, ending, e!, 0, { channels: 5 })).toEqual({ kind: 'not_dialable' });
+    const rows = await database.db.select({ at: attempts.dialStartedAt }).from(attempts).where(and(eq(attempts.callSid, p!)));
+    expect(rows).toEqual([{ at: null }]);
+  });
+});
+
+describe('§4.5 staged dials (attempt activities, PostgreSQL)', () => {
+  interface Placed {
+    to: string;
+    atMs: number;
+  }
+  function recordingCarrier(placed: Placed[]): CarrierFactory {
+    return () => ({
+      placeCall: async (req: { to: string }) => {
+        placed.push({ to: req.to, atMs: Date.now() });
+        return { kind: 'accepted' as const, carrierSid: `sim_${placed.length}` };
+      },
+      lookupCall: async () => ({ kind: 'not_found' as const }),
+      parseCallback: () => null,
+    }) as unknown as ReturnType<CarrierFactory>; // only placeCall is used by these tests
+  }
+  const completed = { status: 'completed' as const, reason: null, carrierSid: 'x', startTimeMs: null, endTimeMs: null, duration: 1, digits: null, recordingUrl: null };
+
+  it('a staged dial sends as soon as a live call settles, and is withdrawn unsent when its campaign pauses', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 1 });
+    const cid = await campaign(acct, 3);
+    const placed: Placed[] = [];
+    const act = createAttemptActivities({ db: database.db, carriers: recordingCarrier(placed), publicUrl: 'http://127.0.0.1:9' });
+    const now = Date.now();
+    const begin = async (position: number) => {
+      await act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs: now });
+      const b = await act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs: now + 1000 });
+      if (b.kind !== 'dial') throw new Error(`position ${position} was not granted: ${JSON.stringify(b)}`);
+      return b;
+    };
+    const first = await begin(0);
+    expect(await act.dialAttempt({ callSid: first.callSid })).toMatchObject({ kind: 'accepted' });
+    // One release so far tells the gate how long calls hold: it may stage one more than the channels.
+    await database.db.update(dialGates).set({ holdMs: 10_000 }).where(eq(dialGates.key, `account:${acct}`));
+    const second = await begin(1);
+    const staged = act.dialAttempt({ callSid: second.callSid });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(placed).toHaveLength(1); // the only channel is live
+    const settledAt = Date.now();
+    await act.settleAttempt({ callSid: first.callSid, outcome: completed, retryDelayMs: null, jitterMs: 0, nowMs: settledAt });
+    expect(await staged).toMatchObject({ kind: 'accepted' });
+    expect(placed[1]!.atMs).toBeGreaterThanOrEqual(settledAt);
+
+    // The third is staged behind the live second, and its campaign is paused meanwhile.
+    const third = await begin(2);
+    const withdrawn = act.dialAttempt({ callSid: third.callSid });
+    await new Promise((r) => setTimeout(r, 300));
+    await database.db.update(campaigns).set({ status: 'Paused' }).where(eq(campaigns.id, cid));
+    expect(await withdrawn).toEqual({ kind: 'withdrawn' });
+    expect(placed).toHaveLength(2);
+    // Undone as if never begun: no attempt row, the number pending again, the lease a waiter again.
+    expect(await database.db.select().from(attempts).where(eq(attempts.callSid, third.callSid))).toEqual([]);
+    const [n] = await database.db.select().from(campaignNumbers).where(and(eq(campaignNumbers.campaignId, cid), eq(campaignNumbers.position, 2)));
+    expect(n).toMatchObject({ status: 'pending', attempts: 0, firstAttemptAt: null, lastAttemptAt: null });
+    const [w] = await database.db.select().from(dialWaiters).where(eq(dialWaiters.id, waiterId(cid, 2, 1)));
+    expect(w).toMatchObject({ grantedAt: null, sentAt: null });
+    // A retried activity finds nothing to dial; the number hands itself back on its next begin.
+    expect(await act.dialAttempt({ callSid: third.callSid })).toEqual({ kind: 'withdrawn' });
+    expect(await act.beginAttempt({ campaignId: cid, position: 2, attemptNumber: 1, nowMs: Date.now() })).toEqual({ kind: 'hold' });
+  });
+
+  it('a callback records the final status and frees the channel at once; the number settles later with that outcome', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 1 });
+    const cid = await campaign(acct, 1);
+    const act = createAttemptActivities({ db: database.db, carriers: recordingCarrier([]), publicUrl: 'http://127.0.0.1:9' });
+    await act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 1, nowMs: Date.now() });
+    const b = await act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 1, nowMs: Date.now() + 1000 });
+    if (b.kind !== 'dial') throw new Error(JSON.stringify(b));
+    expect(await act.dialAttempt({ callSid: b.callSid })).toMatchObject({ kind: 'accepted' });
+    const busy = { carrierSid: 'sim_1', status: 'busy' as const, startTime: null, endTime: null, duration: 0, digits: null, recordingUrl: null };
+    const recordedAt = Date.now();
+    expect(await recordCallOutcome(database.db, { token: b.token, outcome: busy, nowMs: recordedAt })).toMatchObject({ kind: 'recorded', campaignId: cid, position: 0 });
+    // SPEC §4.5: live until the final status is recorded, and no longer: the lease is gone.
+    expect(await leases(acct)).toEqual([]);
+    const [a] = await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid));
+    expect(a).toMatchObject({ status: 'busy', carrierSid: 'sim_1' });
+    expect(a!.settledAt!.getTime()).toBe(recordedAt);
+    const number = async () => (await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid)))[0]!;
+    expect((await number()).status).toBe('in-progress');
+    // The carrier delivers the callback again: still the number's to settle, the channel freed once.
+    expect(await recordCallOutcome(database.db, { token: b.token, outcome: busy, nowMs: recordedAt + 500 })).toMatchObject({ kind: 'recorded' });
+    // A lookup racing the callback brought another answer: the recorded one settles the number.
+    const settled = await act.settleAttempt({ callSid: b.callSid, outcome: { ...completed, carrierSid: 'sim_1' }, retryDelayMs: 60_000, jitterMs: 0, nowMs: recordedAt + 800 });
+    expect(settled.next).toEqual({ kind: 'retry', atMs: recordedAt + 800 + 60_000 });
+    expect(await number()).toMatchObject({ status: 'retry', lastStatus: 'busy' });
+    const [after] = await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid));
+    expect(after!.settledAt!.getTime()).toBe(recordedAt);
+    // Settled: a late callback changes nothing; an unknown token is told so.
+    expect(await recordCallOutcome(database.db, { token: b.token, outcome: busy, nowMs: recordedAt + 900 })).toEqual({ kind: 'settled' });
+    expect(await recordCallOutcome(database.db, { token: '1_nope', outcome: busy, nowMs: recordedAt })).toEqual({ kind: 'unknown_token' });
+  });
+
+  it('a withdrawn retry goes back to `retry` at its place among retries', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 1 });
+    const cid = await campaign(acct, 1);
+    const act = createAttemptActivities({ db: database.db, carriers: recordingCarrier([]), publicUrl: 'http://127.0.0.1:9' });
+    const dueAt = new Date(Date.now() - 5000);
+    await database.db.update(campaignNumbers).set({ status: 'retry', attempts: 1, nextAttemptAt: dueAt }).where(eq(campaignNumbers.campaignId, cid));
+    const b = await act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 2, nowMs: Date.now() });
+    expect(b.kind).toBe('dial');
+    if (b.kind !== 'dial') return;
+    await database.db.update(campaigns).set({ status: 'Paused' }).where(eq(campaigns.id, cid));
+    expect(await act.dialAttempt({ callSid: b.callSid })).toEqual({ kind: 'withdrawn' });
+    const [n] = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid));
+    expect(n).toMatchObject({ status: 'retry', attempts: 1 });
+    expect(n!.nextAttemptAt!.getTime()).toBe(dueAt.getTime());
   });
 });

@@ -10,6 +10,7 @@ import { eq } from 'drizzle-orm';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { recordCallOutcome } from '../../activities/attempts';
 import type { Carrier, CarrierFactory } from '../../activities/carriers/carrier';
 import { createTemporalEngine } from '../../api/engine';
 import type { CampaignEngine } from '../../api/deps';
@@ -62,7 +63,7 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     timezone: opts.timezone ?? 'Asia/Kolkata',
     calling_days: opts.days ?? [1, 2, 3, 4, 5, 6, 7],
   });
-  const engine = createTemporalEngine({ client: env.client, db, taskQueue });
+  const engine = createTemporalEngine({ client: env.client, db, recordCallOutcome: (input) => recordCallOutcome(db, input), taskQueue });
   const dials: Harness['dials'] = [];
   const calls = new Map<string, { status: Exclude<ReturnType<typeof simulatedOutcome>, 'refused'>; sid: string }>();
   const silent = new Set(opts.silent ?? []);

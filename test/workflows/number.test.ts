@@ -24,10 +24,13 @@ interface Script {
   silent?: number[];
   /** Attempts the carrier refuses (HTTP 4xx). */
   refused?: number[];
+  /** Attempts whose first dial is withdrawn unsent (SPEC §4.5 staged dial: campaign paused, no channel in time). */
+  withdrawn?: number[];
 }
 
 interface Recorded {
   begins: Array<{ attempt: number; nowMs: number }>;
+  dials: string[];
   settles: SettleAttemptInput[];
   lookups: number;
   delivered: string[];
@@ -45,6 +48,8 @@ function scriptedActivities(env: TestWorkflowEnvironment, script: Script, rec: R
     },
     async dialAttempt(input) {
       const attempt = Number(input.callSid.slice(4, 5));
+      rec.dials.push(input.callSid);
+      if (script.withdrawn?.includes(attempt) && rec.dials.filter((d) => d === input.callSid).length === 1) return { kind: 'withdrawn' };
       if (script.refused?.includes(attempt)) return { kind: 'refused', httpStatus: 400, message: 'bad number', accountLevel: false };
       if (!script.silent?.includes(attempt)) {
         const wfId = Context.current().info.workflowExecution!.workflowId; // always set for workflow activities
@@ -88,7 +93,7 @@ function scriptedActivities(env: TestWorkflowEnvironment, script: Script, rec: R
 }
 
 async function runNumber(retries: RetryPolicy, script: Script) {
-  const rec: Recorded = { begins: [], settles: [], lookups: 0, delivered: [], finishedSignalled: false };
+  const rec: Recorded = { begins: [], dials: [], settles: [], lookups: 0, delivered: [], finishedSignalled: false };
   const taskQueue = `tq-${Math.random().toString(16).slice(2)}`;
   const workflowId = `campaign/test/number/${Math.random().toString(16).slice(2)}`;
   const input: NumberWorkflowInput = { campaignId: 'c'.repeat(32), position: 0, number: '+919876543210', retries, parentWorkflowId: 'no-such-parent' };
@@ -184,6 +189,13 @@ describe('§7 every attempt is settled', () => {
     expect(settleTimers).toBe(1);
     expect(timers).toEqual([]);
     expect(rec.settles[0]!.outcome.status).toBe('completed');
+  });
+
+  it('begins the same attempt again when its dial was withdrawn unsent, and settles only the dial that was sent', async () => {
+    const { out, rec } = await runNumber(policy({ numberOfRetries: 1, intervalMins: 1 }), { outcomes: ['busy', 'completed'], withdrawn: [1, 2] });
+    expect(out).toMatchObject({ attempts: 2, lastStatus: 'completed' });
+    expect(rec.begins.map((b) => b.attempt)).toEqual([1, 1, 2, 2]);
+    expect(rec.settles.map((s) => s.outcome.status)).toEqual(['busy', 'completed']);
   });
 
   it('delivers each attempt webhook event in order', async () => {
