@@ -248,7 +248,12 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
   });
   if (!next) return { kind: 'granted', atMs: p.atMs };
   // The woken waiter counts as present from now on, so nobody takes its turn meanwhile.
-  await tx.execute(sql`update dial_waiters set due_at = ${instant(next.askAtMs)}, lapse_at = ${instant(next.askAtMs + WAITER_GRACE_MS)} where id = ${next.id} and granted_at is null`);
+  // A waiter whose row is locked is asking right now (its own transaction upserts the row before it
+  // waits for the gate rows this one holds): skip it rather than wait, which could deadlock.
+  const [woken] = await tx.execute<{ id: string }>(sql`
+    update dial_waiters set due_at = ${instant(next.askAtMs)}, lapse_at = ${instant(next.askAtMs + WAITER_GRACE_MS)}
+    where id = (select id from dial_waiters where id = ${next.id} and granted_at is null for update skip locked) returning id`);
+  if (!woken) return { kind: 'granted', atMs: p.atMs };
   return { kind: 'granted', atMs: p.atMs, wake: { campaignId: next.campaignId, position: next.position, askInMs: Math.max(0, next.askAtMs - nowMs - lagMs) } };
 }
 
@@ -306,7 +311,7 @@ export async function releaseDialSlot(tx: DbOrTx, request: { accountSid: string;
       select w.id from dial_waiters w join campaigns c on c.id = w.campaign_id
       where w.account_sid = ${input.accountSid} and w.granted_at is null and w.lapse_at >= ${instant(input.nowMs)}
         and w.due_at > ${instant(input.nowMs)} and c.status = 'InProgress' and c.closing is null
-      order by w.due_at limit 1)
+      order by w.due_at limit 1 for update of w skip locked)
     returning id, campaign_id, position`);
   return head ? { campaignId: head.campaign_id, position: num(head.position), askInMs: 0 } : null;
 }

@@ -8,7 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { dialGates } from '../db/schema';
-import { dialIntervalMs } from '../domain/throttle';
+import { dialIntervalMs, PRESENT_WITHIN_MS } from '../domain/throttle';
 
 export const accountSendKey = (accountSid: string) => `send:account:${accountSid}`;
 export const campaignSendKey = (campaignId: string) => `send:campaign:${campaignId}`;
@@ -57,8 +57,10 @@ export const STALE_STAGED_MS = 30_000;
  *
  * Channels (SPEC §4.5: live from the dial request until the final status is recorded) are counted
  * here, at the send, among the leases marked sent. A staged lease (granted, not yet sent) may send when
- * fewer than `channels` calls are live, counting the staged leases granted before it as ahead, so the
- * staged dials take freed channels in the order the gate granted them.
+ * fewer than `channels` calls are live, counting those ahead of it: staged leases of other campaigns
+ * granted before it, and, of its own campaign, staged leases and present waiters that come first in
+ * the campaign's order (retries, then positions). So freed channels go in the order the gate keeps,
+ * even when two grants swapped places.
  *
  * The instant comes back on this process's clock (`atLocalMs`, converted with the offset seen at the
  * end of the statement, so a skewed host still waits the right time and never less): the caller sleeps
@@ -83,15 +85,31 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
     // Locked first, counted after: the count's snapshot then includes every claim committed before.
     await tx.execute(sql`select key from dial_gates where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)}) order by key for update`);
     const [ch] = await tx.execute<{ sent: boolean | null; granted_ms: number | null; staged_ms: number | null; live: number; ahead: number }>(sql`
-      with me as (select granted_at, sent_at from dial_waiters where id = ${input.leaseId})
+      with me as (select * from dial_waiters where id = ${input.leaseId}),
+      others as (select l.* from dial_waiters l where l.account_sid = ${input.accountSid} and l.id <> ${input.leaseId}),
+      -- The campaign's order (domain/throttle.ts compareWaiters): retries first, the one due longest
+      -- ago first; then first attempts by position.
+      before_me as (
+        select l.* from others l, me m where l.campaign_id = m.campaign_id and (
+          (l.is_retry and not m.is_retry)
+          or (l.is_retry and m.is_retry and (l.order_at, l.position) < (m.order_at, m.position))
+          or (not l.is_retry and not m.is_retry and l.position < m.position)))
       select (select sent_at is not null from me) as sent, ${epochMs(sql`(select granted_at from me)`)} as granted_ms,
         (extract(epoch from clock_timestamp() - (select granted_at from me)) * 1000)::float8 as staged_ms,
-        (select count(*)::int from dial_waiters l where l.account_sid = ${input.accountSid} and l.id <> ${input.leaseId}
-          and l.sent_at is not null and l.granted_at >= clock_timestamp() - ${input.leaseLimitMs} * interval '1 millisecond') as live,
-        (select count(*)::int from dial_waiters l where l.account_sid = ${input.accountSid} and l.id <> ${input.leaseId}
-          and l.sent_at is null and l.granted_at is not null
-          and l.granted_at >= clock_timestamp() - ${STALE_STAGED_MS} * interval '1 millisecond'
-          and (l.granted_at, l.id) < ((select granted_at from me), ${input.leaseId})) as ahead`);
+        (select count(*)::int from others l
+          where l.sent_at is not null and l.granted_at >= clock_timestamp() - ${input.leaseLimitMs} * interval '1 millisecond') as live,
+        -- Ahead for the next free channel: staged leases of other campaigns granted earlier; of this
+        -- campaign, staged leases and present waiters (asking within the second) that come first in
+        -- its order, however late they were granted, so grants that swapped places go out in order.
+        (select count(*)::int from others l
+          where l.sent_at is null and l.granted_at is not null and l.campaign_id <> (select campaign_id from me)
+            and l.granted_at >= clock_timestamp() - ${STALE_STAGED_MS} * interval '1 millisecond'
+            and (l.granted_at, l.id) < ((select granted_at from me), ${input.leaseId}))
+        + (select count(*)::int from before_me l
+          where l.sent_at is null and (
+            (l.granted_at is not null and l.granted_at >= clock_timestamp() - ${STALE_STAGED_MS} * interval '1 millisecond')
+            or (l.granted_at is null and l.lapse_at >= clock_timestamp()
+              and l.due_at <= clock_timestamp() + ${PRESENT_WITHIN_MS} * interval '1 millisecond'))) as ahead`);
     const live = num(ch?.live ?? 0);
     // A lease already marked sent (a dial backed off by the carrier) keeps its channel.
     if (!ch?.sent && live + num(ch?.ahead ?? 0) >= input.channels) {

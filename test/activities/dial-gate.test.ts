@@ -342,6 +342,28 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     expect(claimed.map((r) => r.position).sort()).toEqual([0, 1, 2]);
   });
 
+  it('gives a freed channel to the campaign’s next in order, even when grants swapped places: staged leases and present waiters first', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 1 });
+    const cid = await campaign(acct, 4);
+    const sids = await attemptRows(cid, 4);
+    await grantLeases(acct, cid, 4);
+    // Position 3 was granted first, position 2 after it; position 1 is still a waiter, asking now.
+    const t = Date.now();
+    await database.db.update(dialWaiters).set({ grantedAt: new Date(t - 3000) }).where(eq(dialWaiters.id, waiterId(cid, 3, 1)));
+    await database.db.update(dialWaiters).set({ grantedAt: new Date(t - 2000) }).where(eq(dialWaiters.id, waiterId(cid, 2, 1)));
+    await database.db.update(dialWaiters).set({ grantedAt: null, dueAt: new Date(t), lapseAt: new Date(t + 5000) }).where(eq(dialWaiters.id, waiterId(cid, 1, 1)));
+    expect(await reserve(acct, cid, sids[0]!, 0, { channels: 1 })).toMatchObject({ kind: 'claimed' });
+    await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 0, 1), nowMs: Date.now(), channels: 1, leaseLimitMs: leaseLimitMs(30, 3600) }));
+    // The channel is free, but 1 (present, not yet granted) and then 2 come before 3.
+    expect(await reserve(acct, cid, sids[3]!, 3, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
+    expect(await reserve(acct, cid, sids[2]!, 2, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
+    // 1 is gone (its waiter lapsed): 2 goes, then 3 only once 2's call has settled.
+    await database.db.update(dialWaiters).set({ lapseAt: new Date(t - 1) }).where(eq(dialWaiters.id, waiterId(cid, 1, 1)));
+    expect(await reserve(acct, cid, sids[3]!, 3, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
+    expect(await reserve(acct, cid, sids[2]!, 2, { channels: 1 })).toMatchObject({ kind: 'claimed' });
+    expect(await reserve(acct, cid, sids[3]!, 3, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
+  });
+
   it('sends nothing for a campaign that stopped dialling (paused or ending) and claims nothing', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 5 });
     const paused = await campaign(acct, 1);
