@@ -8,7 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { dialGates } from '../db/schema';
-import { dialIntervalMs, PRESENT_WITHIN_MS } from '../domain/throttle';
+import { dialIntervalMs } from '../domain/throttle';
 
 export const accountSendKey = (accountSid: string) => `send:account:${accountSid}`;
 export const campaignSendKey = (campaignId: string) => `send:campaign:${campaignId}`;
@@ -58,9 +58,8 @@ export const STALE_STAGED_MS = 30_000;
  * Channels (SPEC §4.5: live from the dial request until the final status is recorded) are counted
  * here, at the send, among the leases marked sent. A staged lease (granted, not yet sent) may send when
  * fewer than `channels` calls are live, counting those ahead of it: staged leases of other campaigns
- * granted before it, and, of its own campaign, staged leases and present waiters that come first in
- * the campaign's order (retries, then positions). So freed channels go in the order the gate keeps,
- * even when two grants swapped places.
+ * granted before it, and staged leases of its own campaign that come first in the campaign's order
+ * (retries, then positions), so two grants that swapped places still go out in order.
  *
  * The instant comes back on this process's clock (`atLocalMs`, converted with the offset seen at the
  * end of the statement, so a skewed host still waits the right time and never less): the caller sleeps
@@ -98,18 +97,15 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
         (extract(epoch from clock_timestamp() - (select granted_at from me)) * 1000)::float8 as staged_ms,
         (select count(*)::int from others l
           where l.sent_at is not null and l.granted_at >= clock_timestamp() - ${input.leaseLimitMs} * interval '1 millisecond') as live,
-        -- Ahead for the next free channel: staged leases of other campaigns granted earlier; of this
-        -- campaign, staged leases and present waiters (asking within the second) that come first in
-        -- its order, however late they were granted, so grants that swapped places go out in order.
+        -- Ahead for the next free channel: staged leases of other campaigns granted earlier, and of
+        -- this campaign those that come first in its order, however late they were granted.
         (select count(*)::int from others l
           where l.sent_at is null and l.granted_at is not null and l.campaign_id <> (select campaign_id from me)
             and l.granted_at >= clock_timestamp() - ${STALE_STAGED_MS} * interval '1 millisecond'
             and (l.granted_at, l.id) < ((select granted_at from me), ${input.leaseId}))
         + (select count(*)::int from before_me l
-          where l.sent_at is null and (
-            (l.granted_at is not null and l.granted_at >= clock_timestamp() - ${STALE_STAGED_MS} * interval '1 millisecond')
-            or (l.granted_at is null and l.lapse_at >= clock_timestamp()
-              and l.due_at <= clock_timestamp() + ${PRESENT_WITHIN_MS} * interval '1 millisecond'))) as ahead`);
+          where l.sent_at is null and l.granted_at is not null
+            and l.granted_at >= clock_timestamp() - ${STALE_STAGED_MS} * interval '1 millisecond') as ahead`);
     const live = num(ch?.live ?? 0);
     // A lease already marked sent (a dial backed off by the carrier) keeps its channel.
     if (!ch?.sent && live + num(ch?.ahead ?? 0) >= input.channels) {

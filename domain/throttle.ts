@@ -320,7 +320,11 @@ export function planDial(x: {
   const order = projectSlots({ firstSlotMs, gapMs: ia, campaigns: x.campaigns, waiters: present, stopAtId: x.callerId });
   const mine = order.findIndex((s) => s.id === x.callerId);
   const atMs = order[mine]?.atMs ?? slot;
-  if (mine < cap - account.live && atMs - now <= horizon) return granted;
+  // While a channel is free, a grant takes it at once (at most as many as are free); only once every
+  // channel is leased does the gate stage grants (up to the cap), so a staged grant never goes out
+  // through a free channel ahead of a present waiter that was ahead of it in line.
+  const free = account.channels - account.live;
+  if (mine < (free > 0 ? free : cap - account.live) && atMs - now <= horizon) return granted;
   return { kind: 'wait', retryInMs: turnWait, reason: 'turn' };
 }
 

@@ -123,11 +123,14 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     const wake = await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 1, 1), nowMs: T0 + 11_000, channels: 3, leaseLimitMs: leaseLimitMs(30, 3600) }));
     // Every lease was held: the waiter asking soonest is woken for the freed one, now.
     expect(wake).toEqual({ campaignId: cid, position: 3, askInMs: 0 });
-    // Calls now hold 10 s, so the gate stages 3 more than the 3 channels (leaseCap): 6 leases.
+    // Calls now hold 10 s, so the gate stages 3 more than the 3 channels (leaseCap): 6 leases. The
+    // free channel goes to the first in line: 4 asks first, but 3 is here (due back within the
+    // second) and ahead of it. Once every channel is leased, grants are staged, each leaving room for
+    // the present waiters ahead of it: 5 and 6 are staged, 7 is told to wait for 4.
     const again: AcquireDialSlotOutput[] = [];
-    for (const p of [4, 3, 5, 6, 7]) again.push(await ask(callers[p]!, T0 + 11_100));
-    expect(again.map((a) => a.kind)).toEqual(['granted', 'granted', 'granted', 'granted', 'wait']);
-    expect(again[4]).toMatchObject({ reason: 'channels' });
+    for (const p of [4, 3, 5, 6, 7, 4]) again.push(await ask(callers[p]!, T0 + 11_100));
+    expect(again.map((a) => (a.kind === 'wait' ? a.reason : a.kind))).toEqual(['turn', 'granted', 'granted', 'granted', 'turn', 'granted']);
+    expect(await ask(callers[7]!, T0 + 11_200)).toMatchObject({ kind: 'wait', reason: 'channels' });
     expect(await leases(acct)).toEqual([0, 2, 3, 4, 5, 6].map((p) => waiterId(cid, p, 1)).sort());
   });
 
@@ -342,26 +345,21 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     expect(claimed.map((r) => r.position).sort()).toEqual([0, 1, 2]);
   });
 
-  it('gives a freed channel to the campaign’s next in order, even when grants swapped places: staged leases and present waiters first', async () => {
+  it('gives a freed channel to the campaign’s next in order among staged dials, even when their grants swapped places', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 1 });
-    const cid = await campaign(acct, 4);
-    const sids = await attemptRows(cid, 4);
-    await grantLeases(acct, cid, 4);
-    // Position 3 was granted first, position 2 after it; position 1 is still a waiter, asking now.
+    const cid = await campaign(acct, 3);
+    const sids = await attemptRows(cid, 3);
+    await grantLeases(acct, cid, 3);
+    // Position 2 was granted first, position 1 after it.
     const t = Date.now();
-    await database.db.update(dialWaiters).set({ grantedAt: new Date(t - 3000) }).where(eq(dialWaiters.id, waiterId(cid, 3, 1)));
-    await database.db.update(dialWaiters).set({ grantedAt: new Date(t - 2000) }).where(eq(dialWaiters.id, waiterId(cid, 2, 1)));
-    await database.db.update(dialWaiters).set({ grantedAt: null, dueAt: new Date(t), lapseAt: new Date(t + 5000) }).where(eq(dialWaiters.id, waiterId(cid, 1, 1)));
+    await database.db.update(dialWaiters).set({ grantedAt: new Date(t - 3000) }).where(eq(dialWaiters.id, waiterId(cid, 2, 1)));
+    await database.db.update(dialWaiters).set({ grantedAt: new Date(t - 2000) }).where(eq(dialWaiters.id, waiterId(cid, 1, 1)));
     expect(await reserve(acct, cid, sids[0]!, 0, { channels: 1 })).toMatchObject({ kind: 'claimed' });
     await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 0, 1), nowMs: Date.now(), channels: 1, leaseLimitMs: leaseLimitMs(30, 3600) }));
-    // The channel is free, but 1 (present, not yet granted) and then 2 come before 3.
-    expect(await reserve(acct, cid, sids[3]!, 3, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
+    // The channel is free: 2 asks first, but 1 comes before it.
     expect(await reserve(acct, cid, sids[2]!, 2, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
-    // 1 is gone (its waiter lapsed): 2 goes, then 3 only once 2's call has settled.
-    await database.db.update(dialWaiters).set({ lapseAt: new Date(t - 1) }).where(eq(dialWaiters.id, waiterId(cid, 1, 1)));
-    expect(await reserve(acct, cid, sids[3]!, 3, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
-    expect(await reserve(acct, cid, sids[2]!, 2, { channels: 1 })).toMatchObject({ kind: 'claimed' });
-    expect(await reserve(acct, cid, sids[3]!, 3, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
+    expect(await reserve(acct, cid, sids[1]!, 1, { channels: 1 })).toMatchObject({ kind: 'claimed' });
+    expect(await reserve(acct, cid, sids[2]!, 2, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
   });
 
   it('sends nothing for a campaign that stopped dialling (paused or ending) and claims nothing', async () => {

@@ -219,6 +219,19 @@ describe('§4.5 planDial', () => {
     expect(plan({ account: acct, waiters: ws, callerId: 'w2' })).toMatchObject({ kind: 'wait', reason: 'turn' });
   });
 
+  it('stages grants beyond the channels only once every channel is leased, leaving room for present waiters ahead', () => {
+    const ws = Array.from({ length: 10 }, (_, i) => waiter(`w${i}`, 'a', i));
+    // 5 channels, calls held 10 s: up to 10 leases. With 3 leased, the 2 free channels go first in line.
+    const partly = account({ callsPerMinute: 600, channels: 5, live: 3, holdMs: 10_000 });
+    expect(plan({ account: partly, waiters: ws, callerId: 'w1' })).toMatchObject({ kind: 'granted' });
+    expect(plan({ account: partly, waiters: ws, callerId: 'w2' })).toMatchObject({ kind: 'wait', reason: 'turn' });
+    // Every channel leased: staged grants for as many in line as the cap leaves room for.
+    const full = account({ callsPerMinute: 600, channels: 5, live: 5, holdMs: 10_000 });
+    expect(plan({ account: full, waiters: ws, callerId: 'w4' })).toMatchObject({ kind: 'granted' });
+    expect(plan({ account: full, waiters: ws, callerId: 'w5' })).toMatchObject({ kind: 'wait', reason: 'turn' });
+    expect(plan({ account: account({ callsPerMinute: 600, channels: 5, live: 10, holdMs: 10_000 }), waiters: ws, callerId: 'w0' })).toMatchObject({ kind: 'wait', reason: 'channels' });
+  });
+
   it('tells a waiter to come back after half of its estimated turn', () => {
     const ws = Array.from({ length: 300 }, (_, i) => waiter(`w${i}`, 'a', i));
     const at = (id: string) => {
