@@ -55,11 +55,15 @@ export interface BeginAttemptInput {
 export type BeginAttemptOutput =
   /**
    * The attempt row is committed and holds a channel: dial now (the dial waits for its send instant),
-   * and wake `wake`, the number whose turn comes next (SPEC §4.5).
+   * and wake `wake`, the number whose turn comes next (SPEC §4.5), and `wakes`, numbers ahead of this
+   * one in its campaign's order that were granted slots in its place.
    */
-  | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number; wake?: GateWake }
-  /** SPEC §4.5: the account's dial gate has no slot (rate, channels, turn) yet; ask again after the wait. */
-  | { kind: 'wait'; retryInMs: number }
+  | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number; wake?: GateWake; wakes?: GateWake[] }
+  /**
+   * SPEC §4.5: the account's dial gate has no slot (rate, channels, turn) yet; ask again after the
+   * wait. A slot it asked for may have gone to numbers ahead of it in order: wake `wakes`.
+   */
+  | { kind: 'wait'; retryInMs: number; wakes?: GateWake[] }
   /** The campaign is paused: the number hands itself back to the campaign, which restarts it on resume. */
   | { kind: 'hold' }
   /** The calling window is closed at the workflow's `now`: wait for `nextOpenMs` (null: no calling day). */
@@ -320,20 +324,20 @@ export function createAttemptActivities(deps: AttemptDeps) {
         if (existing) return { kind: 'dial', callSid: existing.callSid, token: existing.token, settleTimeoutMs };
         // Checked again immediately before each dial (SPEC §4.1, §4.4): abandoned children outlive
         // pause, complete and end_at, so the read model, not the child's memory, decides.
-        const ticket = waiterId(input.campaignId, input.position, input.attemptNumber);
+        const ticketOf = { accountSid: c.accountSid, campaignId: input.campaignId, position: input.position, attemptNumber: input.attemptNumber };
         if (c.closing !== null || !DIALLABLE.has(c.status)) {
-          await dropWaiter(tx, ticket);
+          await dropWaiter(tx, ticketOf);
           return c.status === 'Paused' && c.closing === null ? { kind: 'hold' } : { kind: 'stop', reason: `campaign_${c.closing ? 'closing' : c.status}` };
         }
         // SPEC §4.7: a started campaign rolled to a later send_at (while paused) starts no attempt before it.
         if (c.sendAt !== null && c.sendAt.getTime() > input.nowMs) {
-          await dropWaiter(tx, ticket);
+          await dropWaiter(tx, ticketOf);
           return { kind: 'window', nextOpenMs: c.sendAt.getTime() };
         }
         if (acct) {
           const w = windowState(callingWindow(acct.callingWindow, acct.timezone, acct.callingDays), input.nowMs);
           if (!w.open) {
-            await dropWaiter(tx, ticket);
+            await dropWaiter(tx, ticketOf);
             return { kind: 'window', nextOpenMs: w.nextOpenMs };
           }
         }
@@ -344,7 +348,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
           .for('update');
         if (!n) return { kind: 'stop', reason: 'number_missing' };
         if (!['pending', 'retry'].includes(n.status)) {
-          await dropWaiter(tx, ticket);
+          await dropWaiter(tx, ticketOf);
           return { kind: 'stop', reason: `number_${n.status}` };
         }
         // SPEC §4.5: the number stays pending (or retry) while it waits for a slot; the attempt row is
@@ -362,7 +366,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
           leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
           nowMs: input.nowMs,
         });
-        if (slot.kind === 'wait') return { kind: 'wait', retryInMs: slot.retryInMs };
+        if (slot.kind === 'wait') return { kind: 'wait', retryInMs: slot.retryInMs, ...(slot.wakes && { wakes: slot.wakes }) };
         const callSid = newSid();
         const token = attemptToken(input.attemptNumber, randomBytes(16).toString('hex'));
         await tx.insert(attempts).values({
@@ -386,7 +390,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
             dateUpdated: now,
           })
           .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.position, input.position)));
-        return { kind: 'dial', callSid, token, settleTimeoutMs, ...(slot.wake && { wake: slot.wake }) };
+        return { kind: 'dial', callSid, token, settleTimeoutMs, ...(slot.wake && { wake: slot.wake }), ...(slot.wakes && { wakes: slot.wakes }) };
       });
     },
 

@@ -26,11 +26,12 @@
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/queries/stats';
 import { dialGates, dialWaiters } from '../db/schema';
-import { accountSendKey, campaignSendKey, EPOCH, epochMs, instant, num } from './send-spacer';
+import { accountSendKey, campaignSendKey, EPOCH, epochMs, instant, num, STALE_STAGED_MS } from './send-spacer';
 import { notifyChannelFreed } from './channel-wakeups';
 import {
   dialIntervalMs,
   leaseCap,
+  firstInCampaign,
   nextInLine,
   onlyRegisters,
   planDial,
@@ -82,9 +83,16 @@ export interface GateWake {
   askInMs: number;
 }
 
+/**
+ * `wake`: the next in line, to ask at its turn (baton passing). `wakes`: numbers of the caller's
+ * campaign ahead of it in order that were granted a slot in its place; they are woken to collect it.
+ */
 export type AcquireDialSlotOutput =
-  | { kind: 'granted'; atMs: number; wake?: GateWake }
-  | { kind: 'wait'; retryInMs: number; reason: Extract<DialPlan, { kind: 'wait' }>['reason'] };
+  | { kind: 'granted'; atMs: number; wake?: GateWake; wakes?: GateWake[] }
+  | { kind: 'wait'; retryInMs: number; reason: Extract<DialPlan, { kind: 'wait' }>['reason']; wakes?: GateWake[] };
+
+/** At most this many slots are handed on to numbers ahead of the caller in one request. */
+const MAX_HANDED_ON_PER_ASK = 8;
 
 
 interface GateState {
@@ -94,6 +102,13 @@ interface GateState {
   campaignRowExists: boolean;
   waiters: GateWaiter[];
 }
+
+/**
+ * A lease still counted by the gate: sent, or granted less than `STALE_STAGED_MS` ago. One granted
+ * that long ago and still unsent was never collected (its number did not come for it) or its dial gave
+ * up; the spacer, which counts the channels at the send, no longer waits for it either.
+ */
+const notAbandoned = (l: SQL, nowMs: number) => sql`(${l}.sent_at is not null or ${l}.granted_at >= ${instant(nowMs - STALE_STAGED_MS)})`;
 
 /** One account's gate as it is now (two statements, no lock): its row, leases held, waiters that may dial. */
 async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: string, allowanceMs: number): Promise<GateState> {
@@ -106,7 +121,8 @@ async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: strin
   const [acct] = await tx.execute<{ exists: boolean; next_ms: number | null; hold_ms: number | null; live: number; a_booked: number | null; c_booked: number | null }>(sql`
     select g.key is not null as exists, ${epochMs(sql`g.next_dial_at`)} as next_ms, g.hold_ms,
       (select count(*)::int from dial_waiters l
-        where l.account_sid = ${input.accountSid} and l.granted_at is not null and l.granted_at >= ${cutoff}) as live,
+        where l.account_sid = ${input.accountSid} and l.granted_at is not null and l.granted_at >= ${cutoff}
+          and ${notAbandoned(sql`l`, input.nowMs)}) as live,
       ${booked(accountSendKey(input.accountSid))} as a_booked, ${booked(campaignSendKey(input.campaignId))} as c_booked
     from (select 1) one left join dial_gates g on g.key = ${aKey}`);
   const aBooked = num(acct?.a_booked ?? 0) - SPACER_LEAD_MS - allowanceMs;
@@ -197,14 +213,15 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
     returning ${epochMs(sql`granted_at`)} as granted_ms, (xmax = 0) as inserted`);
   if (own?.granted_ms != null) return { kind: 'granted', atMs: num(own.granted_ms) };
 
-  const wait = async (p: Extract<DialPlan, { kind: 'wait' }>): Promise<AcquireDialSlotOutput> => {
+  const wait = async (p: Extract<DialPlan, { kind: 'wait' }>, wakes: GateWake[] = []): Promise<AcquireDialSlotOutput> => {
     // Expected back at `due` (on the gate's clock); told to sleep less by the lag it showed.
     const due = nowMs + p.retryInMs;
     await tx.execute(sql`update dial_waiters set due_at = ${instant(due)}, lapse_at = ${instant(due + WAITER_GRACE_MS)} where id = ${id}`);
-    // A lost "wait" costs nothing (the number asks again), so its commit need not wait for the disk.
-    await tx.execute(sql`set local synchronous_commit = off`);
+    // A lost "wait" costs nothing (the number asks again), so its commit need not wait for the disk;
+    // a wait that handed the caller's slot to another number carries a grant, and does.
+    if (wakes.length === 0) await tx.execute(sql`set local synchronous_commit = off`);
     const retryInMs = p.reason === 'register' ? p.retryInMs : Math.max(MIN_POLL_MS, p.retryInMs - lagMs);
-    return { kind: 'wait', retryInMs, reason: p.reason };
+    return { kind: 'wait', retryInMs, reason: p.reason, ...(wakes.length > 0 && { wakes }) };
   };
   if (onlyRegisters(Boolean(own?.inserted), isRetry)) return wait({ kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' });
 
@@ -229,32 +246,75 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
   p = plan(state);
   if (p.kind === 'wait') return wait(p);
 
+  // SPEC §4.5 `from` order: a slot goes to the campaign's first waiter in line, present or not (it is
+  // woken to collect it), so the campaign's staged dials reach the spacer in its order and none waits
+  // there for one granted later. The caller is granted once it is the first; each slot handed on
+  // moves the account's (and campaign's) next slot on, as the caller's own grant would.
+  const wakes: GateWake[] = [];
+  let last: Extract<DialPlan, { kind: 'granted' }> | null = null;
+  const moveGate = async (g: Extract<DialPlan, { kind: 'granted' }>) => {
+    // Stored instants have millisecond precision: round the next slots up, never down.
+    await tx.execute(sql`
+      update dial_gates set
+        next_dial_at = case when key = ${aKey} then ${instant(Math.ceil(g.accountNextMs))}
+                            else ${g.campaignNextMs !== null ? instant(Math.ceil(g.campaignNextMs)) : sql`next_dial_at`} end,
+        last_grant_at = case when key = ${cKey} then ${instant(g.atMs)} else last_grant_at end,
+        throttle = case when key = ${cKey} then ${input.campaignThrottle} else throttle end
+      where key in (${aKey}, ${cKey})`);
+  };
+  for (;;) {
+    const first = firstInCampaign(state.waiters, input.campaignId);
+    if (!first || first.id === id) break;
+    if (wakes.length >= MAX_HANDED_ON_PER_ASK) {
+      if (last) await moveGate(last);
+      return wait({ kind: 'wait', retryInMs: MIN_POLL_MS, reason: 'turn' }, wakes);
+    }
+    const [handed] = await tx.execute<{ id: string }>(sql`
+      update dial_waiters set granted_at = ${instant(p.atMs)}, due_at = ${instant(p.atMs)}
+      where id = (select id from dial_waiters where id = ${first.id} and granted_at is null for update skip locked) returning id`);
+    if (handed) {
+      wakes.push({ campaignId: first.campaignId, position: first.position, askInMs: 0 });
+      last = p;
+      state = afterGrant(state, first.id, p, input.campaignId);
+    } else {
+      // Its row is locked: it is asking right now (its transaction upserts the row before it waits
+      // for the gate rows this one holds) and takes its own slot next, the one after the caller's.
+      // The caller goes on only if the channels leave room for both.
+      state = { ...state, account: { ...state.account, live: state.account.live + 1 }, waiters: state.waiters.filter((w) => w.id !== first.id) };
+    }
+    p = plan(state);
+    if (p.kind === 'wait') {
+      if (last) await moveGate(last);
+      return wait(p, wakes);
+    }
+  }
+
   const at = instant(p.atMs);
   await tx.execute(sql`update dial_waiters set granted_at = ${at}, due_at = ${at} where id = ${id}`);
-  // Stored instants have millisecond precision: round the next slots up, never down.
-  await tx.execute(sql`
-    update dial_gates set
-      next_dial_at = case when key = ${aKey} then ${instant(Math.ceil(p.accountNextMs))}
-                          else ${p.campaignNextMs !== null ? instant(Math.ceil(p.campaignNextMs)) : sql`next_dial_at`} end,
-      last_grant_at = case when key = ${cKey} then ${at} else last_grant_at end,
-      throttle = case when key = ${cKey} then ${input.campaignThrottle} else throttle end
-    where key in (${aKey}, ${cKey})`);
+  await moveGate(p);
+  const granted = { kind: 'granted' as const, atMs: p.atMs, ...(wakes.length > 0 && { wakes }) };
 
-  const next = nextInLine({
-    nowMs,
-    account: { ...state.account, live: state.account.live + 1, nextDialAtMs: p.accountNextMs },
-    campaigns: new Map([...state.campaigns, [input.campaignId, { ...state.campaigns.get(input.campaignId)!, lastGrantAtMs: p.atMs, ...(p.campaignNextMs !== null && { nextDialAtMs: p.campaignNextMs }) }]]),
-    waiters: state.waiters.filter((w) => w.id !== id),
-  });
-  if (!next) return { kind: 'granted', atMs: p.atMs };
+  const next = nextInLine({ nowMs, ...afterGrant(state, id, p, input.campaignId) });
+  if (!next) return granted;
   // The woken waiter counts as present from now on, so nobody takes its turn meanwhile.
   // A waiter whose row is locked is asking right now (its own transaction upserts the row before it
   // waits for the gate rows this one holds): skip it rather than wait, which could deadlock.
   const [woken] = await tx.execute<{ id: string }>(sql`
     update dial_waiters set due_at = ${instant(next.askAtMs)}, lapse_at = ${instant(next.askAtMs + WAITER_GRACE_MS)}
     where id = (select id from dial_waiters where id = ${next.id} and granted_at is null for update skip locked) returning id`);
-  if (!woken) return { kind: 'granted', atMs: p.atMs };
-  return { kind: 'granted', atMs: p.atMs, wake: { campaignId: next.campaignId, position: next.position, askInMs: Math.max(0, next.askAtMs - nowMs - lagMs) } };
+  if (!woken) return granted;
+  return { ...granted, wake: { campaignId: next.campaignId, position: next.position, askInMs: Math.max(0, next.askAtMs - nowMs - lagMs) } };
+}
+
+/** The gate's state once `grantedId` holds the slot `p` of `campaignId`. */
+function afterGrant(st: GateState, grantedId: string, p: Extract<DialPlan, { kind: 'granted' }>, campaignId: string): GateState {
+  const c = st.campaigns.get(campaignId)!;
+  return {
+    ...st,
+    account: { ...st.account, live: st.account.live + 1, nextDialAtMs: p.accountNextMs },
+    campaigns: new Map([...st.campaigns, [campaignId, { ...c, lastGrantAtMs: p.atMs, ...(p.campaignNextMs !== null && { nextDialAtMs: p.campaignNextMs }) }]]),
+    waiters: st.waiters.filter((w) => w.id !== grantedId),
+  };
 }
 
 /**
@@ -270,9 +330,19 @@ export async function returnLease(tx: DbOrTx, input: { accountSid: string; id: s
   await notifyChannelFreed(tx, input.accountSid);
 }
 
-/** Forgets a waiter that will not dial now (its campaign is paused or ending). */
-export async function dropWaiter(tx: DbOrTx, id: string): Promise<void> {
-  await tx.delete(dialWaiters).where(and(eq(dialWaiters.id, id), isNull(dialWaiters.grantedAt)));
+/**
+ * Forgets an attempt's waiter that will not dial now (its campaign is paused or ending, its window
+ * closed), with a slot handed to it in order and not yet collected: no attempt row holds it, so it
+ * was never sent. Freeing such a slot tells the staged dials behind it.
+ */
+export async function dropWaiter(tx: DbOrTx, t: { accountSid: string; campaignId: string; position: number; attemptNumber: number }): Promise<void> {
+  const id = waiterId(t.campaignId, t.position, t.attemptNumber);
+  const [gone] = await tx.execute<{ granted: boolean }>(sql`
+    delete from dial_waiters w where w.id = ${id} and w.sent_at is null
+      and not exists (select 1 from attempts a
+        where a.campaign_id = ${t.campaignId} and a.position = ${t.position} and a.attempt_number = ${t.attemptNumber})
+    returning w.granted_at is not null as granted`);
+  if (gone?.granted) await notifyChannelFreed(tx, t.accountSid);
 }
 
 /**
@@ -301,8 +371,9 @@ export async function releaseDialSlot(tx: DbOrTx, request: { accountSid: string;
       and ((granted_at is not null and granted_at < ${instant(input.nowMs - input.leaseLimitMs)})
         or (granted_at is null and lapse_at < ${instant(input.nowMs - FORGET_WAITERS_AFTER_MS)}))`);
   const [{ live } = { live: 0 }] = await tx.execute<{ live: number }>(sql`
-    select count(*)::int as live from dial_waiters
-    where account_sid = ${input.accountSid} and granted_at is not null and granted_at >= ${instant(input.nowMs - input.leaseLimitMs)}`);
+    select count(*)::int as live from dial_waiters w
+    where account_sid = ${input.accountSid} and granted_at is not null and granted_at >= ${instant(input.nowMs - input.leaseLimitMs)}
+      and ${notAbandoned(sql`w`, input.nowMs)}`);
   // Full by the cap the other waiters were told about (before this release's hold time counts).
   if (num(live) + 1 < leaseCap(input.channels, num(gate?.before_ms ?? 0))) return null;
   const [head] = await tx.execute<{ id: string; campaign_id: string; position: number }>(sql`

@@ -167,6 +167,17 @@ export function compareWaiters(a: GateWaiter, b: GateWaiter): number {
   return a.position - b.position || a.orderAtMs - b.orderAtMs || cmp(a.id, b.id);
 }
 
+/**
+ * SPEC §4.5 `from` order: the waiter of `campaignId` that comes first in the campaign's order, present
+ * or not. A slot the gate would grant to a later one of the campaign goes to this one instead (it is
+ * woken to collect it), so a campaign's grants, and with them its dials, follow its order.
+ */
+export function firstInCampaign(waiters: readonly GateWaiter[], campaignId: string): GateWaiter | null {
+  let first: GateWaiter | null = null;
+  for (const w of waiters) if (w.campaignId === campaignId && (!first || compareWaiters(w, first) < 0)) first = w;
+  return first;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -102,6 +102,9 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
       // turn). Wait without holding a channel, for about half the estimated turn, or until the
       // number served before it wakes it for its turn; then ask again.
       state.phase = 'waiting';
+      // SPEC §4.5 `from` order: the slot it asked for went to numbers ahead of it; they collect it.
+      // Histories from before this branch never hold `wakes`; the marker records it anyway.
+      if (begun.wakes && patched('gate-grants-in-order')) begun.wakes.forEach(wakeNumber);
       gate.askInMs = null;
       if (await condition(() => gate.askInMs !== null, begun.retryInMs)) {
         const askInMs = gate.askInMs ?? 0;
@@ -110,6 +113,7 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
       continue;
     }
     if (begun.wake) wakeNumber(begun.wake);
+    if (begun.wakes && patched('gate-grants-in-order')) begun.wakes.forEach(wakeNumber);
     // The slot may be up to two seconds ahead: the dial waits for the spacer's instant.
     let dial = await dialer().dialAttempt({ callSid: begun.callSid });
     while (dial.kind === 'wait') {

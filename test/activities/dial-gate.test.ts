@@ -125,11 +125,13 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     expect(wake).toEqual({ campaignId: cid, position: 3, askInMs: 0 });
     // Calls now hold 10 s, so the gate stages 3 more than the 3 channels (leaseCap): 6 leases. The
     // free channel goes to the first in line: 4 asks first, but 3 is here (due back within the
-    // second) and ahead of it. Once every channel is leased, grants are staged, each leaving room for
-    // the present waiters ahead of it: 5 and 6 are staged, 7 is told to wait for 4.
+    // second) and ahead of it. Once every channel is leased, grants are staged in the campaign's
+    // order: the slot 5 asks for goes to 4 (woken to collect it), 5 and 6 take the next two, and then
+    // every lease is held: 7 waits for a channel; 4 collects its slot.
     const again: AcquireDialSlotOutput[] = [];
     for (const p of [4, 3, 5, 6, 7, 4]) again.push(await ask(callers[p]!, T0 + 11_100));
-    expect(again.map((a) => (a.kind === 'wait' ? a.reason : a.kind))).toEqual(['turn', 'granted', 'granted', 'granted', 'turn', 'granted']);
+    expect(again.map((a) => (a.kind === 'wait' ? a.reason : a.kind))).toEqual(['turn', 'granted', 'granted', 'granted', 'channels', 'granted']);
+    expect(again[2]).toMatchObject({ kind: 'granted', wakes: [{ campaignId: cid, position: 4, askInMs: 0 }] });
     expect(await ask(callers[7]!, T0 + 11_200)).toMatchObject({ kind: 'wait', reason: 'channels' });
     expect(await leases(acct)).toEqual([0, 2, 3, 4, 5, 6].map((p) => waiterId(cid, p, 1)).sort());
   });
@@ -190,6 +192,8 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     const a: Caller = { accountSid: acct, campaignId: cid, position: 0, attemptNumber: 2, cpm: 60, channels: 1 };
     const b: Caller = { accountSid: acct, campaignId: cid, position: 1, attemptNumber: 2, cpm: 60, channels: 1 };
     expect(await ask(a, T0)).toMatchObject({ kind: 'granted' });
+    // Its dial was sent (a lease granted and never sent stops counting after 30 s: it was abandoned).
+    await database.db.update(dialWaiters).set({ sentAt: new Date(T0) }).where(eq(dialWaiters.id, waiterId(cid, 0, 2)));
     const limit = leaseLimitMs(30, 3600);
     expect(await ask(b, T0 + limit - 1000)).toMatchObject({ kind: 'wait', reason: 'channels' });
     expect(await ask(b, T0 + limit + 1000)).toMatchObject({ kind: 'granted' });
@@ -231,6 +235,43 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     });
     expect(await leases(acct)).toEqual([]);
     expect(await begin(1, T0 + 5100)).toMatchObject({ kind: 'dial' });
+  });
+
+  it('hands a slot a later number asks for to its campaign’s first in line, asleep or not (SPEC §4.5 from order)', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 2 });
+    const cid = await campaign(acct, 3);
+    const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
+    const begin = (position: number, nowMs: number) => act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
+    for (const p of [0, 1, 2]) expect(await begin(p, T0)).toMatchObject({ kind: 'wait' });
+    // Number 0 went to sleep for a minute (its turn looked far off): it is not there when 1 asks.
+    await database.db.update(dialWaiters).set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) }).where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
+    // 1's request takes both channels: the first for 0, woken to collect it, the second for itself.
+    expect(await begin(1, T0 + 1000)).toMatchObject({ kind: 'dial', wakes: [{ campaignId: cid, position: 0, askInMs: 0 }] });
+    expect(await leases(acct)).toEqual([waiterId(cid, 0, 1), waiterId(cid, 1, 1)].sort());
+    expect(await begin(2, T0 + 1000)).toMatchObject({ kind: 'wait' });
+    // 0 stays pending, with no attempt row, until it comes for its slot; then it has it at once.
+    const pending = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid)).orderBy(campaignNumbers.position);
+    expect(pending.map((r) => r.status)).toEqual(['pending', 'in-progress', 'pending']);
+    const zero = await begin(0, T0 + 1500);
+    expect(zero.kind).toBe('dial');
+    expect(zero).not.toHaveProperty('wakes');
+    expect((await database.db.select().from(attempts).where(eq(attempts.campaignId, cid))).map((a) => a.position).sort()).toEqual([0, 1]);
+  });
+
+  it('a number handed a slot that finds its campaign paused gives the slot back uncollected', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 1 });
+    const cid = await campaign(acct, 2);
+    const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
+    const begin = (position: number, nowMs: number) => act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
+    for (const p of [0, 1]) await begin(p, T0);
+    await database.db.update(dialWaiters).set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) }).where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
+    // One channel: 1's request hands it to 0 and 1 waits.
+    expect(await begin(1, T0 + 1000)).toMatchObject({ kind: 'wait', wakes: [{ campaignId: cid, position: 0, askInMs: 0 }] });
+    expect(await leases(acct)).toEqual([waiterId(cid, 0, 1)]);
+    await database.db.update(campaigns).set({ status: 'Paused' }).where(eq(campaigns.id, cid));
+    expect(await begin(0, T0 + 1200)).toEqual({ kind: 'hold' });
+    expect(await leases(acct)).toEqual([]);
+    expect(await database.db.select().from(attempts).where(eq(attempts.campaignId, cid))).toEqual([]);
   });
 
   it('does not make paused campaigns’ waiters hold up anyone, and forgets a waiter that is held', async () => {

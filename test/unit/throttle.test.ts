@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   autoHeadroom,
   compareWaiters,
+  firstInCampaign,
   dialIntervalMs,
   fairShares,
   GRANT_HORIZON_MS,
@@ -113,6 +114,19 @@ describe('§4.5 order of service', () => {
       waiter('r-early', 'c', 7, { isRetry: true }),
     ];
     expect([...ws].sort(compareWaiters).map((w) => w.id)).toEqual(['r-early', 'r-late', 'f1', 'f2']);
+  });
+
+  it('finds a campaign’s first in line, present or not, ignoring other campaigns', () => {
+    const ws = [
+      waiter('f1', 'c', 1),
+      waiter('other-r', 'd', 0, { isRetry: true }),
+      waiter('f0-asleep', 'c', 0, { dueAtMs: NOW + 60_000 }),
+      waiter('f3', 'c', 3),
+    ];
+    expect(firstInCampaign(ws, 'c')?.id).toBe('f0-asleep');
+    expect(firstInCampaign([...ws, waiter('r', 'c', 9, { isRetry: true })], 'c')?.id).toBe('r');
+    expect(firstInCampaign(ws, 'd')?.id).toBe('other-r');
+    expect(firstInCampaign(ws, 'e')).toBeNull();
   });
 
   it('alternates between auto campaigns, starting with the one served longest ago', () => {

@@ -3,11 +3,12 @@ import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AttemptStatus } from '../../domain/attempt-status';
 import type { RetryPolicy } from '../../domain/retry-schedule';
-import { callStatusSignal } from '../../workflows/definitions';
+import { callStatusSignal, gateWakeSignal } from '../../workflows/definitions';
 import type { Activities } from '../../workflows/options';
 import { numberWorkflow, type NumberWorkflowInput } from '../../workflows/number';
 import type { SettleAttemptInput } from '../../activities/attempts';
 import { timeSkippingEnv, withWorkers } from '../support/workflow-env';
+import { numberWorkflowId } from '../../domain/ids';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -196,6 +197,37 @@ describe('§7 every attempt is settled', () => {
     expect(out).toMatchObject({ attempts: 2, lastStatus: 'completed' });
     expect(rec.begins.map((b) => b.attempt)).toEqual([1, 1, 2, 2]);
     expect(rec.settles.map((s) => s.outcome.status)).toEqual(['busy', 'completed']);
+  });
+
+  it('wakes the numbers its gate slot was handed to (SPEC §4.5 from order), when told to wait and when granted', async () => {
+    // The gate hands number 1's slot to number 0 (ahead of it in order) and tells 1 to wait; on its
+    // next ask 1 is granted, and a slot went to number 2's retry ahead of it as well. Each handed-on
+    // slot is a wake signal to that number's workflow.
+    const campaignId = 'd'.repeat(32);
+    const rec: Recorded = { begins: [], dials: [], settles: [], lookups: 0, delivered: [], finishedSignalled: false };
+    const scripted = scriptedActivities(env, { outcomes: ['completed'] }, rec);
+    let asks = 0;
+    const handOn: Partial<Activities> = {
+      ...scripted,
+      async beginAttempt(i) {
+        if (++asks === 1) return { kind: 'wait', retryInMs: 30_000, wakes: [{ campaignId, position: 0, askInMs: 0 }] };
+        const begun = await scripted.beginAttempt!(i);
+        return { ...begun, wakes: [{ campaignId, position: 2, askInMs: 0 }] };
+      },
+    };
+    const taskQueue = `tq-${Math.random().toString(16).slice(2)}`;
+    const input: NumberWorkflowInput = { campaignId, position: 1, number: '+919876543211', retries: policy({ numberOfRetries: 0 }), parentWorkflowId: 'no-such-parent' };
+    const signalled = await withWorkers(env, taskQueue, handOn, async () => {
+      const handle = await env.client.workflow.start(numberWorkflow, { taskQueue, workflowId: numberWorkflowId(campaignId, 1), args: [input] });
+      await handle.result();
+      const history = await handle.fetchHistory();
+      return (history.events ?? [])
+        .map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes)
+        .filter((x) => x?.signalName === gateWakeSignal.name)
+        .map((x) => x!.workflowExecution!.workflowId);
+    });
+    expect(signalled).toEqual([numberWorkflowId(campaignId, 0), numberWorkflowId(campaignId, 2)]);
+    expect(rec.settles.map((x) => x.outcome.status)).toEqual(['completed']);
   });
 
   it('delivers each attempt webhook event in order', async () => {
