@@ -8,7 +8,9 @@
  * and its waiters:
  * * `granted`: a slot at most 2 s ahead (the number sleeps until it, then dials); the account's next
  *   slot moves on by 60/cpm s (and a custom campaign's by 60/throttle s), the caller's waiter row
- *   becomes the lease on a channel;
+ *   becomes the lease on a channel. A slot the caller would get while a number ahead of it in its
+ *   campaign's order waits goes to that number instead (its row becomes the lease; the caller's
+ *   workflow wakes it to collect it), so a campaign's grants follow its order;
  * * `wait`: no channel, no slot within 2 s, or not the caller's turn; it comes back after `retryInMs`,
  *   half of its estimated turn (so a long queue does not poll the database every second).
  * `releaseDialSlot` gives the channel back inside the transaction that settles the attempt.
