@@ -176,13 +176,16 @@ export async function recordCallOutcome(db: Db, input: { token: string; outcome:
     if (!a) return { kind: 'unknown_token' };
     const recorded = { kind: 'recorded', callSid: a.callSid, campaignId: a.campaignId, position: a.position } as const;
     if (a.status !== null) return (await numberAwaitsSettle(tx, a)) ? recorded : { kind: 'settled' };
-    const [c] = await tx.select({ accountSid: campaigns.accountSid }).from(campaigns).where(eq(campaigns.id, a.campaignId));
-    const [acct] = c ? await tx.select().from(accounts).where(eq(accounts.sid, c.accountSid)) : [];
+    const [acct] = await tx
+      .select({ sid: accounts.sid, channels: accounts.channels, ringTimeoutS: accounts.ringTimeoutS, callTimeLimitS: accounts.callTimeLimitS })
+      .from(campaigns)
+      .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
+      .where(eq(campaigns.id, a.campaignId));
     await tx.update(attempts).set(outcomeColumns(a.carrierSid, outcome, new Date(input.nowMs))).where(eq(attempts.callSid, a.callSid));
     const wake =
-      c && acct
+      acct
         ? await releaseDialSlot(tx, {
-            accountSid: c.accountSid,
+            accountSid: acct.sid,
             id: waiterId(a.campaignId, a.position, a.attemptNumber),
             nowMs: input.nowMs,
             channels: acct.channels,
@@ -232,7 +235,11 @@ async function numberAwaitsSettle(tx: DbOrTx, a: { campaignId: string; position:
     .select({ status: campaignNumbers.status, attempts: campaignNumbers.attempts })
     .from(campaignNumbers)
     .where(and(eq(campaignNumbers.campaignId, a.campaignId), eq(campaignNumbers.position, a.position)));
-  return n?.status === 'in-progress' && n.attempts === a.attemptNumber;
+  return n !== undefined && awaitsSettle(n, a.attemptNumber);
+}
+
+function awaitsSettle(n: { status: string; attempts: number }, attemptNumber: number): boolean {
+  return n.status === 'in-progress' && n.attempts === attemptNumber;
 }
 
 export function createAttemptActivities(deps: AttemptDeps) {
@@ -514,10 +521,10 @@ export function createAttemptActivities(deps: AttemptDeps) {
         const numberWhere = and(eq(campaignNumbers.campaignId, a.campaignId), eq(campaignNumbers.position, a.position));
         // The carrier's callback may have recorded the outcome already (recordCallOutcome): then that
         // outcome, not the one passed in (a lookup racing the callback), settles the number.
-        const recordedFirst = a.status !== null && (await numberAwaitsSettle(tx, a));
+        const [n] = a.status !== null ? await tx.select().from(campaignNumbers).where(numberWhere) : [];
+        const recordedFirst = n !== undefined && awaitsSettle(n, a.attemptNumber);
         if (a.status !== null && !recordedFirst) {
           // Settled by an earlier run of this activity: report the same decision and events again.
-          const [n] = await tx.select().from(campaignNumbers).where(numberWhere);
           const next: AttemptNext =
             n?.status === 'retry' && n.nextAttemptAt
               ? { kind: 'retry', atMs: n.nextAttemptAt.getTime() }
