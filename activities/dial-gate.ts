@@ -8,8 +8,8 @@
  * and its waiters:
  * * `granted`: a slot at most 2 s ahead (the number sleeps until it, then dials); the account's next
  *   slot moves on by 60/cpm s (and a custom campaign's by 60/throttle s), the caller's waiter row
- *   becomes the lease on a channel. A slot the caller would get while a number ahead of it in its
- *   campaign's order waits goes to that number instead (its row becomes the lease; the caller's
+ *   becomes the lease on a channel. A staged slot (every channel leased) the caller would get while a
+ *   number ahead of it in its campaign's order waits goes to that number instead (its row becomes the lease; the caller's
  *   workflow wakes it to collect it), so a campaign's grants follow its order;
  * * `wait`: no channel, no slot within 2 s, or not the caller's turn; it comes back after `retryInMs`,
  *   half of its estimated turn (so a long queue does not poll the database every second).
@@ -248,10 +248,12 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
   p = plan(state);
   if (p.kind === 'wait') return wait(p);
 
-  // SPEC §4.5 `from` order: a slot goes to the campaign's first waiter in line, present or not (it is
-  // woken to collect it), so the campaign's staged dials reach the spacer in its order and none waits
-  // there for one granted later. The caller is granted once it is the first; each slot handed on
-  // moves the account's (and campaign's) next slot on, as the caller's own grant would.
+  // SPEC §4.5 `from` order: once every channel is leased, a staged slot goes to the campaign's first
+  // waiter in line, present or not (it is woken to collect it), so the campaign's staged dials reach
+  // the spacer in its order and none waits there for one granted later. The caller is granted once it
+  // is the first; each slot handed on moves the account's (and campaign's) next slot on, as the
+  // caller's own grant would. A free channel still goes at once to the first in line among those
+  // present: handing it to one asleep would leave it idle for that number's round trip.
   const wakes: GateWake[] = [];
   let last: Extract<DialPlan, { kind: 'granted' }> | null = null;
   const moveGate = async (g: Extract<DialPlan, { kind: 'granted' }>) => {
@@ -265,6 +267,7 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
       where key in (${aKey}, ${cKey})`);
   };
   for (;;) {
+    if (state.account.live < state.account.channels) break;
     const first = firstInCampaign(state.waiters, input.campaignId);
     if (!first || first.id === id) break;
     if (wakes.length >= MAX_HANDED_ON_PER_ASK) {

@@ -237,17 +237,34 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     expect(await begin(1, T0 + 5100)).toMatchObject({ kind: 'dial' });
   });
 
-  it('hands a slot a later number asks for to its campaign’s first in line, asleep or not (SPEC §4.5 from order)', async () => {
+  /**
+   * Every channel of the account live with a call of another campaign, and calls holding 10 s: the
+   * gate then stages as many again (leaseCap), and staged slots are handed on in order.
+   */
+  async function channelsBusy(acct: string, channels: number): Promise<void> {
+    const other = await campaign(acct, channels);
+    const t = new Date(T0);
+    await database.db.insert(dialWaiters).values(
+      Array.from({ length: channels }, (_, position) => ({
+        id: waiterId(other, position, 1), accountSid: acct, campaignId: other, position, isRetry: false,
+        orderAt: t, dueAt: t, lapseAt: t, grantedAt: t, sentAt: t,
+      })),
+    );
+    await database.db.insert(dialGates).values({ key: `account:${acct}`, nextDialAt: new Date(0), holdMs: 10_000 });
+  }
+
+  it('hands a staged slot a later number asks for to its campaign’s first in line, asleep or not (SPEC §4.5 from order)', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 2 });
+    await channelsBusy(acct, 2);
     const cid = await campaign(acct, 3);
     const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
     const begin = (position: number, nowMs: number) => act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
     for (const p of [0, 1, 2]) expect(await begin(p, T0)).toMatchObject({ kind: 'wait' });
     // Number 0 went to sleep for a minute (its turn looked far off): it is not there when 1 asks.
     await database.db.update(dialWaiters).set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) }).where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
-    // 1's request takes both channels: the first for 0, woken to collect it, the second for itself.
+    // Two slots can be staged: 1's request takes the first for 0, woken to collect it, and the second for itself.
     expect(await begin(1, T0 + 1000)).toMatchObject({ kind: 'dial', wakes: [{ campaignId: cid, position: 0, askInMs: 0 }] });
-    expect(await leases(acct)).toEqual([waiterId(cid, 0, 1), waiterId(cid, 1, 1)].sort());
+    expect((await leases(acct)).filter((l) => l.startsWith(cid))).toEqual([waiterId(cid, 0, 1), waiterId(cid, 1, 1)].sort());
     expect(await begin(2, T0 + 1000)).toMatchObject({ kind: 'wait' });
     // 0 stays pending, with no attempt row, until it comes for its slot; then it has it at once.
     const pending = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid)).orderBy(campaignNumbers.position);
@@ -258,19 +275,33 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     expect((await database.db.select().from(attempts).where(eq(attempts.campaignId, cid))).map((a) => a.position).sort()).toEqual([0, 1]);
   });
 
-  it('a number handed a slot that finds its campaign paused gives the slot back uncollected', async () => {
-    const acct = await account({ calls_per_minute: 600, channels: 1 });
+  it('a free channel still goes to the first in line among those present: a number asleep is not handed it', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 2 });
     const cid = await campaign(acct, 2);
     const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
     const begin = (position: number, nowMs: number) => act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
     for (const p of [0, 1]) await begin(p, T0);
     await database.db.update(dialWaiters).set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) }).where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
-    // One channel: 1's request hands it to 0 and 1 waits.
+    const one = await begin(1, T0 + 1000);
+    expect(one.kind).toBe('dial');
+    expect(one).not.toHaveProperty('wakes');
+    expect(await leases(acct)).toEqual([waiterId(cid, 1, 1)]);
+  });
+
+  it('a number handed a staged slot that finds its campaign paused gives the slot back uncollected', async () => {
+    const acct = await account({ calls_per_minute: 600, channels: 1 });
+    await channelsBusy(acct, 1);
+    const cid = await campaign(acct, 2);
+    const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
+    const begin = (position: number, nowMs: number) => act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
+    for (const p of [0, 1]) await begin(p, T0);
+    await database.db.update(dialWaiters).set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) }).where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
+    // One slot can be staged: 1's request hands it to 0 and 1 waits.
     expect(await begin(1, T0 + 1000)).toMatchObject({ kind: 'wait', wakes: [{ campaignId: cid, position: 0, askInMs: 0 }] });
-    expect(await leases(acct)).toEqual([waiterId(cid, 0, 1)]);
+    expect((await leases(acct)).filter((l) => l.startsWith(cid))).toEqual([waiterId(cid, 0, 1)]);
     await database.db.update(campaigns).set({ status: 'Paused' }).where(eq(campaigns.id, cid));
     expect(await begin(0, T0 + 1200)).toEqual({ kind: 'hold' });
-    expect(await leases(acct)).toEqual([]);
+    expect((await leases(acct)).filter((l) => l.startsWith(cid))).toEqual([]);
     expect(await database.db.select().from(attempts).where(eq(attempts.campaignId, cid))).toEqual([]);
   });
 
