@@ -70,7 +70,11 @@ export default defineConfig(
       // STYLE G12: config is read once, in bin/config.ts.
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through loadConfig() in bin/config.ts (STYLE G12).' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through loadConfig() in bin/config.ts (STYLE G12).',
+        },
       ],
     },
   },

@@ -18,7 +18,11 @@ export default defineConfig({
       { extends: true, test: { name: 'replay', include: ['test/replay/**/*.test.ts'] } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/api/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/activities/**/*.test.ts'], testTimeout: 600_000 },
+        test: {
+          name: 'integration',
+          include: ['test/api/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/activities/**/*.test.ts'],
+          testTimeout: 600_000,
+        },
       },
     ],
   },

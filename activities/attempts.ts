@@ -95,10 +95,7 @@ export interface LookupAttemptInput {
   callSid: string;
   nowMs: number;
 }
-export type LookupAttemptOutput =
-  | { kind: 'final'; outcome: AttemptOutcome }
-  | { kind: 'live' }
-  | { kind: 'not_found' };
+export type LookupAttemptOutput = { kind: 'final'; outcome: AttemptOutcome } | { kind: 'live' } | { kind: 'not_found' };
 
 /** The settled outcome of one attempt, as stored and reported. Times are epoch milliseconds. */
 export interface AttemptOutcome {
@@ -169,7 +166,10 @@ export type RecordCallOutcomeResult =
  * `settleAttempt`, which takes this recorded outcome. A callback that arrives after the attempt was
  * settled by a lookup changes nothing.
  */
-export async function recordCallOutcome(db: Db, input: { token: string; outcome: CallOutcome; nowMs: number }): Promise<RecordCallOutcomeResult> {
+export async function recordCallOutcome(
+  db: Db,
+  input: { token: string; outcome: CallOutcome; nowMs: number },
+): Promise<RecordCallOutcomeResult> {
   const outcome = outcomeFromCarrier(input.outcome);
   return db.transaction(async (tx) => {
     const [a] = await tx.select().from(attempts).where(eq(attempts.token, input.token)).for('update');
@@ -177,21 +177,28 @@ export async function recordCallOutcome(db: Db, input: { token: string; outcome:
     const recorded = { kind: 'recorded', callSid: a.callSid, campaignId: a.campaignId, position: a.position } as const;
     if (a.status !== null) return (await numberAwaitsSettle(tx, a)) ? recorded : { kind: 'settled' };
     const [acct] = await tx
-      .select({ sid: accounts.sid, channels: accounts.channels, ringTimeoutS: accounts.ringTimeoutS, callTimeLimitS: accounts.callTimeLimitS })
+      .select({
+        sid: accounts.sid,
+        channels: accounts.channels,
+        ringTimeoutS: accounts.ringTimeoutS,
+        callTimeLimitS: accounts.callTimeLimitS,
+      })
       .from(campaigns)
       .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
       .where(eq(campaigns.id, a.campaignId));
-    await tx.update(attempts).set(outcomeColumns(a.carrierSid, outcome, new Date(input.nowMs))).where(eq(attempts.callSid, a.callSid));
-    const wake =
-      acct
-        ? await releaseDialSlot(tx, {
-            accountSid: acct.sid,
-            id: waiterId(a.campaignId, a.position, a.attemptNumber),
-            nowMs: input.nowMs,
-            channels: acct.channels,
-            leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
-          })
-        : null;
+    await tx
+      .update(attempts)
+      .set(outcomeColumns(a.carrierSid, outcome, new Date(input.nowMs)))
+      .where(eq(attempts.callSid, a.callSid));
+    const wake = acct
+      ? await releaseDialSlot(tx, {
+          accountSid: acct.sid,
+          id: waiterId(a.campaignId, a.position, a.attemptNumber),
+          nowMs: input.nowMs,
+          channels: acct.channels,
+          leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
+        })
+      : null;
     return { ...recorded, ...(wake && { wake }) };
   });
 }
@@ -230,7 +237,10 @@ function storedOutcome(a: typeof attempts.$inferSelect): AttemptOutcome {
  * `in-progress` at this attempt until `settleAttempt` moves it on (a drain never finalises an
  * `in-progress` number).
  */
-async function numberAwaitsSettle(tx: DbOrTx, a: { campaignId: string; position: number; attemptNumber: number }): Promise<boolean> {
+async function numberAwaitsSettle(
+  tx: DbOrTx,
+  a: { campaignId: string; position: number; attemptNumber: number },
+): Promise<boolean> {
   const [n] = await tx
     .select({ status: campaignNumbers.status, attempts: campaignNumbers.attempts })
     .from(campaignNumbers)
@@ -244,7 +254,8 @@ function awaitsSettle(n: { status: string; attempts: number }, attemptNumber: nu
 
 export function createAttemptActivities(deps: AttemptDeps) {
   const { db } = deps;
-  const statusCallbackUrl = (token: string) => `${deps.publicUrl.replace(/\/$/, '')}/carriers/exotel/status?token=${token}`;
+  const statusCallbackUrl = (token: string) =>
+    `${deps.publicUrl.replace(/\/$/, '')}/carriers/exotel/status?token=${token}`;
   const wakeups = createChannelWakeups(db.$client, (err) => {
     try {
       log.warn('Cannot listen for freed channels; staged dials poll instead', { error: String(err) });
@@ -264,12 +275,21 @@ export function createAttemptActivities(deps: AttemptDeps) {
       const [a] = await tx.select().from(attempts).where(eq(attempts.callSid, callSid)).for('update');
       if (!a) return true;
       if (a.dialStartedAt || a.carrierSid || a.status !== null) return false;
-      const [c] = await tx.select({ accountSid: campaigns.accountSid }).from(campaigns).where(eq(campaigns.id, a.campaignId));
+      const [c] = await tx
+        .select({ accountSid: campaigns.accountSid })
+        .from(campaigns)
+        .where(eq(campaigns.id, a.campaignId));
       const leaseId = waiterId(a.campaignId, a.position, a.attemptNumber);
-      const [lease] = await tx.select({ orderAt: dialWaiters.orderAt }).from(dialWaiters).where(eq(dialWaiters.id, leaseId));
+      const [lease] = await tx
+        .select({ orderAt: dialWaiters.orderAt })
+        .from(dialWaiters)
+        .where(eq(dialWaiters.id, leaseId));
       await tx.delete(attempts).where(eq(attempts.callSid, callSid));
       const [before] = await tx
-        .select({ first: sql<Date | null>`min(${attempts.dateCreated})`.mapWith(attempts.dateCreated), last: sql<Date | null>`max(${attempts.dateCreated})`.mapWith(attempts.dateCreated) })
+        .select({
+          first: sql<Date | null>`min(${attempts.dateCreated})`.mapWith(attempts.dateCreated),
+          last: sql<Date | null>`max(${attempts.dateCreated})`.mapWith(attempts.dateCreated),
+        })
         .from(attempts)
         .where(and(eq(attempts.campaignId, a.campaignId), eq(attempts.position, a.position)));
       const isRetry = a.attemptNumber > 1;
@@ -283,7 +303,13 @@ export function createAttemptActivities(deps: AttemptDeps) {
           lastAttemptAt: before?.last ?? null,
           dateUpdated: new Date(),
         })
-        .where(and(eq(campaignNumbers.campaignId, a.campaignId), eq(campaignNumbers.position, a.position), eq(campaignNumbers.status, 'in-progress')));
+        .where(
+          and(
+            eq(campaignNumbers.campaignId, a.campaignId),
+            eq(campaignNumbers.position, a.position),
+            eq(campaignNumbers.status, 'in-progress'),
+          ),
+        );
       if (c) await returnLease(tx, { accountSid: c.accountSid, id: leaseId });
       return true;
     });
@@ -303,7 +329,10 @@ export function createAttemptActivities(deps: AttemptDeps) {
 
   /** Any answer but a caller-id refusal ends a run of them (one indexed read when there is none). */
   async function resetCallerIdRefusals(campaignId: string): Promise<void> {
-    await db.update(campaigns).set({ callerIdRefusals: 0 }).where(and(eq(campaigns.id, campaignId), gt(campaigns.callerIdRefusals, 0)));
+    await db
+      .update(campaigns)
+      .set({ callerIdRefusals: 0 })
+      .where(and(eq(campaigns.id, campaignId), gt(campaigns.callerIdRefusals, 0)));
   }
 
   return {
@@ -331,10 +360,17 @@ export function createAttemptActivities(deps: AttemptDeps) {
         if (existing) return { kind: 'dial', callSid: existing.callSid, token: existing.token, settleTimeoutMs };
         // Checked again immediately before each dial (SPEC §4.1, §4.4): abandoned children outlive
         // pause, complete and end_at, so the read model, not the child's memory, decides.
-        const ticketOf = { accountSid: c.accountSid, campaignId: input.campaignId, position: input.position, attemptNumber: input.attemptNumber };
+        const ticketOf = {
+          accountSid: c.accountSid,
+          campaignId: input.campaignId,
+          position: input.position,
+          attemptNumber: input.attemptNumber,
+        };
         if (c.closing !== null || !DIALLABLE.has(c.status)) {
           await dropWaiter(tx, ticketOf);
-          return c.status === 'Paused' && c.closing === null ? { kind: 'hold' } : { kind: 'stop', reason: `campaign_${c.closing ? 'closing' : c.status}` };
+          return c.status === 'Paused' && c.closing === null
+            ? { kind: 'hold' }
+            : { kind: 'stop', reason: `campaign_${c.closing ? 'closing' : c.status}` };
         }
         // SPEC §4.7: a started campaign rolled to a later send_at (while paused) starts no attempt before it.
         if (c.sendAt !== null && c.sendAt.getTime() > input.nowMs) {
@@ -373,7 +409,8 @@ export function createAttemptActivities(deps: AttemptDeps) {
           leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
           nowMs: input.nowMs,
         });
-        if (slot.kind === 'wait') return { kind: 'wait', retryInMs: slot.retryInMs, ...(slot.wakes && { wakes: slot.wakes }) };
+        if (slot.kind === 'wait')
+          return { kind: 'wait', retryInMs: slot.retryInMs, ...(slot.wakes && { wakes: slot.wakes }) };
         const callSid = newSid();
         const token = attemptToken(input.attemptNumber, randomBytes(16).toString('hex'));
         await tx.insert(attempts).values({
@@ -397,7 +434,14 @@ export function createAttemptActivities(deps: AttemptDeps) {
             dateUpdated: now,
           })
           .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.position, input.position)));
-        return { kind: 'dial', callSid, token, settleTimeoutMs, ...(slot.wake && { wake: slot.wake }), ...(slot.wakes && { wakes: slot.wakes }) };
+        return {
+          kind: 'dial',
+          callSid,
+          token,
+          settleTimeoutMs,
+          ...(slot.wake && { wake: slot.wake }),
+          ...(slot.wakes && { wakes: slot.wakes }),
+        };
       });
     },
 
@@ -462,7 +506,10 @@ export function createAttemptActivities(deps: AttemptDeps) {
         return { kind: 'ambiguous' };
       }
       if (result.kind === 'accepted') {
-        await db.update(attempts).set({ carrierSid: result.carrierSid, dialStartedAt: sentAt }).where(eq(attempts.callSid, a.callSid));
+        await db
+          .update(attempts)
+          .set({ carrierSid: result.carrierSid, dialStartedAt: sentAt })
+          .where(eq(attempts.callSid, a.callSid));
         await resetCallerIdRefusals(c.id);
         return { kind: 'accepted', carrierSid: result.carrierSid };
       }
@@ -473,7 +520,12 @@ export function createAttemptActivities(deps: AttemptDeps) {
         return { kind: 'wait', retryInMs: Math.max(1000, result.retryAfterMs) };
       }
       await db.update(attempts).set({ dialStartedAt: sentAt }).where(eq(attempts.callSid, a.callSid));
-      const refused = { kind: 'refused', httpStatus: result.httpStatus, message: result.message, accountLevel: result.accountLevel } as const;
+      const refused = {
+        kind: 'refused',
+        httpStatus: result.httpStatus,
+        message: result.message,
+        accountLevel: result.accountLevel,
+      } as const;
       if (!result.callerIdRefused) {
         await resetCallerIdRefusals(c.id);
         return refused;
@@ -484,7 +536,9 @@ export function createAttemptActivities(deps: AttemptDeps) {
         .set({ callerIdRefusals: sql`${campaigns.callerIdRefusals} + 1` })
         .where(eq(campaigns.id, c.id))
         .returning({ n: campaigns.callerIdRefusals });
-      return (row?.n ?? 0) >= CALLER_ID_REFUSAL_LIMIT ? { ...refused, accountLevel: true, reason: REASONS.callerIdRefused } : refused;
+      return (row?.n ?? 0) >= CALLER_ID_REFUSAL_LIMIT
+        ? { ...refused, accountLevel: true, reason: REASONS.callerIdRefused }
+        : refused;
     },
 
     /** Asks the carrier what became of an attempt whose callback never came (SPEC §7). */
@@ -529,7 +583,10 @@ export function createAttemptActivities(deps: AttemptDeps) {
             n?.status === 'retry' && n.nextAttemptAt
               ? { kind: 'retry', atMs: n.nextAttemptAt.getTime() }
               : { kind: 'final', numberStatus: n?.status === 'completed' ? 'completed' : 'failed' };
-          const ids = [c!.callStatusCallback ? statusId : null, next.kind === 'final' && c!.callScheduleCallback ? scheduleId : null];
+          const ids = [
+            c!.callStatusCallback ? statusId : null,
+            next.kind === 'final' && c!.callScheduleCallback ? scheduleId : null,
+          ];
           return { next, deliveryIds: ids.filter((x): x is string => x !== null) };
         }
         const o = recordedFirst ? storedOutcome(a) : input.outcome;
@@ -538,11 +595,15 @@ export function createAttemptActivities(deps: AttemptDeps) {
           retryDelayMs: input.retryDelayMs,
           jitterMs: input.jitterMs,
           nowMs: input.nowMs,
-          draining: c!.closing !== null || c!.status !== 'InProgress' && c!.status !== 'Paused',
+          draining: c!.closing !== null || (c!.status !== 'InProgress' && c!.status !== 'Paused'),
           endAtMs: c!.endAt ? c!.endAt.getTime() : null,
           window: callingWindow(acct!.callingWindow, acct!.timezone, acct!.callingDays),
         });
-        if (!recordedFirst) await tx.update(attempts).set(outcomeColumns(a.carrierSid, o, now)).where(eq(attempts.callSid, a.callSid));
+        if (!recordedFirst)
+          await tx
+            .update(attempts)
+            .set(outcomeColumns(a.carrierSid, o, now))
+            .where(eq(attempts.callSid, a.callSid));
         await tx
           .update(campaignNumbers)
           .set({
@@ -621,7 +682,6 @@ export function createAttemptActivities(deps: AttemptDeps) {
     },
   };
 }
-
 
 /**
  * SPEC §4.2/§4.3 after an attempt settles: during a drain the outcome is final (no retry); else a

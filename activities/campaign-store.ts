@@ -68,7 +68,9 @@ export interface CampaignWindowInput {
   campaignId: string;
   nowMs: number;
 }
-export type CampaignWindowOutput = ({ open: true; closesAtMs: number | null } | { open: false; nextOpenMs: number | null }) & {
+export type CampaignWindowOutput = (
+  { open: true; closesAtMs: number | null } | { open: false; nextOpenMs: number | null }
+) & {
   /** The limits that bound how many of the campaign's numbers can be dialling at once (SPEC §4.5). */
   pacing?: { callsPerMinute: number; channels: number; throttle: number | null };
 };
@@ -194,12 +196,20 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
           // A retried activity (e.g. a long snapshot outlived its first try): report the event the
           // first try emitted, so the status_callback still goes out.
           const id = eventId(c.id, 'status', 'Created', 'InProgress', String(input.nowMs));
-          const [emitted] = await tx.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
+          const [emitted] = await tx
+            .select({ id: webhookDeliveries.id })
+            .from(webhookDeliveries)
+            .where(eq(webhookDeliveries.id, id));
           return { started: true, deliveryIds: emitted ? [emitted.id] : [] };
         }
         if (c.status !== 'Created') return { started: false, deliveryIds: [] };
         await enterInProgress(tx, c, now);
-        const deliveryIds = await statusEvent(tx, c, acct.timezone, { status: 'InProgress', previousStatus: 'Created', now, nowMs: input.nowMs });
+        const deliveryIds = await statusEvent(tx, c, acct.timezone, {
+          status: 'InProgress',
+          previousStatus: 'Created',
+          now,
+          nowMs: input.nowMs,
+        });
         return { started: true, deliveryIds };
       });
     },
@@ -218,7 +228,8 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
         if (TERMINAL.has(c.status)) return { deliveryIds: [] };
         if (Object.keys(input.patch).length > 0) await applyCampaignPatch(tx, c.id, input.patch, now);
         if (input.toStatus === null || input.toStatus === c.status) {
-          if (Object.keys(input.patch).length > 0) await tx.update(campaigns).set({ dateUpdated: now }).where(eq(campaigns.id, c.id));
+          if (Object.keys(input.patch).length > 0)
+            await tx.update(campaigns).set({ dateUpdated: now }).where(eq(campaigns.id, c.id));
           return { deliveryIds: [] };
         }
         if (input.toStatus === 'InProgress') await enterInProgress(tx, c, now);
@@ -271,8 +282,13 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
         .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
         .where(eq(campaigns.id, input.campaignId));
       if (!row) return { open: false, nextOpenMs: null };
-      const pacing = { callsPerMinute: row.callsPerMinute, channels: row.channels, throttle: row.mode === 'custom' ? row.throttle : null };
-      if (row.sendAt !== null && row.sendAt.getTime() > input.nowMs) return { open: false, nextOpenMs: row.sendAt.getTime(), pacing };
+      const pacing = {
+        callsPerMinute: row.callsPerMinute,
+        channels: row.channels,
+        throttle: row.mode === 'custom' ? row.throttle : null,
+      };
+      if (row.sendAt !== null && row.sendAt.getTime() > input.nowMs)
+        return { open: false, nextOpenMs: row.sendAt.getTime(), pacing };
       return { ...windowState(callingWindow(row.window, row.tz, row.days), input.nowMs), pacing };
     },
 
@@ -313,7 +329,12 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
         const numbers = and(eq(campaignNumbers.campaignId, c.id));
         await tx
           .update(campaignNumbers)
-          .set({ status: input.cause === 'end_at' && c.status === 'InProgress' ? 'canceled' : 'failed', reason, nextAttemptAt: null, dateUpdated: now })
+          .set({
+            status: input.cause === 'end_at' && c.status === 'InProgress' ? 'canceled' : 'failed',
+            reason,
+            nextAttemptAt: null,
+            dateUpdated: now,
+          })
           .where(and(numbers, eq(campaignNumbers.status, 'pending')));
         await tx
           .update(campaignNumbers)
@@ -329,9 +350,21 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
         }
         await tx
           .update(campaigns)
-          .set({ status, closing: null, dateEnded: now, dateUpdated: now, ...(input.reason && { endReason: input.reason }) })
+          .set({
+            status,
+            closing: null,
+            dateEnded: now,
+            dateUpdated: now,
+            ...(input.reason && { endReason: input.reason }),
+          })
           .where(eq(campaigns.id, c.id));
-        const deliveryIds = await statusEvent(tx, c, acct.timezone, { status, previousStatus: c.status, now, nowMs: input.nowMs, terminal: true });
+        const deliveryIds = await statusEvent(tx, c, acct.timezone, {
+          status,
+          previousStatus: c.status,
+          now,
+          nowMs: input.nowMs,
+          terminal: true,
+        });
         return { status, deliveryIds };
       });
     },

@@ -43,10 +43,12 @@ export function createChannelWakeups(client: postgres.Sql, onError: (err: unknow
 
   function listen(): void {
     if (listening) return;
-    listening = client.listen(CHANNEL_FREED, (accountSid) => wakeFirst(accountSid)).catch((err: unknown) => {
-      listening = null; // polling still works; the next wait tries to listen again
-      onError(err);
-    });
+    listening = client
+      .listen(CHANNEL_FREED, (accountSid) => wakeFirst(accountSid))
+      .catch((err: unknown) => {
+        listening = null; // polling still works; the next wait tries to listen again
+        onError(err);
+      });
   }
 
   return {

@@ -96,7 +96,6 @@ export type AcquireDialSlotOutput =
 /** At most this many slots are handed on to numbers ahead of the caller in one request. */
 const MAX_HANDED_ON_PER_ASK = 8;
 
-
 interface GateState {
   account: GateAccount;
   accountRowExists: boolean;
@@ -110,17 +109,32 @@ interface GateState {
  * that long ago and still unsent was never collected (its number did not come for it) or its dial gave
  * up; the spacer, which counts the channels at the send, no longer waits for it either.
  */
-const notAbandoned = (l: SQL, nowMs: number) => sql`(${l}.sent_at is not null or ${l}.granted_at >= ${instant(nowMs - STALE_STAGED_MS)})`;
+const notAbandoned = (l: SQL, nowMs: number) =>
+  sql`(${l}.sent_at is not null or ${l}.granted_at >= ${instant(nowMs - STALE_STAGED_MS)})`;
 
 /** One account's gate as it is now (two statements, no lock): its row, leases held, waiters that may dial. */
-async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: string, allowanceMs: number): Promise<GateState> {
+async function readGate(
+  tx: DbOrTx,
+  input: AcquireDialSlotInput,
+  callerId: string,
+  allowanceMs: number,
+): Promise<GateState> {
   const aKey = accountGateKey(input.accountSid);
   const cutoff = instant(input.nowMs - input.leaseLimitMs);
   // How far ahead the send spacer is booked (a duration, on the database clock): a slot granted more
   // than SPACER_LEAD_MS sooner would only wait at the spacer, holding its channel.
-  const booked = (key: string) => sql`(select greatest(0, extract(epoch from (s.next_dial_at - clock_timestamp())) * 1000)::float8
+  const booked = (
+    key: string,
+  ) => sql`(select greatest(0, extract(epoch from (s.next_dial_at - clock_timestamp())) * 1000)::float8
       from dial_gates s where s.key = ${key})`;
-  const [acct] = await tx.execute<{ exists: boolean; next_ms: number | null; hold_ms: number | null; live: number; a_booked: number | null; c_booked: number | null }>(sql`
+  const [acct] = await tx.execute<{
+    exists: boolean;
+    next_ms: number | null;
+    hold_ms: number | null;
+    live: number;
+    a_booked: number | null;
+    c_booked: number | null;
+  }>(sql`
     select g.key is not null as exists, ${epochMs(sql`g.next_dial_at`)} as next_ms, g.hold_ms,
       (select count(*)::int from dial_waiters l
         where l.account_sid = ${input.accountSid} and l.granted_at is not null and l.granted_at >= ${cutoff}
@@ -131,8 +145,17 @@ async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: strin
   const cBooked = input.campaignThrottle !== null ? num(acct?.c_booked ?? 0) - SPACER_LEAD_MS - allowanceMs : 0;
   // Waiters of campaigns that cannot dial now (paused, ending) are in nobody's way.
   const rows = await tx.execute<{
-    id: string; campaign_id: string; position: number; is_retry: boolean; order_ms: number; due_ms: number; lapse_ms: number;
-    c_exists: boolean; c_next_ms: number | null; c_last_ms: number | null; c_throttle: number | null;
+    id: string;
+    campaign_id: string;
+    position: number;
+    is_retry: boolean;
+    order_ms: number;
+    due_ms: number;
+    lapse_ms: number;
+    c_exists: boolean;
+    c_next_ms: number | null;
+    c_last_ms: number | null;
+    c_throttle: number | null;
   }>(sql`
     select w.id, w.campaign_id, w.position, w.is_retry, ${epochMs(sql`w.order_at`)} as order_ms,
       ${epochMs(sql`w.due_at`)} as due_ms, ${epochMs(sql`w.lapse_at`)} as lapse_ms,
@@ -155,9 +178,23 @@ async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: strin
       });
     }
     if (r.campaign_id === input.campaignId) campaignRowExists ||= r.c_exists;
-    waiters.push({ id: r.id, campaignId: r.campaign_id, isRetry: r.is_retry, position: r.position, orderAtMs: num(r.order_ms), dueAtMs: num(r.due_ms), lapseAtMs: num(r.lapse_ms) });
+    waiters.push({
+      id: r.id,
+      campaignId: r.campaign_id,
+      isRetry: r.is_retry,
+      position: r.position,
+      orderAtMs: num(r.order_ms),
+      dueAtMs: num(r.due_ms),
+      lapseAtMs: num(r.lapse_ms),
+    });
   }
-  if (!campaignMap.has(input.campaignId)) campaignMap.set(input.campaignId, { id: input.campaignId, throttle: input.campaignThrottle, nextDialAtMs: 0, lastGrantAtMs: null });
+  if (!campaignMap.has(input.campaignId))
+    campaignMap.set(input.campaignId, {
+      id: input.campaignId,
+      throttle: input.campaignThrottle,
+      nextDialAtMs: 0,
+      lastGrantAtMs: null,
+    });
   if (cBooked > 0) {
     const own = campaignMap.get(input.campaignId)!;
     own.nextDialAtMs = Math.max(own.nextDialAtMs, input.nowMs + cBooked);
@@ -166,7 +203,15 @@ async function readGate(tx: DbOrTx, input: AcquireDialSlotInput, callerId: strin
   if (me) me.dueAtMs = input.nowMs;
   else {
     // The caller's own campaign was checked by beginAttempt; count it even if this read raced a pause.
-    waiters.push({ id: callerId, campaignId: input.campaignId, isRetry: input.attemptNumber > 1, position: input.position, orderAtMs: input.retryDueAtMs ?? input.nowMs, dueAtMs: input.nowMs, lapseAtMs: input.nowMs + WAITER_GRACE_MS });
+    waiters.push({
+      id: callerId,
+      campaignId: input.campaignId,
+      isRetry: input.attemptNumber > 1,
+      position: input.position,
+      orderAtMs: input.retryDueAtMs ?? input.nowMs,
+      dueAtMs: input.nowMs,
+      lapseAtMs: input.nowMs + WAITER_GRACE_MS,
+    });
   }
   return {
     account: {
@@ -215,17 +260,23 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
     returning ${epochMs(sql`granted_at`)} as granted_ms, (xmax = 0) as inserted`);
   if (own?.granted_ms != null) return { kind: 'granted', atMs: num(own.granted_ms) };
 
-  const wait = async (p: Extract<DialPlan, { kind: 'wait' }>, wakes: GateWake[] = []): Promise<AcquireDialSlotOutput> => {
+  const wait = async (
+    p: Extract<DialPlan, { kind: 'wait' }>,
+    wakes: GateWake[] = [],
+  ): Promise<AcquireDialSlotOutput> => {
     // Expected back at `due` (on the gate's clock); told to sleep less by the lag it showed.
     const due = nowMs + p.retryInMs;
-    await tx.execute(sql`update dial_waiters set due_at = ${instant(due)}, lapse_at = ${instant(due + WAITER_GRACE_MS)} where id = ${id}`);
+    await tx.execute(
+      sql`update dial_waiters set due_at = ${instant(due)}, lapse_at = ${instant(due + WAITER_GRACE_MS)} where id = ${id}`,
+    );
     // A lost "wait" costs nothing (the number asks again), so its commit need not wait for the disk;
     // a wait that handed the caller's slot to another number carries a grant, and does.
     if (wakes.length === 0) await tx.execute(sql`set local synchronous_commit = off`);
     const retryInMs = p.reason === 'register' ? p.retryInMs : Math.max(MIN_POLL_MS, p.retryInMs - lagMs);
     return { kind: 'wait', retryInMs, reason: p.reason, ...(wakes.length > 0 && { wakes }) };
   };
-  if (onlyRegisters(Boolean(own?.inserted), isRetry)) return wait({ kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' });
+  if (onlyRegisters(Boolean(own?.inserted), isRetry))
+    return wait({ kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' });
 
   // The lag covers the way from the workflow to the gate; a grant's way back to the spacer takes about
   // as long again: horizon, presence and spacer lead widen by twice the lag (capped).
@@ -234,14 +285,29 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
   const horizonMs = GRANT_HORIZON_MS + allowanceMs;
   // Under load a waiter due back now arrives a round trip late: horizon and presence widen by the lag.
   const plan = (st: GateState) =>
-    planDial({ nowMs, account: st.account, campaigns: st.campaigns, waiters: st.waiters, callerId: id, callerIsNew: false, horizonMs, presentWithinMs: PRESENT_WITHIN_MS + allowanceMs });
+    planDial({
+      nowMs,
+      account: st.account,
+      campaigns: st.campaigns,
+      waiters: st.waiters,
+      callerId: id,
+      callerIsNew: false,
+      horizonMs,
+      presentWithinMs: PRESENT_WITHIN_MS + allowanceMs,
+    });
   let p = plan(state);
   if (p.kind === 'wait') return wait(p);
 
   // Granted on the snapshot: lock the gate rows (account first, then campaign: 'account:' < 'campaign:')
   // and decide again on the latest committed state.
   if (!state.accountRowExists || !state.campaignRowExists) {
-    await tx.insert(dialGates).values([{ key: aKey, nextDialAt: EPOCH }, { key: cKey, nextDialAt: EPOCH, throttle: input.campaignThrottle }]).onConflictDoNothing();
+    await tx
+      .insert(dialGates)
+      .values([
+        { key: aKey, nextDialAt: EPOCH },
+        { key: cKey, nextDialAt: EPOCH, throttle: input.campaignThrottle },
+      ])
+      .onConflictDoNothing();
   }
   await tx.execute(sql`select key from dial_gates where key in (${aKey}, ${cKey}) order by key for update`);
   state = await readGate(tx, input, id, allowanceMs);
@@ -285,7 +351,11 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
       // Its row is locked: it is asking right now (its transaction upserts the row before it waits
       // for the gate rows this one holds) and takes its own slot next, the one after the caller's.
       // The caller goes on only if the channels leave room for both.
-      state = { ...state, account: { ...state.account, live: state.account.live + 1 }, waiters: state.waiters.filter((w) => w.id !== first.id) };
+      state = {
+        ...state,
+        account: { ...state.account, live: state.account.live + 1 },
+        waiters: state.waiters.filter((w) => w.id !== first.id),
+      };
     }
     p = plan(state);
     if (p.kind === 'wait') {
@@ -308,16 +378,30 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
     update dial_waiters set due_at = ${instant(next.askAtMs)}, lapse_at = ${instant(next.askAtMs + WAITER_GRACE_MS)}
     where id = (select id from dial_waiters where id = ${next.id} and granted_at is null for update skip locked) returning id`);
   if (!woken) return granted;
-  return { ...granted, wake: { campaignId: next.campaignId, position: next.position, askInMs: Math.max(0, next.askAtMs - nowMs - lagMs) } };
+  return {
+    ...granted,
+    wake: { campaignId: next.campaignId, position: next.position, askInMs: Math.max(0, next.askAtMs - nowMs - lagMs) },
+  };
 }
 
 /** The gate's state once `grantedId` holds the slot `p` of `campaignId`. */
-function afterGrant(st: GateState, grantedId: string, p: Extract<DialPlan, { kind: 'granted' }>, campaignId: string): GateState {
+function afterGrant(
+  st: GateState,
+  grantedId: string,
+  p: Extract<DialPlan, { kind: 'granted' }>,
+  campaignId: string,
+): GateState {
   const c = st.campaigns.get(campaignId)!;
   return {
     ...st,
     account: { ...st.account, live: st.account.live + 1, nextDialAtMs: p.accountNextMs },
-    campaigns: new Map([...st.campaigns, [campaignId, { ...c, lastGrantAtMs: p.atMs, ...(p.campaignNextMs !== null && { nextDialAtMs: p.campaignNextMs }) }]]),
+    campaigns: new Map([
+      ...st.campaigns,
+      [
+        campaignId,
+        { ...c, lastGrantAtMs: p.atMs, ...(p.campaignNextMs !== null && { nextDialAtMs: p.campaignNextMs }) },
+      ],
+    ]),
     waiters: st.waiters.filter((w) => w.id !== grantedId),
   };
 }
@@ -340,7 +424,10 @@ export async function returnLease(tx: DbOrTx, input: { accountSid: string; id: s
  * closed), with a slot handed to it in order and not yet collected: no attempt row holds it, so it
  * was never sent. Freeing such a slot tells the staged dials behind it.
  */
-export async function dropWaiter(tx: DbOrTx, t: { accountSid: string; campaignId: string; position: number; attemptNumber: number }): Promise<void> {
+export async function dropWaiter(
+  tx: DbOrTx,
+  t: { accountSid: string; campaignId: string; position: number; attemptNumber: number },
+): Promise<void> {
   const id = waiterId(t.campaignId, t.position, t.attemptNumber);
   const [gone] = await tx.execute<{ granted: boolean }>(sql`
     delete from dial_waiters w where w.id = ${id} and w.sent_at is null
@@ -358,7 +445,10 @@ export async function dropWaiter(tx: DbOrTx, t: { accountSid: string; campaignId
  * held (`leaseCap`), it returns the waiter that asks soonest, woken now to take the freed one. Leases past
  * `leaseLimitMs` (already ignored by the count) and waiters gone for 10 minutes are deleted here.
  */
-export async function releaseDialSlot(tx: DbOrTx, request: { accountSid: string; id: string; nowMs: number; channels: number; leaseLimitMs: number }): Promise<GateWake | null> {
+export async function releaseDialSlot(
+  tx: DbOrTx,
+  request: { accountSid: string; id: string; nowMs: number; channels: number; leaseLimitMs: number },
+): Promise<GateWake | null> {
   const [gone] = await tx.execute<{ granted_ms: number | null; db_ms: number }>(sql`
     delete from dial_waiters where id = ${request.id}
     returning ${epochMs(sql`granted_at`)} as granted_ms, ${epochMs(sql`clock_timestamp()`)} as db_ms`);

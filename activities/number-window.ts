@@ -81,7 +81,12 @@ export function createNumberWindowActivities(deps: NumberWindowDeps) {
     async claimHeldNumbers(input: ClaimHeldNumbersInput): Promise<ClaimHeldNumbersOutput> {
       return db.transaction(async (tx) => {
         const rows = await tx
-          .select({ position: campaignNumbers.position, attempt: campaignNumbers.heldAttempt, number: campaignNumbers.number, status: campaignNumbers.status })
+          .select({
+            position: campaignNumbers.position,
+            attempt: campaignNumbers.heldAttempt,
+            number: campaignNumbers.number,
+            status: campaignNumbers.status,
+          })
           .from(campaignNumbers)
           .where(and(eq(campaignNumbers.campaignId, input.campaignId), isNotNull(campaignNumbers.heldAttempt)))
           // SPEC §4.5: held retries restart before held first attempts (each in position order).
@@ -92,11 +97,21 @@ export function createNumberWindowActivities(deps: NumberWindowDeps) {
           await tx
             .update(campaignNumbers)
             .set({ heldAttempt: sql`null` })
-            .where(and(eq(campaignNumbers.campaignId, input.campaignId), inArray(campaignNumbers.position, rows.map((r) => r.position))));
+            .where(
+              and(
+                eq(campaignNumbers.campaignId, input.campaignId),
+                inArray(
+                  campaignNumbers.position,
+                  rows.map((r) => r.position),
+                ),
+              ),
+            );
         }
         return {
           claimed: rows.length,
-          numbers: rows.filter((r) => OPEN_STATUSES.includes(r.status)).map((r) => ({ position: r.position, attempt: r.attempt!, number: r.number })),
+          numbers: rows
+            .filter((r) => OPEN_STATUSES.includes(r.status))
+            .map((r) => ({ position: r.position, attempt: r.attempt!, number: r.number })),
         };
       });
     },

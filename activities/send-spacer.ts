@@ -82,8 +82,19 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
       .values(keys.map((key) => ({ key, nextDialAt: EPOCH })))
       .onConflictDoNothing();
     // Locked first, counted after: the count's snapshot then includes every claim committed before.
-    await tx.execute(sql`select key from dial_gates where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)}) order by key for update`);
-    const [ch] = await tx.execute<{ sent: boolean | null; granted_ms: number | null; staged_ms: number | null; live: number; ahead: number }>(sql`
+    await tx.execute(
+      sql`select key from dial_gates where key in (${sql.join(
+        keys.map((k) => sql`${k}`),
+        sql`, `,
+      )}) order by key for update`,
+    );
+    const [ch] = await tx.execute<{
+      sent: boolean | null;
+      granted_ms: number | null;
+      staged_ms: number | null;
+      live: number;
+      ahead: number;
+    }>(sql`
       with me as (select * from dial_waiters where id = ${input.leaseId}),
       others as (select l.* from dial_waiters l where l.account_sid = ${input.accountSid} and l.id <> ${input.leaseId}),
       -- The campaign's order (domain/throttle.ts compareWaiters): retries first, the one due longest
@@ -109,10 +120,17 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
     const live = num(ch?.live ?? 0);
     // A lease already marked sent (a dial backed off by the carrier) keeps its channel.
     if (!ch?.sent && live + num(ch?.ahead ?? 0) >= input.channels) {
-      return { kind: 'no_channel', grantedAtMs: ch?.granted_ms == null ? null : num(ch.granted_ms), stagedMs: num(ch?.staged_ms ?? 0) };
+      return {
+        kind: 'no_channel',
+        grantedAtMs: ch?.granted_ms == null ? null : num(ch.granted_ms),
+        stagedMs: num(ch?.staged_ms ?? 0),
+      };
     }
     const [r] = await tx.execute<{ at_ms: number; now_ms: number; claimed: number }>(sql`
-      with g as (select key, next_dial_at from dial_gates where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)})),
+      with g as (select key, next_dial_at from dial_gates where key in (${sql.join(
+        keys.map((k) => sql`${k}`),
+        sql`, `,
+      )})),
       t as (select greatest(clock_timestamp(), (select max(next_dial_at) from g)) as at),
       claim as (
         update attempts set dial_started_at = (select at from t)
@@ -167,7 +185,8 @@ export async function waitForSendInstant(db: Db, send: SendInstant): Promise<num
   let sentLocalMs = target;
   for (;;) {
     target = send.atLocalMs;
-    for (const [key, gap] of send.gaps) target = Math.max(target, (lastSentLocalMs.get(key) ?? Number.NEGATIVE_INFINITY) + gap);
+    for (const [key, gap] of send.gaps)
+      target = Math.max(target, (lastSentLocalMs.get(key) ?? Number.NEGATIVE_INFINITY) + gap);
     const now = Date.now();
     if (now >= target) {
       // No await between the check and the mark: two dials of this process never leave together.
@@ -191,7 +210,12 @@ export async function waitForSendInstant(db: Db, send: SendInstant): Promise<num
   if (lateMs >= 2) {
     const keys = [...send.gaps.keys()];
     await db
-      .execute(sql`update dial_gates set next_dial_at = next_dial_at + ${lateMs} * interval '1 millisecond' where key in (${sql.join(keys.map((k) => sql`${k}`), sql`, `)})`)
+      .execute(
+        sql`update dial_gates set next_dial_at = next_dial_at + ${lateMs} * interval '1 millisecond' where key in (${sql.join(
+          keys.map((k) => sql`${k}`),
+          sql`, `,
+        )})`,
+      )
       .catch(() => undefined); // only an optimisation: the spacer's spacing does not depend on it
   }
   return sentLocalMs;

@@ -61,7 +61,8 @@ async function urlRefusal(url: string, policy: AddressPolicy): Promise<string | 
   if (!isAbsoluteHttpUrl(url)) return `${url} is not an absolute http(s) URL`;
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   // Every resolved address must pass, since the connection may use any of them.
-  const addresses = classifyAddress(host) !== null ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  const addresses =
+    classifyAddress(host) !== null ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
   if (addresses.length === 0) throw new Error(`${host} resolved to no address`);
   for (const address of addresses) {
     const reason = addressRefusal(address, policy);
@@ -105,7 +106,11 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
         .where(eq(webhookDeliveries.id, deliveryId))
         .limit(1);
       if (!row) {
-        throw ApplicationFailure.create({ type: WebhookFailure.notFound, message: `webhook delivery ${deliveryId} does not exist`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: WebhookFailure.notFound,
+          message: `webhook delivery ${deliveryId} does not exist`,
+          nonRetryable: true,
+        });
       }
       const { delivery, secret } = row;
       if (delivery.status !== 'pending') return { status: 'already_final' };
@@ -153,7 +158,13 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
       if (res.status >= 200 && res.status < 300) {
         await db
           .update(webhookDeliveries)
-          .set({ status: 'delivered', tries: sql`${webhookDeliveries.tries} + 1`, deliveredAt: new Date(), lastHttpStatus: res.status, lastError: null })
+          .set({
+            status: 'delivered',
+            tries: sql`${webhookDeliveries.tries} + 1`,
+            deliveredAt: new Date(),
+            lastHttpStatus: res.status,
+            lastError: null,
+          })
           .where(pending(deliveryId));
         log?.info({ ...logFields, httpStatus: res.status }, 'Webhook delivered');
         return { status: 'delivered', httpStatus: res.status };

@@ -10,7 +10,12 @@ import { ApiError } from './errors';
 import { basicAuth, requireOwnAccount } from './middleware/basic-auth';
 import { bodyLimit } from './middleware/body-limit';
 import { requestLogger } from './middleware/logger';
-import { accountRateLimit, createMemoryWindow, unauthenticatedRateLimit, UNAUTHENTICATED_LIMIT } from './middleware/rate-limit';
+import {
+  accountRateLimit,
+  createMemoryWindow,
+  unauthenticatedRateLimit,
+  UNAUTHENTICATED_LIMIT,
+} from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { createCallDetailsRoutes } from './routes/call-details';
 import { createCampaignNumberRoutes } from './routes/campaign-numbers';

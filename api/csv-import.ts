@@ -10,10 +10,25 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
-import { completeUpload, failUpload, loadImportState, noteImportError, readUploadChunk, writeImportBatch, type ImportBatch, type ImportState } from '../db/queries/csv-import';
+import {
+  completeUpload,
+  failUpload,
+  loadImportState,
+  noteImportError,
+  readUploadChunk,
+  writeImportBatch,
+  type ImportBatch,
+  type ImportState,
+} from '../db/queries/csv-import';
 import { processingUploadIds } from '../db/queries/csv-uploads';
 import { listCap } from '../db/queries/lists';
-import { checkCsvHeader, contactFromRecord, MAX_CELL_CHARS, MAX_REPORTED_FAILURES, type CsvLayout } from '../domain/contact-csv';
+import {
+  checkCsvHeader,
+  contactFromRecord,
+  MAX_CELL_CHARS,
+  MAX_REPORTED_FAILURES,
+  type CsvLayout,
+} from '../domain/contact-csv';
 import { CsvParser, isBlankRecord, type CsvRecord } from '../domain/csv-parser';
 
 /** Rows per batch: large enough to amortise round trips, small enough to keep transactions short. */
@@ -73,7 +88,16 @@ async function importUpload(db: Db, state: ImportState, stopping: () => boolean)
   let inflight: Promise<number> | null = null;
 
   function newBatch(): ImportBatch {
-    return { uploadId: state.id, accountSid: state.accountSid, listSid: state.listSid, cap, rows: [], failures: [], reported, progressPermille: 0 };
+    return {
+      uploadId: state.id,
+      accountSid: state.accountSid,
+      listSid: state.listSid,
+      cap,
+      rows: [],
+      failures: [],
+      reported,
+      progressPermille: 0,
+    };
   }
 
   async function settle(): Promise<void> {
@@ -134,7 +158,8 @@ async function importUpload(db: Db, state: ImportState, stopping: () => boolean)
         parser.push(slice, records);
         for (const [i, record] of records.entries()) {
           take(record);
-          if (batch.rows.length + batch.failures.length >= IMPORT_BATCH_ROWS || batchChars >= IMPORT_BATCH_CHARS) await flush();
+          if (batch.rows.length + batch.failures.length >= IMPORT_BATCH_ROWS || batchChars >= IMPORT_BATCH_CHARS)
+            await flush();
           else if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
         }
         await yieldToEventLoop();
@@ -161,7 +186,9 @@ async function importUpload(db: Db, state: ImportState, stopping: () => boolean)
 async function runUpload(deps: CsvImporterDeps, uploadId: string, stopping: () => boolean): Promise<RunOutcome> {
   const reserved = await deps.db.$client.reserve();
   try {
-    const [lock] = await reserved<Array<{ locked: boolean }>>`select pg_try_advisory_lock(hashtextextended(${uploadLockKey(uploadId)}, 0)) as locked`;
+    const [lock] = await reserved<
+      Array<{ locked: boolean }>
+    >`select pg_try_advisory_lock(hashtextextended(${uploadLockKey(uploadId)}, 0)) as locked`;
     if (!lock?.locked) return 'held_elsewhere';
     try {
       const state = await loadImportState(deps.db.$client, uploadId);

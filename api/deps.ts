@@ -16,7 +16,10 @@ export interface CampaignEngine {
    * Hands a carrier's final status for one attempt (found by its token) to that number's workflow.
    * Resolves once Temporal has durably accepted it.
    */
-  reportCallStatus(input: { token: string; outcome: CallOutcome }): Promise<'delivered' | 'unknown_token' | 'already_settled'>;
+  reportCallStatus(input: {
+    token: string;
+    outcome: CallOutcome;
+  }): Promise<'delivered' | 'unknown_token' | 'already_settled'>;
   /**
    * SPEC §4.1/§4.7/§4.8: asks the campaign's workflow to apply an action and/or a field patch (or a
    * delete). The workflow validates against its current state; `conflict` maps to 409, `closed` means

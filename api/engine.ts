@@ -4,7 +4,13 @@
  * frees its channel at once). Only message definitions are imported from workflows/, never workflow code.
  */
 import { and, eq } from 'drizzle-orm';
-import { ApplicationFailure, Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import type { Db } from '../db/client';
 import { accounts, campaigns } from '../db/schema';
 import { campaignStats } from '../db/queries/stats';
@@ -12,7 +18,13 @@ import { emitWebhook, eventId } from '../db/queries/webhooks';
 import { campaignStatusPayload } from '../domain/webhook-payloads';
 import { campaignWorkflowId, numberWorkflowId, TASK_QUEUE } from '../domain/ids';
 import { SA } from '../domain/search-attributes';
-import { callStatusSignal, CONTROL_CONFLICT, controlUpdate, gateWakeSignal, type ControlConflict } from '../workflows/definitions';
+import {
+  callStatusSignal,
+  CONTROL_CONFLICT,
+  controlUpdate,
+  gateWakeSignal,
+  type ControlConflict,
+} from '../workflows/definitions';
 import type { CampaignWorkflowInput } from '../workflows/campaign';
 import type { CallOutcome } from '../domain/attempt-status';
 import { EngineUnavailableError, type CampaignEngine } from './deps';
@@ -21,7 +33,12 @@ import { EngineUnavailableError, type CampaignEngine } from './deps';
 export type RecordedCallOutcome =
   | { kind: 'unknown_token' }
   | { kind: 'settled' }
-  | { kind: 'recorded'; campaignId: string; position: number; wake?: { campaignId: string; position: number; askInMs: number } };
+  | {
+      kind: 'recorded';
+      campaignId: string;
+      position: number;
+      wake?: { campaignId: string; position: number; askInMs: number };
+    };
 
 export interface TemporalEngineDeps {
   client: Client;
@@ -76,16 +93,18 @@ export function createTemporalEngine(deps: TemporalEngineDeps): CampaignEngine {
           .catch(() => undefined); // best effort: a waiter also asks again on its own
       }
       try {
-        await client.workflow.getHandle(numberWorkflowId(recorded.campaignId, recorded.position)).signal(callStatusSignal, {
-          token,
-          carrierSid: outcome.carrierSid,
-          status: outcome.status,
-          startTime: outcome.startTime ? outcome.startTime.getTime() : null,
-          endTime: outcome.endTime ? outcome.endTime.getTime() : null,
-          duration: outcome.duration,
-          digits: outcome.digits,
-          recordingUrl: outcome.recordingUrl,
-        });
+        await client.workflow
+          .getHandle(numberWorkflowId(recorded.campaignId, recorded.position))
+          .signal(callStatusSignal, {
+            token,
+            carrierSid: outcome.carrierSid,
+            status: outcome.status,
+            startTime: outcome.startTime ? outcome.startTime.getTime() : null,
+            endTime: outcome.endTime ? outcome.endTime.getTime() : null,
+            duration: outcome.duration,
+            digits: outcome.digits,
+            recordingUrl: outcome.recordingUrl,
+          });
         return 'delivered';
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return 'already_settled';
@@ -99,7 +118,11 @@ export function createTemporalEngine(deps: TemporalEngineDeps): CampaignEngine {
         const out = await handle.executeUpdate(controlUpdate, { args: [{ action, changedFields, patch }] });
         return { kind: 'applied', status: out.status, closing: out.closing };
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === CONTROL_CONFLICT) {
+        if (
+          err instanceof WorkflowUpdateFailedError &&
+          err.cause instanceof ApplicationFailure &&
+          err.cause.type === CONTROL_CONFLICT
+        ) {
           const c = err.cause.details?.[0] as ControlConflict;
           return { kind: 'conflict', ...c };
         }
@@ -127,7 +150,14 @@ export function createTemporalEngine(deps: TemporalEngineDeps): CampaignEngine {
           kind: 'status',
           url: c.statusCallback,
           payload: campaignStatusPayload(
-            { campaignSid: campaignId, status: 'Archived', previousStatus: 'Completed', stats: await campaignStats(tx, campaignId), dateCreated: c.dateCreated, dateUpdated: now },
+            {
+              campaignSid: campaignId,
+              status: 'Archived',
+              previousStatus: 'Completed',
+              stats: await campaignStats(tx, campaignId),
+              dateCreated: c.dateCreated,
+              dateUpdated: now,
+            },
             tz,
           ),
         });

@@ -42,10 +42,19 @@ export function successItem<T>(data: T, code = 200): SuccessItem<T> {
 
 export function failureItem(err: ApiError): FailureItem {
   const entry = ERROR_CODES[err.key];
-  return { code: entry.http, status: 'failure', error_data: { code: entry.code, message: entry.message, description: err.description } };
+  return {
+    code: entry.http,
+    status: 'failure',
+    error_data: { code: entry.code, message: entry.message, description: err.description },
+  };
 }
 
-function send(c: Context<AppEnv>, httpCode: number, response: unknown[], metadata?: ListMetadata | BulkMetadata): Response {
+function send(
+  c: Context<AppEnv>,
+  httpCode: number,
+  response: unknown[],
+  metadata?: ListMetadata | BulkMetadata,
+): Response {
   const body = {
     request_id: c.get('requestId'),
     method: c.req.method,
@@ -63,7 +72,12 @@ export function ok<T>(c: Context<AppEnv>, data: T, code = 200): Response {
 
 /** A list endpoint: one `{code, status, data}` item per record, plus `metadata`. */
 export function okList<T>(c: Context<AppEnv>, records: T[], page: Omit<ListMetadata, 'count'>): Response {
-  return send(c, 200, records.map((r) => successItem(r)), { count: records.length, ...page });
+  return send(
+    c,
+    200,
+    records.map((r) => successItem(r)),
+    { count: records.length, ...page },
+  );
 }
 
 /** Call-details: `response` items are the bare call records, as Exotel documents them (SPEC §1). */

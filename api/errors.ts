@@ -70,11 +70,17 @@ export function toApiError(err: unknown, requestId: string): { error: ApiError; 
   if (err instanceof ApiError) return { error: err, internal: false };
   if (err instanceof EngineUnavailableError) {
     return {
-      error: new ApiError('ENGINE_UNAVAILABLE', 'the workflow engine (Temporal) cannot be reached; nothing was created, retry later'),
+      error: new ApiError(
+        'ENGINE_UNAVAILABLE',
+        'the workflow engine (Temporal) cannot be reached; nothing was created, retry later',
+      ),
       internal: false,
     };
   }
-  return { error: new ApiError('INTERNAL', `internal error; quote request id ${requestId} when reporting it`), internal: true };
+  return {
+    error: new ApiError('INTERNAL', `internal error; quote request id ${requestId} when reporting it`),
+    internal: true,
+  };
 }
 
 /** The catalogue as rows, for the README's error table. */

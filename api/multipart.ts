@@ -69,7 +69,10 @@ export class MultipartReader {
       this.done = true;
       return false;
     }
-    this.buf = this.buf.length === 0 ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : Buffer.concat([this.buf, value]);
+    this.buf =
+      this.buf.length === 0
+        ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+        : Buffer.concat([this.buf, value]);
     return true;
   }
 
@@ -121,7 +124,8 @@ export class MultipartReader {
       if (key === 'content-disposition') disposition = value;
       else if (key === 'content-type') contentType = value;
     }
-    if (!disposition || !/^form-data\b/i.test(disposition)) throw malformed('a part has no Content-Disposition: form-data header');
+    if (!disposition || !/^form-data\b/i.test(disposition))
+      throw malformed('a part has no Content-Disposition: form-data header');
     const name = param(disposition, 'name');
     if (name === null) throw malformed('a part has no name');
     return { name, filename: param(disposition, 'filename'), contentType };

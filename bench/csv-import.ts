@@ -26,7 +26,12 @@ import { CsvParser, type CsvRecord } from '../domain/csv-parser';
 import { newSid } from '../domain/ids';
 import { median, peakRssMiB, startBenchStack, type BenchStack } from './support/stack';
 
-const ACCOUNT = { sid: 'bench_csv', api_key: 'bench_csv_key', api_token: 'bench_csv_token_0123456789', api_requests_per_minute: 1_000_000 };
+const ACCOUNT = {
+  sid: 'bench_csv',
+  api_key: 'bench_csv_key',
+  api_token: 'bench_csv_token_0123456789',
+  api_requests_per_minute: 1_000_000,
+};
 const HEADER = 'number,first_name,last_name,plan,amount,due_date,branch,ref';
 const BOUNDARY = 'outcallBenchBoundary9f8e7d6c';
 
@@ -48,7 +53,9 @@ async function writeCsv(file: string, rows: number): Promise<number> {
   const plans = ['Gold', 'Silver', 'Bronze', 'Platinum', 'Basic'];
   let chunk: string[] = [HEADER];
   for (let i = 0; i < rows; i++) {
-    chunk.push(`+9190${String(10_000_000 + i)},Name${i},Surname${i % 997},${plans[i % 5]},${(i % 9000) + 100}.50,2025-0${(i % 9) + 1}-1${i % 10},BR${i % 100},REF-${i}`);
+    chunk.push(
+      `+9190${String(10_000_000 + i)},Name${i},Surname${i % 997},${plans[i % 5]},${(i % 9000) + 100}.50,2025-0${(i % 9) + 1}-1${i % 10},BR${i % 100},REF-${i}`,
+    );
     if (chunk.length >= 10_000) {
       if (!out.write(`${chunk.join('\n')}\n`)) await once(out, 'drain');
       chunk = [];
@@ -62,7 +69,11 @@ async function writeCsv(file: string, rows: number): Promise<number> {
 /** `COPY` of the file into a bare table with one text column per CSV column. */
 async function copyBaseline(stack: BenchStack, file: string): Promise<number> {
   const sql = stack.db.$client;
-  await sql.unsafe(`create table bench_copy (${HEADER.split(',').map((c) => `${c} text`).join(', ')})`);
+  await sql.unsafe(
+    `create table bench_copy (${HEADER.split(',')
+      .map((c) => `${c} text`)
+      .join(', ')})`,
+  );
   const started = performance.now();
   const writable = await sql`copy bench_copy from stdin with (format csv, header true)`.writable();
   await pipeline(createReadStream(file), writable);
@@ -103,7 +114,10 @@ async function idlePollMs(stack: BenchStack): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t = performance.now();
-    await stack.api('GET', `/v2/accounts/${ACCOUNT.sid}/lists?limit=1`, { key: ACCOUNT.api_key, token: ACCOUNT.api_token });
+    await stack.api('GET', `/v2/accounts/${ACCOUNT.sid}/lists?limit=1`, {
+      key: ACCOUNT.api_key,
+      token: ACCOUNT.api_token,
+    });
     out.push(performance.now() - t);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -158,14 +172,32 @@ async function importOverHttp(stack: BenchStack, file: string): Promise<ImportRu
   const pollMs: number[] = [];
   for (;;) {
     const t = performance.now();
-    const s = await stack.api('GET', `/v2/accounts/${ACCOUNT.sid}/csv-status/${uploadId}`, { key: ACCOUNT.api_key, token: ACCOUNT.api_token });
+    const s = await stack.api('GET', `/v2/accounts/${ACCOUNT.sid}/csv-status/${uploadId}`, {
+      key: ACCOUNT.api_key,
+      token: ACCOUNT.api_token,
+    });
     pollMs.push(performance.now() - t);
     const status = s.json.response[0].data as Record<string, unknown>;
     if (status.status !== 'processing') {
       clearInterval(sampler);
       loop.disable();
-      const loopDelayMs: [number, number, number] = [loop.percentile(50) / 1e6, loop.percentile(99) / 1e6, loop.max / 1e6];
-      return { loopDelayMs, liveBeforeMiB, liveMaxMiB: liveMax, postMs, totalMs: performance.now() - started, rssBeforeMiB, rssMaxMiB: rssMax / 2 ** 20, peakRssMiB: await peakRssMiB(), pollMs, status };
+      const loopDelayMs: [number, number, number] = [
+        loop.percentile(50) / 1e6,
+        loop.percentile(99) / 1e6,
+        loop.max / 1e6,
+      ];
+      return {
+        loopDelayMs,
+        liveBeforeMiB,
+        liveMaxMiB: liveMax,
+        postMs,
+        totalMs: performance.now() - started,
+        rssBeforeMiB,
+        rssMaxMiB: rssMax / 2 ** 20,
+        peakRssMiB: await peakRssMiB(),
+        pollMs,
+        status,
+      };
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -200,13 +232,23 @@ async function phases(stack: BenchStack, file: string) {
   await upsertAccount(stack.db, { sid: accountSid, api_key: `${accountSid}_k`, api_token: `${accountSid}_t` });
   const list = await insertList(stack.db, { sid: newSid(), accountSid, name: 'writes', tag: null, now: new Date() });
   const uploadId = newSid();
-  await stack.db.$client`insert into csv_uploads (id, account_sid, list_sid, type, status) values (${uploadId}, ${accountSid}, ${list!.sid}, 'dynamic', 'processing')`;
+  await stack.db
+    .$client`insert into csv_uploads (id, account_sid, list_sid, type, status) values (${uploadId}, ${accountSid}, ${list!.sid}, 'dynamic', 'processing')`;
   // This loop is the upload's importer: it holds the upload's lease, so the API's sweep leaves it alone.
   const lease = await stack.db.$client.reserve();
   await lease`select pg_advisory_lock(hashtextextended(${`csv-upload:${uploadId}`}, 0))`;
   const writeMs: number[] = [];
   const write = async (b: { rows: ContactRow[]; failures: RowFailure[] }) => {
-    const input: ImportBatch = { uploadId, accountSid, listSid: list!.sid, cap: LIST_CAPS.dynamic, rows: b.rows, failures: b.failures, reported: 0, progressPermille: 0 };
+    const input: ImportBatch = {
+      uploadId,
+      accountSid,
+      listSid: list!.sid,
+      cap: LIST_CAPS.dynamic,
+      rows: b.rows,
+      failures: b.failures,
+      reported: 0,
+      progressPermille: 0,
+    };
     const t = performance.now();
     await writeImportBatch(stack.db.$client, input);
     writeMs.push(performance.now() - t);
@@ -249,8 +291,14 @@ export default async function csvImportBench(args: string[]): Promise<void> {
     const idle = await idlePollMs(stack);
     const run = await importOverHttp(stack, file);
     const st = run.status;
-    if (st.status !== 'completed' || st.total_records !== rows || st.success_count !== Math.min(rows, LIST_CAPS.dynamic)) {
-      throw new Error(`unexpected csv-status: ${JSON.stringify({ ...st, failures: (st.failures as unknown[]).slice(0, 3) })}`);
+    if (
+      st.status !== 'completed' ||
+      st.total_records !== rows ||
+      st.success_count !== Math.min(rows, LIST_CAPS.dynamic)
+    ) {
+      throw new Error(
+        `unexpected csv-status: ${JSON.stringify({ ...st, failures: (st.failures as unknown[]).slice(0, 3) })}`,
+      );
     }
     const importMs = run.totalMs - run.postMs;
     const out = [

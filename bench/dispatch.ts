@@ -30,7 +30,14 @@ import { campaignWorkflowId, newSid } from '../domain/ids';
 import { median, startBenchStack, type BenchStack } from './support/stack';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ACCOUNT = { sid: 'bench', api_key: 'bench_key', api_token: 'bench_token_0123456789', calling_window: '00:00-24:00', calls_per_minute: 100_000, channels: 100_000 };
+const ACCOUNT = {
+  sid: 'bench',
+  api_key: 'bench_key',
+  api_token: 'bench_token_0123456789',
+  calling_window: '00:00-24:00',
+  calls_per_minute: 100_000,
+  channels: 100_000,
+};
 const AUTH = { key: ACCOUNT.api_key, token: ACCOUNT.api_token };
 const SECRET = 'bench-signing-secret-0123456789';
 
@@ -109,10 +116,18 @@ async function historyOf(client: Client, campaignId: string, expectNumbers: numb
 }
 
 /** Empty children through a window of `window` on the same dev server: children per second. */
-async function yardstick(stack: BenchStack, count: number, window: number): Promise<{ perSecond: number; eventsPerChild: number; runs: number }> {
+async function yardstick(
+  stack: BenchStack,
+  count: number,
+  window: number,
+): Promise<{ perSecond: number; eventsPerChild: number; runs: number }> {
   const connection = await NativeConnection.connect({ address: stack.temporalAddress });
   const taskQueue = 'bench-empty-children';
-  const worker = await Worker.create({ connection, taskQueue, workflowsPath: path.join(root, 'bench/support/empty-children.ts') });
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath: path.join(root, 'bench/support/empty-children.ts'),
+  });
   const client = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
   try {
     return await worker.runUntil(async () => {
@@ -173,7 +188,9 @@ export default async function dispatch(args: string[]): Promise<void> {
     if (created.status !== 200) throw new Error(`create: ${created.status} ${created.text}`);
     const createMs = Date.now() - tCreate;
     const id = created.json.response[0].data.id as string;
-    console.log(`  POST /campaigns (preview snapshot of ${created.json.response[0].data.stats.created} numbers): ${createMs} ms`);
+    console.log(
+      `  POST /campaigns (preview snapshot of ${created.json.response[0].data.stats.created} numbers): ${createMs} ms`,
+    );
 
     const getMs: number[] = [];
     const rss: Array<{ done: number; rss: number }> = [];
@@ -189,7 +206,9 @@ export default async function dispatch(args: string[]): Promise<void> {
       done = c.stats.completed + c.stats.failed;
       if (startedAt === null && c.date_started) {
         startedAt = Date.now();
-        console.log(`  InProgress (the start's snapshot of ${c.stats.created} numbers taken) within ${((startedAt - tCreate - createMs) / 1000).toFixed(1)} s of the create's answer`);
+        console.log(
+          `  InProgress (the start's snapshot of ${c.stats.created} numbers taken) within ${((startedAt - tCreate - createMs) / 1000).toFixed(1)} s of the create's answer`,
+        );
       }
       if (worker.pid) rss.push({ done, rss: memoryOf(worker.pid).rss });
       if (status === 'Completed') break;
@@ -205,27 +224,43 @@ export default async function dispatch(args: string[]): Promise<void> {
     const rate = (d!.n - 1) / spanS;
     console.log(`  status ${status}; ${d!.n} first attempts dialled over ${spanS.toFixed(1)} s`);
     console.log(`  first-attempt dials per second: ${rate.toFixed(1)}`);
-    console.log(`  GET /campaigns/{id} with stats over ${d!.snapshotted} numbers: median ${median(getMs)} ms, max ${Math.max(...getMs)} ms (${getMs.length} reads)`);
+    console.log(
+      `  GET /campaigns/{id} with stats over ${d!.snapshotted} numbers: median ${median(getMs)} ms, max ${Math.max(...getMs)} ms (${getMs.length} reads)`,
+    );
     const quarter = (q: number) => rss.find((r) => r.done >= (q * Math.max(done, 1)) / 4)?.rss ?? NaN;
-    console.log(`  worker RSS: peak ${peak.toFixed(0)} MiB; at 25/50/75/100% of the numbers done: ${[1, 2, 3, 4].map((q) => quarter(q).toFixed(0)).join(' / ')} MiB`);
+    console.log(
+      `  worker RSS: peak ${peak.toFixed(0)} MiB; at 25/50/75/100% of the numbers done: ${[1, 2, 3, 4].map((q) => quarter(q).toFixed(0)).join(' / ')} MiB`,
+    );
 
     if (status === 'Completed') {
       const h = await historyOf(client, id, n);
-      console.log(`  campaign runs: ${h.runs}; most events in one run: ${h.maxRunEvents}; campaign events ${h.campaignEvents}, number workflows ${h.numberWorkflows} with ${h.numberEvents} events`);
-      console.log(`  Temporal history events per number: ${((h.campaignEvents + h.numberEvents) / n).toFixed(2)} (campaign ${(h.campaignEvents / n).toFixed(2)} + number ${(h.numberEvents / h.numberWorkflows).toFixed(2)})`);
+      console.log(
+        `  campaign runs: ${h.runs}; most events in one run: ${h.maxRunEvents}; campaign events ${h.campaignEvents}, number workflows ${h.numberWorkflows} with ${h.numberEvents} events`,
+      );
+      console.log(
+        `  Temporal history events per number: ${((h.campaignEvents + h.numberEvents) / n).toFixed(2)} (campaign ${(h.campaignEvents / n).toFixed(2)} + number ${(h.numberEvents / h.numberWorkflows).toFixed(2)})`,
+      );
     } else {
       // Stopped early: the runs closed so far, the current one, and the number workflows that closed.
       const runs: number[] = [];
-      for await (const w of client.workflow.list({ query: `WorkflowId = '${campaignWorkflowId(id)}' and ExecutionStatus != 'Running'` })) runs.push(w.historyLength);
+      for await (const w of client.workflow.list({
+        query: `WorkflowId = '${campaignWorkflowId(id)}' and ExecutionStatus != 'Running'`,
+      }))
+        runs.push(w.historyLength);
       const current = (await client.workflow.getHandle(campaignWorkflowId(id)).describe()).historyLength;
       let closed = 0;
       let numberEvents = 0;
-      for await (const w of client.workflow.list({ query: `OutcallCampaignId = '${id}' and WorkflowType = 'numberWorkflow' and ExecutionStatus = 'Completed'`, pageSize: 1000 })) {
+      for await (const w of client.workflow.list({
+        query: `OutcallCampaignId = '${id}' and WorkflowType = 'numberWorkflow' and ExecutionStatus = 'Completed'`,
+        pageSize: 1000,
+      })) {
         closed++;
         numberEvents += w.historyLength;
       }
       const campaignEvents = runs.reduce((a, b) => a + b, 0) + current;
-      console.log(`  campaign runs so far: ${runs.length} closed + 1 running (${current} events); most events in one closed run: ${Math.max(0, ...runs)}`);
+      console.log(
+        `  campaign runs so far: ${runs.length} closed + 1 running (${current} events); most events in one closed run: ${Math.max(0, ...runs)}`,
+      );
       console.log(
         `  Temporal history events per number (${closed} closed numbers): ${(campaignEvents / Math.max(done, 1) + numberEvents / Math.max(closed, 1)).toFixed(2)} ` +
           `(campaign ${(campaignEvents / Math.max(done, 1)).toFixed(2)} + number ${(numberEvents / Math.max(closed, 1)).toFixed(2)})`,
@@ -234,7 +269,9 @@ export default async function dispatch(args: string[]): Promise<void> {
     if (baseline > 0) {
       worker.kill('SIGTERM');
       const y = await yardstick(stack, baseline, maxLive);
-      console.log(`  empty child workflows, window ${maxLive}, same dev server: ${y.perSecond.toFixed(1)} per second (${y.runs} runs, ${y.eventsPerChild.toFixed(2)} parent events per child)`);
+      console.log(
+        `  empty child workflows, window ${maxLive}, same dev server: ${y.perSecond.toFixed(1)} per second (${y.runs} runs, ${y.eventsPerChild.toFixed(2)} parent events per child)`,
+      );
       console.log(`  ratio of first-attempt dials to empty children per second: ${(rate / y.perSecond).toFixed(2)}`);
     }
   } finally {

@@ -10,7 +10,12 @@
  */
 import { startBenchStack, median, type BenchStack } from './support/stack';
 
-const ACCOUNT = { sid: 'reports', api_key: 'reports_key', api_token: 'reports_token_0123456789', calling_window: '00:00-24:00' };
+const ACCOUNT = {
+  sid: 'reports',
+  api_key: 'reports_key',
+  api_token: 'reports_token_0123456789',
+  calling_window: '00:00-24:00',
+};
 const AUTH = { key: ACCOUNT.api_key, token: ACCOUNT.api_token };
 
 function arg(args: string[], name: string): string | undefined {
@@ -23,7 +28,11 @@ const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 
 /** A campaign of `n` numbers in assorted final states, one attempt each (the setup, not the measurement). */
 async function makeCampaign(stack: BenchStack, n: number): Promise<string> {
-  const created = await stack.api('POST', `/v2/accounts/${ACCOUNT.sid}/campaigns`, AUTH, { from: ['+919800000001'], caller_id: '08012345678', url: 'http://flow.example/a' });
+  const created = await stack.api('POST', `/v2/accounts/${ACCOUNT.sid}/campaigns`, AUTH, {
+    from: ['+919800000001'],
+    caller_id: '08012345678',
+    url: 'http://flow.example/a',
+  });
   if (created.status !== 200) throw new Error(`create: ${created.status} ${created.text}`);
   const id = created.json.response[0].data.id as string;
   const sql = stack.db.$client;
@@ -73,7 +82,10 @@ async function download(stack: BenchStack, path: string, accept?: string) {
   const heapSampler = gc ? setInterval(() => (heapMax = Math.max(heapMax, heapMiB())), 1000) : undefined;
   const t0 = Date.now();
   const res = await fetch(stack.baseUrl + path, {
-    headers: { authorization: `Basic ${Buffer.from(`${AUTH.key}:${AUTH.token}`).toString('base64')}`, ...(accept && { accept }) },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${AUTH.key}:${AUTH.token}`).toString('base64')}`,
+      ...(accept && { accept }),
+    },
   });
   if (res.status !== 200 || !res.body) throw new Error(`${path}: HTTP ${res.status}`);
   let bytes = 0;
@@ -87,16 +99,30 @@ async function download(stack: BenchStack, path: string, accept?: string) {
   const totalMs = Date.now() - t0;
   clearInterval(sampler);
   clearInterval(heapSampler);
-  return { rows: lines - 1, bytes, firstByteMs: firstByteMs ?? totalMs, totalMs, rssBefore, rssMax: Math.max(rssMax, rssMiB()), heapBefore, heapMax };
+  return {
+    rows: lines - 1,
+    bytes,
+    firstByteMs: firstByteMs ?? totalMs,
+    totalMs,
+    rssBefore,
+    rssMax: Math.max(rssMax, rssMiB()),
+    heapBefore,
+    heapMax,
+  };
 }
 
 export default async function report(args: string[]): Promise<void> {
   const n = Number(arg(args, 'rows') ?? (args.includes('--quick') ? 20_000 : 500_000));
-  const stack = await startBenchStack({ env: { OUTCALL_ACCOUNTS: JSON.stringify([{ ...ACCOUNT, api_requests_per_minute: 100_000 }]) }, worker: false });
+  const stack = await startBenchStack({
+    env: { OUTCALL_ACCOUNTS: JSON.stringify([{ ...ACCOUNT, api_requests_per_minute: 100_000 }]) },
+    worker: false,
+  });
   try {
     const t = Date.now();
     const id = await makeCampaign(stack, n);
-    console.log(`report: campaign of ${n} numbers and attempts written in ${((Date.now() - t) / 1000).toFixed(1)} s (setup)`);
+    console.log(
+      `report: campaign of ${n} numbers and attempts written in ${((Date.now() - t) / 1000).toFixed(1)} s (setup)`,
+    );
     const gets: number[] = [];
     for (let i = 0; i < 11; i++) {
       const t0 = Date.now();

@@ -11,10 +11,19 @@ if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
   process.exit(2);
 }
 const db = await openDatabase(config.DATABASE_URL, config, log);
-const api = await startApi({ config, db, log, temporal: temporalConnectionConfig(config), simulator: config.OUTCALL_SIMULATOR });
+const api = await startApi({
+  config,
+  db,
+  log,
+  temporal: temporalConnectionConfig(config),
+  simulator: config.OUTCALL_SIMULATOR,
+});
 log.info({ url: api.url }, 'API listening');
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
-    void api.stop().then(() => closeDb(db)).then(() => process.exit(0));
+    void api
+      .stop()
+      .then(() => closeDb(db))
+      .then(() => process.exit(0));
   });
 }

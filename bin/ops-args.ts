@@ -88,7 +88,7 @@ export function parseOpsArgs(argv: string[]): ParsedOps {
         return { command: { kind: 'accounts.list' }, json };
       }
       if (verb === 'upsert') {
-        exactly(args, 1, "the account JSON (e.g. '{\"sid\":\"acme\",\"api_key\":\"k\",\"api_token\":\"t\"}')");
+        exactly(args, 1, 'the account JSON (e.g. \'{"sid":"acme","api_key":"k","api_token":"t"}\')');
         return { command: { kind: 'accounts.upsert', json: args[0]! }, json };
       }
       throw new UsageError(verb ? `unknown accounts command '${verb}'` : 'accounts needs a command: upsert | list');
@@ -105,7 +105,12 @@ export function parseOpsArgs(argv: string[]): ParsedOps {
         const accountSid = options.get('account');
         const status = options.get('status');
         return {
-          command: { kind: 'campaigns.list', limit, ...(accountSid !== undefined && { accountSid }), ...(status !== undefined && { status }) },
+          command: {
+            kind: 'campaigns.list',
+            limit,
+            ...(accountSid !== undefined && { accountSid }),
+            ...(status !== undefined && { status }),
+          },
           json,
         };
       }
@@ -118,7 +123,9 @@ export function parseOpsArgs(argv: string[]): ParsedOps {
         return { command: { kind: 'campaigns.signal', action: verb as CampaignAction, campaignId: args[0]! }, json };
       }
       throw new UsageError(
-        verb ? `unknown campaigns command '${verb}'` : 'campaigns needs a command: list | show | pause | resume | complete',
+        verb
+          ? `unknown campaigns command '${verb}'`
+          : 'campaigns needs a command: list | show | pause | resume | complete',
       );
     }
     default:

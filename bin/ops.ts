@@ -49,7 +49,11 @@ function table(rows: Array<Record<string, string>>): string {
   if (rows.length === 0) return '(none)';
   const cols = Object.keys(rows[0]!);
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(width[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(cols), ...rows.map((r) => line(cols.map((c) => r[c] ?? '')))].join('\n');
 }
 
@@ -79,7 +83,12 @@ async function connectTemporal(config: Config): Promise<{ client: Client; connec
   const useTls = config.TEMPORAL_TLS || config.TEMPORAL_API_KEY !== undefined;
   const certPair =
     config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH
-      ? { clientCertPair: { crt: readFileSync(config.TEMPORAL_TLS_CERT_PATH), key: readFileSync(config.TEMPORAL_TLS_KEY_PATH) } }
+      ? {
+          clientCertPair: {
+            crt: readFileSync(config.TEMPORAL_TLS_CERT_PATH),
+            key: readFileSync(config.TEMPORAL_TLS_KEY_PATH),
+          },
+        }
       : undefined;
   const connection = await Connection.connect({
     address,
@@ -96,7 +105,9 @@ async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T>
     return await fn(db);
   } catch (err) {
     if (err instanceof Error && /relation "[a-z_]+" does not exist/.test(err.message)) {
-      throw new OpsError(`${err.message}: the database is not migrated yet (start the API or worker once, or run npm run db:migrate)`);
+      throw new OpsError(
+        `${err.message}: the database is not migrated yet (start the API or worker once, or run npm run db:migrate)`,
+      );
     }
     throw err;
   } finally {
@@ -121,7 +132,12 @@ function accountView(a: AccountRow) {
   const carrier =
     a.carrier.type === 'simulator'
       ? { type: 'simulator' }
-      : { type: a.carrier.type, base_url: a.carrier.baseUrl, sid: a.carrier.sid, api_key: maskSecret(a.carrier.apiKey) };
+      : {
+          type: a.carrier.type,
+          base_url: a.carrier.baseUrl,
+          sid: a.carrier.sid,
+          api_key: maskSecret(a.carrier.apiKey),
+        };
   return {
     sid: a.sid,
     api_key: maskSecret(a.apiKey),
@@ -181,7 +197,11 @@ async function accountsList(config: Config, o: Output): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // campaigns
 
-async function campaignsList(config: Config, o: Output, c: Extract<OpsCommand, { kind: 'campaigns.list' }>): Promise<void> {
+async function campaignsList(
+  config: Config,
+  o: Output,
+  c: Extract<OpsCommand, { kind: 'campaigns.list' }>,
+): Promise<void> {
   const rows = await withDb(config, (db) => {
     const where: SQL[] = [];
     if (c.accountSid) where.push(eq(campaigns.accountSid, c.accountSid));
@@ -282,7 +302,11 @@ async function campaignsSignal(config: Config, o: Output, action: CampaignAction
     return workflowStatus(client, campaignId);
   });
   o.result({ workflowId, signal: action, workflow: after }, () =>
-    [`Sent ${action} to ${workflowId}.`, `  workflow now  ${JSON.stringify(after)}`, '  (the read model follows once the workflow has handled it)'].join('\n'),
+    [
+      `Sent ${action} to ${workflowId}.`,
+      `  workflow now  ${JSON.stringify(after)}`,
+      '  (the read model follows once the workflow has handled it)',
+    ].join('\n'),
   );
 }
 
@@ -343,7 +367,12 @@ async function doctor(config: Config, o: Output): Promise<boolean> {
           const have = Object.keys(sa.customAttributes ?? {});
           const missing = Object.values(SEARCH_ATTRIBUTES).filter((n) => !have.includes(n));
           if (missing.length === 0) add('search attributes', 'ok', Object.values(SEARCH_ATTRIBUTES).join(', '));
-          else add('search attributes', 'fail', `missing ${missing.join(', ')}: temporal operator search-attribute create --name <n> --type Keyword`);
+          else
+            add(
+              'search attributes',
+              'fail',
+              `missing ${missing.join(', ')}: temporal operator search-attribute create --name <n> --type Keyword`,
+            );
         } catch (err) {
           add('search attributes', 'warn', `could not list them: ${(err as Error).message}`);
         }
@@ -354,9 +383,17 @@ async function doctor(config: Config, o: Output): Promise<boolean> {
             taskQueueType: 1 /* WORKFLOW */,
           });
           const pollers = tq.pollers?.length ?? 0;
-          add('workers', pollers > 0 ? 'ok' : 'warn', `${pollers} poller(s) on task queue ${config.OUTCALL_TASK_QUEUE}`);
+          add(
+            'workers',
+            pollers > 0 ? 'ok' : 'warn',
+            `${pollers} poller(s) on task queue ${config.OUTCALL_TASK_QUEUE}`,
+          );
         } catch (err) {
-          add('workers', 'warn', `could not describe task queue ${config.OUTCALL_TASK_QUEUE}: ${(err as Error).message}`);
+          add(
+            'workers',
+            'warn',
+            `could not describe task queue ${config.OUTCALL_TASK_QUEUE}: ${(err as Error).message}`,
+          );
         }
       } finally {
         await connection.close();
@@ -378,7 +415,9 @@ async function doctor(config: Config, o: Output): Promise<boolean> {
   } else {
     add('public url', 'ok', publicUrl);
   }
-  const baseUrls = [...new Set(realCarriers.flatMap((a) => (a.carrier.type === 'simulator' ? [] : [a.carrier.baseUrl])))];
+  const baseUrls = [
+    ...new Set(realCarriers.flatMap((a) => (a.carrier.type === 'simulator' ? [] : [a.carrier.baseUrl]))),
+  ];
   for (const url of baseUrls) {
     try {
       const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
@@ -392,7 +431,9 @@ async function doctor(config: Config, o: Output): Promise<boolean> {
   const warnings = checks.filter((c) => c.level === 'warn').length;
   o.result({ healthy, checks }, () =>
     [
-      ...checks.map((c) => `${c.level === 'ok' ? 'ok  ' : c.level === 'warn' ? 'WARN' : 'FAIL'}  ${c.check.padEnd(18)} ${c.detail}`),
+      ...checks.map(
+        (c) => `${c.level === 'ok' ? 'ok  ' : c.level === 'warn' ? 'WARN' : 'FAIL'}  ${c.check.padEnd(18)} ${c.detail}`,
+      ),
       healthy
         ? `Outcall looks healthy${warnings > 0 ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}.`
         : 'Some checks failed.',
@@ -444,7 +485,9 @@ export async function runOps(argv: string[], config: Config): Promise<number> {
         return (await doctor(config, o)) ? 0 : 1;
     }
   } catch (err) {
-    process.stderr.write(`ops: ${err instanceof OpsError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `ops: ${err instanceof OpsError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return 1;
   }
 }

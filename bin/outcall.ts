@@ -38,7 +38,10 @@ export interface TemporalConnectionConfig {
   tlsKeyPath?: string;
 }
 
-export function temporalConnectionConfig(config: Config, address = config.TEMPORAL_ADDRESS ?? 'localhost:7233'): TemporalConnectionConfig {
+export function temporalConnectionConfig(
+  config: Config,
+  address = config.TEMPORAL_ADDRESS ?? 'localhost:7233',
+): TemporalConnectionConfig {
   return {
     address,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -97,17 +100,30 @@ export async function startApi(opts: {
   port?: number;
 }): Promise<RunningApi> {
   const { config, db, log } = opts;
-  const connection = await Connection.connect({ address: opts.temporal.address, tls: tlsOptions(opts.temporal), apiKey: opts.temporal.apiKey });
+  const connection = await Connection.connect({
+    address: opts.temporal.address,
+    tls: tlsOptions(opts.temporal),
+    apiKey: opts.temporal.apiKey,
+  });
   const client = new Client({ connection, namespace: opts.temporal.namespace });
   const engine = createTemporalEngine({
     client,
     db,
     recordCallOutcome: (input) => recordCallOutcome(db, input),
-    taskQueue: config.OUTCALL_TASK_QUEUE, maxLiveNumbers: config.OUTCALL_MAX_LIVE_NUMBERS, maxRunChildren: config.OUTCALL_MAX_RUN_CHILDREN });
+    taskQueue: config.OUTCALL_TASK_QUEUE,
+    maxLiveNumbers: config.OUTCALL_MAX_LIVE_NUMBERS,
+    maxRunChildren: config.OUTCALL_MAX_RUN_CHILDREN,
+  });
   // SPEC §5 CSV imports run in the API process; uploads a stopped or crashed process left behind are
   // picked up at start and by a periodic sweep (docs/architecture.md).
   const csvImporter = createCsvImporter({ db, log: log.child({ component: 'csv-import' }), sweepEveryMs: 30_000 });
-  const simulatorDeps = { db, log: log.child({ component: 'simulator' }), ringMs: config.OUTCALL_SIM_RING_MS, talkMs: config.OUTCALL_SIM_TALK_MS, publicUrl: config.OUTCALL_PUBLIC_URL };
+  const simulatorDeps = {
+    db,
+    log: log.child({ component: 'simulator' }),
+    ringMs: config.OUTCALL_SIM_RING_MS,
+    talkMs: config.OUTCALL_SIM_TALK_MS,
+    publicUrl: config.OUTCALL_PUBLIC_URL,
+  };
   const app = createApp(
     {
       db,
@@ -158,7 +174,11 @@ export async function startWorker(opts: {
   workflowBundle?: WorkflowBundleWithSourceMap;
 }): Promise<RunningWorker> {
   const { config, db, log } = opts;
-  const connection = await NativeConnection.connect({ address: opts.temporal.address, tls: tlsOptions(opts.temporal), apiKey: opts.temporal.apiKey });
+  const connection = await NativeConnection.connect({
+    address: opts.temporal.address,
+    tls: tlsOptions(opts.temporal),
+    apiKey: opts.temporal.apiKey,
+  });
   const activities = createActivities({
     db,
     log,
@@ -206,7 +226,10 @@ export async function startWorker(opts: {
   });
   const workers = [main, hooks, dials];
   const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
-  log.info({ taskQueue: config.OUTCALL_TASK_QUEUE, maxDialsPerSecond: config.OUTCALL_MAX_DIALS_PER_SECOND }, 'Worker running');
+  log.info(
+    { taskQueue: config.OUTCALL_TASK_QUEUE, maxDialsPerSecond: config.OUTCALL_MAX_DIALS_PER_SECOND },
+    'Worker running',
+  );
   return {
     done,
     stop: async () => {

@@ -89,7 +89,8 @@ export async function startEmbeddedPostgres(opts: {
   persistent: boolean;
   log?: (line: string) => void;
 }): Promise<RunningPostgres> {
-  if (isRoot()) grantTraverse(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../node_modules/.bin'), opts.log);
+  if (isRoot())
+    grantTraverse(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../node_modules/.bin'), opts.log);
   let dir = path.resolve(opts.dataDir);
   if (isRoot() && !traversableByOthers(dir)) {
     const hash = createHash('sha256').update(dir).digest('hex').slice(0, 12);

@@ -53,11 +53,15 @@ function pipInstall(pkgs: string[]): void {
   }
   if (existsSync(path.join(venv, 'bin', 'pip'))) {
     log(`pip install ${pkgs.join(' ')} into .tools/venv`);
-    execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', ...pkgs], { stdio: 'inherit' });
+    execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', ...pkgs], {
+      stdio: 'inherit',
+    });
     return;
   }
   log(`pip install --target .tools/py ${pkgs.join(' ')}`);
-  execFileSync(py, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '--target', target, ...pkgs], { stdio: 'inherit' });
+  execFileSync(py, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '--target', target, ...pkgs], {
+    stdio: 'inherit',
+  });
 }
 
 /** Resolves both binaries, installing what is missing. Idempotent and quick when already present. */

@@ -14,7 +14,10 @@ const db = await openDatabase(config.DATABASE_URL, config, log);
 const worker = await startWorker({ config, db, log, temporal: temporalConnectionConfig(config) });
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
-    void worker.stop().then(() => closeDb(db)).then(() => process.exit(0));
+    void worker
+      .stop()
+      .then(() => closeDb(db))
+      .then(() => process.exit(0));
   });
 }
 await worker.done;

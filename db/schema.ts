@@ -33,11 +33,17 @@ export const accounts = pgTable('accounts', {
   timezone: text('timezone').notNull().default('Asia/Kolkata'),
   callingWindow: text('calling_window').notNull().default('10:30-21:00'),
   /** ISO weekday numbers 1 (Mon) .. 7 (Sun). */
-  callingDays: jsonb('calling_days').$type<number[]>().notNull().default(sql`'[1,2,3,4,5,6,7]'::jsonb`),
+  callingDays: jsonb('calling_days')
+    .$type<number[]>()
+    .notNull()
+    .default(sql`'[1,2,3,4,5,6,7]'::jsonb`),
   defaultRegion: text('default_region').notNull().default('IN'),
   callerIds: jsonb('caller_ids').$type<string[] | null>(),
   /** `{ type: 'simulator' }` or `{ type: 'exotel', baseUrl, sid, apiKey, apiToken }`. */
-  carrier: jsonb('carrier').$type<CarrierConfig>().notNull().default(sql`'{"type":"simulator"}'::jsonb`),
+  carrier: jsonb('carrier')
+    .$type<CarrierConfig>()
+    .notNull()
+    .default(sql`'{"type":"simulator"}'::jsonb`),
   ringTimeoutS: integer('ring_timeout_s').notNull().default(30),
   callTimeLimitS: integer('call_time_limit_s').notNull().default(3600),
   webhookSecret: text('webhook_secret').notNull(),
@@ -46,15 +52,16 @@ export const accounts = pgTable('accounts', {
 });
 
 export type CarrierConfig =
-  | { type: 'simulator' }
-  | { type: 'exotel'; baseUrl: string; sid: string; apiKey: string; apiToken: string };
+  { type: 'simulator' } | { type: 'exotel'; baseUrl: string; sid: string; apiKey: string; apiToken: string };
 
 /** SPEC §4.9: one row per campaign. `stats` are derived from `campaign_numbers`, never stored. */
 export const campaigns = pgTable(
   'campaigns',
   {
     id: text('id').primaryKey(),
-    accountSid: text('account_sid').notNull().references(() => accounts.sid),
+    accountSid: text('account_sid')
+      .notNull()
+      .references(() => accounts.sid),
     name: text('name').notNull(),
     type: text('type').notNull().default('trans'),
     callerId: text('caller_id').notNull(),
@@ -113,7 +120,9 @@ export interface RetriesColumn {
 export const campaignNumbers = pgTable(
   'campaign_numbers',
   {
-    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
     position: integer('position').notNull(),
     number: text('number').notNull(),
     name: text('name'),
@@ -139,7 +148,9 @@ export const campaignNumbers = pgTable(
   (t) => [
     primaryKey({ columns: [t.campaignId, t.position] }),
     index('campaign_numbers_status').on(t.campaignId, t.status),
-    index('campaign_numbers_held').on(t.campaignId, t.position).where(sql`${t.heldAttempt} is not null`),
+    index('campaign_numbers_held')
+      .on(t.campaignId, t.position)
+      .where(sql`${t.heldAttempt} is not null`),
   ],
 );
 
@@ -172,7 +183,9 @@ export const attempts = pgTable(
   'attempts',
   {
     callSid: text('call_sid').primaryKey(),
-    campaignId: text('campaign_id').notNull().references(() => campaigns.id),
+    campaignId: text('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
     position: integer('position').notNull(),
     attemptNumber: integer('attempt_number').notNull(),
     number: text('number').notNull(),
@@ -273,12 +286,17 @@ export const lists = pgTable(
   'lists',
   {
     sid: text('sid').primaryKey(),
-    accountSid: text('account_sid').notNull().references(() => accounts.sid),
+    accountSid: text('account_sid')
+      .notNull()
+      .references(() => accounts.sid),
     name: text('name').notNull(),
     tag: text('tag'),
     /** static | dynamic | null (no upload yet) */
     type: text('type'),
-    columns: jsonb('columns').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    columns: jsonb('columns')
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     dateCreated: ts('date_created').notNull().defaultNow(),
     dateUpdated: ts('date_updated').notNull().defaultNow(),
   },
@@ -290,7 +308,9 @@ export const contacts = pgTable(
   'contacts',
   {
     sid: text('sid').primaryKey(),
-    accountSid: text('account_sid').notNull().references(() => accounts.sid),
+    accountSid: text('account_sid')
+      .notNull()
+      .references(() => accounts.sid),
     number: text('number').notNull(),
     firstName: text('first_name'),
     lastName: text('last_name'),
@@ -308,8 +328,12 @@ export const contacts = pgTable(
 export const listMemberships = pgTable(
   'list_memberships',
   {
-    listSid: text('list_sid').notNull().references(() => lists.sid),
-    contactSid: text('contact_sid').notNull().references(() => contacts.sid),
+    listSid: text('list_sid')
+      .notNull()
+      .references(() => lists.sid),
+    contactSid: text('contact_sid')
+      .notNull()
+      .references(() => contacts.sid),
     /** Insertion order within the list; campaigns dial in this order. */
     seq: bigserial('seq', { mode: 'number' }).notNull(),
     vars: jsonb('vars').$type<Record<string, string>>(),
@@ -321,8 +345,12 @@ export const listMemberships = pgTable(
 /** SPEC §5: an asynchronous CSV upload, its counters and its first 1,000 failures. */
 export const csvUploads = pgTable('csv_uploads', {
   id: text('id').primaryKey(),
-  accountSid: text('account_sid').notNull().references(() => accounts.sid),
-  listSid: text('list_sid').notNull().references(() => lists.sid),
+  accountSid: text('account_sid')
+    .notNull()
+    .references(() => accounts.sid),
+  listSid: text('list_sid')
+    .notNull()
+    .references(() => lists.sid),
   type: text('type').notNull(),
   fileName: text('file_name'),
   sizeBytes: integer('size_bytes').notNull().default(0),
@@ -333,7 +361,10 @@ export const csvUploads = pgTable('csv_uploads', {
   duplicateCount: integer('duplicate_count').notNull().default(0),
   failureCount: integer('failure_count').notNull().default(0),
   progress: integer('progress_permille').notNull().default(0),
-  failures: jsonb('failures').$type<Array<{ row: number; number: string; reason: string }>>().notNull().default(sql`'[]'::jsonb`),
+  failures: jsonb('failures')
+    .$type<Array<{ row: number; number: string; reason: string }>>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
   error: text('error'),
   dateCreated: ts('date_created').notNull().defaultNow(),
   dateCompleted: ts('date_completed'),
@@ -343,7 +374,9 @@ export const csvUploads = pgTable('csv_uploads', {
 export const csvUploadChunks = pgTable(
   'csv_upload_chunks',
   {
-    uploadId: text('upload_id').notNull().references(() => csvUploads.id),
+    uploadId: text('upload_id')
+      .notNull()
+      .references(() => csvUploads.id),
     seq: integer('seq').notNull(),
     data: text('data').notNull(),
   },

@@ -3,7 +3,15 @@
 export const ATTEMPT_STATUSES = ['completed', 'busy', 'no-answer', 'failed'] as const;
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
-export const NUMBER_STATUSES = ['pending', 'in-progress', 'retry', 'completed', 'failed', 'canceled', 'suppressed'] as const;
+export const NUMBER_STATUSES = [
+  'pending',
+  'in-progress',
+  'retry',
+  'completed',
+  'failed',
+  'canceled',
+  'suppressed',
+] as const;
 export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 
 export const FINAL_NUMBER_STATUSES: readonly NumberStatus[] = ['completed', 'failed', 'canceled', 'suppressed'];

@@ -62,14 +62,25 @@ function isoWeekday(y: number, m: number, d: number): number {
 }
 
 /** The window opening on local calendar day `dayOffset` days from the local date of `at`. */
-function windowOfDay(cw: CallingWindow, at: number, dayOffset: number): { startMs: number; endMs: number; allowed: boolean } {
+function windowOfDay(
+  cw: CallingWindow,
+  at: number,
+  dayOffset: number,
+): { startMs: number; endMs: number; allowed: boolean } {
   const w = wallClock(new Date(at), cw.timeZone);
   const base = new Date(Date.UTC(w.year, w.month - 1, w.day) + dayOffset * DAY_MS);
   const [y, m, d] = [base.getUTCFullYear(), base.getUTCMonth() + 1, base.getUTCDate()];
   const startMs = zonedInstant(y, m, d, cw.window.openMin, cw.timeZone);
   const crosses = cw.window.closeMin <= cw.window.openMin;
   const end = new Date(base.getTime() + (crosses ? DAY_MS : 0));
-  const endMs = zonedInstant(end.getUTCFullYear(), end.getUTCMonth() + 1, end.getUTCDate(), cw.window.closeMin % 1440, cw.timeZone) + (cw.window.closeMin === 1440 ? zonedDayLength(end, cw.timeZone) : 0);
+  const endMs =
+    zonedInstant(
+      end.getUTCFullYear(),
+      end.getUTCMonth() + 1,
+      end.getUTCDate(),
+      cw.window.closeMin % 1440,
+      cw.timeZone,
+    ) + (cw.window.closeMin === 1440 ? zonedDayLength(end, cw.timeZone) : 0);
   return { startMs, endMs, allowed: cw.days.includes(isoWeekday(y, m, d)) };
 }
 
@@ -77,7 +88,10 @@ function windowOfDay(cw: CallingWindow, at: number, dayOffset: number): { startM
 function zonedDayLength(day: Date, timeZone: string): number {
   const [y, m, d] = [day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate()];
   const next = new Date(day.getTime() + DAY_MS);
-  return zonedInstant(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, timeZone) - zonedInstant(y, m, d, 0, timeZone);
+  return (
+    zonedInstant(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, timeZone) -
+    zonedInstant(y, m, d, 0, timeZone)
+  );
 }
 
 /** Whether the window is open at `atMs`; when closed, the next opening (null: no calling day at all). */

@@ -58,10 +58,7 @@ export interface CampaignDraft {
 }
 
 export type CampaignInputErrorKind =
-  | 'invalid_parameter'
-  | 'invalid_number'
-  | 'caller_id_not_allowed'
-  | 'throttle_over_capacity';
+  'invalid_parameter' | 'invalid_number' | 'caller_id_not_allowed' | 'throttle_over_capacity';
 
 export interface CampaignInputError {
   kind: CampaignInputErrorKind;
@@ -94,7 +91,11 @@ const SEND_AT_GRACE_MS = 60_000;
 
 const KINDS = new Set<string>(['invalid_parameter']);
 
-function fail(kind: CampaignInputErrorKind, field: string, description: string): { ok: false; error: CampaignInputError } {
+function fail(
+  kind: CampaignInputErrorKind,
+  field: string,
+  description: string,
+): { ok: false; error: CampaignInputError } {
   return { ok: false, error: { kind, field, description } };
 }
 
@@ -125,11 +126,19 @@ export function numbersToDial(e164: string[], callDuplicateNumbers: boolean): st
  * SPEC §3 "Numbers": the request fails on the first invalid number, naming it and its 1-based
  * position. Returns the E.164 numbers in order (duplicates kept) or that failure.
  */
-export function normaliseNumbers(entries: string[], defaultRegion: string): { ok: true; e164: string[] } | { ok: false; error: CampaignInputError } {
+export function normaliseNumbers(
+  entries: string[],
+  defaultRegion: string,
+): { ok: true; e164: string[] } | { ok: false; error: CampaignInputError } {
   const e164: string[] = [];
   for (const [i, raw] of entries.entries()) {
     const r = toE164(raw, defaultRegion);
-    if (!r.ok) return fail('invalid_number', `from[${i + 1}]`, `from[${i + 1}]: ${previewValue(raw)} is not a valid phone number (${r.reason})`);
+    if (!r.ok)
+      return fail(
+        'invalid_number',
+        `from[${i + 1}]`,
+        `from[${i + 1}]: ${previewValue(raw)} is not a valid phone number (${r.reason})`,
+      );
     e164.push(r.e164);
   }
   return { ok: true, e164 };
@@ -144,11 +153,19 @@ export function reportNumbers(entries: string[], defaultRegion: string, callDupl
     if (r.ok) valid.push(r.e164);
     else invalid.push({ position: i + 1, number: raw, reason: r.reason });
   }
-  return { total: entries.length, valid: valid.length, dialled: numbersToDial(valid, callDuplicateNumbers).length, invalid };
+  return {
+    total: entries.length,
+    valid: valid.length,
+    dialled: numbersToDial(valid, callDuplicateNumbers).length,
+    invalid,
+  };
 }
 
 /** SPEC §3 `schedule`: send_at not in the past (1 min grace) and within one year; end_at after send_at, or after now. */
-export function checkSchedule(schedule: CampaignCreateBody['schedule'], now: Date): { ok: true; sendAt: Date | null; endAt: Date | null } | { ok: false; error: CampaignInputError } {
+export function checkSchedule(
+  schedule: CampaignCreateBody['schedule'],
+  now: Date,
+): { ok: true; sendAt: Date | null; endAt: Date | null } | { ok: false; error: CampaignInputError } {
   const sendText = schedule?.send_at ?? null;
   const endText = schedule?.end_at ?? null;
   const sendAt = sendText === null ? null : parseRfc3339(sendText);
@@ -159,13 +176,19 @@ export function checkSchedule(schedule: CampaignCreateBody['schedule'], now: Dat
     }
     const yearAhead = new Date(now);
     yearAhead.setUTCFullYear(yearAhead.getUTCFullYear() + 1);
-    if (sendAt > yearAhead) return fail('invalid_parameter', 'schedule.send_at', `schedule.send_at ${sendText} is more than one year ahead`);
+    if (sendAt > yearAhead)
+      return fail('invalid_parameter', 'schedule.send_at', `schedule.send_at ${sendText} is more than one year ahead`);
   }
   if (endAt) {
     if (sendAt && endAt <= sendAt) {
-      return fail('invalid_parameter', 'schedule.end_at', `schedule.end_at ${endText} must be after schedule.send_at ${sendText}`);
+      return fail(
+        'invalid_parameter',
+        'schedule.end_at',
+        `schedule.end_at ${endText} must be after schedule.send_at ${sendText}`,
+      );
     }
-    if (!sendAt && endAt <= now) return fail('invalid_parameter', 'schedule.end_at', `schedule.end_at ${endText} is not in the future`);
+    if (!sendAt && endAt <= now)
+      return fail('invalid_parameter', 'schedule.end_at', `schedule.end_at ${endText} is not in the future`);
   }
   return { ok: true, sendAt, endAt };
 }
@@ -184,7 +207,11 @@ export function checkCallerId(callerId: string, account: AccountSettings): Campa
  * SPEC §3 `mode`/`throttle`: the throttles of the account's non-terminal custom campaigns, this one
  * included, may sum to at most `calls_per_minute − 1`. `reservedByOthers` excludes this campaign.
  */
-export function checkThrottleHeadroom(input: { throttle: number; callsPerMinute: number; reservedByOthers: number }): CampaignInputError | null {
+export function checkThrottleHeadroom(input: {
+  throttle: number;
+  callsPerMinute: number;
+  reservedByOthers: number;
+}): CampaignInputError | null {
   const headroom = input.callsPerMinute - 1 - input.reservedByOthers;
   if (input.throttle <= headroom) return null;
   return {
@@ -263,7 +290,10 @@ export function reportCampaign(raw: unknown, account: AccountSettings, now: Date
   if (!parsed.ok) return parsed;
   const context = checkContext(parsed.body, account, now);
   if (!context.ok) return context;
-  return { ok: true, report: reportNumbers(parsed.body.from ?? [], account.defaultRegion, parsed.body.call_duplicate_numbers) };
+  return {
+    ok: true,
+    report: reportNumbers(parsed.body.from ?? [], account.defaultRegion, parsed.body.call_duplicate_numbers),
+  };
 }
 
 /** What a create needs to know about one list it names, read from the database by the caller. */
@@ -297,7 +327,12 @@ export function checkCampaignLists(input: {
 }): ListCheckError | null {
   const bySid = new Map(input.found.map((l) => [l.sid, l]));
   for (const [i, sid] of input.lists.entries()) {
-    if (!bySid.has(sid)) return { kind: 'unknown_list', field: `lists[${i + 1}]`, description: `lists[${i + 1}]: list ${JSON.stringify(sid)} does not exist in this account` };
+    if (!bySid.has(sid))
+      return {
+        kind: 'unknown_list',
+        field: `lists[${i + 1}]`,
+        description: `lists[${i + 1}]: list ${JSON.stringify(sid)} does not exist in this account`,
+      };
   }
   if (input.campaignType === 'dynamic') {
     const list = bySid.get(input.lists[0]!)!;
@@ -319,7 +354,11 @@ export function checkCampaignLists(input: {
   }
   const busy = input.lists.find((sid) => bySid.get(sid)!.processing);
   if (busy !== undefined) {
-    return { kind: 'upload_in_progress', field: 'lists', description: `lists: list ${JSON.stringify(busy)} has a CSV upload still processing; retry when csv-status reports completed` };
+    return {
+      kind: 'upload_in_progress',
+      field: 'lists',
+      description: `lists: list ${JSON.stringify(busy)} has a CSV upload still processing; retry when csv-status reports completed`,
+    };
   }
   return null;
 }

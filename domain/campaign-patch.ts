@@ -11,7 +11,12 @@ export interface CampaignPatch {
   url?: string | null;
   readViaText?: string | null;
   repeatMenuAttempts?: number;
-  retries?: { number_of_retries: number; interval_mins: number | null; mechanism: 'Linear' | 'Exponential'; on_status: Array<'busy' | 'no-answer' | 'failed'> };
+  retries?: {
+    number_of_retries: number;
+    interval_mins: number | null;
+    mechanism: 'Linear' | 'Exponential';
+    on_status: Array<'busy' | 'no-answer' | 'failed'>;
+  };
   /** Epoch milliseconds. */
   sendAtMs?: number | null;
   endAtMs?: number | null;

@@ -4,11 +4,28 @@
  */
 import { normaliseStatusToken } from './attempt-status';
 
-export const CAMPAIGN_STATUSES = ['Created', 'InProgress', 'Paused', 'Completed', 'Failed', 'Canceled', 'Deleted', 'Archived'] as const;
+export const CAMPAIGN_STATUSES = [
+  'Created',
+  'InProgress',
+  'Paused',
+  'Completed',
+  'Failed',
+  'Canceled',
+  'Deleted',
+  'Archived',
+] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-export const TERMINAL_CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['Completed', 'Failed', 'Canceled', 'Deleted', 'Archived'];
-export const NON_TERMINAL_CAMPAIGN_STATUSES: readonly CampaignStatus[] = CAMPAIGN_STATUSES.filter((s) => !TERMINAL_CAMPAIGN_STATUSES.includes(s));
+export const TERMINAL_CAMPAIGN_STATUSES: readonly CampaignStatus[] = [
+  'Completed',
+  'Failed',
+  'Canceled',
+  'Deleted',
+  'Archived',
+];
+export const NON_TERMINAL_CAMPAIGN_STATUSES: readonly CampaignStatus[] = CAMPAIGN_STATUSES.filter(
+  (s) => !TERMINAL_CAMPAIGN_STATUSES.includes(s),
+);
 
 /** True once a campaign can never change again (SPEC §4.1 "Terminal"). */
 export function isTerminal(status: CampaignStatus): boolean {

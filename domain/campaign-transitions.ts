@@ -64,7 +64,11 @@ export const CAMPAIGN_FIELDS = [
 export type CampaignField = (typeof CAMPAIGN_FIELDS)[number];
 
 /** SPEC §4.7: after start only the callbacks may change ... */
-export const FIELDS_UPDATABLE_AFTER_START: readonly CampaignField[] = ['status_callback', 'call_status_callback', 'call_schedule_callback'];
+export const FIELDS_UPDATABLE_AFTER_START: readonly CampaignField[] = [
+  'status_callback',
+  'call_status_callback',
+  'call_schedule_callback',
+];
 /** ... and, while `Paused`, also `schedule` ("so a campaign can be rolled to another day"). */
 export const FIELDS_UPDATABLE_WHILE_PAUSED: readonly CampaignField[] = [...FIELDS_UPDATABLE_AFTER_START, 'schedule'];
 
@@ -113,17 +117,27 @@ const RULES: Record<ControlAction, Rule> = {
   archive: () => refuse(),
 
   // SPEC §4.8: only a campaign that has not started (Created, or Paused before start).
-  delete: (s) => (hasStarted(s) ? refuse('it has started, and only a campaign that has not started can be deleted') : apply('Deleted')),
+  delete: (s) =>
+    hasStarted(s)
+      ? refuse('it has started, and only a campaign that has not started can be deleted')
+      : apply('Deleted'),
 };
 
-function describeConflict(action: string, state: CampaignControlState, allowed: readonly string[], reason?: string): string {
-  const where = state.closing && !isTerminal(state.status) ? `${state.status} and ending (a drain is under way)` : state.status;
+function describeConflict(
+  action: string,
+  state: CampaignControlState,
+  allowed: readonly string[],
+  reason?: string,
+): string {
+  const where =
+    state.closing && !isTerminal(state.status) ? `${state.status} and ending (a drain is under way)` : state.status;
   return `action "${action}" is not allowed while the campaign is ${where}${reason ? `: ${reason}` : ''}; allowed: ${allowed.length > 0 ? allowed.join(', ') : 'none'}`;
 }
 
 function decideRaw(state: CampaignControlState, action: ControlAction, nowMs: number) {
   // Terminal statuses allow nothing but Completed → Archived (SPEC §4.1 table, "Terminal: ...").
-  if (isTerminal(state.status)) return state.status === 'Completed' && action === 'archive' ? apply('Archived') : refuse();
+  if (isTerminal(state.status))
+    return state.status === 'Completed' && action === 'archive' ? apply('Archived') : refuse();
   // "any further action during the drain → 409" — a repeat included.
   if (state.closing) return refuse();
   return RULES[action](state, nowMs);
@@ -145,7 +159,11 @@ export function decideAction(state: CampaignControlState, action: ControlAction,
   const d = decideRaw(state, action, nowMs);
   if (d.kind !== 'conflict') return d;
   const allowed = allowedActions(state);
-  return { kind: 'conflict', description: describeConflict(action, state, allowed, 'reason' in d ? d.reason : undefined), allowed };
+  return {
+    kind: 'conflict',
+    description: describeConflict(action, state, allowed, 'reason' in d ? d.reason : undefined),
+    allowed,
+  };
 }
 
 /**
@@ -175,7 +193,8 @@ export function checkFieldUpdate(state: CampaignControlState, changedFields: rea
     why = `the campaign has started and is ${state.status}; only ${FIELDS_UPDATABLE_AFTER_START.join(', ')} may change (and schedule while Paused)`;
   }
   for (const field of changedFields) {
-    if (!allowed.includes(field) || !known.has(field)) return { field, description: `${field} cannot be updated: ${why}` };
+    if (!allowed.includes(field) || !known.has(field))
+      return { field, description: `${field} cannot be updated: ${why}` };
   }
   return null;
 }

@@ -26,7 +26,12 @@ import {
   type CampaignInputError,
 } from './campaign-input';
 import type { CampaignAction, CampaignPatch } from './campaign-patch';
-import { CAMPAIGN_FIELDS, FIELDS_UPDATABLE_WHILE_PAUSED, type CampaignControlState, type CampaignField } from './campaign-transitions';
+import {
+  CAMPAIGN_FIELDS,
+  FIELDS_UPDATABLE_WHILE_PAUSED,
+  type CampaignControlState,
+  type CampaignField,
+} from './campaign-transitions';
 import { parseRfc3339 } from './rfc3339';
 import { campaignCreateSchema } from './schemas/campaign';
 import { describeIssue, previewValue } from './schemas/issues';
@@ -54,9 +59,15 @@ export type CampaignUpdateError = CampaignInputError | { kind: 'unknown_action';
 export type CampaignUpdateResult = { ok: true; update: CampaignUpdate } | { ok: false; error: CampaignUpdateError };
 
 /** A PUT/DELETE body on one resource: flat, or the bulk form with exactly one element (SPEC §1). */
-export type SingleBodyResult = { ok: true; bulk: boolean; item: Record<string, unknown> } | { ok: false; error: CampaignInputError };
+export type SingleBodyResult =
+  { ok: true; bulk: boolean; item: Record<string, unknown> } | { ok: false; error: CampaignInputError };
 
-const CLEARABLE = new Set<string>(['custom_field', 'call_status_callback', 'call_schedule_callback', 'status_callback']);
+const CLEARABLE = new Set<string>([
+  'custom_field',
+  'call_status_callback',
+  'call_schedule_callback',
+  'status_callback',
+]);
 const SEND_AT_GRACE_MS = 60_000;
 const RFC3339_HINT = 'must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30';
 
@@ -88,15 +99,22 @@ export function parseSingleBody(raw: unknown, key = 'campaigns'): SingleBodyResu
 }
 
 /** `action`, any casing; absent, null or blank = no action. */
-export function parseAction(value: unknown): { ok: true; action: CampaignAction | null } | { ok: false; error: CampaignUpdateError } {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return { ok: true, action: null };
+export function parseAction(
+  value: unknown,
+): { ok: true; action: CampaignAction | null } | { ok: false; error: CampaignUpdateError } {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
+    return { ok: true, action: null };
   const token = typeof value === 'string' ? value.trim().toLowerCase() : null;
   const action = PUT_ACTIONS.find((a) => a === token);
   if (action) return { ok: true, action };
   const hint = token === 'delete' ? '; to delete a campaign send DELETE to its URI' : '';
   return {
     ok: false,
-    error: { kind: 'unknown_action', field: 'action', description: `action ${previewValue(value)} is not one of ${PUT_ACTIONS.join(', ')}${hint}` },
+    error: {
+      kind: 'unknown_action',
+      field: 'action',
+      description: `action ${previewValue(value)} is not one of ${PUT_ACTIONS.join(', ')}${hint}`,
+    },
   };
 }
 
@@ -128,7 +146,10 @@ interface ScheduleResult {
   endAt: Date | null;
 }
 
-function readInstant(value: unknown, field: string): { ok: true; at: Date; text: string } | { ok: false; error: CampaignInputError } {
+function readInstant(
+  value: unknown,
+  field: string,
+): { ok: true; at: Date; text: string } | { ok: false; error: CampaignInputError } {
   const at = typeof value === 'string' ? parseRfc3339(value) : null;
   if (at === null) return invalid(field, `${field} ${RFC3339_HINT}; got ${previewValue(value)}`);
   return { ok: true, at, text: (value as string).trim() };
@@ -274,7 +295,11 @@ function diff(stored: StoredCampaign, next: CampaignDraft, changedExtra: Readonl
   note('flow_type', was.flowType === next.flowType, () => (patch.flowType = next.flowType));
   note('url', was.url === next.url, () => (patch.url = next.url));
   note('read_via_text', was.readViaText === next.readViaText, () => (patch.readViaText = next.readViaText));
-  note('repeat_menu_attempts', was.repeatMenuAttempts === next.repeatMenuAttempts, () => (patch.repeatMenuAttempts = next.repeatMenuAttempts));
+  note(
+    'repeat_menu_attempts',
+    was.repeatMenuAttempts === next.repeatMenuAttempts,
+    () => (patch.repeatMenuAttempts = next.repeatMenuAttempts),
+  );
   note('retries', sameJson(was.retries, next.retries), () => (patch.retries = next.retries));
   const sendSame = ms(was.sendAt) === ms(next.sendAt);
   const endSame = ms(was.endAt) === ms(next.endAt);
@@ -282,19 +307,44 @@ function diff(stored: StoredCampaign, next: CampaignDraft, changedExtra: Readonl
     if (!sendSame) patch.sendAtMs = ms(next.sendAt);
     if (!endSame) patch.endAtMs = ms(next.endAt);
   });
-  note('call_status_callback', was.callStatusCallback === next.callStatusCallback, () => (patch.callStatusCallback = next.callStatusCallback));
-  note('call_schedule_callback', was.callScheduleCallback === next.callScheduleCallback, () => (patch.callScheduleCallback = next.callScheduleCallback));
-  note('status_callback', was.statusCallback === next.statusCallback, () => (patch.statusCallback = next.statusCallback));
+  note(
+    'call_status_callback',
+    was.callStatusCallback === next.callStatusCallback,
+    () => (patch.callStatusCallback = next.callStatusCallback),
+  );
+  note(
+    'call_schedule_callback',
+    was.callScheduleCallback === next.callScheduleCallback,
+    () => (patch.callScheduleCallback = next.callScheduleCallback),
+  );
+  note(
+    'status_callback',
+    was.statusCallback === next.statusCallback,
+    () => (patch.statusCallback = next.statusCallback),
+  );
   note('mode', was.mode === next.mode, () => (patch.mode = next.mode));
   note('throttle', was.throttle === next.throttle, () => (patch.throttle = next.throttle));
-  note('custom_field', sameJson(was.customField ?? null, next.customField ?? null), () => (patch.customField = next.customField ?? null));
-  note('call_duplicate_numbers', was.callDuplicateNumbers === next.callDuplicateNumbers, () => (patch.callDuplicateNumbers = next.callDuplicateNumbers));
+  note(
+    'custom_field',
+    sameJson(was.customField ?? null, next.customField ?? null),
+    () => (patch.customField = next.customField ?? null),
+  );
+  note(
+    'call_duplicate_numbers',
+    was.callDuplicateNumbers === next.callDuplicateNumbers,
+    () => (patch.callDuplicateNumbers = next.callDuplicateNumbers),
+  );
   const changedFields = CAMPAIGN_FIELDS.filter((f) => changed.has(f));
   return { action: null, changedFields, patch };
 }
 
 /** Before start: the merged campaign passes every create rule (SPEC §4.7 "with the same validation"). */
-function beforeStart(stored: StoredCampaign, g: GivenFields, account: AccountSettings, now: Date): CampaignUpdateResult {
+function beforeStart(
+  stored: StoredCampaign,
+  g: GivenFields,
+  account: AccountSettings,
+  now: Date,
+): CampaignUpdateResult {
   const parsed = parseCampaignBody(mergedBody(stored, g));
   if (!parsed.ok) return parsed;
   const body = parsed.body;
@@ -383,7 +433,9 @@ function afterStart(stored: StoredCampaign, g: GivenFields, account: AccountSett
   const validated = new Set<string>(FIELDS_UPDATABLE_WHILE_PAUSED);
   const was = stored.fields;
 
-  const dup = fieldSchemas.call_duplicate_numbers.safeParse(g.set.get('call_duplicate_numbers') ?? was.callDuplicateNumbers);
+  const dup = fieldSchemas.call_duplicate_numbers.safeParse(
+    g.set.get('call_duplicate_numbers') ?? was.callDuplicateNumbers,
+  );
   const callDuplicates = dup.success ? dup.data : was.callDuplicateNumbers;
 
   for (const [field, value] of g.set) {
@@ -430,7 +482,12 @@ function afterStart(stored: StoredCampaign, g: GivenFields, account: AccountSett
  * and the patch of validated, normalised values. The throttle headroom, which needs the database, is
  * left to the caller (`throttleToCheck`).
  */
-export function parseCampaignUpdate(item: Record<string, unknown>, stored: StoredCampaign, account: AccountSettings, now: Date): CampaignUpdateResult {
+export function parseCampaignUpdate(
+  item: Record<string, unknown>,
+  stored: StoredCampaign,
+  account: AccountSettings,
+  now: Date,
+): CampaignUpdateResult {
   const action = parseAction(item.action);
   if (!action.ok) return action;
   const g = givenFields(item);
@@ -457,10 +514,14 @@ export function throttleToCheck(update: CampaignUpdate, stored: StoredCampaign):
  * `campaign_type` or `read_via_text` of a list campaign, what `checkCampaignLists` must judge (with
  * list facts from the database); else null.
  */
-export function listsToCheck(update: CampaignUpdate, stored: StoredCampaign): { lists: string[]; campaignType: 'static' | 'dynamic'; readViaText: string | null } | null {
+export function listsToCheck(
+  update: CampaignUpdate,
+  stored: StoredCampaign,
+): { lists: string[]; campaignType: 'static' | 'dynamic'; readViaText: string | null } | null {
   const f = update.changedFields;
   const lists = update.patch.lists ?? (update.patch.from === undefined ? stored.fields.lists : null);
-  if (lists === null || !(f.includes('lists') || f.includes('campaign_type') || f.includes('read_via_text'))) return null;
+  if (lists === null || !(f.includes('lists') || f.includes('campaign_type') || f.includes('read_via_text')))
+    return null;
   const campaignType = (update.patch.campaignType ?? stored.fields.campaignType) === 'dynamic' ? 'dynamic' : 'static';
   const readViaText = update.patch.readViaText !== undefined ? update.patch.readViaText : stored.fields.readViaText;
   return { lists, campaignType, readViaText };

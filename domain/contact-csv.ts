@@ -46,7 +46,8 @@ export type HeaderResult = { ok: true; layout: CsvLayout } | { ok: false; descri
 /** SPEC §5 header rules, for an upload of `type`. Descriptions name the offending column. */
 export function checkCsvHeader(cells: string[], type: ListType): HeaderResult {
   const header = cells.map((c) => c.trim());
-  if (header.length === 1 && header[0] === '') return { ok: false, description: 'file_name: the CSV has no header row; it needs a number column' };
+  if (header.length === 1 && header[0] === '')
+    return { ok: false, description: 'file_name: the CSV has no header row; it needs a number column' };
   const seen = new Set<string>();
   const layout: CsvLayout = { header, standard: {}, extras: [] };
   for (const [index, name] of header.entries()) {
@@ -56,13 +57,17 @@ export function checkCsvHeader(cells: string[], type: ListType): HeaderResult {
         description: `file_name: header column ${index + 1} ${JSON.stringify(name)} is not a valid column name (letters, digits and _, not starting with a digit)`,
       };
     }
-    if (seen.has(name)) return { ok: false, description: `file_name: header column ${JSON.stringify(name)} appears twice` };
+    if (seen.has(name))
+      return { ok: false, description: `file_name: header column ${JSON.stringify(name)} appears twice` };
     seen.add(name);
     if (isStandardColumn(name)) layout.standard[name] = index;
     else layout.extras.push({ name, index });
   }
   if (layout.standard.number === undefined) {
-    return { ok: false, description: `file_name: the CSV header has no number column; got ${JSON.stringify(header.join(','))}` };
+    return {
+      ok: false,
+      description: `file_name: the CSV header has no number column; got ${JSON.stringify(header.join(','))}`,
+    };
   }
   if (type === 'static' && layout.extras.length > 0) {
     return {
@@ -73,7 +78,10 @@ export function checkCsvHeader(cells: string[], type: ListType): HeaderResult {
     };
   }
   if (layout.extras.length > MAX_EXTRA_COLUMNS) {
-    return { ok: false, description: `file_name: a dynamic upload keeps at most ${MAX_EXTRA_COLUMNS} extra columns; got ${layout.extras.length}` };
+    return {
+      ok: false,
+      description: `file_name: a dynamic upload keeps at most ${MAX_EXTRA_COLUMNS} extra columns; got ${layout.extras.length}`,
+    };
   }
   return { ok: true, layout };
 }
@@ -85,7 +93,8 @@ export function mergeColumns(existing: string[], header: string[]): string[] {
   return out;
 }
 
-export type RowFailureReason = 'missing_number' | 'invalid_number' | 'too_many_fields' | 'field_too_long' | 'unterminated_quote' | 'list_full';
+export type RowFailureReason =
+  'missing_number' | 'invalid_number' | 'too_many_fields' | 'field_too_long' | 'unterminated_quote' | 'list_full';
 
 /** One row of the csv-status failure report (row 1 = the first data row). */
 export interface RowFailure {
@@ -113,19 +122,24 @@ export interface ContactRow {
 
 export type RowResult = { ok: true; contact: ContactRow } | { ok: false; failure: RowFailure };
 
-const cell = (r: CsvRecord, index: number | undefined): string => (index === undefined ? '' : (r.fields[index] ?? '').trim());
+const cell = (r: CsvRecord, index: number | undefined): string =>
+  index === undefined ? '' : (r.fields[index] ?? '').trim();
 const orNull = (s: string): string | null => (s === '' ? null : s);
 
 /** Validates one data row against the layout; `row` is its 1-based data-row number. */
 export function contactFromRecord(record: CsvRecord, row: number, layout: CsvLayout, defaultRegion: string): RowResult {
   const raw = cell(record, layout.standard.number);
-  const fail = (reason: RowFailureReason, detail?: string): RowResult => ({ ok: false, failure: { row, number: raw, reason, ...(detail && { detail }) } });
+  const fail = (reason: RowFailureReason, detail?: string): RowResult => ({
+    ok: false,
+    failure: { row, number: raw, reason, ...(detail && { detail }) },
+  });
   if (record.problem) return fail(record.problem);
   const width = layout.header.length;
   if (record.fields.length > width && record.fields.slice(width).some((f) => f.trim() !== '')) {
     return fail('too_many_fields', `the row has ${record.fields.length} fields; the header has ${width}`);
   }
-  if (record.fields.some((f) => f.length > MAX_CELL_CHARS)) return fail('field_too_long', `a field is longer than ${MAX_CELL_CHARS} characters`);
+  if (record.fields.some((f) => f.length > MAX_CELL_CHARS))
+    return fail('field_too_long', `a field is longer than ${MAX_CELL_CHARS} characters`);
   if (raw === '') return fail('missing_number');
   const e164 = toE164(raw, defaultRegion);
   if (!e164.ok) return fail('invalid_number', e164.reason);

@@ -130,14 +130,24 @@ function parseOutcomeFields(
 ): ParseResult<ExotelCallStatus> {
   const status = exotelStatusKind(body.Status);
   if (!status || status.kind !== 'final') {
-    return { ok: false, field: 'Status', message: `Status must be completed, busy, no-answer or failed, got ${JSON.stringify(body.Status ?? null)}` };
+    return {
+      ok: false,
+      field: 'Status',
+      message: `Status must be completed, busy, no-answer or failed, got ${JSON.stringify(body.Status ?? null)}`,
+    };
   }
   const start = optionalTime(body, 'StartTime', timeZone);
   if (!start.ok) return start;
   const end = optionalTime(body, 'EndTime', timeZone);
   if (!end.ok) return end;
   let duration = 0;
-  for (const [src, field] of durationSources.flatMap((s) => [[s, 'ConversationDuration'], [s, 'Duration']] as const)) {
+  for (const [src, field] of durationSources.flatMap(
+    (s) =>
+      [
+        [s, 'ConversationDuration'],
+        [s, 'Duration'],
+      ] as const,
+  )) {
     const r = optionalSeconds(src, field);
     if (!r.ok) return r;
     if (r.value !== null) {
@@ -167,7 +177,10 @@ function parseOutcomeFields(
  * Parses an Exotel v1 StatusCallback body (the JSON object, or a form body as an object of strings).
  * Only a terminal status is accepted; an error names the first bad field.
  */
-export function parseExotelStatusCallback(body: unknown, timeZone: string = EXOTEL_TIME_ZONE): ParseResult<ExotelCallStatus> {
+export function parseExotelStatusCallback(
+  body: unknown,
+  timeZone: string = EXOTEL_TIME_ZONE,
+): ParseResult<ExotelCallStatus> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, field: 'body', message: 'the callback body must be an object of fields' };
   }
@@ -178,16 +191,17 @@ export function parseExotelStatusCallback(body: unknown, timeZone: string = EXOT
 }
 
 /** What a call record (`GET .../Calls/{sid}.json` or one item of the bulk list) says about a call. */
-export type ExotelCallRecord =
-  | { kind: 'final'; outcome: ExotelCallStatus }
-  | { kind: 'live'; carrierSid: string };
+export type ExotelCallRecord = { kind: 'final'; outcome: ExotelCallStatus } | { kind: 'live'; carrierSid: string };
 
 /**
  * Parses one Exotel v1 `Call` record. Duration prefers `Details.ConversationDuration` (talk time)
  * over `Duration` (the whole call, ring included). Unknown statuses count as live: the caller keeps
  * waiting rather than settle on a guess.
  */
-export function parseExotelCallRecord(call: unknown, timeZone: string = EXOTEL_TIME_ZONE): ParseResult<ExotelCallRecord> {
+export function parseExotelCallRecord(
+  call: unknown,
+  timeZone: string = EXOTEL_TIME_ZONE,
+): ParseResult<ExotelCallRecord> {
   if (typeof call !== 'object' || call === null || Array.isArray(call)) {
     return { ok: false, field: 'Call', message: 'the call record must be an object' };
   }

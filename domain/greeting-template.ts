@@ -17,7 +17,10 @@ export function templateTokens(text: string): string[] {
 }
 
 /** Replaces every `@@column` token with `vars[column]` (empty string when missing or null). */
-export function renderGreeting(text: string, vars: Readonly<Record<string, string | null | undefined>> | null | undefined): string {
+export function renderGreeting(
+  text: string,
+  vars: Readonly<Record<string, string | null | undefined>> | null | undefined,
+): string {
   return text.replace(TOKEN, (_, name: string) => (vars && Object.hasOwn(vars, name) ? (vars[name] ?? '') : ''));
 }
 

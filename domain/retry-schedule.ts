@@ -35,8 +35,7 @@ export function retryOffsetsMins(policy: RetryPolicy): number[] {
 }
 
 export type AfterAttempt =
-  | { kind: 'retry'; retryNumber: number; delayMs: number }
-  | { kind: 'final'; numberStatus: 'completed' | 'failed' };
+  { kind: 'retry'; retryNumber: number; delayMs: number } | { kind: 'final'; numberStatus: 'completed' | 'failed' };
 
 /**
  * What follows attempt `attemptNumber` (1 = first) that ended with `status`: a retry after a delay,

@@ -308,13 +308,19 @@ export function planDial(x: {
   const { nowMs: now, account } = x;
   const caller = x.waiters.find((w) => w.id === x.callerId);
   if (!caller) throw new Error(`planDial: the caller ${x.callerId} must be among the waiters`);
-  if (onlyRegisters(x.callerIsNew, caller.isRetry)) return { kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' };
+  if (onlyRegisters(x.callerIsNew, caller.isRetry))
+    return { kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' };
   const waiters = x.waiters.filter((w) => w.id === x.callerId || w.lapseAtMs >= now);
   const campaign = x.campaigns.get(caller.campaignId);
   const ia = dialIntervalMs(account.callsPerMinute);
   const ic = campaign?.throttle != null ? dialIntervalMs(campaign.throttle) : null;
   const slot = nextSlotMs(now, account.nextDialAtMs, ic !== null ? campaign!.nextDialAtMs : null);
-  const granted: DialPlan = { kind: 'granted', atMs: slot, accountNextMs: slot + ia, campaignNextMs: ic !== null ? slot + ic : null };
+  const granted: DialPlan = {
+    kind: 'granted',
+    atMs: slot,
+    accountNextMs: slot + ia,
+    campaignNextMs: ic !== null ? slot + ic : null,
+  };
 
   // When is the caller's turn if everyone waiting turns up? Slots come as fast as the rate or as
   // channels free up (held time / channels), whichever is slower.
@@ -331,7 +337,13 @@ export function planDial(x: {
   // Among those here now, is it the caller's turn? Only present waiters ahead of it count, and only as
   // many as there are slots (within the horizon) and channels to hand out.
   const present = waiters.filter((w) => w.id === x.callerId || w.dueAtMs <= now + presentWithin);
-  const order = projectSlots({ firstSlotMs, gapMs: ia, campaigns: x.campaigns, waiters: present, stopAtId: x.callerId });
+  const order = projectSlots({
+    firstSlotMs,
+    gapMs: ia,
+    campaigns: x.campaigns,
+    waiters: present,
+    stopAtId: x.callerId,
+  });
   const mine = order.findIndex((s) => s.id === x.callerId);
   const atMs = order[mine]?.atMs ?? slot;
   // While a channel is free, a grant takes it at once (at most as many as are free); only once every
@@ -357,7 +369,12 @@ export function nextInLine(x: {
   // With every channel held, the next turn comes with a release, which wakes its own waiter.
   if (waiters.length === 0 || x.account.live >= leaseCap(x.account.channels, x.account.holdMs)) return null;
   const gapMs = Math.max(dialIntervalMs(x.account.callsPerMinute), x.account.holdMs / Math.max(1, x.account.channels));
-  const [first] = projectSlots({ firstSlotMs: Math.max(x.nowMs, x.account.nextDialAtMs), gapMs, campaigns: x.campaigns, waiters });
+  const [first] = projectSlots({
+    firstSlotMs: Math.max(x.nowMs, x.account.nextDialAtMs),
+    gapMs,
+    campaigns: x.campaigns,
+    waiters,
+  });
   if (!first) return null;
   // A waiter already due back before then needs no wake-up.
   const w = waiters.find((v) => v.id === first.id)!;

@@ -83,14 +83,20 @@ function classifyV4([a, b, c, d]: [number, number, number, number]): AddressClas
 }
 
 function classifyV6(g: number[]): AddressClass {
-  const embeddedV4 = (hi: number, lo: number): [number, number, number, number] => [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff];
+  const embeddedV4 = (hi: number, lo: number): [number, number, number, number] => [
+    hi >> 8,
+    hi & 0xff,
+    lo >> 8,
+    lo & 0xff,
+  ];
   const zerosBefore = (n: number) => g.slice(0, n).every((x) => x === 0);
   if (g.every((x) => x === 0)) return 'unspecified';
   if (zerosBefore(7) && g[7] === 1) return 'loopback';
   // fd00:ec2::254, the AWS metadata service over IPv6.
   if (g[0] === 0xfd00 && g[1] === 0x0ec2 && g.slice(2, 7).every((x) => x === 0) && g[7] === 0x254) return 'metadata';
   if (zerosBefore(5) && g[5] === 0xffff) return classifyV4(embeddedV4(g[6]!, g[7]!)); // ::ffff:a.b.c.d
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return classifyV4(embeddedV4(g[6]!, g[7]!)); // NAT64
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0))
+    return classifyV4(embeddedV4(g[6]!, g[7]!)); // NAT64
   if (g[0] === 0x2002) return classifyV4(embeddedV4(g[1]!, g[2]!)); // 6to4
   if (zerosBefore(6)) return 'reserved'; // deprecated IPv4-compatible ::a.b.c.d
   const first = g[0]!;

@@ -101,7 +101,8 @@ export class NumberDispatch {
 
   /** Starts first attempts into the free slots, and loads the next page when half of this one is used. */
   fill(): void {
-    while (this.w.free() > 0 && this.buffer.length > 0 && this.d.mayStart()) this.startFirstAttempt(this.buffer.shift()!);
+    while (this.w.free() > 0 && this.buffer.length > 0 && this.d.mayStart())
+      this.startFirstAttempt(this.buffer.shift()!);
     if (!this.exhausted && !this.refilling && this.buffer.length <= this.bufferCap / 2) this.refill();
   }
 
@@ -112,7 +113,10 @@ export class NumberDispatch {
   async restartHeld(): Promise<number | null> {
     const w = this.w;
     if (w.restarts.length === 0 && w.free() > 0) {
-      const claim = await store.claimHeldNumbers({ campaignId: this.d.campaignId, limit: Math.min(w.free(), w.held, PAGE_SIZE) });
+      const claim = await store.claimHeldNumbers({
+        campaignId: this.d.campaignId,
+        limit: Math.min(w.free(), w.held, PAGE_SIZE),
+      });
       w.held = Math.max(0, w.held - claim.claimed);
       w.restarts.push(...claim.numbers.map((n): [number, number, string] => [n.position, n.attempt, n.number]));
       if (claim.claimed === 0) return RESTART_RETRY_MS;
@@ -120,7 +124,9 @@ export class NumberDispatch {
     // A control request may have paused or ended the campaign while the claim ran.
     if (!this.d.mayStart()) return null;
     const batch = w.restarts.splice(0, w.free());
-    const ok = await Promise.all(batch.map(([position, attempt, number]) => this.startNumber(position, number, attempt)));
+    const ok = await Promise.all(
+      batch.map(([position, attempt, number]) => this.startNumber(position, number, attempt)),
+    );
     batch.forEach((r, i) => ok[i] || w.restarts.push(r));
     return w.restarts.length > 0 ? RESTART_RETRY_MS : null;
   }
@@ -154,7 +160,11 @@ export class NumberDispatch {
   private refill(): void {
     this.refilling = true;
     void store
-      .loadNumberPage({ campaignId: this.d.campaignId, fromPosition: this.loadedUpTo, limit: this.bufferCap - this.buffer.length })
+      .loadNumberPage({
+        campaignId: this.d.campaignId,
+        fromPosition: this.loadedUpTo,
+        limit: this.bufferCap - this.buffer.length,
+      })
       .then((page) => {
         if (page.numbers.length === 0) this.exhausted = true;
         else {
@@ -174,7 +184,11 @@ export class NumberDispatch {
     this.started++;
     void this.startNumber(n.position, n.number, 1).then((ok) => {
       // Positions only move forward, so a number's first start never finds a namesake running.
-      if (!ok) log.error('A first attempt found its number workflow already running', { position: n.position, campaignId: this.d.campaignId });
+      if (!ok)
+        log.error('A first attempt found its number workflow already running', {
+          position: n.position,
+          campaignId: this.d.campaignId,
+        });
     });
   }
 
@@ -186,7 +200,16 @@ export class NumberDispatch {
     try {
       handle = await startChild(numberWorkflow, {
         workflowId: numberWorkflowId(campaignId, position),
-        args: [{ campaignId, position, number, retries: this.d.retries(), parentWorkflowId: workflowInfo().workflowId, firstAttempt }],
+        args: [
+          {
+            campaignId,
+            position,
+            number,
+            retries: this.d.retries(),
+            parentWorkflowId: workflowInfo().workflowId,
+            firstAttempt,
+          },
+        ],
         // Numbers outlive a continue-as-new of their campaign and report to its workflow id.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         ...(hasSearchAttributes() && {

@@ -14,7 +14,17 @@
  * Numbers are started by workflows/campaign-dispatch.ts. The continue-as-new check runs on every
  * turn of the loop, also when signals keep it busy, so a run's history stays bounded under load.
  */
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { CampaignStatus } from '../domain/campaign-status';
 import { checkFieldUpdate, decideAction, type CampaignControlState } from '../domain/campaign-transitions';
 import type { RetryPolicy } from '../domain/retry-schedule';
@@ -111,7 +121,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   let windowOpenUntil = calling?.open ? (calling.untilMs ?? Infinity) : 0;
   let windowClosedUntil = calling && !calling.open ? (calling.untilMs ?? Infinity) : 0;
 
-  const controlState = (): CampaignControlState => ({ status: c.status, started: c.started, sendAtMs: c.sendAtMs, closing: c.closing !== null });
+  const controlState = (): CampaignControlState => ({
+    status: c.status,
+    started: c.started,
+    sendAtMs: c.sendAtMs,
+    closing: c.closing !== null,
+  });
   const setStatus = (status: CampaignStatus) => {
     c.status = status;
     setStatusAttribute(status);
@@ -144,12 +159,23 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   async function control(input_: ControlInput): Promise<ControlOutput> {
     return exclusive(async () => {
       const conflict = conflictOf(input_);
-      if (conflict) throw ApplicationFailure.create({ type: CONTROL_CONFLICT, message: conflict.description, details: [conflict], nonRetryable: true });
+      if (conflict)
+        throw ApplicationFailure.create({
+          type: CONTROL_CONFLICT,
+          message: conflict.description,
+          details: [conflict],
+          nonRetryable: true,
+        });
       const d = input_.action ? decideAction(controlState(), input_.action, Date.now()) : ({ kind: 'noop' } as const);
       const toStatus = d.kind === 'apply' && !d.drain ? d.next : null;
       if (Object.keys(input_.patch).length > 0 || toStatus !== null) {
         // Entering InProgress for the first time snapshots a list campaign's numbers: a bulk write.
-        const applied = await bulkStore.applyControl({ campaignId: input.campaignId, toStatus, patch: input_.patch, nowMs: Date.now() });
+        const applied = await bulkStore.applyControl({
+          campaignId: input.campaignId,
+          toStatus,
+          patch: input_.patch,
+          nowMs: Date.now(),
+        });
         await dispatch.sendCampaignEvents(applied.deliveryIds);
       }
       // A change may move the window (a send_at rolled forward reads as closed until then): ask again.
@@ -158,7 +184,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       if ('endAtMs' in input_.patch) c.endAtMs = input_.patch.endAtMs ?? null;
       if (input_.patch.retries) {
         const r = input_.patch.retries;
-        retries = { numberOfRetries: r.number_of_retries, intervalMins: r.interval_mins, mechanism: r.mechanism, onStatus: r.on_status };
+        retries = {
+          numberOfRetries: r.number_of_retries,
+          intervalMins: r.interval_mins,
+          mechanism: r.mechanism,
+          onStatus: r.on_status,
+        };
       }
       if (toStatus) {
         if (toStatus === 'Paused') c.pausedAtMs = Date.now();
@@ -183,7 +214,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   async function beginClosing(closing: Closing): Promise<void> {
     if (c.closing) return;
     c.closing = closing;
-    await store.beginDrain({ campaignId: input.campaignId, closing: closing.status, reason: closing.reason, nowMs: Date.now() });
+    await store.beginDrain({
+      campaignId: input.campaignId,
+      closing: closing.status,
+      reason: closing.reason,
+      nowMs: Date.now(),
+    });
   }
 
   const fromSignal = (action: 'pause' | 'resume' | 'complete') => () => {
@@ -194,14 +230,21 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
   /** A number's report moved the window (or matched nothing it knows: logged, changes nothing). */
   const windowMoved = (what: string, position: number, e: WindowEvent) => {
-    if (e === 'stray') log.warn('Number report matched no live or sleeping number', { what, position, campaignId: input.campaignId });
+    if (e === 'stray')
+      log.warn('Number report matched no live or sleeping number', { what, position, campaignId: input.campaignId });
     changed = true;
   };
 
   setHandler(controlUpdate, control, {
     validator: (input_: ControlInput) => {
       const conflict = conflictOf(input_);
-      if (conflict) throw ApplicationFailure.create({ type: CONTROL_CONFLICT, message: conflict.description, details: [conflict], nonRetryable: true });
+      if (conflict)
+        throw ApplicationFailure.create({
+          type: CONTROL_CONFLICT,
+          message: conflict.description,
+          details: [conflict],
+          nonRetryable: true,
+        });
     },
   });
   setHandler(pauseSignal, fromSignal('pause'));
@@ -234,7 +277,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     const loaded = await store.loadCampaign({ campaignId: input.campaignId });
     if (!loaded.found) return { status: 'Missing', numbersStarted: 0 }; // the create was rolled back
     retries = loaded.retries;
-    Object.assign(c, { started: loaded.started, sendAtMs: loaded.sendAtMs, endAtMs: loaded.endAtMs, pausedAtMs: loaded.pausedAtMs });
+    Object.assign(c, {
+      started: loaded.started,
+      sendAtMs: loaded.sendAtMs,
+      endAtMs: loaded.endAtMs,
+      pausedAtMs: loaded.pausedAtMs,
+    });
     setStatus(loaded.status as CampaignStatus);
     if (loaded.closing) c.closing = { status: loaded.closing as Closing['status'], cause: 'complete', reason: null };
   }
@@ -242,7 +290,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   for (;;) {
     changed = false;
     if (c.closing) return drain(c.closing);
-    if (c.status === 'Deleted' || c.status === 'Completed' || c.status === 'Failed' || c.status === 'Canceled' || c.status === 'Archived') {
+    if (
+      c.status === 'Deleted' ||
+      c.status === 'Completed' ||
+      c.status === 'Failed' ||
+      c.status === 'Canceled' ||
+      c.status === 'Archived'
+    ) {
       return { status: c.status, numbersStarted: dispatch.started };
     }
     if (shouldContinueAsNew()) {
@@ -276,7 +330,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         continue;
       }
       await exclusive(async () => {
-        if (stillIn('Paused')) await beginClosing({ status: 'Canceled', cause: c.endAtMs !== null ? 'end_at' : 'expiry', reason: null });
+        if (stillIn('Paused'))
+          await beginClosing({ status: 'Canceled', cause: c.endAtMs !== null ? 'end_at' : 'expiry', reason: null });
       });
       continue;
     }
@@ -293,7 +348,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       w.limitTo(win.pacing ? usefulLiveNumbers(win.pacing) : null);
       windowOpenUntil = win.open ? (win.closesAtMs ?? Infinity) : 0;
       // No calling day at all: nothing opens until something changes.
-      windowClosedUntil = win.open ? 0 : win.nextOpenMs === null ? Infinity : win.nextOpenMs + Math.floor(Math.random() * (MAX_JITTER_MS + 1));
+      windowClosedUntil = win.open
+        ? 0
+        : win.nextOpenMs === null
+          ? Infinity
+          : win.nextOpenMs + Math.floor(Math.random() * (MAX_JITTER_MS + 1));
       continue; // a control request may have changed the status meanwhile
     }
     let wakeAt = Math.min(c.endAtMs ?? Infinity, now < windowOpenUntil ? windowOpenUntil : windowClosedUntil);
@@ -331,8 +390,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     const now = Date.now();
     return {
       ...dispatch.carry(),
-      ...(now < windowOpenUntil && { calling: { open: true, untilMs: windowOpenUntil === Infinity ? null : windowOpenUntil } }),
-      ...(now < windowClosedUntil && { calling: { open: false, untilMs: windowClosedUntil === Infinity ? null : windowClosedUntil } }),
+      ...(now < windowOpenUntil && {
+        calling: { open: true, untilMs: windowOpenUntil === Infinity ? null : windowOpenUntil },
+      }),
+      ...(now < windowClosedUntil && {
+        calling: { open: false, untilMs: windowClosedUntil === Infinity ? null : windowClosedUntil },
+      }),
       retries: retries!,
       status: c.status,
       started: c.started,
@@ -350,7 +413,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       if (calls === 0) break;
       await sleep(waitMs);
     }
-    const ended = await store.finishCampaign({ campaignId: input.campaignId, nowMs: Date.now(), status: closing.status, cause: closing.cause, reason: closing.reason });
+    const ended = await store.finishCampaign({
+      campaignId: input.campaignId,
+      nowMs: Date.now(),
+      status: closing.status,
+      cause: closing.cause,
+      reason: closing.reason,
+    });
     c.closing = null;
     setStatus(ended.status as CampaignStatus);
     await dispatch.sendCampaignEvents(ended.deliveryIds);

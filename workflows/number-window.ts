@@ -152,10 +152,22 @@ export class NumberWindow {
 
   /** No number of this campaign is running, sleeping or waiting to be restarted. */
   idle(): boolean {
-    return this.live.size === 0 && this.sleeping === 0 && this.retrying === 0 && this.held === 0 && this.restarts.length === 0;
+    return (
+      this.live.size === 0 &&
+      this.sleeping === 0 &&
+      this.retrying === 0 &&
+      this.held === 0 &&
+      this.restarts.length === 0
+    );
   }
 
   carry(): WindowCarry {
-    return { live: [...this.live], sleeping: this.sleeping, retrying: this.retrying, held: this.held, restarts: [...this.restarts] };
+    return {
+      live: [...this.live],
+      sleeping: this.sleeping,
+      retrying: this.retrying,
+      held: this.held,
+      restarts: [...this.restarts],
+    };
   }
 }

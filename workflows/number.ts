@@ -7,7 +7,15 @@
  * campaign gets the number back ("held") and restarts it on resume, so pausing never signals every
  * number.
  */
-import { condition, getExternalWorkflowHandle, log, patched, setHandler, sleep, type SignalDefinition } from '@temporalio/workflow';
+import {
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  setHandler,
+  sleep,
+  type SignalDefinition,
+} from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
 import { afterAttempt, type RetryPolicy } from '../domain/retry-schedule';
 import type { AttemptOutcome } from '../activities/attempts';
@@ -53,7 +61,13 @@ const MAX_JITTER_MS = 60_000;
 
 export async function numberWorkflow(input: NumberWorkflowInput): Promise<NumberWorkflowOutput> {
   const callbacks = new Map<string, CallStatusInput>();
-  const state: NumberStatusOutput = { position: input.position, number: input.number, attempt: 0, phase: 'waiting', lastStatus: null };
+  const state: NumberStatusOutput = {
+    position: input.position,
+    number: input.number,
+    attempt: 0,
+    phase: 'waiting',
+    lastStatus: null,
+  };
   setHandler(callStatusSignal, (s) => void callbacks.set(s.token, s));
   const gate = { askInMs: null as number | null };
   setHandler(gateWakeSignal, ({ askInMs }) => void (gate.askInMs = askInMs));
@@ -66,7 +80,11 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
       await parent.signal(signal, arg);
       return true;
     } catch (err) {
-      log.warn('Campaign workflow not reachable to report a number', { position: input.position, signal: signal.name, error: String(err) });
+      log.warn('Campaign workflow not reachable to report a number', {
+        position: input.position,
+        signal: signal.name,
+        error: String(err),
+      });
       return false;
     }
   }
@@ -75,10 +93,15 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   let stopped: string | null = null;
   let heldAt: number | null = null;
 
-  for (let attempt = input.firstAttempt ?? 1; ; ) {
+  for (let attempt = input.firstAttempt ?? 1; ;) {
     state.attempt = attempt;
     state.phase = 'dialling';
-    const begun = await store.beginAttempt({ campaignId: input.campaignId, position: input.position, attemptNumber: attempt, nowMs: Date.now() });
+    const begun = await store.beginAttempt({
+      campaignId: input.campaignId,
+      position: input.position,
+      attemptNumber: attempt,
+      nowMs: Date.now(),
+    });
     if (begun.kind === 'window') {
       if (begun.nextOpenMs === null) {
         stopped = 'no_calling_day';
@@ -163,9 +186,13 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   state.phase = 'webhooks';
   await webhookChain;
   state.phase = 'done';
-  const reported = await tell(numberFinishedSignal, { position: input.position, ...(heldAt !== null && { heldAtAttempt: heldAt }) });
+  const reported = await tell(numberFinishedSignal, {
+    position: input.position,
+    ...(heldAt !== null && { heldAtAttempt: heldAt }),
+  });
   // Marked only once the campaign has counted the hand-back, so its claim of the row always matches.
-  if (heldAt !== null && reported) await store.markNumberHeld({ campaignId: input.campaignId, position: input.position, attempt: heldAt });
+  if (heldAt !== null && reported)
+    await store.markNumberHeld({ campaignId: input.campaignId, position: input.position, attempt: heldAt });
   return { attempts: state.attempt, lastStatus: state.lastStatus, stopped };
 }
 
@@ -177,7 +204,16 @@ function wakeNumber(w: GateWake): void {
 }
 
 function refusedOutcome(reason: string): AttemptOutcome {
-  return { status: 'failed', reason, carrierSid: null, startTimeMs: null, endTimeMs: null, duration: 0, digits: null, recordingUrl: null };
+  return {
+    status: 'failed',
+    reason,
+    carrierSid: null,
+    startTimeMs: null,
+    endTimeMs: null,
+    duration: 0,
+    digits: null,
+    recordingUrl: null,
+  };
 }
 
 function fromCallback(s: CallStatusInput): AttemptOutcome {
@@ -206,7 +242,9 @@ async function awaitOutcome(
   if (await condition(() => callbacks.has(token), settleTimeoutMs)) return fromCallback(callbacks.get(token)!);
   for (let i = 0; i < LOOKUPS; i++) {
     // A carrier that rejects the lookup outright (non-retryable) is treated as "not found yet".
-    const found = await store.lookupAttempt({ callSid, nowMs: Date.now() }).catch(() => ({ kind: 'not_found' as const }));
+    const found = await store
+      .lookupAttempt({ callSid, nowMs: Date.now() })
+      .catch(() => ({ kind: 'not_found' as const }));
     if (found.kind === 'final') return found.outcome;
     if (await condition(() => callbacks.has(token), LOOKUP_EVERY_MS)) return fromCallback(callbacks.get(token)!);
   }

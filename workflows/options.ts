@@ -45,7 +45,12 @@ function webhooks() {
     taskQueue: webhookTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '20 seconds',
     scheduleToCloseTimeout: '24 hours',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour', nonRetryableErrorTypes: ['WebhookRefused'] },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 hour',
+      nonRetryableErrorTypes: ['WebhookRefused'],
+    },
   });
 }
 

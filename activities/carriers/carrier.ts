@@ -32,7 +32,6 @@ export type PlaceCallResult =
   /** The carrier asked us to slow down; retry later without consuming a retry (SPEC §4.5). */
   | { kind: 'rate_limited'; retryAfterMs: number };
 
-
 export interface CallLookup {
   /** The call's carrier sid, when known. */
   carrierSid?: string | null;
@@ -46,9 +45,7 @@ export interface CallLookup {
 
 /** What a lookup found: a final outcome, a call still live, or no call at all. */
 export type LookupResult =
-  | { kind: 'final'; outcome: CallOutcome }
-  | { kind: 'live'; carrierSid: string }
-  | { kind: 'not_found' };
+  { kind: 'final'; outcome: CallOutcome } | { kind: 'live'; carrierSid: string } | { kind: 'not_found' };
 
 export interface Carrier {
   placeCall(input: PlaceCallInput): Promise<PlaceCallResult>;

@@ -86,7 +86,9 @@ function tokenOfCallback(statusCallback: unknown): string | null {
 
 /** Exotel's `Call` record as a lookup result. */
 function toLookupResult(record: ExotelCallRecord): LookupResult {
-  return record.kind === 'live' ? { kind: 'live', carrierSid: record.carrierSid } : { kind: 'final', outcome: record.outcome };
+  return record.kind === 'live'
+    ? { kind: 'live', carrierSid: record.carrierSid }
+    : { kind: 'final', outcome: record.outcome };
 }
 
 /**
@@ -94,11 +96,19 @@ function toLookupResult(record: ExotelCallRecord): LookupResult {
  * attempt token (simulator: `StatusCallback`; greeting calls: `CustomField`) match only on it; calls
  * that expose neither fall back to the latest one in the window.
  */
-export function pickCallForAttempt(calls: Array<Record<string, unknown>>, token: string): Record<string, unknown> | null {
-  const exposes = (c: Record<string, unknown>) => typeof c.StatusCallback === 'string' || typeof c.CustomField === 'string';
-  const matches = (c: Record<string, unknown>) => tokenOfCallback(c.StatusCallback) === token || c.CustomField === token;
+export function pickCallForAttempt(
+  calls: Array<Record<string, unknown>>,
+  token: string,
+): Record<string, unknown> | null {
+  const exposes = (c: Record<string, unknown>) =>
+    typeof c.StatusCallback === 'string' || typeof c.CustomField === 'string';
+  const matches = (c: Record<string, unknown>) =>
+    tokenOfCallback(c.StatusCallback) === token || c.CustomField === token;
   const latest = (cs: Array<Record<string, unknown>>) =>
-    cs.reduce<Record<string, unknown> | null>((best, c) => (best === null || String(c.DateCreated ?? '') > String(best.DateCreated ?? '') ? c : best), null);
+    cs.reduce<Record<string, unknown> | null>(
+      (best, c) => (best === null || String(c.DateCreated ?? '') > String(best.DateCreated ?? '') ? c : best),
+      null,
+    );
   const matched = calls.filter(matches);
   if (matched.length) return latest(matched);
   return latest(calls.filter((c) => !exposes(c)));
@@ -132,7 +142,12 @@ export function createExotelCarrier(opts: ExotelCarrierOptions): Carrier {
 
   /** Turns a non-2xx lookup answer into the right failure. */
   function lookupFailure(res: Response, body: string, what: string): ApplicationFailure {
-    if (res.status === 429) return unavailable(`Exotel rate-limited ${what}`, undefined, retryAfterMs(res.headers.get('retry-after'), Date.now()));
+    if (res.status === 429)
+      return unavailable(
+        `Exotel rate-limited ${what}`,
+        undefined,
+        retryAfterMs(res.headers.get('retry-after'), Date.now()),
+      );
     if (res.status >= 500) return unavailable(`Exotel answered HTTP ${res.status} to ${what}`);
     return ApplicationFailure.create({
       type: CarrierFailure.rejected,
@@ -179,7 +194,8 @@ export function createExotelCarrier(opts: ExotelCarrierOptions): Carrier {
       if (typeof sid !== 'string' || sid === '') throw unavailable('Exotel accepted a dial request without a Call.Sid');
       return { kind: 'accepted', carrierSid: sid };
     }
-    if (res.status === 429) return { kind: 'rate_limited', retryAfterMs: retryAfterMs(res.headers.get('retry-after'), Date.now()) };
+    if (res.status === 429)
+      return { kind: 'rate_limited', retryAfterMs: retryAfterMs(res.headers.get('retry-after'), Date.now()) };
     if (res.status >= 400 && res.status < 500) {
       const message = errorMessage(body);
       return {

@@ -86,13 +86,7 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
     const due = db
       .select({ sid: simCalls.sid })
       .from(simCalls)
-      .where(
-        and(
-          isNull(simCalls.callbackSentAt),
-          lte(simCalls.callbackDueAt, now),
-          greetingAsked,
-        ),
-      )
+      .where(and(isNull(simCalls.callbackSentAt), lte(simCalls.callbackDueAt, now), greetingAsked))
       .orderBy(asc(simCalls.callbackDueAt))
       .limit(BATCH)
       .for('update', { skipLocked: true });
@@ -108,7 +102,9 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
     // Sent in the background, as a carrier would: a slow receiver does not hold up later callbacks.
     for (const row of claimed) {
       const sending: Promise<void> = sendCallback(row)
-        .catch((err: unknown) => log.error({ callSid: row.sid, err: (err as Error).message }, 'Simulator status callback failed to record'))
+        .catch((err: unknown) =>
+          log.error({ callSid: row.sid, err: (err as Error).message }, 'Simulator status callback failed to record'),
+        )
         .finally(() => inFlight.delete(sending));
       inFlight.add(sending);
     }
@@ -142,7 +138,10 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
       if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)) {
         await markSent();
         const level = res.ok ? 'info' : 'warn';
-        log[level]({ callSid: row.sid, status: row.outcome, httpStatus: res.status, tries: row.callbackTries }, 'Simulator sent status callback');
+        log[level](
+          { callSid: row.sid, status: row.outcome, httpStatus: res.status, tries: row.callbackTries },
+          'Simulator sent status callback',
+        );
         return;
       }
       failure = `HTTP ${res.status}`;
@@ -159,7 +158,10 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
       .update(simCalls)
       .set({ callbackDueAt: new Date(Date.now() + backoff) })
       .where(eq(simCalls.sid, row.sid));
-    log.warn({ callSid: row.sid, tries: row.callbackTries, failure, retryInMs: backoff }, 'Simulator status callback failed');
+    log.warn(
+      { callSid: row.sid, tries: row.callbackTries, failure, retryInMs: backoff },
+      'Simulator status callback failed',
+    );
   }
 
   let stopped = false;

@@ -94,7 +94,9 @@ export function statusCallbackBody(row: SimCallRow): Record<string, unknown> {
     Direction: 'outbound-api',
     CustomField: row.customField,
     RecordingUrl: null,
-    Legs: [{ OnCallDuration: row.duration, Status: row.outcome, AnsweredBy: row.outcome === 'completed' ? 'Human' : 'NA' }],
+    Legs: [
+      { OnCallDuration: row.duration, Status: row.outcome, AnsweredBy: row.outcome === 'completed' ? 'Human' : 'NA' },
+    ],
   };
 }
 

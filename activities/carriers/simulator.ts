@@ -48,7 +48,13 @@ function numberParam(raw: string | undefined): string {
 }
 
 const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
-const list = (v: string | undefined) => (v ? v.split(',').map((s) => numberParam(s)).filter((s) => s !== '') : []);
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => numberParam(s))
+        .filter((s) => s !== '')
+    : [];
 
 /** The simulator's routes, relative to where the stack mounts it (`app.route('/simulator', …)`). */
 export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
@@ -76,7 +82,9 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
     const attemptNumber = attemptNumberFromCallbackUrl(statusCallback);
 
     const refuse = async (message: string) => {
-      await db.insert(simRequests).values({ to: to ?? '', httpStatus: 400, body: { ...form, AccountSid: accountSid, Message: message } });
+      await db
+        .insert(simRequests)
+        .values({ to: to ?? '', httpStatus: 400, body: { ...form, AccountSid: accountSid, Message: message } });
       log.info({ to, attemptNumber, message }, 'Simulator refused a dial request');
       return restException(c, 400, message);
     };
@@ -84,7 +92,8 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
     if (!callerId) return refuse('CallerId is required');
     if (!url) return refuse('Url is required');
     // SPEC §7 (ext): a caller id ending in 000 is not an ExoPhone of the account; every dial is refused.
-    if (callerId.endsWith('000')) return refuse(`CallerId ${callerId} is not a valid ExoPhone of account ${accountSid}`);
+    if (callerId.endsWith('000'))
+      return refuse(`CallerId ${callerId} is not a valid ExoPhone of account ${accountSid}`);
     const outcome = simulatedOutcome(to, attemptNumber);
     if (outcome === 'refused') return refuse(`From ${to} is not a valid phone number`);
 
@@ -131,9 +140,16 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
       for (const clause of dateCreated.split(';').filter((s) => s.trim() !== '')) {
         const m = /^(gte|lte):(.+)$/.exec(clause.trim());
         const at = m ? parseExotelTime(m[2]!) : null;
-        if (!m || !at) return restException(c, 400, `DateCreated clause ${JSON.stringify(clause)} must be gte:|lte:YYYY-MM-DD HH:mm:ss`);
+        if (!m || !at)
+          return restException(
+            c,
+            400,
+            `DateCreated clause ${JSON.stringify(clause)} must be gte:|lte:YYYY-MM-DD HH:mm:ss`,
+          );
         // Exotel times have whole seconds; `lte` includes the whole second it names.
-        where.push(m[1] === 'gte' ? gte(simCalls.createdAt, at) : lte(simCalls.createdAt, new Date(at.getTime() + 999)));
+        where.push(
+          m[1] === 'gte' ? gte(simCalls.createdAt, at) : lte(simCalls.createdAt, new Date(at.getTime() + 999)),
+        );
       }
     }
     const pageSize = Math.min(Math.max(Number(c.req.query('PageSize') ?? 50) || 50, 1), 100);
@@ -157,7 +173,9 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
 
   app.get('/v1/Accounts/:sid/Calls/:file', async (c) => {
     const callSid = c.req.param('file').replace(/\.json$/, '');
-    const row = await db.query.simCalls.findFirst({ where: and(eq(simCalls.sid, callSid), eq(simCalls.accountSid, c.req.param('sid'))) });
+    const row = await db.query.simCalls.findFirst({
+      where: and(eq(simCalls.sid, callSid), eq(simCalls.accountSid, c.req.param('sid'))),
+    });
     if (!row) return restException(c, 404, `Call ${callSid} not found`);
     return c.json({ Call: toExotelCall(row, new Date(), ringMs) });
   });

@@ -28,9 +28,13 @@ export function basicAuth(deps: { db: Db }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const creds = credentials(c.req.header('authorization'));
     if (!creds) {
-      throw new ApiError('UNAUTHORIZED', 'credentials are missing: use HTTP Basic auth with the API key as user and the API token as password', {
-        headers: CHALLENGE,
-      });
+      throw new ApiError(
+        'UNAUTHORIZED',
+        'credentials are missing: use HTTP Basic auth with the API key as user and the API token as password',
+        {
+          headers: CHALLENGE,
+        },
+      );
     }
     const account = await findAccountByApiKey(deps.db, creds.key);
     const valid = tokenMatches(creds.token, account?.apiTokenHash ?? UNKNOWN_KEY_HASH) && account !== undefined;
@@ -55,7 +59,10 @@ export function requireOwnAccount(): MiddlewareHandler<AppEnv> {
         sid = m[1]!;
       }
       if (sid !== c.get('account').sid) {
-        throw new ApiError('FORBIDDEN', `these credentials belong to another account and cannot access account "${sid}"`);
+        throw new ApiError(
+          'FORBIDDEN',
+          `these credentials belong to another account and cannot access account "${sid}"`,
+        );
       }
     }
     await next();

@@ -16,7 +16,8 @@ export const CSV_BODY_LIMIT = CSV_FILE_LIMIT + 64 * 1024;
 const CSV_UPLOAD_PATH = /\/csv-upload\/?$/;
 
 function tooLarge(limit: number): ApiError {
-  if (limit === CSV_BODY_LIMIT) return new ApiError('PAYLOAD_TOO_LARGE', 'request body is larger than a 60 MB CSV file plus 64 KB of form fields');
+  if (limit === CSV_BODY_LIMIT)
+    return new ApiError('PAYLOAD_TOO_LARGE', 'request body is larger than a 60 MB CSV file plus 64 KB of form fields');
   return new ApiError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit / (1024 * 1024)} MB`);
 }
 

@@ -39,5 +39,8 @@ export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   }
   const looksLikeJson = /json/i.test(contentType) || /^\s*[[{"]/.test(text);
   if (looksLikeJson) throw new ApiError('MALFORMED_JSON', `request body is not valid JSON: ${direct.message}`);
-  throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `request body must be JSON; got ${contentType ? `"${contentType}" content` : 'a body that is not JSON'}`);
+  throw new ApiError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `request body must be JSON; got ${contentType ? `"${contentType}" content` : 'a body that is not JSON'}`,
+  );
 }

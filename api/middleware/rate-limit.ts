@@ -38,9 +38,13 @@ function quotaHeaders(q: Quota, now: number, rejected: boolean): Record<string, 
 
 function rejection(q: Quota, now: number, who: string): ApiError {
   const retry = Math.max(1, Math.ceil((q.resetAt - now) / 1000));
-  return new ApiError('RATE_LIMITED', `${who} has made ${q.limit} requests in the last 60 seconds; retry in ${retry} s`, {
-    headers: quotaHeaders(q, now, true),
-  });
+  return new ApiError(
+    'RATE_LIMITED',
+    `${who} has made ${q.limit} requests in the last 60 seconds; retry in ${retry} s`,
+    {
+      headers: quotaHeaders(q, now, true),
+    },
+  );
 }
 
 function setHeaders(c: Context<AppEnv>, q: Quota, now: number): void {
@@ -59,7 +63,9 @@ export function accountRateLimit(deps: { db: Db }): MiddlewareHandler<AppEnv> {
     if (!state.allowed) throw rejection(quota, now.getTime(), `account "${account.sid}"`);
     if (now.getTime() - lastPrune > PRUNE_EVERY_MS) {
       lastPrune = now.getTime();
-      pruneRequests(deps.db, new Date(now.getTime() - WINDOW_MS)).catch((err: unknown) => c.get('log').warn({ err }, 'Pruning api_requests failed'));
+      pruneRequests(deps.db, new Date(now.getTime() - WINDOW_MS)).catch((err: unknown) =>
+        c.get('log').warn({ err }, 'Pruning api_requests failed'),
+      );
     }
     await next();
     setHeaders(c, quota, now.getTime());

@@ -44,7 +44,12 @@ function wantsCsv(c: Context<AppEnv>): boolean {
   return /(^|,)\s*text\/csv\b/i.test(c.req.header('accept') ?? '');
 }
 
-async function* csvBatches(deps: AppDeps, campaign: CampaignRow, account: AccountRow, q: Pick<CallDetailsQuery, 'statuses' | 'sortBy'> & { offset: number | null; limit: number | null }) {
+async function* csvBatches(
+  deps: AppDeps,
+  campaign: CampaignRow,
+  account: AccountRow,
+  q: Pick<CallDetailsQuery, 'statuses' | 'sortBy'> & { offset: number | null; limit: number | null },
+) {
   for await (const rows of callDetailRows(deps.db, campaign.id, q)) {
     yield rows.map((r) => {
       const record = toCallRecord(r, campaign, account);
@@ -61,13 +66,27 @@ export function createCallDetailsRoutes(deps: AppDeps): Hono<AppEnv> {
     const id = c.req.param('id') ?? '';
     const q = parseOrThrow(callDetailsQuerySchema, c.req.query());
     const campaign = await findCampaign(deps.db, account.sid, id);
-    if (!campaign) throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign "${id}" does not exist in account "${account.sid}"`);
+    if (!campaign)
+      throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign "${id}" does not exist in account "${account.sid}"`);
     if (wantsCsv(c)) {
-      const paged = { ...q, offset: c.req.query('offset') !== undefined ? q.offset : null, limit: c.req.query('limit') !== undefined ? q.limit : null };
-      return streamCsv(c, deps, { filename: `campaign-${campaign.id}-call-details.csv`, header: CSV_COLUMNS, batches: csvBatches(deps, campaign, account, paged), what: { campaignId: campaign.id } });
+      const paged = {
+        ...q,
+        offset: c.req.query('offset') !== undefined ? q.offset : null,
+        limit: c.req.query('limit') !== undefined ? q.limit : null,
+      };
+      return streamCsv(c, deps, {
+        filename: `campaign-${campaign.id}-call-details.csv`,
+        header: CSV_COLUMNS,
+        batches: csvBatches(deps, campaign, account, paged),
+        what: { campaignId: campaign.id },
+      });
     }
     const { rows, total } = await listCallDetails(deps.db, campaign.id, q);
-    return okBareList(c, rows.map((r) => toCallRecord(r, campaign, account)), { offset: q.offset, limit: q.limit, total });
+    return okBareList(
+      c,
+      rows.map((r) => toCallRecord(r, campaign, account)),
+      { offset: q.offset, limit: q.limit, total },
+    );
   };
 
   app.get('/campaigns/:id/call-details', callDetails);

@@ -18,8 +18,13 @@ export function createCampaignNumberRoutes(deps: AppDeps): Hono<AppEnv> {
     const id = c.req.param('id');
     const q = parseOrThrow(campaignNumbersQuerySchema, c.req.query());
     const campaign = await findCampaign(deps.db, account.sid, id);
-    if (!campaign) throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign "${id}" does not exist in account "${account.sid}"`);
+    if (!campaign)
+      throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign "${id}" does not exist in account "${account.sid}"`);
     const { rows, total } = await listCampaignNumbers(deps.db, campaign.id, q);
-    return okList(c, rows.map((r) => toCampaignNumberResource(r, account)), { offset: q.offset, limit: q.limit, total });
+    return okList(
+      c,
+      rows.map((r) => toCampaignNumberResource(r, account)),
+      { offset: q.offset, limit: q.limit, total },
+    );
   });
 }

@@ -15,13 +15,25 @@ import { ApiError, inputError, toApiError } from '../errors';
 import { readJsonBody } from '../middleware/json-body';
 import { settingsOf } from './campaigns';
 import type { AccountRow } from '../../db/queries/accounts';
-import { campaignStats, findCampaign, reservedCustomThrottle, toCampaignResource, type CampaignRow } from '../../db/queries/campaigns';
+import {
+  campaignStats,
+  findCampaign,
+  reservedCustomThrottle,
+  toCampaignResource,
+  type CampaignRow,
+} from '../../db/queries/campaigns';
 import { controlStateOf, listFactsFor, storedCampaignOf } from '../../db/queries/campaign-update';
 import { checkCampaignLists, checkThrottleHeadroom, type ListCheckError } from '../../domain/campaign-input';
 import type { CampaignAction } from '../../domain/campaign-patch';
 import { isTerminal } from '../../domain/campaign-status';
 import { checkFieldUpdate, decideAction } from '../../domain/campaign-transitions';
-import { listsToCheck, parseCampaignUpdate, parseSingleBody, throttleToCheck, type CampaignUpdateError } from '../../domain/campaign-update';
+import {
+  listsToCheck,
+  parseCampaignUpdate,
+  parseSingleBody,
+  throttleToCheck,
+  type CampaignUpdateError,
+} from '../../domain/campaign-update';
 import type { CampaignResource } from '../../domain/schemas/campaign-resource';
 
 /** The campaign object, plus **(ext)** `"closing": true` while a drain is under way (SPEC §4.1). */
@@ -31,10 +43,15 @@ function updateError(err: CampaignUpdateError): ApiError {
   return err.kind === 'unknown_action' ? new ApiError('UNKNOWN_ACTION', err.description) : inputError(err);
 }
 
-const LIST_ERROR_KEYS = { unknown_list: 'UNKNOWN_LIST', invalid_parameter: 'INVALID_PARAMETER', upload_in_progress: 'UPLOAD_IN_PROGRESS' } as const;
+const LIST_ERROR_KEYS = {
+  unknown_list: 'UNKNOWN_LIST',
+  invalid_parameter: 'INVALID_PARAMETER',
+  upload_in_progress: 'UPLOAD_IN_PROGRESS',
+} as const;
 const listError = (err: ListCheckError) => new ApiError(LIST_ERROR_KEYS[err.kind], err.description);
 
-const notFound = (accountSid: string, id: string) => new ApiError('CAMPAIGN_NOT_FOUND', `campaign "${id}" does not exist in account "${accountSid}"`);
+const notFound = (accountSid: string, id: string) =>
+  new ApiError('CAMPAIGN_NOT_FOUND', `campaign "${id}" does not exist in account "${accountSid}"`);
 
 async function loadCampaign(deps: AppDeps, accountSid: string, id: string): Promise<CampaignRow> {
   const row = await findCampaign(deps.db, accountSid, id);
@@ -49,27 +66,43 @@ async function render(deps: AppDeps, account: AccountRow, row: CampaignRow, clos
 }
 
 /** The workflow's answer; an unreachable Temporal is a 503 and nothing has changed. */
-async function control(deps: AppDeps, input: Parameters<AppDeps['engine']['controlCampaign']>[0]): Promise<ControlResult> {
+async function control(
+  deps: AppDeps,
+  input: Parameters<AppDeps['engine']['controlCampaign']>[0],
+): Promise<ControlResult> {
   try {
     return await deps.engine.controlCampaign(input);
   } catch (err) {
     if (err instanceof EngineUnavailableError) {
-      throw new ApiError('ENGINE_UNAVAILABLE', 'the workflow engine (Temporal) cannot be reached; nothing was changed, retry later');
+      throw new ApiError(
+        'ENGINE_UNAVAILABLE',
+        'the workflow engine (Temporal) cannot be reached; nothing was changed, retry later',
+      );
     }
     throw err;
   }
 }
 
-const conflictError = (r: Extract<ControlResult, { kind: 'conflict' }>) => new ApiError(r.field ? 'FIELD_NOT_UPDATABLE' : 'STATE_CONFLICT', r.description);
+const conflictError = (r: Extract<ControlResult, { kind: 'conflict' }>) =>
+  new ApiError(r.field ? 'FIELD_NOT_UPDATABLE' : 'STATE_CONFLICT', r.description);
 
 /**
  * A campaign whose read model is terminal (or whose workflow has ended): its rows never change again,
  * so only Completed → Archived remains, done by `engine.archiveCampaign` (the workflow has no archive).
  */
-async function updateEnded(deps: AppDeps, account: AccountRow, row: CampaignRow, action: CampaignAction | null, changedFields: string[]): Promise<UpdatedCampaign> {
+async function updateEnded(
+  deps: AppDeps,
+  account: AccountRow,
+  row: CampaignRow,
+  action: CampaignAction | null,
+  changedFields: string[],
+): Promise<UpdatedCampaign> {
   const state = controlStateOf(row);
   if (!isTerminal(state.status)) {
-    throw new ApiError('STATE_CONFLICT', `the campaign's workflow has ended while the campaign shows ${state.status}; retry in a moment`);
+    throw new ApiError(
+      'STATE_CONFLICT',
+      `the campaign's workflow has ended while the campaign shows ${state.status}; retry in a moment`,
+    );
   }
   const field = checkFieldUpdate(state, changedFields);
   if (field) throw new ApiError('FIELD_NOT_UPDATABLE', field.description);
@@ -82,11 +115,21 @@ async function updateEnded(deps: AppDeps, account: AccountRow, row: CampaignRow,
   // Someone else archived it first (or it was never Completed): answer from what is there now.
   const now = controlStateOf(await loadCampaign(deps, account.sid, row.id));
   const again = decideAction(now, action, Date.now());
-  throw new ApiError('STATE_CONFLICT', again.kind === 'conflict' ? again.description : `action "${action}" could not be applied; the campaign is ${now.status}`);
+  throw new ApiError(
+    'STATE_CONFLICT',
+    again.kind === 'conflict'
+      ? again.description
+      : `action "${action}" could not be applied; the campaign is ${now.status}`,
+  );
 }
 
 /** SPEC §4.7: one PUT element. */
-async function updateCampaign(deps: AppDeps, account: AccountRow, row: CampaignRow, item: Record<string, unknown>): Promise<UpdatedCampaign> {
+async function updateCampaign(
+  deps: AppDeps,
+  account: AccountRow,
+  row: CampaignRow,
+  item: Record<string, unknown>,
+): Promise<UpdatedCampaign> {
   const now = new Date();
   const stored = storedCampaignOf(row);
   const parsed = parseCampaignUpdate(item, stored, settingsOf(account), now);
@@ -99,7 +142,10 @@ async function updateCampaign(deps: AppDeps, account: AccountRow, row: CampaignR
   // Started and closing never revert, so a field refused now is refused by the workflow too. Only
   // `schedule` depends on a status that may have moved (Paused) and is left to the workflow.
   if (state.started || state.closing) {
-    const field = checkFieldUpdate(state, state.closing ? changedFields : changedFields.filter((f) => f !== 'schedule'));
+    const field = checkFieldUpdate(
+      state,
+      state.closing ? changedFields : changedFields.filter((f) => f !== 'schedule'),
+    );
     if (field) throw new ApiError('FIELD_NOT_UPDATABLE', field.description);
   }
   // Archive applies to Completed only, which is terminal: on anything else it is a conflict, and the
@@ -110,7 +156,10 @@ async function updateCampaign(deps: AppDeps, account: AccountRow, row: CampaignR
   }
   const listCheck = listsToCheck(parsed.update, stored);
   if (listCheck) {
-    const problem = checkCampaignLists({ ...listCheck, found: await listFactsFor(deps.db, account.sid, listCheck.lists) });
+    const problem = checkCampaignLists({
+      ...listCheck,
+      found: await listFactsFor(deps.db, account.sid, listCheck.lists),
+    });
     if (problem) throw listError(problem);
   }
   const throttle = throttleToCheck(parsed.update, stored);
@@ -122,7 +171,12 @@ async function updateCampaign(deps: AppDeps, account: AccountRow, row: CampaignR
   }
 
   // `archive` was refused above; the narrowing restates it for the type checker.
-  const result = await control(deps, { campaignId: row.id, action: action === 'archive' ? null : action, changedFields, patch });
+  const result = await control(deps, {
+    campaignId: row.id,
+    action: action === 'archive' ? null : action,
+    changedFields,
+    patch,
+  });
   switch (result.kind) {
     case 'applied':
       return render(deps, account, await loadCampaign(deps, account.sid, row.id), result.closing);
@@ -146,7 +200,12 @@ async function deleteCampaign(deps: AppDeps, account: AccountRow, row: CampaignR
       throw conflictError(result);
     case 'closed': {
       const again = decideAction(controlStateOf(await loadCampaign(deps, account.sid, row.id)), 'delete', Date.now());
-      throw new ApiError('STATE_CONFLICT', again.kind === 'conflict' ? again.description : 'the campaign\'s workflow has ended; it can no longer be deleted');
+      throw new ApiError(
+        'STATE_CONFLICT',
+        again.kind === 'conflict'
+          ? again.description
+          : "the campaign's workflow has ended; it can no longer be deleted",
+      );
     }
   }
 }

@@ -21,7 +21,13 @@ import {
 } from '../../db/queries/campaigns';
 import { lockListFacts } from '../../db/queries/campaign-lists';
 import { snapshotListNumbers } from '../../db/queries/snapshots';
-import { checkCampaignLists, checkThrottleHeadroom, prepareCampaign, reportCampaign, type AccountSettings } from '../../domain/campaign-input';
+import {
+  checkCampaignLists,
+  checkThrottleHeadroom,
+  prepareCampaign,
+  reportCampaign,
+  type AccountSettings,
+} from '../../domain/campaign-input';
 import { newSid } from '../../domain/ids';
 import { campaignCreateEnvelopeSchema, listCampaignsQuerySchema } from '../../domain/schemas/campaign';
 import type { CampaignResource } from '../../domain/schemas/campaign-resource';
@@ -55,12 +61,21 @@ async function createCampaign(deps: AppDeps, account: AccountRow, raw: unknown):
     if (draft.mode === 'custom' && draft.throttle !== null) {
       await lockAccountThrottles(tx, account.sid);
       const reservedByOthers = await reservedCustomThrottle(tx, account.sid);
-      const problem = checkThrottleHeadroom({ throttle: draft.throttle, callsPerMinute: account.callsPerMinute, reservedByOthers });
+      const problem = checkThrottleHeadroom({
+        throttle: draft.throttle,
+        callsPerMinute: account.callsPerMinute,
+        reservedByOthers,
+      });
       if (problem) throw inputError(problem);
     }
     if (draft.lists !== null) {
       const found = await lockListFacts(tx, account.sid, draft.lists);
-      const problem = checkCampaignLists({ lists: draft.lists, campaignType: draft.campaignType, readViaText: draft.readViaText, found });
+      const problem = checkCampaignLists({
+        lists: draft.lists,
+        campaignType: draft.campaignType,
+        readViaText: draft.readViaText,
+        found,
+      });
       if (problem) throw listInputError(problem);
     }
     const inserted = await insertCampaign(tx, { id, accountSid: account.sid, draft, now });
@@ -105,7 +120,10 @@ export function createCampaignRoutes(deps: AppDeps): Hono<AppEnv> {
     const account = c.get('account');
     const q = parseOrThrow(listCampaignsQuerySchema, c.req.query());
     const { rows, total } = await listCampaigns(deps.db, account.sid, q);
-    const stats = await statsByCampaign(deps.db, rows.map((r) => r.id));
+    const stats = await statsByCampaign(
+      deps.db,
+      rows.map((r) => r.id),
+    );
     const records = rows.map((r) => toCampaignResource(r, stats.get(r.id)!, account, { withFrom: false }));
     return okList(c, records, { offset: q.offset, limit: q.limit, total });
   });

@@ -52,7 +52,12 @@ async function findAttemptByToken(deps: AppDeps, token: string | undefined) {
   // A malformed token cannot name an attempt; skip the query.
   if (!token || attemptNumberFromToken(token) === null) return undefined;
   const [row] = await deps.db
-    .select({ callSid: attempts.callSid, carrierSid: attempts.carrierSid, campaignId: attempts.campaignId, position: attempts.position })
+    .select({
+      callSid: attempts.callSid,
+      carrierSid: attempts.carrierSid,
+      campaignId: attempts.campaignId,
+      position: attempts.position,
+    })
     .from(attempts)
     .where(eq(attempts.token, token))
     .limit(1);
@@ -65,7 +70,10 @@ async function findAttemptByToken(deps: AppDeps, token: string | undefined) {
  * they were when the campaign started); a static campaign's text is read as written. At most
  * `GREETING_MAX_CHARS` characters (code points, so a multi-byte character is never cut in half).
  */
-function greetingFor(campaign: { readViaText: string | null; campaignType: string }, vars: Record<string, string> | null): string | null {
+function greetingFor(
+  campaign: { readViaText: string | null; campaignType: string },
+  vars: Record<string, string> | null,
+): string | null {
   if (campaign.readViaText === null) return null;
   const text = campaign.campaignType === 'dynamic' ? renderGreeting(campaign.readViaText, vars) : campaign.readViaText;
   return Array.from(text).slice(0, GREETING_MAX_CHARS).join('');
@@ -85,13 +93,17 @@ export function createCarrierRoutes(deps: AppDeps): Hono<AppEnv> {
     async (c) => {
       const token = c.req.query('token');
       const attempt = await findAttemptByToken(deps, token);
-      if (!token || !attempt) throw new ApiError('NOT_FOUND', `token: no call attempt has token ${JSON.stringify(token ?? null)}`);
+      if (!token || !attempt)
+        throw new ApiError('NOT_FOUND', `token: no call attempt has token ${JSON.stringify(token ?? null)}`);
       const parsed = parseExotelStatusCallback(await readCallbackFields(c));
       if (!parsed.ok) throw new ApiError('INVALID_PARAMETER', parsed.message);
       const outcome = parsed.value;
       const log = c.get('log') ?? deps.log;
       if (attempt.carrierSid && attempt.carrierSid !== outcome.carrierSid) {
-        log.warn({ callSid: attempt.callSid, stored: attempt.carrierSid, reported: outcome.carrierSid }, 'Callback CallSid differs from the dialled call');
+        log.warn(
+          { callSid: attempt.callSid, stored: attempt.carrierSid, reported: outcome.carrierSid },
+          'Callback CallSid differs from the dialled call',
+        );
       }
       let result: Awaited<ReturnType<AppDeps['engine']['reportCallStatus']>>;
       try {
@@ -101,8 +113,12 @@ export function createCarrierRoutes(deps: AppDeps): Hono<AppEnv> {
         log.error({ err, callSid: attempt.callSid }, 'Could not hand a call status to the engine');
         throw err instanceof EngineUnavailableError ? err : new EngineUnavailableError(err);
       }
-      if (result === 'unknown_token') throw new ApiError('NOT_FOUND', `token: no call attempt has token ${JSON.stringify(token)}`);
-      log.info({ callSid: attempt.callSid, carrierSid: outcome.carrierSid, status: outcome.status, result }, 'Carrier status received');
+      if (result === 'unknown_token')
+        throw new ApiError('NOT_FOUND', `token: no call attempt has token ${JSON.stringify(token)}`);
+      log.info(
+        { callSid: attempt.callSid, carrierSid: outcome.carrierSid, status: outcome.status, result },
+        'Carrier status received',
+      );
       return ok(c, { call_sid: attempt.callSid, status: outcome.status, result });
     },
   );
@@ -110,20 +126,28 @@ export function createCarrierRoutes(deps: AppDeps): Hono<AppEnv> {
   app.get('/carriers/exotel/greeting', async (c) => {
     const token = c.req.query('CustomField');
     const attempt = await findAttemptByToken(deps, token);
-    if (!attempt) throw new ApiError('NOT_FOUND', `CustomField: no call attempt has token ${JSON.stringify(token ?? null)}`);
+    if (!attempt)
+      throw new ApiError('NOT_FOUND', `CustomField: no call attempt has token ${JSON.stringify(token ?? null)}`);
     const [row] = await deps.db
       .select({ readViaText: campaigns.readViaText, campaignType: campaigns.campaignType, vars: campaignNumbers.vars })
       .from(campaigns)
-      .leftJoin(campaignNumbers, and(eq(campaignNumbers.campaignId, campaigns.id), eq(campaignNumbers.position, attempt.position)))
+      .leftJoin(
+        campaignNumbers,
+        and(eq(campaignNumbers.campaignId, campaigns.id), eq(campaignNumbers.position, attempt.position)),
+      )
       .where(eq(campaigns.id, attempt.campaignId))
       .limit(1);
     const text = row ? greetingFor(row, row.vars) : null;
-    if (text === null) throw new ApiError('NOT_FOUND', `CustomField: the campaign of attempt ${attempt.callSid} has no greeting text`);
+    if (text === null)
+      throw new ApiError('NOT_FOUND', `CustomField: the campaign of attempt ${attempt.callSid} has no greeting text`);
     return c.text(text, 200);
   });
 
   app.post('/carriers/:carrier/status', (c) => {
-    throw new ApiError('NOT_FOUND', `carrier: ${JSON.stringify(c.req.param('carrier'))} is not a carrier Outcall receives callbacks from`);
+    throw new ApiError(
+      'NOT_FOUND',
+      `carrier: ${JSON.stringify(c.req.param('carrier'))} is not a carrier Outcall receives callbacks from`,
+    );
   });
 
   return app;

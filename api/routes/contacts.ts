@@ -6,7 +6,16 @@
  */
 import { Hono } from 'hono';
 import type { AccountRow } from '../../db/queries/accounts';
-import { deleteContacts, findContact, listContacts, listSidsOf, toContactResource, updateContact, upsertContacts, type ContactFields } from '../../db/queries/contacts';
+import {
+  deleteContacts,
+  findContact,
+  listContacts,
+  listSidsOf,
+  toContactResource,
+  updateContact,
+  upsertContacts,
+  type ContactFields,
+} from '../../db/queries/contacts';
 import { toE164 } from '../../domain/phone';
 import {
   contactBulkUpdateItemSchema,
@@ -25,11 +34,16 @@ import { ok, okItemsCounted, okList, successItem, type ResponseItem } from '../e
 import { ApiError, parseOrThrow } from '../errors';
 import { readJsonBody } from '../middleware/json-body';
 
-const text = (v: string | null | undefined): string | null | undefined => (v === undefined ? undefined : v === null || v === '' ? null : v);
+const text = (v: string | null | undefined): string | null | undefined =>
+  v === undefined ? undefined : v === null || v === '' ? null : v;
 
 function e164(raw: string, account: AccountRow): string {
   const r = toE164(raw, account.defaultRegion);
-  if (!r.ok) throw new ApiError('INVALID_PHONE_NUMBER', `number: ${previewValue(raw)} is not a valid phone number (${r.reason})`);
+  if (!r.ok)
+    throw new ApiError(
+      'INVALID_PHONE_NUMBER',
+      `number: ${previewValue(raw)} is not a valid phone number (${r.reason})`,
+    );
   return r.e164;
 }
 
@@ -47,7 +61,8 @@ function fieldsOf(item: ContactUpdateItem, account: AccountRow): Partial<Contact
   };
 }
 
-const notFound = (account: AccountRow, sid: string) => new ApiError('CONTACT_NOT_FOUND', `contact ${JSON.stringify(sid)} does not exist in account "${account.sid}"`);
+const notFound = (account: AccountRow, sid: string) =>
+  new ApiError('CONTACT_NOT_FOUND', `contact ${JSON.stringify(sid)} does not exist in account "${account.sid}"`);
 
 export function createContactRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -56,7 +71,8 @@ export function createContactRoutes(deps: AppDeps): Hono<AppEnv> {
     const patch = fieldsOf(item, account);
     const result = await updateContact(deps.db, account.sid, sid, patch, new Date());
     if (result.kind === 'not_found') throw notFound(account, sid);
-    if (result.kind === 'duplicate_number') throw new ApiError('STATE_CONFLICT', `number: another contact of the account already has number ${patch.number}`);
+    if (result.kind === 'duplicate_number')
+      throw new ApiError('STATE_CONFLICT', `number: another contact of the account already has number ${patch.number}`);
     return toContactResource(result.row, account);
   }
 
@@ -96,8 +112,16 @@ export function createContactRoutes(deps: AppDeps): Hono<AppEnv> {
     const account = c.get('account');
     const q = parseOrThrow(contactsQuerySchema, c.req.query());
     const { rows, total } = await listContacts(deps.db, account.sid, q);
-    const lists = q.showLists ? await listSidsOf(deps.db, rows.map((r) => r.sid)) : null;
-    const records = rows.map((r) => ({ ...toContactResource(r, account), ...(lists && { lists: lists.get(r.sid) ?? [] }) }));
+    const lists = q.showLists
+      ? await listSidsOf(
+          deps.db,
+          rows.map((r) => r.sid),
+        )
+      : null;
+    const records = rows.map((r) => ({
+      ...toContactResource(r, account),
+      ...(lists && { lists: lists.get(r.sid) ?? [] }),
+    }));
     return okList(c, records, { offset: q.offset, limit: q.limit, total });
   });
 
@@ -115,7 +139,15 @@ export function createContactRoutes(deps: AppDeps): Hono<AppEnv> {
     const account = c.get('account');
     const { bulk, items } = checkBulkSize(parseOrThrow(contactsBodySchema, await readJsonBody(c)), 'contacts');
     const sids = items.map((raw) => contactDeleteItemSchema.safeParse(raw));
-    const deleted = new Map((await deleteContacts(deps.db, account.sid, sids.flatMap((p) => (p.success ? [p.data.sid] : [])))).map((r) => [r.sid, r]));
+    const deleted = new Map(
+      (
+        await deleteContacts(
+          deps.db,
+          account.sid,
+          sids.flatMap((p) => (p.success ? [p.data.sid] : [])),
+        )
+      ).map((r) => [r.sid, r]),
+    );
     const results = await eachItem(c, items, async (raw) => {
       const { sid } = parseOrThrow(contactDeleteItemSchema, raw);
       const row = deleted.get(sid);
@@ -135,7 +167,10 @@ export function createContactRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.put('/:contact_sid', async (c) => {
     const account = c.get('account');
-    const item = parseOrThrow(contactUpdateItemSchema, singleItem(parseOrThrow(contactsBodySchema, await readJsonBody(c)), 'contacts'));
+    const item = parseOrThrow(
+      contactUpdateItemSchema,
+      singleItem(parseOrThrow(contactsBodySchema, await readJsonBody(c)), 'contacts'),
+    );
     return ok(c, await update(account, c.req.param('contact_sid'), item));
   });
 

@@ -21,7 +21,14 @@ import {
   toCsvUploadResource,
 } from '../../db/queries/csv-uploads';
 import { attachedCampaigns } from '../../db/queries/lists';
-import { checkCsvHeader, isStandardColumn, LIST_TYPES, MAX_EXTRA_COLUMNS, mergeColumns, type ListType } from '../../domain/contact-csv';
+import {
+  checkCsvHeader,
+  isStandardColumn,
+  LIST_TYPES,
+  MAX_EXTRA_COLUMNS,
+  mergeColumns,
+  type ListType,
+} from '../../domain/contact-csv';
 import { CsvParser, type CsvRecord } from '../../domain/csv-parser';
 import { templateTokens } from '../../domain/greeting-template';
 import { newSid } from '../../domain/ids';
@@ -62,8 +69,10 @@ function uploadType(raw: string | undefined): ListType {
 
 function listNameOf(raw: string | undefined): string {
   const name = (raw ?? '').trim();
-  if (name === '') throw new ApiError('INVALID_PARAMETER', 'list_name is required: the name of the list to add the contacts to');
-  if (name.length > 255) throw new ApiError('INVALID_PARAMETER', `list_name must be at most 255 characters; got ${name.length}`);
+  if (name === '')
+    throw new ApiError('INVALID_PARAMETER', 'list_name is required: the name of the list to add the contacts to');
+  if (name.length > 255)
+    throw new ApiError('INVALID_PARAMETER', `list_name must be at most 255 characters; got ${name.length}`);
   return name;
 }
 
@@ -113,7 +122,11 @@ async function storeFile(
   let pending = '';
 
   const take = (text: string) => {
-    if (text.includes('\u0000')) throw new ApiError('INVALID_PARAMETER', 'file_name: the file contains NUL characters; upload a UTF-8 CSV (not UTF-16)');
+    if (text.includes('\u0000'))
+      throw new ApiError(
+        'INVALID_PARAMETER',
+        'file_name: the file contains NUL characters; upload a UTF-8 CSV (not UTF-16)',
+      );
     if (header === null) {
       headerParser.push(text, headerRecords);
       headerChars += text.length;
@@ -121,7 +134,10 @@ async function storeFile(
         header = headerRecords[0]!.fields;
         checkHeaderEarly(header, fields.type);
       } else if (headerChars > MAX_HEADER_CHARS) {
-        throw new ApiError('INVALID_PARAMETER', `file_name: the header row is longer than ${MAX_HEADER_CHARS} characters`);
+        throw new ApiError(
+          'INVALID_PARAMETER',
+          `file_name: the header row is longer than ${MAX_HEADER_CHARS} characters`,
+        );
       }
     }
     pending += text;
@@ -130,13 +146,20 @@ async function storeFile(
     try {
       return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
     } catch {
-      throw new ApiError('INVALID_PARAMETER', `file_name: the file is not UTF-8 text (first bad byte within the first ${size} bytes)`);
+      throw new ApiError(
+        'INVALID_PARAMETER',
+        `file_name: the file is not UTF-8 text (first bad byte within the first ${size} bytes)`,
+      );
     }
   };
 
   for (let piece = await reader.readChunk(); piece !== null; piece = await reader.readChunk()) {
     size += piece.length;
-    if (size > CSV_FILE_LIMIT) throw new ApiError('PAYLOAD_TOO_LARGE', `file_name: the file is larger than ${CSV_FILE_LIMIT / (1024 * 1024)} MB`);
+    if (size > CSV_FILE_LIMIT)
+      throw new ApiError(
+        'PAYLOAD_TOO_LARGE',
+        `file_name: the file is larger than ${CSV_FILE_LIMIT / (1024 * 1024)} MB`,
+      );
     take(decode(piece));
     if (pending.length >= CHUNK_CHARS) {
       await insertUploadChunk(tx, uploadId, seq++, pending);
@@ -191,17 +214,36 @@ async function receiveUpload(deps: AppDeps, account: AccountRow, body: ReadableS
         if (part.name === 'list_name') fields.listName = await reader.readText(MAX_FIELD_BYTES, 'list_name');
         else if (part.name === 'type') fields.type = await reader.readText(MAX_FIELD_BYTES, 'type');
         else if (part.name === 'file_name' || (part.filename !== null && file === null)) {
-          if (file !== null) throw new ApiError('INVALID_PARAMETER', 'file_name: one file per upload; the body carries two');
+          if (file !== null)
+            throw new ApiError('INVALID_PARAMETER', 'file_name: one file per upload; the body carries two');
           file = await storeFile(tx, reader, { account, uploadId, fields, fileName: part.filename, now });
         }
       }
       const listName = listNameOf(fields.listName);
       const type = uploadType(fields.type);
-      if (file === null) throw new ApiError('INVALID_PARAMETER', 'file_name is required: the CSV file part of the multipart body');
-      if (file.header === null) throw new ApiError('INVALID_PARAMETER', 'file_name: the file is empty; it needs a header row with a number column');
+      if (file === null)
+        throw new ApiError('INVALID_PARAMETER', 'file_name is required: the CSV file part of the multipart body');
+      if (file.header === null)
+        throw new ApiError(
+          'INVALID_PARAMETER',
+          'file_name: the file is empty; it needs a header row with a number column',
+        );
       checkHeader(file.header, type);
-      const list = await settleList(tx, account, listName, type, file.header.map((h) => h.trim()), now);
-      await finishReceivedUpload(tx, { id: uploadId, listSid: list.sid, type, fileName: file.fileName, sizeBytes: file.sizeBytes });
+      const list = await settleList(
+        tx,
+        account,
+        listName,
+        type,
+        file.header.map((h) => h.trim()),
+        now,
+      );
+      await finishReceivedUpload(tx, {
+        id: uploadId,
+        listSid: list.sid,
+        type,
+        fileName: file.fileName,
+        sizeBytes: file.sizeBytes,
+      });
       if (file.placeholder) await deleteListRow(tx, file.listSid);
       return { uploadId, listSid: list.sid };
     });
@@ -232,14 +274,23 @@ export function createCsvUploadRoutes(deps: AppDeps): Hono<AppEnv> {
     if (!body) throw new ApiError('INVALID_PARAMETER', 'file_name is required: the request has no body');
     const { uploadId, listSid } = await receiveUpload(deps, account, body, boundary);
     importer.start(uploadId);
-    return ok(c, { upload_id: uploadId, list_sid: listSid, status: 'processing', summary: { url: csvStatusUrl(deps.publicUrl, account.sid, uploadId) } });
+    return ok(c, {
+      upload_id: uploadId,
+      list_sid: listSid,
+      status: 'processing',
+      summary: { url: csvStatusUrl(deps.publicUrl, account.sid, uploadId) },
+    });
   });
 
   app.get('/csv-status/:upload_id', async (c) => {
     const account = c.get('account');
     const id = c.req.param('upload_id');
     const row = await findUpload(deps.db, account.sid, id);
-    if (!row) throw new ApiError('UPLOAD_NOT_FOUND', `upload_id: upload ${JSON.stringify(id)} does not exist in account "${account.sid}"`);
+    if (!row)
+      throw new ApiError(
+        'UPLOAD_NOT_FOUND',
+        `upload_id: upload ${JSON.stringify(id)} does not exist in account "${account.sid}"`,
+      );
     return ok(c, toCsvUploadResource(row, account, deps.publicUrl));
   });
 

@@ -43,8 +43,10 @@ import { failureItem, ok, okItems, okItemsCounted, okList, successItem } from '.
 import { ApiError, parseOrThrow } from '../errors';
 import { readJsonBody } from '../middleware/json-body';
 
-const notFound = (account: AccountRow, sid: string) => new ApiError('LIST_NOT_FOUND', `list ${JSON.stringify(sid)} does not exist in account "${account.sid}"`);
-const duplicateName = (name: string) => new ApiError('DUPLICATE_NAME', `name: the account already has a list named ${JSON.stringify(name)}`);
+const notFound = (account: AccountRow, sid: string) =>
+  new ApiError('LIST_NOT_FOUND', `list ${JSON.stringify(sid)} does not exist in account "${account.sid}"`);
+const duplicateName = (name: string) =>
+  new ApiError('DUPLICATE_NAME', `name: the account already has a list named ${JSON.stringify(name)}`);
 
 export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -54,7 +56,13 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
   }
 
   async function rename(account: AccountRow, sid: string, patch: { name?: string; tag?: string | null | undefined }) {
-    const result = await updateList(deps.db, account.sid, sid, { ...(patch.name !== undefined && { name: patch.name }), ...(patch.tag !== undefined && { tag: patch.tag }) }, new Date());
+    const result = await updateList(
+      deps.db,
+      account.sid,
+      sid,
+      { ...(patch.name !== undefined && { name: patch.name }), ...(patch.tag !== undefined && { tag: patch.tag }) },
+      new Date(),
+    );
     if (result.kind === 'not_found') throw notFound(account, sid);
     if (result.kind === 'duplicate') throw duplicateName(patch.name ?? '');
     return resource(account, result.row);
@@ -65,7 +73,13 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
     const { bulk, items } = checkBulkSize(parseOrThrow(listsBodySchema, await readJsonBody(c)), 'lists');
     const results = await eachItem(c, items, async (raw) => {
       const item = parseOrThrow(listCreateItemSchema, raw);
-      const row = await insertList(deps.db, { sid: newSid(), accountSid: account.sid, name: item.name, tag: item.tag ?? null, now: new Date() });
+      const row = await insertList(deps.db, {
+        sid: newSid(),
+        accountSid: account.sid,
+        name: item.name,
+        tag: item.tag ?? null,
+        now: new Date(),
+      });
       if (!row) throw duplicateName(item.name);
       return successItem(toListResource(row, 0, account));
     });
@@ -76,8 +90,15 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
     const account = c.get('account');
     const q = parseOrThrow(listsQuerySchema, c.req.query());
     const { rows, total } = await listLists(deps.db, account.sid, q);
-    const counts = await contactCounts(deps.db, rows.map((r) => r.sid));
-    return okList(c, rows.map((r) => toListResource(r, counts.get(r.sid) ?? 0, account)), { offset: q.offset, limit: q.limit, total });
+    const counts = await contactCounts(
+      deps.db,
+      rows.map((r) => r.sid),
+    );
+    return okList(
+      c,
+      rows.map((r) => toListResource(r, counts.get(r.sid) ?? 0, account)),
+      { offset: q.offset, limit: q.limit, total },
+    );
   });
 
   app.put('/', async (c) => {
@@ -99,7 +120,10 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.put('/:list_sid', async (c) => {
     const account = c.get('account');
-    const item = parseOrThrow(listUpdateItemSchema, singleItem(parseOrThrow(listsBodySchema, await readJsonBody(c)), 'lists'));
+    const item = parseOrThrow(
+      listUpdateItemSchema,
+      singleItem(parseOrThrow(listsBodySchema, await readJsonBody(c)), 'lists'),
+    );
     return ok(c, await rename(account, c.req.param('list_sid'), item));
   });
 
@@ -112,10 +136,17 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
       const attached = await attachedCampaigns(tx, account.sid, sid);
       if (attached.length > 0) {
         const names = attached.map((a) => `${a.id} (${a.status})`).join(', ');
-        throw new ApiError('STATE_CONFLICT', `list ${JSON.stringify(sid)} is attached to campaign${attached.length > 1 ? 's' : ''} ${names}; it can be deleted once they have ended`);
+        throw new ApiError(
+          'STATE_CONFLICT',
+          `list ${JSON.stringify(sid)} is attached to campaign${attached.length > 1 ? 's' : ''} ${names}; it can be deleted once they have ended`,
+        );
       }
       const uploads = await processingUploads(tx, [sid]);
-      if (uploads.length > 0) throw new ApiError('UPLOAD_IN_PROGRESS', `list ${JSON.stringify(sid)} has CSV upload ${uploads[0]!.id} still processing`);
+      if (uploads.length > 0)
+        throw new ApiError(
+          'UPLOAD_IN_PROGRESS',
+          `list ${JSON.stringify(sid)} has CSV upload ${uploads[0]!.id} still processing`,
+        );
       const count = (await contactCounts(tx, [sid])).get(sid) ?? 0;
       await deleteList(tx, sid);
       return toListResource(row, count, account);
@@ -137,8 +168,16 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
       if (!p.success) return failureItem(new ApiError('INVALID_PARAMETER', firstIssue(p.error).description));
       const contactSid = p.data.contact_sid;
       const outcome: AddMemberResult = outcomes[next++]!;
-      if (outcome === 'contact_not_found') throw new ApiError('CONTACT_NOT_FOUND', `contact_sid: contact ${JSON.stringify(contactSid)} does not exist in account "${account.sid}"`);
-      if (outcome === 'list_full') throw new ApiError('STATE_CONFLICT', `list ${JSON.stringify(sid)} is full; it holds at most ${list.type === 'dynamic' ? '500,000' : '100,000'} contacts`);
+      if (outcome === 'contact_not_found')
+        throw new ApiError(
+          'CONTACT_NOT_FOUND',
+          `contact_sid: contact ${JSON.stringify(contactSid)} does not exist in account "${account.sid}"`,
+        );
+      if (outcome === 'list_full')
+        throw new ApiError(
+          'STATE_CONFLICT',
+          `list ${JSON.stringify(sid)} is full; it holds at most ${list.type === 'dynamic' ? '500,000' : '100,000'} contacts`,
+        );
       return successItem({ list_id: sid, contact_sid: contactSid });
     });
     return okItemsCounted(c, body.bulk, results);
@@ -151,7 +190,11 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
     const list = await findList(deps.db, account.sid, sid);
     if (!list) throw notFound(account, sid);
     const { rows, total } = await listMembers(deps.db, sid, q);
-    return okList(c, rows.map((r) => toContactResource(r.contact, account, r.vars)), { offset: q.offset, limit: q.limit, total });
+    return okList(
+      c,
+      rows.map((r) => toContactResource(r.contact, account, r.vars)),
+      { offset: q.offset, limit: q.limit, total },
+    );
   });
 
   app.delete('/:list_sid/contacts/:contact_sid', async (c) => {
@@ -161,7 +204,10 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
     const list = await findList(deps.db, account.sid, sid);
     if (!list) throw notFound(account, sid);
     if (!(await removeMember(deps.db, sid, contactSid))) {
-      throw new ApiError('CONTACT_NOT_FOUND', `contact ${JSON.stringify(contactSid)} is not in list ${JSON.stringify(sid)}`);
+      throw new ApiError(
+        'CONTACT_NOT_FOUND',
+        `contact ${JSON.stringify(contactSid)} is not in list ${JSON.stringify(sid)}`,
+      );
     }
     return ok(c, { list_id: sid, contact_sid: contactSid });
   });

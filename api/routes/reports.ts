@@ -16,7 +16,18 @@ import type { AppDeps } from '../deps';
 import type { AppEnv } from '../context';
 import { ApiError } from '../errors';
 
-const HEADER = ['number', 'name', 'status', 'reason', 'attempts', 'last_status', 'last_duration', 'first_attempt_at', 'last_attempt_at', 'next_attempt_at'];
+const HEADER = [
+  'number',
+  'name',
+  'status',
+  'reason',
+  'attempts',
+  'last_status',
+  'last_duration',
+  'first_attempt_at',
+  'last_attempt_at',
+  'next_attempt_at',
+];
 
 /**
  * Streams a CSV download (SPEC §4.10): the header, then each batch of rows as one chunk. Each write
@@ -24,7 +35,11 @@ const HEADER = ['number', 'name', 'status', 'reason', 'attempts', 'last_status',
  * database cursor), so memory stays flat however many rows there are; a client that goes away stops
  * the query.
  */
-export function streamCsv(c: Context, deps: Pick<AppDeps, 'log'>, opts: { filename: string; header: string[]; batches: AsyncIterable<unknown[][]>; what: Record<string, unknown> }) {
+export function streamCsv(
+  c: Context,
+  deps: Pick<AppDeps, 'log'>,
+  opts: { filename: string; header: string[]; batches: AsyncIterable<unknown[][]>; what: Record<string, unknown> },
+) {
   c.header('Content-Type', 'text/csv; charset=utf-8');
   c.header('Content-Disposition', `attachment; filename="${opts.filename}"`);
   return stream(
@@ -63,7 +78,12 @@ async function* reportBatches(deps: AppDeps, campaignId: string, timeZone: strin
 }
 
 function streamReport(c: Context, deps: AppDeps, campaignId: string, timeZone: string) {
-  return streamCsv(c, deps, { filename: `campaign-${campaignId}-report.csv`, header: HEADER, batches: reportBatches(deps, campaignId, timeZone), what: { campaignId } });
+  return streamCsv(c, deps, {
+    filename: `campaign-${campaignId}-report.csv`,
+    header: HEADER,
+    batches: reportBatches(deps, campaignId, timeZone),
+    what: { campaignId },
+  });
 }
 
 /** The Basic-auth report, mounted under the authenticated `/v2/accounts/:sid` routes. */
@@ -75,7 +95,11 @@ export function createReportRoutes(deps: AppDeps) {
       .select({ id: campaigns.id })
       .from(campaigns)
       .where(and(eq(campaigns.id, id), eq(campaigns.accountSid, account.sid)));
-    if (!row) throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign ${JSON.stringify(id)} does not exist in account ${account.sid}`);
+    if (!row)
+      throw new ApiError(
+        'CAMPAIGN_NOT_FOUND',
+        `campaign ${JSON.stringify(id)} does not exist in account ${account.sid}`,
+      );
     return streamReport(c, deps, id, account.timezone);
   });
 }

@@ -11,7 +11,13 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../bin/config';
 import { installTemporalLogger } from '../../bin/logger';
 import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from '../../bin/outcall';
-import { freePort, startEmbeddedPostgres, startTemporalDevServer, type RunningPostgres, type RunningTemporal } from '../../bin/services';
+import {
+  freePort,
+  startEmbeddedPostgres,
+  startTemporalDevServer,
+  type RunningPostgres,
+  type RunningTemporal,
+} from '../../bin/services';
 import { ensureToolchain } from '../../bin/toolchain';
 import type { Db } from '../../db/client';
 
@@ -22,7 +28,12 @@ export interface BenchStack {
   databaseUrl: string;
   temporalAddress: string;
   /** Basic-auth fetch against the API, returning the parsed JSON (or text) and the status. */
-  api(method: string, urlPath: string, auth: { key: string; token: string }, body?: unknown): Promise<{ status: number; json: any; text: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
+  api(
+    method: string,
+    urlPath: string,
+    auth: { key: string; token: string },
+    body?: unknown,
+  ): Promise<{ status: number; json: any; text: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
   stop(): Promise<void>;
 }
 
@@ -86,7 +97,10 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     async api(method, urlPath, auth, body) {
       const res = await fetch(baseUrl + urlPath, {
         method,
-        headers: { authorization: `Basic ${Buffer.from(`${auth.key}:${auth.token}`).toString('base64')}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${auth.key}:${auth.token}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
       const text = await res.text();

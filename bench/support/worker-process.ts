@@ -18,7 +18,11 @@ export interface WorkerProcess {
 }
 
 /** Starts `bin/worker.ts` against the stack's database and Temporal; resolves once it polls. */
-export async function startWorkerProcess(stack: BenchStack, env: Record<string, string> = {}, logFile?: string): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  stack: BenchStack,
+  env: Record<string, string> = {},
+  logFile?: string,
+): Promise<WorkerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin/worker.ts')], {
     cwd: root,
     env: {

@@ -15,7 +15,10 @@ export interface WindowState {
 }
 
 /** Counts one request in `bucket` unless the window already holds `limit`; rejected requests are not recorded. */
-export async function hitWindow(db: Db, input: { bucket: string; limit: number; windowMs: number; now: Date }): Promise<WindowState> {
+export async function hitWindow(
+  db: Db,
+  input: { bucket: string; limit: number; windowMs: number; now: Date },
+): Promise<WindowState> {
   const { bucket, limit, windowMs, now } = input;
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket}, 0))`);

@@ -40,7 +40,12 @@ export async function setCampaignLists(tx: Tx, campaignId: string, listSids: str
 }
 
 /** Numbers a list campaign would dial now: distinct E.164 numbers (or all entries with duplicates allowed). */
-export async function countListNumbers(tx: Tx, accountSid: string, listSids: string[], callDuplicateNumbers: boolean): Promise<number> {
+export async function countListNumbers(
+  tx: Tx,
+  accountSid: string,
+  listSids: string[],
+  callDuplicateNumbers: boolean,
+): Promise<number> {
   const [row] = await tx.execute<{ n: number }>(sql`
     select ${callDuplicateNumbers ? sql`count(*)` : sql`count(distinct c.number)`}::int as n
       from list_memberships m

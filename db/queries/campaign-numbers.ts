@@ -16,17 +16,36 @@ export type CampaignNumberRow = typeof campaignNumbers.$inferSelect;
 
 const isNumberStatus = (s: string): s is NumberStatus => (NUMBER_STATUSES as readonly string[]).includes(s);
 
-export async function listCampaignNumbers(db: Db, campaignId: string, q: CampaignNumbersQuery): Promise<{ rows: CampaignNumberRow[]; total: number }> {
-  const where = and(eq(campaignNumbers.campaignId, campaignId), q.statuses ? inArray(campaignNumbers.status, q.statuses) : undefined);
+export async function listCampaignNumbers(
+  db: Db,
+  campaignId: string,
+  q: CampaignNumbersQuery,
+): Promise<{ rows: CampaignNumberRow[]; total: number }> {
+  const where = and(
+    eq(campaignNumbers.campaignId, campaignId),
+    q.statuses ? inArray(campaignNumbers.status, q.statuses) : undefined,
+  );
   const [rows, [total]] = await Promise.all([
-    db.select().from(campaignNumbers).where(where).orderBy(asc(campaignNumbers.position)).limit(q.limit).offset(q.offset),
+    db
+      .select()
+      .from(campaignNumbers)
+      .where(where)
+      .orderBy(asc(campaignNumbers.position))
+      .limit(q.limit)
+      .offset(q.offset),
     db.select({ n: count() }).from(campaignNumbers).where(where),
   ]);
   return { rows, total: total?.n ?? 0 };
 }
 
-export function toCampaignNumberResource(row: CampaignNumberRow, account: Pick<AccountRow, 'timezone'>): CampaignNumberResource {
-  if (!isNumberStatus(row.status)) throw new Error(`campaign ${row.campaignId} number ${row.position} has unknown status ${JSON.stringify(row.status)}`);
+export function toCampaignNumberResource(
+  row: CampaignNumberRow,
+  account: Pick<AccountRow, 'timezone'>,
+): CampaignNumberResource {
+  if (!isNumberStatus(row.status))
+    throw new Error(
+      `campaign ${row.campaignId} number ${row.position} has unknown status ${JSON.stringify(row.status)}`,
+    );
   return {
     position: row.position,
     number: row.number,

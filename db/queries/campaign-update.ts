@@ -64,7 +64,12 @@ function write<K extends keyof CampaignPatch>(set: CampaignSet, key: K, value: F
  * them with a preview of the lists, which the snapshot at start replaces in turn. Values are taken as validated and normalised (SPEC §4.7, `domain/campaign-update.ts`).
  * Returns the updated row, or undefined when the campaign does not exist.
  */
-export async function applyCampaignPatch(tx: Tx, campaignId: string, patch: CampaignPatch, now: Date): Promise<CampaignRow | undefined> {
+export async function applyCampaignPatch(
+  tx: Tx,
+  campaignId: string,
+  patch: CampaignPatch,
+  now: Date,
+): Promise<CampaignRow | undefined> {
   const set: CampaignSet = { dateUpdated: now };
   for (const key of Object.keys(patch) as Array<keyof CampaignPatch>) {
     const value = patch[key];
@@ -80,16 +85,20 @@ export async function applyCampaignPatch(tx: Tx, campaignId: string, patch: Camp
     const batch = numbers.slice(start, start + NUMBER_BATCH);
     await tx
       .insert(campaignNumbers)
-      .values(batch.map((number, i) => ({ campaignId, position: start + i, number, status: 'pending', dateUpdated: now })));
+      .values(
+        batch.map((number, i) => ({ campaignId, position: start + i, number, status: 'pending', dateUpdated: now })),
+      );
   }
   // A list campaign previews its lists' numbers as a create does, so `stats` are recomputed (SPEC §4.7).
-  if (row.lists !== null && (patch.lists !== undefined || patch.callDuplicateNumbers !== undefined)) await snapshotListNumbers(tx, campaignId);
+  if (row.lists !== null && (patch.lists !== undefined || patch.callDuplicateNumbers !== undefined))
+    await snapshotListNumbers(tx, campaignId);
   return row;
 }
 
 /** The state the SPEC §4.1 state machine reads, from the read model. */
 export function controlStateOf(row: CampaignRow): CampaignControlState {
-  if (!isCampaignStatus(row.status)) throw new Error(`campaign ${row.id} has unknown status ${JSON.stringify(row.status)}`);
+  if (!isCampaignStatus(row.status))
+    throw new Error(`campaign ${row.id} has unknown status ${JSON.stringify(row.status)}`);
   return {
     status: row.status,
     started: row.dateStarted !== null,

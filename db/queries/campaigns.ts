@@ -51,7 +51,10 @@ export async function reservedCustomThrottle(db: Conn, accountSid: string, exclu
  * Inserts a `Created` campaign and its inline numbers (`pending`, positions 0..) in the caller's
  * transaction; a list campaign's numbers are its lists' snapshot (db/queries/snapshots.ts).
  */
-export async function insertCampaign(tx: Tx, input: { id: string; accountSid: string; draft: CampaignDraft; now: Date }): Promise<CampaignRow> {
+export async function insertCampaign(
+  tx: Tx,
+  input: { id: string; accountSid: string; draft: CampaignDraft; now: Date },
+): Promise<CampaignRow> {
   const { id, accountSid, draft, now } = input;
   const [row] = await tx
     .insert(campaigns)
@@ -87,9 +90,15 @@ export async function insertCampaign(tx: Tx, input: { id: string; accountSid: st
     .returning();
   for (let start = 0; start < draft.numbers.length; start += NUMBER_BATCH) {
     const batch = draft.numbers.slice(start, start + NUMBER_BATCH);
-    await tx
-      .insert(campaignNumbers)
-      .values(batch.map((number, i) => ({ campaignId: id, position: start + i, number, status: 'pending', dateUpdated: now })));
+    await tx.insert(campaignNumbers).values(
+      batch.map((number, i) => ({
+        campaignId: id,
+        position: start + i,
+        number,
+        status: 'pending',
+        dateUpdated: now,
+      })),
+    );
   }
   return row!;
 }
@@ -111,8 +120,20 @@ function likePattern(text: string): string {
 }
 
 /** SPEC §2 campaign list: filters, sort, page, and the total of matching rows. `Deleted` only when asked for. */
-export async function listCampaigns(db: Db, accountSid: string, q: ListCampaignsQuery): Promise<{ rows: CampaignRow[]; total: number }> {
-  const statuses: CampaignStatus[] = q.statuses ?? ['Created', 'InProgress', 'Paused', 'Completed', 'Failed', 'Canceled', 'Archived'];
+export async function listCampaigns(
+  db: Db,
+  accountSid: string,
+  q: ListCampaignsQuery,
+): Promise<{ rows: CampaignRow[]; total: number }> {
+  const statuses: CampaignStatus[] = q.statuses ?? [
+    'Created',
+    'InProgress',
+    'Paused',
+    'Completed',
+    'Failed',
+    'Canceled',
+    'Archived',
+  ];
   const where = and(
     eq(campaigns.accountSid, accountSid),
     inArray(campaigns.status, statuses),
@@ -125,7 +146,13 @@ export async function listCampaigns(db: Db, accountSid: string, q: ListCampaigns
     'name:desc': [desc(campaigns.name), desc(campaigns.dateCreated), desc(campaigns.id)],
   }[q.sortBy];
   const [rows, [total]] = await Promise.all([
-    db.select().from(campaigns).where(where).orderBy(...order).limit(q.limit).offset(q.offset),
+    db
+      .select()
+      .from(campaigns)
+      .where(where)
+      .orderBy(...order)
+      .limit(q.limit)
+      .offset(q.offset),
     db.select({ n: count() }).from(campaigns).where(where),
   ]);
   return { rows, total: total?.n ?? 0 };
@@ -134,10 +161,17 @@ export async function listCampaigns(db: Db, accountSid: string, q: ListCampaigns
 export type CallDetailRow = AttemptRow & { name: string | null };
 
 /** SPEC §4.10 call-details: one row per attempt of the campaign, with the number's contact name. */
-export async function listCallDetails(db: Db, campaignId: string, q: CallDetailsQuery): Promise<{ rows: CallDetailRow[]; total: number }> {
+export async function listCallDetails(
+  db: Db,
+  campaignId: string,
+  q: CallDetailsQuery,
+): Promise<{ rows: CallDetailRow[]; total: number }> {
   const settled = q.statuses?.filter((s) => s !== 'in-progress') ?? [];
   const statusWhere = q.statuses
-    ? or(settled.length > 0 ? inArray(attempts.status, settled) : undefined, q.statuses.includes('in-progress') ? isNull(attempts.status) : undefined)
+    ? or(
+        settled.length > 0 ? inArray(attempts.status, settled) : undefined,
+        q.statuses.includes('in-progress') ? isNull(attempts.status) : undefined,
+      )
     : undefined;
   const where = and(eq(attempts.campaignId, campaignId), statusWhere);
   const dir = q.sortBy === 'date_created:desc' ? desc : asc;
@@ -145,7 +179,10 @@ export async function listCallDetails(db: Db, campaignId: string, q: CallDetails
     db
       .select({ attempt: attempts, name: campaignNumbers.name })
       .from(attempts)
-      .leftJoin(campaignNumbers, and(eq(campaignNumbers.campaignId, attempts.campaignId), eq(campaignNumbers.position, attempts.position)))
+      .leftJoin(
+        campaignNumbers,
+        and(eq(campaignNumbers.campaignId, attempts.campaignId), eq(campaignNumbers.position, attempts.position)),
+      )
       .where(where)
       .orderBy(dir(attempts.dateCreated), dir(attempts.position), dir(attempts.attemptNumber))
       .limit(q.limit)
@@ -163,7 +200,8 @@ export function toCampaignResource(
   opts: { withFrom?: boolean } = {},
 ): CampaignResource {
   const zone = account.timezone;
-  if (!isCampaignStatus(row.status)) throw new Error(`campaign ${row.id} has unknown status ${JSON.stringify(row.status)}`);
+  if (!isCampaignStatus(row.status))
+    throw new Error(`campaign ${row.id} has unknown status ${JSON.stringify(row.status)}`);
   return {
     id: row.id,
     account_sid: row.accountSid,
@@ -197,7 +235,11 @@ export function toCampaignResource(
 }
 
 /** One call-details record (SPEC §4.10); a live attempt (status still null) shows `in-progress`. */
-export function toCallRecord(row: CallDetailRow, campaign: Pick<CampaignRow, 'customField'>, account: Pick<AccountRow, 'timezone'>): CallRecord {
+export function toCallRecord(
+  row: CallDetailRow,
+  campaign: Pick<CampaignRow, 'customField'>,
+  account: Pick<AccountRow, 'timezone'>,
+): CallRecord {
   const zone = account.timezone;
   return {
     call_sid: row.callSid,

@@ -24,7 +24,11 @@ export interface ContactFields {
   custom: unknown;
 }
 
-export function toContactResource(row: ContactRow, account: Pick<AccountRow, 'timezone'>, vars?: Record<string, string> | null): ContactResource {
+export function toContactResource(
+  row: ContactRow,
+  account: Pick<AccountRow, 'timezone'>,
+  vars?: Record<string, string> | null,
+): ContactResource {
   return {
     sid: row.sid,
     number: row.number,
@@ -51,7 +55,12 @@ export function contactName(row: Pick<ContactRow, 'firstName' | 'lastName'>): st
  * Creates the contacts whose numbers the account does not have yet and returns, for each input in
  * order, the account's contact with that number (an existing one is reused as it is, SPEC §5).
  */
-export async function upsertContacts(db: Db, accountSid: string, items: ContactFields[], now: Date): Promise<ContactRow[]> {
+export async function upsertContacts(
+  db: Db,
+  accountSid: string,
+  items: ContactFields[],
+  now: Date,
+): Promise<ContactRow[]> {
   if (items.length === 0) return [];
   // One transaction: a request that fails half-way leaves no contacts behind (SPEC §1).
   return db.transaction(async (tx) => {
@@ -111,12 +120,20 @@ export async function findContact(db: Db, accountSid: string, sid: string): Prom
 }
 
 /** SPEC §2 `GET /contacts`: name (first or last, substring, any case), list membership, sort, page. */
-export async function listContacts(db: Db, accountSid: string, q: ContactsQuery): Promise<{ rows: ContactRow[]; total: number }> {
+export async function listContacts(
+  db: Db,
+  accountSid: string,
+  q: ContactsQuery,
+): Promise<{ rows: ContactRow[]; total: number }> {
   const pattern = q.name ? likePattern(q.name) : null;
   const where = and(
     eq(contacts.accountSid, accountSid),
     pattern
-      ? or(ilike(contacts.firstName, pattern), ilike(contacts.lastName, pattern), ilike(sql`concat_ws(' ', ${contacts.firstName}, ${contacts.lastName})`, pattern))
+      ? or(
+          ilike(contacts.firstName, pattern),
+          ilike(contacts.lastName, pattern),
+          ilike(sql`concat_ws(' ', ${contacts.firstName}, ${contacts.lastName})`, pattern),
+        )
       : undefined,
     q.listSids
       ? sql`exists (select 1 from ${listMemberships} where ${listMemberships.contactSid} = ${contacts.sid} and ${inArray(listMemberships.listSid, q.listSids)})`
@@ -129,16 +146,29 @@ export async function listContacts(db: Db, accountSid: string, q: ContactsQuery)
     'name:desc': [desc(contacts.firstName), desc(contacts.lastName), desc(contacts.sid)],
   }[q.sortBy];
   const [rows, [total]] = await Promise.all([
-    db.select().from(contacts).where(where).orderBy(...order).limit(q.limit).offset(q.offset),
+    db
+      .select()
+      .from(contacts)
+      .where(where)
+      .orderBy(...order)
+      .limit(q.limit)
+      .offset(q.offset),
     db.select({ n: count() }).from(contacts).where(where),
   ]);
   return { rows, total: total?.n ?? 0 };
 }
 
-export type UpdateContactResult = { kind: 'updated'; row: ContactRow } | { kind: 'not_found' } | { kind: 'duplicate_number' };
+export type UpdateContactResult =
+  { kind: 'updated'; row: ContactRow } | { kind: 'not_found' } | { kind: 'duplicate_number' };
 
 /** Applies the given fields (`undefined` = unchanged); `duplicate_number` when another contact has the new number. */
-export async function updateContact(db: Db, accountSid: string, sid: string, patch: Partial<ContactFields>, now: Date): Promise<UpdateContactResult> {
+export async function updateContact(
+  db: Db,
+  accountSid: string,
+  sid: string,
+  patch: Partial<ContactFields>,
+  now: Date,
+): Promise<UpdateContactResult> {
   const set: Partial<typeof contacts.$inferInsert> = { dateUpdated: now };
   if (patch.number !== undefined) set.number = patch.number;
   if (patch.firstName !== undefined) set.firstName = patch.firstName;

@@ -39,7 +39,9 @@ export async function loadImportState(sql: Sql, uploadId: string): Promise<Impor
 
 /** One stored chunk of the file, or null past the last one. */
 export async function readUploadChunk(sql: Sql, uploadId: string, seq: number): Promise<string | null> {
-  const [row] = await sql<Array<{ data: string }>>`select data from csv_upload_chunks where upload_id = ${uploadId} and seq = ${seq}`;
+  const [row] = await sql<
+    Array<{ data: string }>
+  >`select data from csv_upload_chunks where upload_id = ${uploadId} and seq = ${seq}`;
   return row?.data ?? null;
 }
 
@@ -74,7 +76,9 @@ export interface ImportBatchResult {
 export async function writeImportBatch(sql: Sql, b: ImportBatch): Promise<ImportBatchResult> {
   return (await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtextextended(${listLockKey(b.listSid)}, 0))`;
-    const [{ n: members } = { n: 0 }] = await tx<Array<{ n: number }>>`select count(*)::int as n from list_memberships where list_sid = ${b.listSid}`;
+    const [{ n: members } = { n: 0 }] = await tx<
+      Array<{ n: number }>
+    >`select count(*)::int as n from list_memberships where list_sid = ${b.listSid}`;
 
     // Distinct numbers of the batch, first occurrence first.
     const first = new Map<string, ContactRow>();

@@ -19,7 +19,13 @@ export type CsvUploadRow = typeof csvUploads.$inferSelect;
  * Finds the account's list by name, creating it (untyped, no columns) when missing. With `lock`, the
  * row stays locked until the transaction ends (the upload settles the list's type and columns).
  */
-export async function findOrCreateListByName(tx: Tx, accountSid: string, name: string, now: Date, opts: { lock: boolean }): Promise<ListRow> {
+export async function findOrCreateListByName(
+  tx: Tx,
+  accountSid: string,
+  name: string,
+  now: Date,
+  opts: { lock: boolean },
+): Promise<ListRow> {
   await tx
     .insert(lists)
     .values({ sid: newSid(), accountSid, name, dateCreated: now, dateUpdated: now })
@@ -46,8 +52,18 @@ export async function deleteListRow(tx: Tx, sid: string): Promise<void> {
   await tx.delete(lists).where(eq(lists.sid, sid));
 }
 
-export async function insertUpload(tx: Tx, input: { id: string; accountSid: string; listSid: string; type: string; now: Date }): Promise<void> {
-  await tx.insert(csvUploads).values({ id: input.id, accountSid: input.accountSid, listSid: input.listSid, type: input.type, status: 'processing', dateCreated: input.now });
+export async function insertUpload(
+  tx: Tx,
+  input: { id: string; accountSid: string; listSid: string; type: string; now: Date },
+): Promise<void> {
+  await tx.insert(csvUploads).values({
+    id: input.id,
+    accountSid: input.accountSid,
+    listSid: input.listSid,
+    type: input.type,
+    status: 'processing',
+    dateCreated: input.now,
+  });
 }
 
 export async function insertUploadChunk(tx: Tx, uploadId: string, seq: number, data: string): Promise<void> {
@@ -66,7 +82,12 @@ export async function finishReceivedUpload(
 }
 
 /** Fixes the list's type (first upload) and widens its columns to the union with this upload's header. */
-export async function setListShape(tx: Tx, sid: string, shape: { type: string; columns: string[] }, now: Date): Promise<void> {
+export async function setListShape(
+  tx: Tx,
+  sid: string,
+  shape: { type: string; columns: string[] },
+  now: Date,
+): Promise<void> {
   await tx.update(lists).set({ type: shape.type, columns: shape.columns, dateUpdated: now }).where(eq(lists.sid, sid));
 }
 
@@ -80,12 +101,20 @@ export async function findUpload(db: Db, accountSid: string, id: string): Promis
 
 /** Ids of uploads left `processing` (oldest first), for a restarted API to resume. */
 export async function processingUploadIds(db: Db): Promise<string[]> {
-  const rows = await db.select({ id: csvUploads.id }).from(csvUploads).where(eq(csvUploads.status, 'processing')).orderBy(asc(csvUploads.dateCreated));
+  const rows = await db
+    .select({ id: csvUploads.id })
+    .from(csvUploads)
+    .where(eq(csvUploads.status, 'processing'))
+    .orderBy(asc(csvUploads.dateCreated));
   return rows.map((r) => r.id);
 }
 
 /** The csv-status object of SPEC §5, with `summary.url` pointing back at itself. */
-export function toCsvUploadResource(row: CsvUploadRow, account: Pick<AccountRow, 'timezone'>, publicUrl: string): CsvUploadResource {
+export function toCsvUploadResource(
+  row: CsvUploadRow,
+  account: Pick<AccountRow, 'timezone'>,
+  publicUrl: string,
+): CsvUploadResource {
   const status = row.status === 'completed' || row.status === 'failed' ? row.status : 'processing';
   return {
     upload_id: row.id,

@@ -40,7 +40,11 @@ export function listCap(type: string | null): number {
 }
 
 /** The list object of SPEC §2 (`contact_count`, `type`, `columns`), timestamps in the account's zone. */
-export function toListResource(row: ListRow, contactCount: number, account: Pick<AccountRow, 'timezone'>): ListResource {
+export function toListResource(
+  row: ListRow,
+  contactCount: number,
+  account: Pick<AccountRow, 'timezone'>,
+): ListResource {
   return {
     sid: row.sid,
     name: row.name,
@@ -68,10 +72,20 @@ export async function contactCounts(db: Conn, listSids: string[]): Promise<Map<s
 }
 
 /** Creates a list; null when the account already has one with that name. */
-export async function insertList(db: Conn, input: { sid: string; accountSid: string; name: string; tag: string | null; now: Date }): Promise<ListRow | null> {
+export async function insertList(
+  db: Conn,
+  input: { sid: string; accountSid: string; name: string; tag: string | null; now: Date },
+): Promise<ListRow | null> {
   const [row] = await db
     .insert(lists)
-    .values({ sid: input.sid, accountSid: input.accountSid, name: input.name, tag: input.tag, dateCreated: input.now, dateUpdated: input.now })
+    .values({
+      sid: input.sid,
+      accountSid: input.accountSid,
+      name: input.name,
+      tag: input.tag,
+      dateCreated: input.now,
+      dateUpdated: input.now,
+    })
     .onConflictDoNothing({ target: [lists.accountSid, lists.name] })
     .returning();
   return row ?? null;
@@ -91,7 +105,11 @@ export function likePattern(text: string): string {
 }
 
 /** SPEC §2 `GET /lists`: name filter, sort, page, and the total of matching lists. */
-export async function listLists(db: Db, accountSid: string, q: ListsQuery): Promise<{ rows: ListRow[]; total: number }> {
+export async function listLists(
+  db: Db,
+  accountSid: string,
+  q: ListsQuery,
+): Promise<{ rows: ListRow[]; total: number }> {
   const where = and(eq(lists.accountSid, accountSid), q.name ? ilike(lists.name, likePattern(q.name)) : undefined);
   const order: SQL[] = {
     'date_created:asc': [asc(lists.dateCreated), asc(lists.sid)],
@@ -100,7 +118,13 @@ export async function listLists(db: Db, accountSid: string, q: ListsQuery): Prom
     'name:desc': [desc(lists.name), desc(lists.sid)],
   }[q.sortBy];
   const [rows, [total]] = await Promise.all([
-    db.select().from(lists).where(where).orderBy(...order).limit(q.limit).offset(q.offset),
+    db
+      .select()
+      .from(lists)
+      .where(where)
+      .orderBy(...order)
+      .limit(q.limit)
+      .offset(q.offset),
     db.select({ n: count() }).from(lists).where(where),
   ]);
   return { rows, total: total?.n ?? 0 };
@@ -109,11 +133,21 @@ export async function listLists(db: Db, accountSid: string, q: ListsQuery): Prom
 export type UpdateListResult = { kind: 'updated'; row: ListRow } | { kind: 'not_found' } | { kind: 'duplicate' };
 
 /** Renames a list (and/or sets its tag); `duplicate` when another list of the account has the name. */
-export async function updateList(db: Db, accountSid: string, sid: string, patch: { name?: string; tag?: string | null }, now: Date): Promise<UpdateListResult> {
+export async function updateList(
+  db: Db,
+  accountSid: string,
+  sid: string,
+  patch: { name?: string; tag?: string | null },
+  now: Date,
+): Promise<UpdateListResult> {
   try {
     const [row] = await db
       .update(lists)
-      .set({ ...(patch.name !== undefined && { name: patch.name }), ...(patch.tag !== undefined && { tag: patch.tag }), dateUpdated: now })
+      .set({
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.tag !== undefined && { tag: patch.tag }),
+        dateUpdated: now,
+      })
       .where(and(eq(lists.accountSid, accountSid), eq(lists.sid, sid)))
       .returning();
     return row ? { kind: 'updated', row } : { kind: 'not_found' };
@@ -133,7 +167,12 @@ export interface AttachedCampaign {
 /** The account's non-terminal campaigns whose `lists` include this list (SPEC §5 delete and upload rules). */
 export async function attachedCampaigns(db: Conn, accountSid: string, listSid: string): Promise<AttachedCampaign[]> {
   return db
-    .select({ id: campaigns.id, status: campaigns.status, campaignType: campaigns.campaignType, readViaText: campaigns.readViaText })
+    .select({
+      id: campaigns.id,
+      status: campaigns.status,
+      campaignType: campaigns.campaignType,
+      readViaText: campaigns.readViaText,
+    })
     .from(campaigns)
     .where(
       and(
@@ -179,12 +218,20 @@ export type AddMemberResult = 'added' | 'already_member' | 'contact_not_found' |
  * SPEC §5 add existing contacts to a list, in order: a contact already in the list is left as it is;
  * contacts past the list's cap are refused. One transaction under the list lock.
  */
-export async function addMembers(db: Db, input: { accountSid: string; list: ListRow; contactSids: string[] }): Promise<AddMemberResult[]> {
+export async function addMembers(
+  db: Db,
+  input: { accountSid: string; list: ListRow; contactSids: string[] },
+): Promise<AddMemberResult[]> {
   return db.transaction(async (tx) => {
     await lockList(tx, input.list.sid);
     const wanted = [...new Set(input.contactSids)];
     const known = new Set(
-      (await tx.select({ sid: contacts.sid }).from(contacts).where(and(eq(contacts.accountSid, input.accountSid), inArray(contacts.sid, wanted)))).map((r) => r.sid),
+      (
+        await tx
+          .select({ sid: contacts.sid })
+          .from(contacts)
+          .where(and(eq(contacts.accountSid, input.accountSid), inArray(contacts.sid, wanted)))
+      ).map((r) => r.sid),
     );
     const members = new Set(
       (
@@ -194,7 +241,10 @@ export async function addMembers(db: Db, input: { accountSid: string; list: List
           .where(and(eq(listMemberships.listSid, input.list.sid), inArray(listMemberships.contactSid, wanted)))
       ).map((r) => r.sid),
     );
-    const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(listMemberships).where(eq(listMemberships.listSid, input.list.sid));
+    const [{ n } = { n: 0 }] = await tx
+      .select({ n: count() })
+      .from(listMemberships)
+      .where(eq(listMemberships.listSid, input.list.sid));
     let room = listCap(input.list.type) - n;
     const toInsert: string[] = [];
     const results = input.contactSids.map((sid): AddMemberResult => {
@@ -212,7 +262,8 @@ export async function addMembers(db: Db, input: { accountSid: string; list: List
         .values(toInsert.slice(i, i + 1000).map((contactSid) => ({ listSid: input.list.sid, contactSid })))
         .onConflictDoNothing();
     }
-    if (toInsert.length > 0) await tx.update(lists).set({ dateUpdated: new Date() }).where(eq(lists.sid, input.list.sid));
+    if (toInsert.length > 0)
+      await tx.update(lists).set({ dateUpdated: new Date() }).where(eq(lists.sid, input.list.sid));
     return results;
   });
 }
@@ -222,7 +273,10 @@ export async function listMembers(
   db: Db,
   listSid: string,
   page: { offset: number; limit: number },
-): Promise<{ rows: Array<{ contact: typeof contacts.$inferSelect; vars: Record<string, string> | null }>; total: number }> {
+): Promise<{
+  rows: Array<{ contact: typeof contacts.$inferSelect; vars: Record<string, string> | null }>;
+  total: number;
+}> {
   const [rows, [total]] = await Promise.all([
     db
       .select({ contact: contacts, vars: listMemberships.vars })

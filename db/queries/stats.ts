@@ -34,7 +34,16 @@ export async function statsByCampaign(db: DbOrTx, ids: string[]): Promise<Map<st
     having sum(n) > 0`);
   for (const id of ids) {
     const mine = [...rows].filter((r) => r.campaign_id === id);
-    out.set(id, statsFrom(mine.map((r) => ({ status: r.status, lastStatus: r.last_status === '' ? null : r.last_status, count: Number(r.n) }))));
+    out.set(
+      id,
+      statsFrom(
+        mine.map((r) => ({
+          status: r.status,
+          lastStatus: r.last_status === '' ? null : r.last_status,
+          count: Number(r.n),
+        })),
+      ),
+    );
   }
   return out;
 }

@@ -11,13 +11,26 @@ export function eventId(...parts: string[]): string {
 /** Inserts one webhook event (the outbox row) unless it exists; returns its id, or null without a URL. */
 export async function emitWebhook(
   tx: DbOrTx,
-  e: { id: string; accountSid: string; campaignId: string; kind: string; url: string | null; payload: Record<string, unknown> },
+  e: {
+    id: string;
+    accountSid: string;
+    campaignId: string;
+    kind: string;
+    url: string | null;
+    payload: Record<string, unknown>;
+  },
 ): Promise<string | null> {
   if (!e.url) return null;
   await tx
     .insert(webhookDeliveries)
-    .values({ id: e.id, accountSid: e.accountSid, campaignId: e.campaignId, kind: e.kind, url: e.url, payload: e.payload })
+    .values({
+      id: e.id,
+      accountSid: e.accountSid,
+      campaignId: e.campaignId,
+      kind: e.kind,
+      url: e.url,
+      payload: e.payload,
+    })
     .onConflictDoNothing();
   return e.id;
 }
-

@@ -31,7 +31,10 @@ export const accountInputSchema = z.object({
     .refine((w) => parseWindow(w) !== null, 'calling_window must be HH:MM-HH:MM (00:00-24:00 = always)')
     .optional(),
   calling_days: z.array(z.number().int().min(1).max(7)).min(1).optional(),
-  default_region: z.string().regex(/^[A-Z]{2}$/).optional(),
+  default_region: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
   caller_ids: z.array(z.string().min(1).max(32)).nullable().optional(),
   carrier: carrier.optional(),
   ring_timeout_s: z.number().int().min(5).max(120).optional(),

@@ -22,12 +22,20 @@ export const callDetailsQuerySchema = z
     limit: queryInt(1),
     status: z.string().optional(),
     sort_by: z
-      .preprocess((v) => (v === '' ? undefined : lowerCase(v)), z.enum(CALL_SORTS, { error: `must be one of ${CALL_SORTS.join(', ')}` }))
+      .preprocess(
+        (v) => (v === '' ? undefined : lowerCase(v)),
+        z.enum(CALL_SORTS, { error: `must be one of ${CALL_SORTS.join(', ')}` }),
+      )
       .default('date_created:asc'),
   })
   .transform((q, ctx) => {
     const statuses = statusFilter(q.status, BY_TOKEN, 'call status', CALL_STATUS_FILTERS, ctx);
     if (statuses === z.NEVER) return z.NEVER;
-    return { offset: q.offset ?? 0, limit: Math.min(q.limit ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT), statuses, sortBy: q.sort_by };
+    return {
+      offset: q.offset ?? 0,
+      limit: Math.min(q.limit ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT),
+      statuses,
+      sortBy: q.sort_by,
+    };
   });
 export type CallDetailsQuery = z.output<typeof callDetailsQuerySchema>;

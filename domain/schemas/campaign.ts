@@ -23,7 +23,11 @@ const timestamp = z.string({ error: RFC3339_HINT }).refine((s) => parseRfc3339(s
 
 /** `from` entries in order: a comma string is split (empty pieces skipped), an array kept as given. */
 function fromEntries(v: string | Array<string | number>): string[] {
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   return v.map((s) => String(s).trim());
 }
 
@@ -46,36 +50,46 @@ const retriesSchema = z.object(
     interval_mins: intInRange(1, 1440).nullish(),
     mechanism: z
       .preprocess(
-        (v) => (typeof v === 'string' ? ({ linear: 'Linear', exponential: 'Exponential' }[v.trim().toLowerCase()] ?? v) : v),
+        (v) =>
+          typeof v === 'string' ? ({ linear: 'Linear', exponential: 'Exponential' }[v.trim().toLowerCase()] ?? v) : v,
         z.enum(['Linear', 'Exponential'], { error: 'must be "Linear" or "Exponential"' }),
       )
       .nullish(),
     on_status: z
       .preprocess(
         (v) => (typeof v === 'string' ? v.split(',') : v),
-        z.array(
-          z.preprocess(
-            (s) => (typeof s === 'string' ? (ON_STATUS_SPELLINGS[normaliseStatusToken(s)] ?? s) : s),
-            z.enum(RETRYABLE_STATUSES, { error: 'must be one of busy, no-answer, failed' }),
-          ),
-          { error: 'must be an array of busy, no-answer, failed' },
-        ).min(1, { error: 'must name at least one of busy, no-answer, failed' }),
+        z
+          .array(
+            z.preprocess(
+              (s) => (typeof s === 'string' ? (ON_STATUS_SPELLINGS[normaliseStatusToken(s)] ?? s) : s),
+              z.enum(RETRYABLE_STATUSES, { error: 'must be one of busy, no-answer, failed' }),
+            ),
+            { error: 'must be an array of busy, no-answer, failed' },
+          )
+          .min(1, { error: 'must name at least one of busy, no-answer, failed' }),
       )
       .nullish(),
   },
   { error: 'must be an object' },
 );
 
-const scheduleSchema = z.object({ send_at: timestamp.nullish(), end_at: timestamp.nullish() }, { error: 'must be an object' });
+const scheduleSchema = z.object(
+  { send_at: timestamp.nullish(), end_at: timestamp.nullish() },
+  { error: 'must be an object' },
+);
 
 /** `custom_field`: a string of ≤128 characters, or any JSON value whose JSON text is ≤128 characters. */
-const customField = z.unknown().refine((v) => v === undefined || (typeof v === 'string' ? v : JSON.stringify(v)).length <= MAX_CUSTOM_FIELD, {
-  error: `must be at most ${MAX_CUSTOM_FIELD} characters (as JSON text when not a string)`,
-});
+const customField = z
+  .unknown()
+  .refine((v) => v === undefined || (typeof v === 'string' ? v : JSON.stringify(v)).length <= MAX_CUSTOM_FIELD, {
+    error: `must be at most ${MAX_CUSTOM_FIELD} characters (as JSON text when not a string)`,
+  });
 
 /** Top-level `null` means "not given" on create (clients serialise unset optionals as null). */
 const dropNulls = (v: unknown): unknown =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null)) : v;
+  v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null))
+    : v;
 
 const rule = (ctx: z.core.$RefinementCtx, path: string, message: string, kind = 'invalid_parameter') =>
   ctx.addIssue({ code: 'custom', path: [path], message, params: { kind } });
@@ -97,8 +111,12 @@ const campaignCreateObject = z.object(
       .trim()
       .min(1, { error: 'must not be empty' })
       .max(32, { error: 'must be at most 32 characters' }),
-    campaign_type: z.preprocess(lowerCase, z.enum(['static', 'dynamic'], { error: 'must be "static" or "dynamic"' })).default('static'),
-    flow_type: z.preprocess(lowerCase, z.enum(['ivr', 'greeting'], { error: 'must be "ivr" or "greeting"' })).optional(),
+    campaign_type: z
+      .preprocess(lowerCase, z.enum(['static', 'dynamic'], { error: 'must be "static" or "dynamic"' }))
+      .default('static'),
+    flow_type: z
+      .preprocess(lowerCase, z.enum(['ivr', 'greeting'], { error: 'must be "ivr" or "greeting"' }))
+      .optional(),
     url: httpUrl.optional(),
     read_via_text: z
       .string({ error: 'must be a string' })
@@ -111,7 +129,12 @@ const campaignCreateObject = z.object(
       .min(3, { error: 'must be at least 3 characters' })
       .max(255, { error: 'must be at most 255 characters' })
       .optional(),
-    type: z.preprocess(lowerCase, z.literal('trans', { error: 'must be "trans" (only transactional campaigns are supported)' })).default('trans'),
+    type: z
+      .preprocess(
+        lowerCase,
+        z.literal('trans', { error: 'must be "trans" (only transactional campaigns are supported)' }),
+      )
+      .default('trans'),
     call_duplicate_numbers: lenientBoolean.default(false),
     retries: retriesSchema.optional(),
     schedule: scheduleSchema.optional(),
@@ -139,11 +162,13 @@ function crossFieldRules(b: z.output<typeof campaignCreateObject>, ctx: z.core.$
     if (b.campaign_type === 'dynamic' && n !== 1) {
       return rule(ctx, 'lists', `a dynamic campaign takes exactly one list; lists names ${n}`);
     }
-    if (n > MAX_STATIC_LISTS) return rule(ctx, 'lists', `lists names ${n} lists; a static campaign takes at most ${MAX_STATIC_LISTS}`);
+    if (n > MAX_STATIC_LISTS)
+      return rule(ctx, 'lists', `lists names ${n} lists; a static campaign takes at most ${MAX_STATIC_LISTS}`);
   } else {
     const count = b.from!.length;
     if (count === 0) return rule(ctx, 'from', 'from must list at least one number');
-    if (count > MAX_FROM_ENTRIES) return rule(ctx, 'from', `from lists ${count} numbers; at most ${MAX_FROM_ENTRIES} are allowed`);
+    if (count > MAX_FROM_ENTRIES)
+      return rule(ctx, 'from', `from lists ${count} numbers; at most ${MAX_FROM_ENTRIES} are allowed`);
     if (b.campaign_type === 'dynamic') {
       return rule(ctx, 'campaign_type', 'campaign_type "dynamic" takes exactly one dynamic list in lists, not from');
     }
@@ -152,17 +177,27 @@ function crossFieldRules(b: z.output<typeof campaignCreateObject>, ctx: z.core.$
   const hasText = b.read_via_text !== undefined;
   if (hasUrl && hasText) return rule(ctx, 'url', 'give either url (a flow) or read_via_text (a greeting), not both');
   if (!hasUrl && !hasText) return rule(ctx, 'url', 'one of url (a flow) or read_via_text (a greeting) is required');
-  if (b.flow_type === 'ivr' && !hasUrl) return rule(ctx, 'flow_type', 'flow_type "ivr" needs url (a flow), not read_via_text');
+  if (b.flow_type === 'ivr' && !hasUrl)
+    return rule(ctx, 'flow_type', 'flow_type "ivr" needs url (a flow), not read_via_text');
   if (b.flow_type === 'greeting' && !hasText) {
     return rule(ctx, 'flow_type', 'flow_type "greeting" needs read_via_text, not url');
   }
   if (b.repeat_menu_attempts > 0 && !hasUrl) {
-    return rule(ctx, 'repeat_menu_attempts', `repeat_menu_attempts ${b.repeat_menu_attempts} needs a flow (url); a greeting has no menu to repeat`);
+    return rule(
+      ctx,
+      'repeat_menu_attempts',
+      `repeat_menu_attempts ${b.repeat_menu_attempts} needs a flow (url); a greeting has no menu to repeat`,
+    );
   }
   if (b.retries && b.retries.number_of_retries > 0 && b.retries.interval_mins == null) {
-    return rule(ctx, 'retries.interval_mins', `retries.interval_mins is required when retries.number_of_retries is ${b.retries.number_of_retries}`);
+    return rule(
+      ctx,
+      'retries.interval_mins',
+      `retries.interval_mins is required when retries.number_of_retries is ${b.retries.number_of_retries}`,
+    );
   }
-  if (b.mode === 'custom' && b.throttle === undefined) return rule(ctx, 'throttle', 'throttle is required when mode is "custom"');
+  if (b.mode === 'custom' && b.throttle === undefined)
+    return rule(ctx, 'throttle', 'throttle is required when mode is "custom"');
   if (b.mode === 'auto' && b.throttle !== undefined) {
     return rule(ctx, 'throttle', `throttle ${b.throttle} is only allowed with mode "custom"; mode is "auto"`);
   }
@@ -193,7 +228,10 @@ export const listCampaignsQuerySchema = z
     name: z.string().optional(),
     status: z.string().optional(),
     sort_by: z
-      .preprocess((v) => (v === '' ? undefined : lowerCase(v)), z.enum(CAMPAIGN_SORTS, { error: `must be one of ${CAMPAIGN_SORTS.join(', ')}` }))
+      .preprocess(
+        (v) => (v === '' ? undefined : lowerCase(v)),
+        z.enum(CAMPAIGN_SORTS, { error: `must be one of ${CAMPAIGN_SORTS.join(', ')}` }),
+      )
       .default('date_created:asc'),
   })
   .transform((q, ctx) => {
@@ -203,7 +241,11 @@ export const listCampaignsQuerySchema = z
     if (q.status !== undefined && q.status.trim() !== '') {
       const parsed = parseCampaignStatusFilter(q.status);
       if (!parsed.ok) {
-        rule(ctx, 'status', `status "${parsed.invalid}" is not a campaign status; use any of ${CAMPAIGN_STATUSES.join(', ')}`);
+        rule(
+          ctx,
+          'status',
+          `status "${parsed.invalid}" is not a campaign status; use any of ${CAMPAIGN_STATUSES.join(', ')}`,
+        );
         return z.NEVER;
       }
       statuses = parsed.statuses;

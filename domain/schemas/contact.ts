@@ -12,7 +12,11 @@ export const MAX_CONTACT_PAGE_LIMIT = 20;
 /** JSON text of `custom` is kept small: it is per-contact metadata, not a document store. */
 export const MAX_CUSTOM_JSON = 4096;
 
-const text = z.string({ error: 'must be a string' }).trim().max(255, { error: 'must be at most 255 characters' }).nullish();
+const text = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .max(255, { error: 'must be at most 255 characters' })
+  .nullish();
 /** A JSON number is taken as its digits (clients send `919876543210` unquoted). */
 const number = z.preprocess(
   (v) => (typeof v === 'number' ? String(v) : v),
@@ -21,7 +25,10 @@ const number = z.preprocess(
 const custom = z.unknown().refine((v) => v === undefined || (JSON.stringify(v) ?? '').length <= MAX_CUSTOM_JSON, {
   error: `must be at most ${MAX_CUSTOM_JSON} characters as JSON text`,
 });
-const sid = z.string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string') }).trim().min(1, { error: 'must not be empty' });
+const sid = z
+  .string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string') })
+  .trim()
+  .min(1, { error: 'must not be empty' });
 
 const fields = {
   first_name: text,
@@ -62,7 +69,10 @@ export const contactsQuerySchema = z
     /** Exotel's `filter=show_list`: each contact carries the sids of its lists. */
     filter: z.string().optional(),
     sort_by: z
-      .preprocess((v) => (v === '' ? undefined : lowerCase(v)), z.enum(CONTACT_SORTS, { error: `must be one of ${CONTACT_SORTS.join(', ')}` }))
+      .preprocess(
+        (v) => (v === '' ? undefined : lowerCase(v)),
+        z.enum(CONTACT_SORTS, { error: `must be one of ${CONTACT_SORTS.join(', ')}` }),
+      )
       .default('date_created:asc'),
   })
   .transform((q) => {

@@ -17,21 +17,19 @@ export interface BodyItems {
  * non-empty array there; anything else is one flat item.
  */
 export function bulkBodySchema(key: string) {
-  return z
-    .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
-    .transform((body, ctx): BodyItems => {
-      if (!(key in body)) return { bulk: false, items: [body] };
-      const items = body[key];
-      if (!Array.isArray(items) || items.length === 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          input: items,
-          message: `${key} must be a non-empty array of objects`,
-          params: { kind: 'invalid_parameter' },
-        });
-        return z.NEVER;
-      }
-      return { bulk: true, items };
-    });
+  return z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }).transform((body, ctx): BodyItems => {
+    if (!(key in body)) return { bulk: false, items: [body] };
+    const items = body[key];
+    if (!Array.isArray(items) || items.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        input: items,
+        message: `${key} must be a non-empty array of objects`,
+        params: { kind: 'invalid_parameter' },
+      });
+      return z.NEVER;
+    }
+    return { bulk: true, items };
+  });
 }

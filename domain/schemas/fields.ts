@@ -22,7 +22,10 @@ export function intInRange(min: number, max: number) {
 
 /** A query-string integer: absent or empty means "not given". */
 export function queryInt(min: number, max = Number.MAX_SAFE_INTEGER) {
-  const error = max === Number.MAX_SAFE_INTEGER ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`;
+  const error =
+    max === Number.MAX_SAFE_INTEGER
+      ? `must be an integer of at least ${min}`
+      : `must be an integer from ${min} to ${max}`;
   return z.preprocess(
     (v) => (v === '' ? undefined : typeof v === 'string' && integerString.test(v) ? Number(v) : v),
     z.int({ error }).min(min, { error }).max(max, { error }).optional(),

@@ -16,8 +16,15 @@ const name = z
   .trim()
   .min(1, { error: 'must not be empty' })
   .max(255, { error: 'must be at most 255 characters' });
-const tag = z.string({ error: 'must be a string' }).trim().max(255, { error: 'must be at most 255 characters' }).nullish();
-const sid = z.string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string') }).trim().min(1, { error: 'must not be empty' });
+const tag = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .max(255, { error: 'must be at most 255 characters' })
+  .nullish();
+const sid = z
+  .string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string') })
+  .trim()
+  .min(1, { error: 'must not be empty' });
 
 const object = { error: 'must be a JSON object' };
 
@@ -27,7 +34,13 @@ export type ListCreateItem = z.output<typeof listCreateItemSchema>;
 
 /** A rename must change something: a body with neither `name` nor `tag` names the missing `name`. */
 function requireNameOrTag(b: { name?: string; tag?: string | null }, ctx: z.RefinementCtx): void {
-  if (b.name === undefined && b.tag === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'name is required', params: { kind: 'invalid_parameter' } });
+  if (b.name === undefined && b.tag === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['name'],
+      message: 'name is required',
+      params: { kind: 'invalid_parameter' },
+    });
 }
 
 /** PUT one list: a new `name` and/or `tag`. */
@@ -35,7 +48,9 @@ export const listUpdateItemSchema = z.object({ name: name.optional(), tag }, obj
 export type ListUpdateItem = z.output<typeof listUpdateItemSchema>;
 
 /** One element of a bulk rename (`PUT /lists`). */
-export const listBulkUpdateItemSchema = z.object({ sid, name: name.optional(), tag }, object).superRefine(requireNameOrTag);
+export const listBulkUpdateItemSchema = z
+  .object({ sid, name: name.optional(), tag }, object)
+  .superRefine(requireNameOrTag);
 
 /** One element of `contact_references`. */
 export const contactReferenceSchema = z.object({ contact_sid: sid }, object);
@@ -47,12 +62,17 @@ export const LIST_SORTS = ['date_created:asc', 'date_created:desc', 'name:asc', 
 export type ListSort = (typeof LIST_SORTS)[number];
 
 const sortBy = z
-  .preprocess((v) => (v === '' ? undefined : lowerCase(v)), z.enum(LIST_SORTS, { error: `must be one of ${LIST_SORTS.join(', ')}` }))
+  .preprocess(
+    (v) => (v === '' ? undefined : lowerCase(v)),
+    z.enum(LIST_SORTS, { error: `must be one of ${LIST_SORTS.join(', ')}` }),
+  )
   .default('date_created:asc');
 
 /** Paging as every list endpoint reads it; `limit` above `max` is clamped. */
 export function pageQuery(max: number, fallback = DEFAULT_LIST_PAGE_LIMIT) {
-  return z.object({ offset: queryInt(0), limit: queryInt(1) }).transform((q) => ({ offset: q.offset ?? 0, limit: Math.min(q.limit ?? fallback, max) }));
+  return z
+    .object({ offset: queryInt(0), limit: queryInt(1) })
+    .transform((q) => ({ offset: q.offset ?? 0, limit: Math.min(q.limit ?? fallback, max) }));
 }
 
 /** `GET /lists`: `offset`, `limit` (20, clamped to 500), `name` (substring, any case), `sort_by`. */

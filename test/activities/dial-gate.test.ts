@@ -28,7 +28,13 @@ afterAll(async () => {
 
 async function account(settings: { calls_per_minute: number; channels: number }): Promise<string> {
   const sid = `gate_${newSid().slice(0, 8)}`;
-  await upsertAccount(database.db, { sid, api_key: `k_${sid}`, api_token: 't', calling_window: '00:00-24:00', ...settings });
+  await upsertAccount(database.db, {
+    sid,
+    api_key: `k_${sid}`,
+    api_token: 't',
+    calling_window: '00:00-24:00',
+    ...settings,
+  });
   return sid;
 }
 
@@ -49,9 +55,14 @@ async function campaign(accountSid: string, numbers: number, opts: { throttle?: 
     dateStarted: now,
   });
   if (numbers > 0) {
-    await database.db
-      .insert(campaignNumbers)
-      .values(Array.from({ length: numbers }, (_, position) => ({ campaignId: id, position, number: `+9198765432${String(position).padStart(2, '0')}`, status: 'pending' })));
+    await database.db.insert(campaignNumbers).values(
+      Array.from({ length: numbers }, (_, position) => ({
+        campaignId: id,
+        position,
+        number: `+9198765432${String(position).padStart(2, '0')}`,
+        status: 'pending',
+      })),
+    );
   }
   return id;
 }
@@ -95,9 +106,16 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
   it('serves several callers at once: one after another in position order, never more than the horizon holds', async () => {
     const acct = await account({ calls_per_minute: 60, channels: 3 });
     const cid = await campaign(acct, 8);
-    const callers = Array.from({ length: 8 }, (_, position): Caller => ({ accountSid: acct, campaignId: cid, position, cpm: 60, channels: 3 }));
+    const callers = Array.from({ length: 8 }, (_, position): Caller => ({
+      accountSid: acct,
+      campaignId: cid,
+      position,
+      cpm: 60,
+      channels: 3,
+    }));
     // Their first requests only register them (in reverse order, as a slow start might).
-    for (const c of [...callers].reverse()) expect(await ask(c, T0)).toMatchObject({ kind: 'wait', reason: 'register' });
+    for (const c of [...callers].reverse())
+      expect(await ask(c, T0)).toMatchObject({ kind: 'wait', reason: 'register' });
     // Then all ask at once, from separate transactions.
     const answers = await Promise.all([...callers].reverse().map((c) => ask(c, T0 + 1000)));
     const granted = answers.map((a, i) => ({ a, position: 7 - i })).filter((x) => x.a.kind === 'granted');
@@ -113,14 +131,28 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
   it('holds at most `channels` leases until a call settles, then also stages what the channels settle in 10 s; a release wakes the next in line', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 3 });
     const cid = await campaign(acct, 8);
-    const callers = Array.from({ length: 8 }, (_, position): Caller => ({ accountSid: acct, campaignId: cid, position, cpm: 600, channels: 3 }));
+    const callers = Array.from({ length: 8 }, (_, position): Caller => ({
+      accountSid: acct,
+      campaignId: cid,
+      position,
+      cpm: 600,
+      channels: 3,
+    }));
     for (const c of callers) await ask(c, T0);
     const answers = await Promise.all(callers.map((c) => ask(c, T0 + 1000)));
     expect(answers.filter((a) => a.kind === 'granted')).toHaveLength(3);
     expect(await leases(acct)).toEqual([0, 1, 2].map((p) => waiterId(cid, p, 1)).sort());
     // 3 asks just before the release and is told to come back a little after it.
     expect(await ask(callers[3]!, T0 + 10_900)).toMatchObject({ kind: 'wait', reason: 'channels' });
-    const wake = await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 1, 1), nowMs: T0 + 11_000, channels: 3, leaseLimitMs: leaseLimitMs(30, 3600) }));
+    const wake = await database.db.transaction((tx) =>
+      releaseDialSlot(tx, {
+        accountSid: acct,
+        id: waiterId(cid, 1, 1),
+        nowMs: T0 + 11_000,
+        channels: 3,
+        leaseLimitMs: leaseLimitMs(30, 3600),
+      }),
+    );
     // Every lease was held: the waiter asking soonest is woken for the freed one, now.
     expect(wake).toEqual({ campaignId: cid, position: 3, askInMs: 0 });
     // Calls now hold 10 s, so the gate stages 3 more than the 3 channels (leaseCap): 6 leases. The
@@ -130,7 +162,14 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     // every lease is held: 7 waits for a channel; 4 collects its slot.
     const again: AcquireDialSlotOutput[] = [];
     for (const p of [4, 3, 5, 6, 7, 4]) again.push(await ask(callers[p]!, T0 + 11_100));
-    expect(again.map((a) => (a.kind === 'wait' ? a.reason : a.kind))).toEqual(['turn', 'granted', 'granted', 'granted', 'channels', 'granted']);
+    expect(again.map((a) => (a.kind === 'wait' ? a.reason : a.kind))).toEqual([
+      'turn',
+      'granted',
+      'granted',
+      'granted',
+      'channels',
+      'granted',
+    ]);
     expect(again[2]).toMatchObject({ kind: 'granted', wakes: [{ campaignId: cid, position: 4, askInMs: 0 }] });
     expect(await ask(callers[7]!, T0 + 11_200)).toMatchObject({ kind: 'wait', reason: 'channels' });
     expect(await leases(acct)).toEqual([0, 2, 3, 4, 5, 6].map((p) => waiterId(cid, p, 1)).sort());
@@ -159,7 +198,15 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
       [autoB, undefined],
     ] as const) {
       for (let position = 0; position < 20; position++) {
-        pending.set(`${cid}/${position}`, { accountSid: acct, campaignId: cid, position, cpm: 60, channels: 60, ...(throttle && { throttle }), dueMs: T0 });
+        pending.set(`${cid}/${position}`, {
+          accountSid: acct,
+          campaignId: cid,
+          position,
+          cpm: 60,
+          channels: 60,
+          ...(throttle && { throttle }),
+          dueMs: T0,
+        });
       }
     }
     const grants: Array<{ campaignId: string; position: number; atMs: number }> = [];
@@ -180,9 +227,11 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     expect(Math.abs(of(custom).length - grants.length / 3)).toBeLessThanOrEqual(1.5);
     expect(Math.abs(of(autoA).length - of(autoB).length)).toBeLessThanOrEqual(1);
     for (const cid of [custom, autoA, autoB]) expect(of(cid).map((g) => g.position)).toEqual(of(cid).map((_, i) => i));
-    for (let i = 1; i < grants.length; i++) expect(grants[i]!.atMs - grants[i - 1]!.atMs).toBeGreaterThanOrEqual(dialIntervalMs(60) - 1);
+    for (let i = 1; i < grants.length; i++)
+      expect(grants[i]!.atMs - grants[i - 1]!.atMs).toBeGreaterThanOrEqual(dialIntervalMs(60) - 1);
     const c = of(custom);
-    for (let i = 1; i < c.length; i++) expect(c[i]!.atMs - c[i - 1]!.atMs).toBeGreaterThanOrEqual(dialIntervalMs(20) - 1);
+    for (let i = 1; i < c.length; i++)
+      expect(c[i]!.atMs - c[i - 1]!.atMs).toBeGreaterThanOrEqual(dialIntervalMs(20) - 1);
     for (const g of grants) expect(g.atMs).toBeLessThanOrEqual(T0 + 30_000 + GRANT_HORIZON_MS);
   });
 
@@ -193,11 +242,22 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     const b: Caller = { accountSid: acct, campaignId: cid, position: 1, attemptNumber: 2, cpm: 60, channels: 1 };
     expect(await ask(a, T0)).toMatchObject({ kind: 'granted' });
     // Its dial was sent (a lease granted and never sent stops counting after 30 s: it was abandoned).
-    await database.db.update(dialWaiters).set({ sentAt: new Date(T0) }).where(eq(dialWaiters.id, waiterId(cid, 0, 2)));
+    await database.db
+      .update(dialWaiters)
+      .set({ sentAt: new Date(T0) })
+      .where(eq(dialWaiters.id, waiterId(cid, 0, 2)));
     const limit = leaseLimitMs(30, 3600);
     expect(await ask(b, T0 + limit - 1000)).toMatchObject({ kind: 'wait', reason: 'channels' });
     expect(await ask(b, T0 + limit + 1000)).toMatchObject({ kind: 'granted' });
-    await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 1, 2), nowMs: T0 + limit + 5000, channels: 1, leaseLimitMs: limit }));
+    await database.db.transaction((tx) =>
+      releaseDialSlot(tx, {
+        accountSid: acct,
+        id: waiterId(cid, 1, 2),
+        nowMs: T0 + limit + 5000,
+        channels: 1,
+        leaseLimitMs: limit,
+      }),
+    );
     expect(await leases(acct)).toEqual([]);
   });
 });
@@ -211,7 +271,8 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     const acct = await account({ calls_per_minute: 600, channels: 1 });
     const cid = await campaign(acct, 2);
     const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
-    const begin = (position: number, nowMs: number) => act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
+    const begin = (position: number, nowMs: number) =>
+      act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
     expect(await begin(0, T0)).toMatchObject({ kind: 'wait' });
     expect(await begin(1, T0)).toMatchObject({ kind: 'wait' });
     const first = await begin(0, T0 + 1000);
@@ -219,7 +280,11 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     if (first.kind !== 'dial') return;
     // Number 1 waits for the channel and stays pending; number 0 is in-progress.
     expect(await begin(1, T0 + 1200)).toMatchObject({ kind: 'wait' });
-    const rows = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid)).orderBy(campaignNumbers.position);
+    const rows = await database.db
+      .select()
+      .from(campaignNumbers)
+      .where(eq(campaignNumbers.campaignId, cid))
+      .orderBy(campaignNumbers.position);
     expect(rows.map((r) => r.status)).toEqual(['in-progress', 'pending']);
     expect(await database.db.select().from(attempts).where(eq(attempts.campaignId, cid))).toHaveLength(1);
     // A retried beginAttempt returns the same attempt and takes no second channel.
@@ -228,7 +293,16 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
 
     await act.settleAttempt({
       callSid: first.callSid,
-      outcome: { status: 'completed', reason: null, carrierSid: 'x', startTimeMs: null, endTimeMs: null, duration: 1, digits: null, recordingUrl: null },
+      outcome: {
+        status: 'completed',
+        reason: null,
+        carrierSid: 'x',
+        startTimeMs: null,
+        endTimeMs: null,
+        duration: 1,
+        digits: null,
+        recordingUrl: null,
+      },
       retryDelayMs: null,
       jitterMs: 0,
       nowMs: T0 + 5000,
@@ -246,8 +320,16 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     const t = new Date(T0);
     await database.db.insert(dialWaiters).values(
       Array.from({ length: channels }, (_, position) => ({
-        id: waiterId(other, position, 1), accountSid: acct, campaignId: other, position, isRetry: false,
-        orderAt: t, dueAt: t, lapseAt: t, grantedAt: t, sentAt: t,
+        id: waiterId(other, position, 1),
+        accountSid: acct,
+        campaignId: other,
+        position,
+        isRetry: false,
+        orderAt: t,
+        dueAt: t,
+        lapseAt: t,
+        grantedAt: t,
+        sentAt: t,
       })),
     );
     await database.db.insert(dialGates).values({ key: `account:${acct}`, nextDialAt: new Date(0), holdMs: 10_000 });
@@ -258,30 +340,49 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     await channelsBusy(acct, 2);
     const cid = await campaign(acct, 3);
     const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
-    const begin = (position: number, nowMs: number) => act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
+    const begin = (position: number, nowMs: number) =>
+      act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
     for (const p of [0, 1, 2]) expect(await begin(p, T0)).toMatchObject({ kind: 'wait' });
     // Number 0 went to sleep for a minute (its turn looked far off): it is not there when 1 asks.
-    await database.db.update(dialWaiters).set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) }).where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
+    await database.db
+      .update(dialWaiters)
+      .set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) })
+      .where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
     // Two slots can be staged: 1's request takes the first for 0, woken to collect it, and the second for itself.
-    expect(await begin(1, T0 + 1000)).toMatchObject({ kind: 'dial', wakes: [{ campaignId: cid, position: 0, askInMs: 0 }] });
-    expect((await leases(acct)).filter((l) => l.startsWith(cid))).toEqual([waiterId(cid, 0, 1), waiterId(cid, 1, 1)].sort());
+    expect(await begin(1, T0 + 1000)).toMatchObject({
+      kind: 'dial',
+      wakes: [{ campaignId: cid, position: 0, askInMs: 0 }],
+    });
+    expect((await leases(acct)).filter((l) => l.startsWith(cid))).toEqual(
+      [waiterId(cid, 0, 1), waiterId(cid, 1, 1)].sort(),
+    );
     expect(await begin(2, T0 + 1000)).toMatchObject({ kind: 'wait' });
     // 0 stays pending, with no attempt row, until it comes for its slot; then it has it at once.
-    const pending = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid)).orderBy(campaignNumbers.position);
+    const pending = await database.db
+      .select()
+      .from(campaignNumbers)
+      .where(eq(campaignNumbers.campaignId, cid))
+      .orderBy(campaignNumbers.position);
     expect(pending.map((r) => r.status)).toEqual(['pending', 'in-progress', 'pending']);
     const zero = await begin(0, T0 + 1500);
     expect(zero.kind).toBe('dial');
     expect(zero).not.toHaveProperty('wakes');
-    expect((await database.db.select().from(attempts).where(eq(attempts.campaignId, cid))).map((a) => a.position).sort()).toEqual([0, 1]);
+    expect(
+      (await database.db.select().from(attempts).where(eq(attempts.campaignId, cid))).map((a) => a.position).sort(),
+    ).toEqual([0, 1]);
   });
 
   it('a free channel still goes to the first in line among those present: a number asleep is not handed it', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 2 });
     const cid = await campaign(acct, 2);
     const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
-    const begin = (position: number, nowMs: number) => act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
+    const begin = (position: number, nowMs: number) =>
+      act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
     for (const p of [0, 1]) await begin(p, T0);
-    await database.db.update(dialWaiters).set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) }).where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
+    await database.db
+      .update(dialWaiters)
+      .set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) })
+      .where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
     const one = await begin(1, T0 + 1000);
     expect(one.kind).toBe('dial');
     expect(one).not.toHaveProperty('wakes');
@@ -293,11 +394,18 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     await channelsBusy(acct, 1);
     const cid = await campaign(acct, 2);
     const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
-    const begin = (position: number, nowMs: number) => act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
+    const begin = (position: number, nowMs: number) =>
+      act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs });
     for (const p of [0, 1]) await begin(p, T0);
-    await database.db.update(dialWaiters).set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) }).where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
+    await database.db
+      .update(dialWaiters)
+      .set({ dueAt: new Date(T0 + 60_000), lapseAt: new Date(T0 + 65_000) })
+      .where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
     // One slot can be staged: 1's request hands it to 0 and 1 waits.
-    expect(await begin(1, T0 + 1000)).toMatchObject({ kind: 'wait', wakes: [{ campaignId: cid, position: 0, askInMs: 0 }] });
+    expect(await begin(1, T0 + 1000)).toMatchObject({
+      kind: 'wait',
+      wakes: [{ campaignId: cid, position: 0, askInMs: 0 }],
+    });
     expect((await leases(acct)).filter((l) => l.startsWith(cid))).toEqual([waiterId(cid, 0, 1)]);
     await database.db.update(campaigns).set({ status: 'Paused' }).where(eq(campaigns.id, cid));
     expect(await begin(0, T0 + 1200)).toEqual({ kind: 'hold' });
@@ -313,8 +421,12 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     await act.beginAttempt({ campaignId: paused, position: 0, attemptNumber: 1, nowMs: T0 });
     await database.db.update(campaigns).set({ status: 'Paused' }).where(eq(campaigns.id, paused));
     await act.beginAttempt({ campaignId: running, position: 0, attemptNumber: 1, nowMs: T0 });
-    expect(await act.beginAttempt({ campaignId: running, position: 0, attemptNumber: 1, nowMs: T0 + 1000 })).toMatchObject({ kind: 'dial' });
-    expect(await act.beginAttempt({ campaignId: paused, position: 0, attemptNumber: 1, nowMs: T0 + 1000 })).toEqual({ kind: 'hold' });
+    expect(
+      await act.beginAttempt({ campaignId: running, position: 0, attemptNumber: 1, nowMs: T0 + 1000 }),
+    ).toMatchObject({ kind: 'dial' });
+    expect(await act.beginAttempt({ campaignId: paused, position: 0, attemptNumber: 1, nowMs: T0 + 1000 })).toEqual({
+      kind: 'hold',
+    });
     expect(await database.db.select().from(dialWaiters).where(eq(dialWaiters.campaignId, paused))).toEqual([]);
   });
 });
@@ -355,7 +467,13 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     );
   }
 
-  const reserve = (acct: string, cid: string, callSid: string, position: number, x: { cpm?: number; channels?: number; throttle?: number } = {}) =>
+  const reserve = (
+    acct: string,
+    cid: string,
+    callSid: string,
+    position: number,
+    x: { cpm?: number; channels?: number; throttle?: number } = {},
+  ) =>
     reserveSendSlot(database.db, {
       callSid,
       accountSid: acct,
@@ -377,9 +495,15 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     expect(at.every(Number.isFinite)).toBe(true);
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(dialIntervalMs(600) - 1);
     expect(await reserve(acct, cid, sids[0]!, 0)).toEqual({ kind: 'taken' });
-    const sent = await database.db.select({ sentAt: dialWaiters.sentAt }).from(dialWaiters).where(eq(dialWaiters.campaignId, cid));
+    const sent = await database.db
+      .select({ sentAt: dialWaiters.sentAt })
+      .from(dialWaiters)
+      .where(eq(dialWaiters.campaignId, cid));
     expect(sent.every((r) => r.sentAt !== null)).toBe(true);
-    const rows = await database.db.select({ at: attempts.dialStartedAt }).from(attempts).where(eq(attempts.campaignId, cid));
+    const rows = await database.db
+      .select({ at: attempts.dialStartedAt })
+      .from(attempts)
+      .where(eq(attempts.campaignId, cid));
     expect(rows.every((r) => r.at !== null)).toBe(true);
   });
 
@@ -410,10 +534,21 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     expect(await reserve(acct, cid, sids[3]!, 3, { channels: 2 })).toMatchObject({ kind: 'no_channel' });
     expect(await reserve(acct, cid, sids[2]!, 2, { channels: 2 })).toMatchObject({ kind: 'no_channel' });
     // The first call settles: its channel goes to the staged dial granted first, not the one asking first.
-    await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 0, 1), nowMs: Date.now(), channels: 2, leaseLimitMs: leaseLimitMs(30, 3600) }));
+    await database.db.transaction((tx) =>
+      releaseDialSlot(tx, {
+        accountSid: acct,
+        id: waiterId(cid, 0, 1),
+        nowMs: Date.now(),
+        channels: 2,
+        leaseLimitMs: leaseLimitMs(30, 3600),
+      }),
+    );
     expect(await reserve(acct, cid, sids[3]!, 3, { channels: 2 })).toMatchObject({ kind: 'no_channel' });
     expect(await reserve(acct, cid, sids[2]!, 2, { channels: 2 })).toMatchObject({ kind: 'claimed', freeChannels: 0 });
-    const claimed = await database.db.select({ position: attempts.position }).from(attempts).where(and(eq(attempts.campaignId, cid), isNotNull(attempts.dialStartedAt)));
+    const claimed = await database.db
+      .select({ position: attempts.position })
+      .from(attempts)
+      .where(and(eq(attempts.campaignId, cid), isNotNull(attempts.dialStartedAt)));
     expect(claimed.map((r) => r.position).sort()).toEqual([0, 1, 2]);
   });
 
@@ -424,10 +559,24 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     await grantLeases(acct, cid, 3);
     // Position 2 was granted first, position 1 after it.
     const t = Date.now();
-    await database.db.update(dialWaiters).set({ grantedAt: new Date(t - 3000) }).where(eq(dialWaiters.id, waiterId(cid, 2, 1)));
-    await database.db.update(dialWaiters).set({ grantedAt: new Date(t - 2000) }).where(eq(dialWaiters.id, waiterId(cid, 1, 1)));
+    await database.db
+      .update(dialWaiters)
+      .set({ grantedAt: new Date(t - 3000) })
+      .where(eq(dialWaiters.id, waiterId(cid, 2, 1)));
+    await database.db
+      .update(dialWaiters)
+      .set({ grantedAt: new Date(t - 2000) })
+      .where(eq(dialWaiters.id, waiterId(cid, 1, 1)));
     expect(await reserve(acct, cid, sids[0]!, 0, { channels: 1 })).toMatchObject({ kind: 'claimed' });
-    await database.db.transaction((tx) => releaseDialSlot(tx, { accountSid: acct, id: waiterId(cid, 0, 1), nowMs: Date.now(), channels: 1, leaseLimitMs: leaseLimitMs(30, 3600) }));
+    await database.db.transaction((tx) =>
+      releaseDialSlot(tx, {
+        accountSid: acct,
+        id: waiterId(cid, 0, 1),
+        nowMs: Date.now(),
+        channels: 1,
+        leaseLimitMs: leaseLimitMs(30, 3600),
+      }),
+    );
     // The channel is free: 2 asks first, but 1 comes before it.
     expect(await reserve(acct, cid, sids[2]!, 2, { channels: 1 })).toMatchObject({ kind: 'no_channel' });
     expect(await reserve(acct, cid, sids[1]!, 1, { channels: 1 })).toMatchObject({ kind: 'claimed' });
@@ -446,7 +595,10 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     await database.db.update(campaigns).set({ closing: 'Completed' }).where(eq(campaigns.id, ending));
     expect(await reserve(acct, paused, p!, 0, { channels: 5 })).toEqual({ kind: 'not_dialable' });
     expect(await reserve(acct, ending, e!, 0, { channels: 5 })).toEqual({ kind: 'not_dialable' });
-    const rows = await database.db.select({ at: attempts.dialStartedAt }).from(attempts).where(and(eq(attempts.callSid, p!)));
+    const rows = await database.db
+      .select({ at: attempts.dialStartedAt })
+      .from(attempts)
+      .where(and(eq(attempts.callSid, p!)));
     expect(rows).toEqual([{ at: null }]);
   });
 });
@@ -457,22 +609,36 @@ describe('§4.5 staged dials (attempt activities, PostgreSQL)', () => {
     atMs: number;
   }
   function recordingCarrier(placed: Placed[]): CarrierFactory {
-    return () => ({
-      placeCall: async (req: { to: string }) => {
-        placed.push({ to: req.to, atMs: Date.now() });
-        return { kind: 'accepted' as const, carrierSid: `sim_${placed.length}` };
-      },
-      lookupCall: async () => ({ kind: 'not_found' as const }),
-      parseCallback: () => null,
-    }) as unknown as ReturnType<CarrierFactory>; // only placeCall is used by these tests
+    return () =>
+      ({
+        placeCall: async (req: { to: string }) => {
+          placed.push({ to: req.to, atMs: Date.now() });
+          return { kind: 'accepted' as const, carrierSid: `sim_${placed.length}` };
+        },
+        lookupCall: async () => ({ kind: 'not_found' as const }),
+        parseCallback: () => null,
+      }) as unknown as ReturnType<CarrierFactory>; // only placeCall is used by these tests
   }
-  const completed = { status: 'completed' as const, reason: null, carrierSid: 'x', startTimeMs: null, endTimeMs: null, duration: 1, digits: null, recordingUrl: null };
+  const completed = {
+    status: 'completed' as const,
+    reason: null,
+    carrierSid: 'x',
+    startTimeMs: null,
+    endTimeMs: null,
+    duration: 1,
+    digits: null,
+    recordingUrl: null,
+  };
 
   it('a staged dial sends as soon as a live call settles, and is withdrawn unsent when its campaign pauses', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 1 });
     const cid = await campaign(acct, 3);
     const placed: Placed[] = [];
-    const act = createAttemptActivities({ db: database.db, carriers: recordingCarrier(placed), publicUrl: 'http://127.0.0.1:9' });
+    const act = createAttemptActivities({
+      db: database.db,
+      carriers: recordingCarrier(placed),
+      publicUrl: 'http://127.0.0.1:9',
+    });
     const now = Date.now();
     const begin = async (position: number) => {
       await act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs: now });
@@ -483,13 +649,22 @@ describe('§4.5 staged dials (attempt activities, PostgreSQL)', () => {
     const first = await begin(0);
     expect(await act.dialAttempt({ callSid: first.callSid })).toMatchObject({ kind: 'accepted' });
     // One release so far tells the gate how long calls hold: it may stage one more than the channels.
-    await database.db.update(dialGates).set({ holdMs: 10_000 }).where(eq(dialGates.key, `account:${acct}`));
+    await database.db
+      .update(dialGates)
+      .set({ holdMs: 10_000 })
+      .where(eq(dialGates.key, `account:${acct}`));
     const second = await begin(1);
     const staged = act.dialAttempt({ callSid: second.callSid });
     await new Promise((r) => setTimeout(r, 300));
     expect(placed).toHaveLength(1); // the only channel is live
     const settledAt = Date.now();
-    await act.settleAttempt({ callSid: first.callSid, outcome: completed, retryDelayMs: null, jitterMs: 0, nowMs: settledAt });
+    await act.settleAttempt({
+      callSid: first.callSid,
+      outcome: completed,
+      retryDelayMs: null,
+      jitterMs: 0,
+      nowMs: settledAt,
+    });
     expect(await staged).toMatchObject({ kind: 'accepted' });
     expect(placed[1]!.atMs).toBeGreaterThanOrEqual(settledAt);
 
@@ -502,52 +677,96 @@ describe('§4.5 staged dials (attempt activities, PostgreSQL)', () => {
     expect(placed).toHaveLength(2);
     // Undone as if never begun: no attempt row, the number pending again, the lease a waiter again.
     expect(await database.db.select().from(attempts).where(eq(attempts.callSid, third.callSid))).toEqual([]);
-    const [n] = await database.db.select().from(campaignNumbers).where(and(eq(campaignNumbers.campaignId, cid), eq(campaignNumbers.position, 2)));
+    const [n] = await database.db
+      .select()
+      .from(campaignNumbers)
+      .where(and(eq(campaignNumbers.campaignId, cid), eq(campaignNumbers.position, 2)));
     expect(n).toMatchObject({ status: 'pending', attempts: 0, firstAttemptAt: null, lastAttemptAt: null });
-    const [w] = await database.db.select().from(dialWaiters).where(eq(dialWaiters.id, waiterId(cid, 2, 1)));
+    const [w] = await database.db
+      .select()
+      .from(dialWaiters)
+      .where(eq(dialWaiters.id, waiterId(cid, 2, 1)));
     expect(w).toMatchObject({ grantedAt: null, sentAt: null });
     // A retried activity finds nothing to dial; the number hands itself back on its next begin.
     expect(await act.dialAttempt({ callSid: third.callSid })).toEqual({ kind: 'withdrawn' });
-    expect(await act.beginAttempt({ campaignId: cid, position: 2, attemptNumber: 1, nowMs: Date.now() })).toEqual({ kind: 'hold' });
+    expect(await act.beginAttempt({ campaignId: cid, position: 2, attemptNumber: 1, nowMs: Date.now() })).toEqual({
+      kind: 'hold',
+    });
   });
 
   it('a callback records the final status and frees the channel at once; the number settles later with that outcome', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 1 });
     const cid = await campaign(acct, 1);
-    const act = createAttemptActivities({ db: database.db, carriers: recordingCarrier([]), publicUrl: 'http://127.0.0.1:9' });
+    const act = createAttemptActivities({
+      db: database.db,
+      carriers: recordingCarrier([]),
+      publicUrl: 'http://127.0.0.1:9',
+    });
     await act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 1, nowMs: Date.now() });
     const b = await act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 1, nowMs: Date.now() + 1000 });
     if (b.kind !== 'dial') throw new Error(JSON.stringify(b));
     expect(await act.dialAttempt({ callSid: b.callSid })).toMatchObject({ kind: 'accepted' });
-    const busy = { carrierSid: 'sim_1', status: 'busy' as const, startTime: null, endTime: null, duration: 0, digits: null, recordingUrl: null };
+    const busy = {
+      carrierSid: 'sim_1',
+      status: 'busy' as const,
+      startTime: null,
+      endTime: null,
+      duration: 0,
+      digits: null,
+      recordingUrl: null,
+    };
     const recordedAt = Date.now();
-    expect(await recordCallOutcome(database.db, { token: b.token, outcome: busy, nowMs: recordedAt })).toMatchObject({ kind: 'recorded', campaignId: cid, position: 0 });
+    expect(await recordCallOutcome(database.db, { token: b.token, outcome: busy, nowMs: recordedAt })).toMatchObject({
+      kind: 'recorded',
+      campaignId: cid,
+      position: 0,
+    });
     // SPEC §4.5: live until the final status is recorded, and no longer: the lease is gone.
     expect(await leases(acct)).toEqual([]);
     const [a] = await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid));
     expect(a).toMatchObject({ status: 'busy', carrierSid: 'sim_1' });
     expect(a!.settledAt!.getTime()).toBe(recordedAt);
-    const number = async () => (await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid)))[0]!;
+    const number = async () =>
+      (await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid)))[0]!;
     expect((await number()).status).toBe('in-progress');
     // The carrier delivers the callback again: still the number's to settle, the channel freed once.
-    expect(await recordCallOutcome(database.db, { token: b.token, outcome: busy, nowMs: recordedAt + 500 })).toMatchObject({ kind: 'recorded' });
+    expect(
+      await recordCallOutcome(database.db, { token: b.token, outcome: busy, nowMs: recordedAt + 500 }),
+    ).toMatchObject({ kind: 'recorded' });
     // A lookup racing the callback brought another answer: the recorded one settles the number.
-    const settled = await act.settleAttempt({ callSid: b.callSid, outcome: { ...completed, carrierSid: 'sim_1' }, retryDelayMs: 60_000, jitterMs: 0, nowMs: recordedAt + 800 });
+    const settled = await act.settleAttempt({
+      callSid: b.callSid,
+      outcome: { ...completed, carrierSid: 'sim_1' },
+      retryDelayMs: 60_000,
+      jitterMs: 0,
+      nowMs: recordedAt + 800,
+    });
     expect(settled.next).toEqual({ kind: 'retry', atMs: recordedAt + 800 + 60_000 });
     expect(await number()).toMatchObject({ status: 'retry', lastStatus: 'busy' });
     const [after] = await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid));
     expect(after!.settledAt!.getTime()).toBe(recordedAt);
     // Settled: a late callback changes nothing; an unknown token is told so.
-    expect(await recordCallOutcome(database.db, { token: b.token, outcome: busy, nowMs: recordedAt + 900 })).toEqual({ kind: 'settled' });
-    expect(await recordCallOutcome(database.db, { token: '1_nope', outcome: busy, nowMs: recordedAt })).toEqual({ kind: 'unknown_token' });
+    expect(await recordCallOutcome(database.db, { token: b.token, outcome: busy, nowMs: recordedAt + 900 })).toEqual({
+      kind: 'settled',
+    });
+    expect(await recordCallOutcome(database.db, { token: '1_nope', outcome: busy, nowMs: recordedAt })).toEqual({
+      kind: 'unknown_token',
+    });
   });
 
   it('a withdrawn retry goes back to `retry` at its place among retries', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 1 });
     const cid = await campaign(acct, 1);
-    const act = createAttemptActivities({ db: database.db, carriers: recordingCarrier([]), publicUrl: 'http://127.0.0.1:9' });
+    const act = createAttemptActivities({
+      db: database.db,
+      carriers: recordingCarrier([]),
+      publicUrl: 'http://127.0.0.1:9',
+    });
     const dueAt = new Date(Date.now() - 5000);
-    await database.db.update(campaignNumbers).set({ status: 'retry', attempts: 1, nextAttemptAt: dueAt }).where(eq(campaignNumbers.campaignId, cid));
+    await database.db
+      .update(campaignNumbers)
+      .set({ status: 'retry', attempts: 1, nextAttemptAt: dueAt })
+      .where(eq(campaignNumbers.campaignId, cid));
     const b = await act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 2, nowMs: Date.now() });
     expect(b.kind).toBe('dial');
     if (b.kind !== 'dial') return;

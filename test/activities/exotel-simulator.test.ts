@@ -113,7 +113,13 @@ describe('§7 simulator through the exotel adapter', () => {
     const token = newToken();
     const sid = await placeAccepted(dial(number, token));
     const cb = await callbackFor(token);
-    expect(cb.body).toMatchObject({ CallSid: sid, Status: status, EventType: 'terminal', From: number, CustomField: 'campaign-cf' });
+    expect(cb.body).toMatchObject({
+      CallSid: sid,
+      Status: status,
+      EventType: 'terminal',
+      From: number,
+      CustomField: 'campaign-cf',
+    });
     const parsed = parseExotelStatusCallback(cb.body);
     expect(parsed.ok && parsed.value).toMatchObject({ carrierSid: sid, status, duration });
     if (parsed.ok) {
@@ -123,7 +129,13 @@ describe('§7 simulator through the exotel adapter', () => {
       expect(Math.abs(callMs - (status === 'completed' ? RING_MS + TALK_MS : RING_MS))).toBeLessThanOrEqual(1000);
     }
 
-    const byId = await carrier.lookupCall({ carrierSid: sid, to: number, after: new Date(Date.now() - 60_000), before: new Date(), token });
+    const byId = await carrier.lookupCall({
+      carrierSid: sid,
+      to: number,
+      after: new Date(Date.now() - 60_000),
+      before: new Date(),
+      token,
+    });
     expect(byId).toMatchObject({ kind: 'final', outcome: { carrierSid: sid, status, duration } });
 
     const view = await simulatorView(number);
@@ -164,7 +176,9 @@ describe('§7 simulator through the exotel adapter', () => {
     const r = await carrier.placeCall(dial(number, newToken(1), { callerId: '08047112000' }));
     expect(r).toMatchObject({ kind: 'refused', httpStatus: 400, accountLevel: false, callerIdRefused: true });
     expect(r.kind === 'refused' && r.message).toContain('CallerId 08047112000');
-    expect((await simulatorView(number)).requests).toEqual([expect.objectContaining({ kind: 'refused', http_status: 400, call_sid: null })]);
+    expect((await simulatorView(number)).requests).toEqual([
+      expect.objectContaining({ kind: 'refused', http_status: 400, call_sid: null }),
+    ]);
   });
 
   it('refuses a number ending in 000 with HTTP 400 and places no call', async () => {
@@ -174,9 +188,21 @@ describe('§7 simulator through the exotel adapter', () => {
     expect(r).toMatchObject({ kind: 'refused', httpStatus: 400, accountLevel: false, callerIdRefused: false });
     const view = await simulatorView(number);
     expect(view.requests).toEqual([
-      expect.objectContaining({ kind: 'refused', http_status: 400, to: number, attempt_number: 2, outcome: 'refused', call_sid: null }),
+      expect.objectContaining({
+        kind: 'refused',
+        http_status: 400,
+        to: number,
+        attempt_number: 2,
+        outcome: 'refused',
+        call_sid: null,
+      }),
     ]);
-    const lookup = await carrier.lookupCall({ to: number, after: new Date(Date.now() - 60_000), before: new Date(Date.now() + 1000), token });
+    const lookup = await carrier.lookupCall({
+      to: number,
+      after: new Date(Date.now() - 60_000),
+      before: new Date(Date.now() + 1000),
+      token,
+    });
     expect(lookup).toEqual({ kind: 'not_found' });
   });
 
@@ -184,7 +210,13 @@ describe('§7 simulator through the exotel adapter', () => {
     const number = '+919800000021';
     const token = newToken();
     const sid = await placeAccepted(dial(number, token));
-    const r = await carrier.lookupCall({ carrierSid: sid, to: number, after: new Date(Date.now() - 60_000), before: new Date(), token });
+    const r = await carrier.lookupCall({
+      carrierSid: sid,
+      to: number,
+      after: new Date(Date.now() - 60_000),
+      before: new Date(),
+      token,
+    });
     expect(r).toEqual({ kind: 'live', carrierSid: sid });
     await callbackFor(token);
   });
@@ -199,17 +231,34 @@ describe('§7 simulator through the exotel adapter', () => {
     await callbackFor(t1);
     await callbackFor(t2);
     const before = new Date();
-    expect(await carrier.lookupCall({ to: number, after, before, token: t1 })).toMatchObject({ kind: 'final', outcome: { carrierSid: sid1 } });
-    expect(await carrier.lookupCall({ to: number, after, before, token: t2 })).toMatchObject({ kind: 'final', outcome: { carrierSid: sid2 } });
+    expect(await carrier.lookupCall({ to: number, after, before, token: t1 })).toMatchObject({
+      kind: 'final',
+      outcome: { carrierSid: sid1 },
+    });
+    expect(await carrier.lookupCall({ to: number, after, before, token: t2 })).toMatchObject({
+      kind: 'final',
+      outcome: { carrierSid: sid2 },
+    });
     // A token no call carries, and a window before the calls: nothing.
     expect(await carrier.lookupCall({ to: number, after, before, token: newToken(3) })).toEqual({ kind: 'not_found' });
     expect(
-      await carrier.lookupCall({ to: number, after: new Date(after.getTime() - 120_000), before: new Date(after.getTime() - 60_000), token: t1 }),
+      await carrier.lookupCall({
+        to: number,
+        after: new Date(after.getTime() - 120_000),
+        before: new Date(after.getTime() - 60_000),
+        token: t1,
+      }),
     ).toEqual({ kind: 'not_found' });
   });
 
   it('answers an unknown sid with not_found', async () => {
-    const r = await carrier.lookupCall({ carrierSid: newSid(), to: '+919800000041', after: new Date(), before: new Date(), token: newToken() });
+    const r = await carrier.lookupCall({
+      carrierSid: newSid(),
+      to: '+919800000041',
+      after: new Date(),
+      before: new Date(),
+      token: newToken(),
+    });
     expect(r).toEqual({ kind: 'not_found' });
   });
 
@@ -220,7 +269,9 @@ describe('§7 simulator through the exotel adapter', () => {
     await callbackFor(token);
     const [call] = (await simulatorView(number)).requests;
     expect(call).toMatchObject({ greeting: `Hello from ${token}`, greeting_fetched: true, custom_field: token });
-    expect(new Date(call!.greeting_fetched_at as string).getTime()).toBeGreaterThanOrEqual(new Date(call!.date_created as string).getTime() + RING_MS);
+    expect(new Date(call!.greeting_fetched_at as string).getTime()).toBeGreaterThanOrEqual(
+      new Date(call!.date_created as string).getTime() + RING_MS,
+    );
   });
 
   it('does not fetch a greeting for an unanswered greeting-flow call', async () => {
@@ -228,7 +279,11 @@ describe('§7 simulator through the exotel adapter', () => {
     const token = newToken();
     await placeAccepted(dial(number, token, { url: simulatorGreetingFlowUrl(publicUrl), customField: token }));
     await callbackFor(token);
-    expect((await simulatorView(number)).requests[0]).toMatchObject({ greeting: null, greeting_fetched: false, outcome: 'busy' });
+    expect((await simulatorView(number)).requests[0]).toMatchObject({
+      greeting: null,
+      greeting_fetched: false,
+      outcome: 'busy',
+    });
   });
 
   it('still sends a pending callback after the dispatcher restarts', async () => {
@@ -239,7 +294,9 @@ describe('§7 simulator through the exotel adapter', () => {
     await new Promise((r) => setTimeout(r, RING_MS + TALK_MS + 300));
     expect(callbacks.find((c) => c.token === token)).toBeUndefined();
     // The call itself has ended at the carrier even though nobody was told yet.
-    expect(await carrier.lookupCall({ carrierSid: sid, to: number, after: new Date(0), before: new Date(), token })).toMatchObject({
+    expect(
+      await carrier.lookupCall({ carrierSid: sid, to: number, after: new Date(0), before: new Date(), token }),
+    ).toMatchObject({
       kind: 'final',
       outcome: { status: 'completed' },
     });
@@ -256,7 +313,8 @@ describe('§7 exotel adapter error mapping', () => {
       accountSid: 'acme',
       apiKey: 'k',
       apiToken: 't',
-      fetch: (async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers })) as typeof fetch,
+      fetch: (async () =>
+        new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers })) as typeof fetch,
     });
 
   it('sends the connect form Exotel documents, with Basic auth', async () => {
@@ -273,7 +331,9 @@ describe('§7 exotel adapter error mapping', () => {
     });
     expect(await c.placeCall(input)).toEqual({ kind: 'accepted', carrierSid: 'abc' });
     expect(seen!.url).toBe('https://exotel.test/v1/Accounts/acme/Calls/connect.json');
-    expect((seen!.init.headers as Record<string, string>).authorization).toBe(`Basic ${Buffer.from('key:tok').toString('base64')}`);
+    expect((seen!.init.headers as Record<string, string>).authorization).toBe(
+      `Basic ${Buffer.from('key:tok').toString('base64')}`,
+    );
     const form = new URLSearchParams(seen!.init.body as string);
     expect(Object.fromEntries(form)).toEqual({
       From: input.to,
@@ -289,7 +349,9 @@ describe('§7 exotel adapter error mapping', () => {
   });
 
   it('maps 429 to rate_limited honouring Retry-After', async () => {
-    expect(await fake(429, { RestException: { Message: 'slow down' } }, { 'retry-after': '7' }).placeCall(input)).toEqual({
+    expect(
+      await fake(429, { RestException: { Message: 'slow down' } }, { 'retry-after': '7' }).placeCall(input),
+    ).toEqual({
       kind: 'rate_limited',
       retryAfterMs: 7000,
     });
@@ -317,7 +379,10 @@ describe('§7 exotel adapter error mapping', () => {
     [400, 'From +91ABC is not a valid phone number', false],
     [403, 'CallerId not allowed for this account', false],
   ])('reads HTTP %i "%s" as a caller-id refusal: %s', async (status, message, callerIdRefused) => {
-    expect(await fake(status, { RestException: { Status: status, Message: message } }).placeCall(input)).toMatchObject({ kind: 'refused', callerIdRefused });
+    expect(await fake(status, { RestException: { Status: status, Message: message } }).placeCall(input)).toMatchObject({
+      kind: 'refused',
+      callerIdRefused,
+    });
   });
 
   it('throws a retryable CarrierUnavailable on 5xx, an unreadable 2xx, a network error and a timeout', async () => {
@@ -332,7 +397,9 @@ describe('§7 exotel adapter error mapping', () => {
     await expectUnavailable(fake(503, 'down').placeCall(input));
     await expectUnavailable(fake(200, 'not json').placeCall(input));
     await expectUnavailable(
-      createExotelCarrier({ baseUrl: 'http://127.0.0.1:1', accountSid: 'a', apiKey: 'k', apiToken: 't' }).placeCall(input),
+      createExotelCarrier({ baseUrl: 'http://127.0.0.1:1', accountSid: 'a', apiKey: 'k', apiToken: 't' }).placeCall(
+        input,
+      ),
     );
     const hanging = createExotelCarrier({
       baseUrl: 'https://exotel.test',
@@ -341,14 +408,27 @@ describe('§7 exotel adapter error mapping', () => {
       apiToken: 't',
       timeoutMs: 50,
       fetch: ((_url: string, init: RequestInit) =>
-        new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)))) as typeof fetch,
+        new Promise((_resolve, reject) =>
+          init.signal!.addEventListener('abort', () => reject(init.signal!.reason)),
+        )) as typeof fetch,
     });
     await expectUnavailable(hanging.placeCall(input));
-    await expectUnavailable(fake(502, 'bad').lookupCall({ carrierSid: 'x', to: input.to, after: new Date(), before: new Date(), token: 't' }));
+    await expectUnavailable(
+      fake(502, 'bad').lookupCall({ carrierSid: 'x', to: input.to, after: new Date(), before: new Date(), token: 't' }),
+    );
   });
 
   it('refuses the simulator’s API with the wrong credentials as an account-level 401', async () => {
-    const c = createExotelCarrier({ baseUrl: `${publicUrl}/simulator`, accountSid: 'acme', apiKey: 'simulator', apiToken: 'wrong' });
-    expect(await c.placeCall(dial('+919800000081', newToken()))).toMatchObject({ kind: 'refused', httpStatus: 401, accountLevel: true });
+    const c = createExotelCarrier({
+      baseUrl: `${publicUrl}/simulator`,
+      accountSid: 'acme',
+      apiKey: 'simulator',
+      apiToken: 'wrong',
+    });
+    expect(await c.placeCall(dial('+919800000081', newToken()))).toMatchObject({
+      kind: 'refused',
+      httpStatus: 401,
+      accountLevel: true,
+    });
   });
 });

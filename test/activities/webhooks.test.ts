@@ -26,7 +26,12 @@ let answerStatus = 200;
 
 beforeAll(async () => {
   database = await freshDatabase();
-  await upsertAccount(database.db, { sid: 'hooks', api_key: 'hooks-key', api_token: 'hooks-token', webhook_secret: SECRET });
+  await upsertAccount(database.db, {
+    sid: 'hooks',
+    api_key: 'hooks-key',
+    api_token: 'hooks-token',
+    webhook_secret: SECRET,
+  });
   server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
@@ -116,7 +121,12 @@ describe('§6.2 webhook delivery', () => {
     const activities = loopbackAllowed();
     const err = await failure(activities.deliverWebhook({ deliveryId: id }));
     expect(err).toMatchObject({ type: 'WebhookFailed', nonRetryable: false });
-    expect(await row(id)).toMatchObject({ status: 'pending', tries: 1, lastHttpStatus: 500, lastError: 'receiver answered HTTP 500' });
+    expect(await row(id)).toMatchObject({
+      status: 'pending',
+      tries: 1,
+      lastHttpStatus: 500,
+      lastError: 'receiver answered HTTP 500',
+    });
     await failure(activities.deliverWebhook({ deliveryId: id }));
     expect((await row(id)).tries).toBe(2);
     answerStatus = 204;
@@ -176,7 +186,11 @@ describe('§6.3 outbound URL policy at send time', () => {
 
   it('always refuses metadata and link-local addresses', async () => {
     const open = createWebhookActivities({ db: database.db, allowLoopback: true, allowPrivate: true });
-    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://[fd00:ec2::254]/', 'http://169.254.10.10/x']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://[fd00:ec2::254]/',
+      'http://169.254.10.10/x',
+    ]) {
       const id = await insertDelivery(url);
       const err = await failure(open.deliverWebhook({ deliveryId: id }));
       expect(err).toMatchObject({ type: 'WebhookRefused', nonRetryable: true });

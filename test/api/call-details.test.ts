@@ -3,7 +3,15 @@ import { createApp } from '../../api/app';
 import { attempts } from '../../db/schema';
 import { newSid } from '../../domain/ids';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { aCampaignRequest, call, provisionAccount, testDeps, type App, type Json, type TestAccount } from '../support/api';
+import {
+  aCampaignRequest,
+  call,
+  provisionAccount,
+  testDeps,
+  type App,
+  type Json,
+  type TestAccount,
+} from '../support/api';
 
 let database: TestDatabase;
 let app: App;
@@ -15,10 +23,21 @@ beforeAll(async () => {
   database = await freshDatabase();
   app = createApp(testDeps(database.db));
   acct = await provisionAccount(database.db, { api_requests_per_minute: 10_000 });
-  const res = await call(app, acct, 'POST', `/v2/accounts/${acct.sid}/campaigns`, aCampaignRequest({ custom_field: 'order-7' }));
+  const res = await call(
+    app,
+    acct,
+    'POST',
+    `/v2/accounts/${acct.sid}/campaigns`,
+    aCampaignRequest({ custom_field: 'order-7' }),
+  );
   campaignId = res.json.response[0].data.id;
   const t = (s: number) => new Date(Date.UTC(2024, 0, 15, 3, 30, s));
-  const row = (position: number, attemptNumber: number, second: number, extra: Partial<typeof attempts.$inferInsert>) => {
+  const row = (
+    position: number,
+    attemptNumber: number,
+    second: number,
+    extra: Partial<typeof attempts.$inferInsert>,
+  ) => {
     const callSid = newSid();
     sids.push(callSid);
     return {
@@ -35,7 +54,15 @@ beforeAll(async () => {
   };
   await database.db.insert(attempts).values([
     row(0, 1, 0, { status: 'busy', startTime: t(1), endTime: t(20), duration: 0, settledAt: t(20) }),
-    row(1, 1, 5, { status: 'completed', startTime: t(6), endTime: t(51), duration: 45, digits: '1', recordingUrl: 'https://rec.example/1.mp3', settledAt: t(51) }),
+    row(1, 1, 5, {
+      status: 'completed',
+      startTime: t(6),
+      endTime: t(51),
+      duration: 45,
+      digits: '1',
+      recordingUrl: 'https://rec.example/1.mp3',
+      settledAt: t(51),
+    }),
     row(2, 1, 10, { status: 'failed', reason: 'carrier_refused', settledAt: t(10) }),
     row(0, 2, 30, { status: null, startTime: t(31) }),
   ]);
@@ -76,7 +103,12 @@ describe('§4.10 call-details', () => {
 
   it('shows a live attempt as in-progress', async () => {
     const res = await call(app, acct, 'GET', path());
-    expect(res.json.response[3]).toMatchObject({ status: 'in-progress', attempt_number: 2, end_time: null, duration: 0 });
+    expect(res.json.response[3]).toMatchObject({
+      status: 'in-progress',
+      attempt_number: 2,
+      end_time: null,
+      duration: 0,
+    });
   });
 
   it('is also served at the singular /campaign/{id}/call-details path', async () => {

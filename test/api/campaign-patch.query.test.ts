@@ -29,19 +29,31 @@ const LATER = new Date('2025-03-10T11:00:00Z');
 
 async function aCampaign(body: Record<string, unknown> = {}): Promise<string> {
   const r = prepareCampaign(
-    { from: ['+919876543210', '+919876543211'], caller_id: '08047112233', url: 'https://flows.example.com/a', custom_field: 'ref-1', ...body },
+    {
+      from: ['+919876543210', '+919876543211'],
+      caller_id: '08047112233',
+      url: 'https://flows.example.com/a',
+      custom_field: 'ref-1',
+      ...body,
+    },
     { sid: acct.sid, timezone: 'Asia/Kolkata', defaultRegion: 'IN', callerIds: null, callsPerMinute: 60 },
     CREATED_AT,
   );
   if (!r.ok) throw new Error(r.error.description);
   const id = newSid();
-  await database.db.transaction((tx) => insertCampaign(tx, { id, accountSid: acct.sid, draft: r.draft, now: CREATED_AT }));
+  await database.db.transaction((tx) =>
+    insertCampaign(tx, { id, accountSid: acct.sid, draft: r.draft, now: CREATED_AT }),
+  );
   return id;
 }
 
 async function read(id: string) {
   const [row] = await database.db.select().from(campaigns).where(eq(campaigns.id, id));
-  const numbers = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, id)).orderBy(asc(campaignNumbers.position));
+  const numbers = await database.db
+    .select()
+    .from(campaignNumbers)
+    .where(eq(campaignNumbers.campaignId, id))
+    .orderBy(asc(campaignNumbers.position));
   return { row: row!, numbers };
 }
 
@@ -93,11 +105,24 @@ describe('§4.7 applyCampaignPatch', () => {
   });
 
   it('leaves absent keys alone and clears null ones (custom_field to SQL NULL)', async () => {
-    const id = await aCampaign({ schedule: { end_at: '2099-01-01T00:00:00Z' }, status_callback: 'https://hooks.example.com/s' });
-    await database.db.transaction((tx) => applyCampaignPatch(tx, id, { endAtMs: null, customField: null, statusCallback: null }, LATER));
+    const id = await aCampaign({
+      schedule: { end_at: '2099-01-01T00:00:00Z' },
+      status_callback: 'https://hooks.example.com/s',
+    });
+    await database.db.transaction((tx) =>
+      applyCampaignPatch(tx, id, { endAtMs: null, customField: null, statusCallback: null }, LATER),
+    );
     const { row } = await read(id);
-    expect(row).toMatchObject({ endAt: null, customField: null, statusCallback: null, name: expect.any(String), url: 'https://flows.example.com/a' });
-    const [isNull] = await database.db.execute<{ n: boolean }>(sql`select custom_field is null as n from campaigns where id = ${id}`);
+    expect(row).toMatchObject({
+      endAt: null,
+      customField: null,
+      statusCallback: null,
+      name: expect.any(String),
+      url: 'https://flows.example.com/a',
+    });
+    const [isNull] = await database.db.execute<{ n: boolean }>(
+      sql`select custom_field is null as n from campaigns where id = ${id}`,
+    );
     expect(isNull?.n).toBe(true);
   });
 
@@ -135,14 +160,28 @@ describe('§4.7 applyCampaignPatch', () => {
   });
 
   it('returns undefined for an unknown campaign', async () => {
-    expect(await database.db.transaction((tx) => applyCampaignPatch(tx, newSid(), { name: 'Nobody' }, LATER))).toBeUndefined();
+    expect(
+      await database.db.transaction((tx) => applyCampaignPatch(tx, newSid(), { name: 'Nobody' }, LATER)),
+    ).toBeUndefined();
   });
 
   it('round-trips with storedCampaignOf: a patched row reads back as the patched fields', async () => {
     const id = await aCampaign();
-    await database.db.transaction((tx) => applyCampaignPatch(tx, id, { name: 'Round trip', sendAtMs: Date.parse('2025-03-12T00:00:00Z') }, LATER));
+    await database.db.transaction((tx) =>
+      applyCampaignPatch(tx, id, { name: 'Round trip', sendAtMs: Date.parse('2025-03-12T00:00:00Z') }, LATER),
+    );
     const stored = storedCampaignOf((await read(id)).row);
-    expect(stored.fields).toMatchObject({ name: 'Round trip', sendAt: new Date('2025-03-12T00:00:00Z'), numbers: ['+919876543210', '+919876543211'], lists: null });
-    expect(stored.state).toEqual({ status: 'Created', started: false, sendAtMs: Date.parse('2025-03-12T00:00:00Z'), closing: false });
+    expect(stored.fields).toMatchObject({
+      name: 'Round trip',
+      sendAt: new Date('2025-03-12T00:00:00Z'),
+      numbers: ['+919876543210', '+919876543211'],
+      lists: null,
+    });
+    expect(stored.state).toEqual({
+      status: 'Created',
+      started: false,
+      sendAtMs: Date.parse('2025-03-12T00:00:00Z'),
+      closing: false,
+    });
   });
 });

@@ -3,7 +3,16 @@ import { count, eq } from 'drizzle-orm';
 import { createApp } from '../../api/app';
 import { campaignNumbers, campaigns } from '../../db/schema';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { aCampaignRequest, call, fakeEngine, provisionAccount, testDeps, type App, type Json, type TestAccount } from '../support/api';
+import {
+  aCampaignRequest,
+  call,
+  fakeEngine,
+  provisionAccount,
+  testDeps,
+  type App,
+  type Json,
+  type TestAccount,
+} from '../support/api';
 
 let database: TestDatabase;
 let app: App;
@@ -37,7 +46,9 @@ function expectFailure(res: { status: number; json: Json }, http: number, code: 
 
 describe('§1 bad input never yields a 5xx', () => {
   it('answers 400 for malformed JSON', async () => {
-    const res = await call(app, acct, 'POST', path(), '{"from": ["+919876543210"', { 'Content-Type': 'application/json' });
+    const res = await call(app, acct, 'POST', path(), '{"from": ["+919876543210"', {
+      'Content-Type': 'application/json',
+    });
     expect(expectFailure(res, 400, 1001).description).toMatch(/not valid JSON/);
   });
 
@@ -47,7 +58,9 @@ describe('§1 bad input never yields a 5xx', () => {
   });
 
   it('answers 415 for a body that is not JSON at all', async () => {
-    const res = await call(app, acct, 'POST', path(), 'from=%2B919876543210&caller_id=0804', { 'Content-Type': 'application/x-www-form-urlencoded' });
+    const res = await call(app, acct, 'POST', path(), 'from=%2B919876543210&caller_id=0804', {
+      'Content-Type': 'application/x-www-form-urlencoded',
+    });
     expectFailure(res, 415, 1015);
   });
 
@@ -55,7 +68,10 @@ describe('§1 bad input never yields a 5xx', () => {
     const big = JSON.stringify(aCampaignRequest({ read_via_text: 'x'.repeat(8 * 1024 * 1024) }));
     const res = await call(app, acct, 'POST', path(), big, { 'Content-Type': 'application/json' });
     expectFailure(res, 413, 1013);
-    const declared = await call(app, acct, 'POST', path(), big, { 'Content-Type': 'application/json', 'Content-Length': String(big.length) });
+    const declared = await call(app, acct, 'POST', path(), big, {
+      'Content-Type': 'application/json',
+      'Content-Length': String(big.length),
+    });
     expectFailure(declared, 413, 1013);
   });
 
@@ -83,13 +99,19 @@ describe('§3 create validation', () => {
     const res = await call(app, acct, 'POST', path(), aCampaignRequest({ from: '9876543210,+919876543211,12ab,1234' }));
     const err = expectFailure(res, 400, 1002);
     expect(err.message).toBe('Invalid phone number');
-    expect(err.description).toBe('from[3]: "12ab" is not a valid phone number (only digits, spaces, a leading +, and - . ( ) / are allowed)');
+    expect(err.description).toBe(
+      'from[3]: "12ab" is not a valid phone number (only digits, spaces, a leading +, and - . ( ) / are allowed)',
+    );
     expect(await campaignCount(acct.sid)).toBe(before);
   });
 
   it('rejects a list the account does not have, naming it, and creates nothing', async () => {
     const before = await campaignCount(acct.sid);
-    const res = await call(app, acct, 'POST', path(), { caller_id: '0804', url: 'https://x.example/f', lists: ['abc'] });
+    const res = await call(app, acct, 'POST', path(), {
+      caller_id: '0804',
+      url: 'https://x.example/f',
+      lists: ['abc'],
+    });
     expect(expectFailure(res, 400, 1007).description).toBe('lists[1]: list "abc" does not exist in this account');
     expect(await campaignCount(acct.sid)).toBe(before);
   });
@@ -107,13 +129,21 @@ describe('§3 create validation', () => {
   it('rejects a caller_id the account has not registered', async () => {
     const restricted = await provisionAccount(database.db, { caller_ids: ['08047112233', '08047112244'] });
     const bad = await call(app, restricted, 'POST', path(restricted), aCampaignRequest({ caller_id: '0999' }));
-    expect(expectFailure(bad, 400, 1003).description).toBe('caller_id "0999" is not one of the account\'s registered caller ids');
+    expect(expectFailure(bad, 400, 1003).description).toBe(
+      'caller_id "0999" is not one of the account\'s registered caller ids',
+    );
     const good = await call(app, restricted, 'POST', path(restricted), aCampaignRequest({ caller_id: '08047112244' }));
     expect(good.status, JSON.stringify(good.json)).toBe(200);
   });
 
   it('rejects a send_at in the past', async () => {
-    const res = await call(app, acct, 'POST', path(), aCampaignRequest({ schedule: { send_at: '2020-01-15T09:00:00+05:30' } }));
+    const res = await call(
+      app,
+      acct,
+      'POST',
+      path(),
+      aCampaignRequest({ schedule: { send_at: '2020-01-15T09:00:00+05:30' } }),
+    );
     expect(expectFailure(res, 400, 1000).description).toBe('schedule.send_at 2020-01-15T09:00:00+05:30 is in the past');
   });
 
@@ -133,14 +163,20 @@ describe('§3 create validation', () => {
   it('does not count terminal custom campaigns against the headroom', async () => {
     const a = await provisionAccount(database.db, { calls_per_minute: 10 });
     const first = await call(app, a, 'POST', path(a), aCampaignRequest({ mode: 'custom', throttle: 9 }));
-    await database.db.update(campaigns).set({ status: 'Completed' }).where(eq(campaigns.id, first.json.response[0].data.id));
+    await database.db
+      .update(campaigns)
+      .set({ status: 'Completed' })
+      .where(eq(campaigns.id, first.json.response[0].data.id));
     const second = await call(app, a, 'POST', path(a), aCampaignRequest({ mode: 'custom', throttle: 9 }));
     expect(second.status, JSON.stringify(second.json)).toBe(200);
   });
 
   it('describes each field error by name and value', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
-      [{ retries: { number_of_retries: 4, interval_mins: 5 } }, 'retries.number_of_retries must be an integer from 0 to 3; got 4'],
+      [
+        { retries: { number_of_retries: 4, interval_mins: 5 } },
+        'retries.number_of_retries must be an integer from 0 to 3; got 4',
+      ],
       [{ retries: { number_of_retries: 1 } }, 'retries.interval_mins is required when retries.number_of_retries is 1'],
       [{ mode: 'custom' }, 'throttle is required when mode is "custom"'],
       [{ url: 'ftp://files.example.com/x' }, 'url must be an absolute http(s) URL; got "ftp://files.example.com/x"'],
@@ -171,7 +207,9 @@ describe('§1 a create whose workflow cannot be started leaves nothing behind', 
 describe('§2 reading campaigns', () => {
   it('answers 404 for an unknown campaign id', async () => {
     const res = await call(app, acct, 'GET', `${path()}/0123456789abcdef0123456789abcdef`);
-    expect(expectFailure(res, 404, 3001).description).toBe(`campaign "0123456789abcdef0123456789abcdef" does not exist in account "${acct.sid}"`);
+    expect(expectFailure(res, 404, 3001).description).toBe(
+      `campaign "0123456789abcdef0123456789abcdef" does not exist in account "${acct.sid}"`,
+    );
   });
 
   it('rejects an unknown status filter and sort_by naming the value', async () => {

@@ -3,7 +3,17 @@ import { eq, asc } from 'drizzle-orm';
 import { createApp } from '../../api/app';
 import { campaignNumbers, campaigns } from '../../db/schema';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { aCampaignRequest, call, fakeEngine, provisionAccount, testDeps, type App, type Json, type FakeEngine, type TestAccount } from '../support/api';
+import {
+  aCampaignRequest,
+  call,
+  fakeEngine,
+  provisionAccount,
+  testDeps,
+  type App,
+  type Json,
+  type FakeEngine,
+  type TestAccount,
+} from '../support/api';
 
 let database: TestDatabase;
 let engine: FakeEngine;
@@ -39,7 +49,12 @@ describe('§3 creating a campaign', () => {
       status: 'Created',
       from: ['+919876543210', '+919876543211', '+911140002400'],
       flow_type: 'ivr',
-      retries: { number_of_retries: 0, interval_mins: null, mechanism: 'Linear', on_status: ['busy', 'no-answer', 'failed'] },
+      retries: {
+        number_of_retries: 0,
+        interval_mins: null,
+        mechanism: 'Linear',
+        on_status: ['busy', 'no-answer', 'failed'],
+      },
       schedule: { send_at: null, end_at: null },
       uri: `/v2/accounts/${acct.sid}/campaigns/${c.id}`,
       stats: { created: 3, pending: 3, completed: 0, failed: 0, 'in-progress': 0, in_progress: 0 },
@@ -48,7 +63,11 @@ describe('§3 creating a campaign', () => {
 
     const [row] = await database.db.select().from(campaigns).where(eq(campaigns.id, c.id));
     expect(row).toMatchObject({ status: 'Created', accountSid: acct.sid, name: 'January Promo' });
-    const numbers = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, c.id)).orderBy(asc(campaignNumbers.position));
+    const numbers = await database.db
+      .select()
+      .from(campaignNumbers)
+      .where(eq(campaignNumbers.campaignId, c.id))
+      .orderBy(asc(campaignNumbers.position));
     expect(numbers.map((n) => [n.position, n.number, n.status])).toEqual([
       [0, '+919876543210', 'pending'],
       [1, '+919876543211', 'pending'],
@@ -58,7 +77,13 @@ describe('§3 creating a campaign', () => {
   });
 
   it('accepts from as a comma-separated string and de-duplicates after E.164 normalisation', async () => {
-    const res = await call(app, acct, 'POST', path(), aCampaignRequest({ from: '9876543210, +919876543210,09876543210,+91 98765 43212' }));
+    const res = await call(
+      app,
+      acct,
+      'POST',
+      path(),
+      aCampaignRequest({ from: '9876543210, +919876543210,09876543210,+91 98765 43212' }),
+    );
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     const c = res.json.response[0].data;
     expect(c.from).toEqual(['+919876543210', '+919876543212']);
@@ -68,13 +93,21 @@ describe('§3 creating a campaign', () => {
   });
 
   it('dials every entry when call_duplicate_numbers is true', async () => {
-    const res = await call(app, acct, 'POST', path(), aCampaignRequest({ from: ['9876543210', '+919876543210'], call_duplicate_numbers: true }));
+    const res = await call(
+      app,
+      acct,
+      'POST',
+      path(),
+      aCampaignRequest({ from: ['9876543210', '+919876543210'], call_duplicate_numbers: true }),
+    );
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.response[0].data.stats).toMatchObject({ created: 2, pending: 2 });
   });
 
   it('accepts the bulk body and answers one item per element with HTTP 200 when all succeed', async () => {
-    const res = await call(app, acct, 'POST', path(), { campaigns: [aCampaignRequest({ name: 'bulk one' }), aCampaignRequest({ name: 'bulk two' })] });
+    const res = await call(app, acct, 'POST', path(), {
+      campaigns: [aCampaignRequest({ name: 'bulk one' }), aCampaignRequest({ name: 'bulk two' })],
+    });
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.http_code).toBe(200);
     expect(res.json.response.map((i: Json) => [i.code, i.data.name])).toEqual([
@@ -85,7 +118,9 @@ describe('§3 creating a campaign', () => {
 
   it('answers 207 for a bulk body where one element fails, creating the valid one only', async () => {
     const before = await database.db.select().from(campaigns);
-    const res = await call(app, acct, 'POST', path(), { campaigns: [aCampaignRequest({ name: 'good one' }), aCampaignRequest({ name: 'x' })] });
+    const res = await call(app, acct, 'POST', path(), {
+      campaigns: [aCampaignRequest({ name: 'good one' }), aCampaignRequest({ name: 'x' })],
+    });
     expect(res.status, JSON.stringify(res.json)).toBe(207);
     expect(res.json.http_code).toBe(207);
     expect(res.json.response[0]).toMatchObject({ code: 200, status: 'success' });
@@ -123,10 +158,19 @@ describe('§3 creating a campaign', () => {
     const sendAt = new Date(Date.now() + 86_400_000);
     sendAt.setUTCHours(3, 30, 0, 0);
     const endAt = new Date(sendAt.getTime() + 8 * 3_600_000);
-    const res = await call(app, acct, 'POST', path(), aCampaignRequest({ schedule: { send_at: sendAt.toISOString(), end_at: endAt.toISOString() } }));
+    const res = await call(
+      app,
+      acct,
+      'POST',
+      path(),
+      aCampaignRequest({ schedule: { send_at: sendAt.toISOString(), end_at: endAt.toISOString() } }),
+    );
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     const day = sendAt.toISOString().slice(0, 10);
-    expect(res.json.response[0].data.schedule).toEqual({ send_at: `${day}T09:00:00+05:30`, end_at: `${day}T17:00:00+05:30` });
+    expect(res.json.response[0].data.schedule).toEqual({
+      send_at: `${day}T09:00:00+05:30`,
+      end_at: `${day}T17:00:00+05:30`,
+    });
   });
 
   it('echoes retries in canonical form and custom_field as given', async () => {
@@ -136,7 +180,12 @@ describe('§3 creating a campaign', () => {
       'POST',
       path(),
       aCampaignRequest({
-        retries: { number_of_retries: 2, interval_mins: 15, mechanism: 'exponential', on_status: ['failure', 'no_answer'] },
+        retries: {
+          number_of_retries: 2,
+          interval_mins: 15,
+          mechanism: 'exponential',
+          on_status: ['failure', 'no_answer'],
+        },
         custom_field: { order: 42, tags: ['a'] },
         mode: 'custom',
         throttle: 10,
@@ -144,7 +193,12 @@ describe('§3 creating a campaign', () => {
     );
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.response[0].data).toMatchObject({
-      retries: { number_of_retries: 2, interval_mins: 15, mechanism: 'Exponential', on_status: ['no-answer', 'failed'] },
+      retries: {
+        number_of_retries: 2,
+        interval_mins: 15,
+        mechanism: 'Exponential',
+        on_status: ['no-answer', 'failed'],
+      },
       custom_field: { order: 42, tags: ['a'] },
       mode: 'custom',
       throttle: 10,
@@ -153,13 +207,21 @@ describe('§3 creating a campaign', () => {
 
   it('names a campaign "<account_sid> <YYYY-MM-DD HH:mm:ss>" in account time when no name is given', async () => {
     const res = await call(app, acct, 'POST', path(), aCampaignRequest());
-    expect(res.json.response[0].data.name).toMatch(new RegExp(`^${acct.sid} \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$`));
+    expect(res.json.response[0].data.name).toMatch(
+      new RegExp(`^${acct.sid} \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$`),
+    );
   });
 
   it('reports every invalid number with ?validation=report and creates nothing', async () => {
     const before = (await database.db.select().from(campaigns)).length;
     const startsBefore = engine.started.length;
-    const res = await call(app, acct, 'POST', `${path()}?validation=report`, aCampaignRequest({ from: ['9876543210', '12ab', '+919876543210', '1234'] }));
+    const res = await call(
+      app,
+      acct,
+      'POST',
+      `${path()}?validation=report`,
+      aCampaignRequest({ from: ['9876543210', '12ab', '+919876543210', '1234'] }),
+    );
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.response[0].data).toEqual({
       validation: 'report',
@@ -181,7 +243,11 @@ describe('§3 creating a campaign', () => {
     const res = await call(app, acct, 'POST', path(), aCampaignRequest({ from }));
     expect(res.status, JSON.stringify(res.json).slice(0, 500)).toBe(200);
     const id = res.json.response[0].data.id;
-    const numbers = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, id)).orderBy(asc(campaignNumbers.position));
+    const numbers = await database.db
+      .select()
+      .from(campaignNumbers)
+      .where(eq(campaignNumbers.campaignId, id))
+      .orderBy(asc(campaignNumbers.position));
     expect(numbers).toHaveLength(5000);
     expect(numbers[4999]).toMatchObject({ position: 4999, number: from[4999] });
   });

@@ -2,8 +2,21 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import type { ControlResult } from '../../api/deps';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { aCampaignRequest, call, provisionAccount, testDeps, type App, type Json, type TestAccount } from '../support/api';
-import { campaignSnapshot, setCampaignState, workflowLikeEngine, type WorkflowLikeEngine } from '../support/campaign-control';
+import {
+  aCampaignRequest,
+  call,
+  provisionAccount,
+  testDeps,
+  type App,
+  type Json,
+  type TestAccount,
+} from '../support/api';
+import {
+  campaignSnapshot,
+  setCampaignState,
+  workflowLikeEngine,
+  type WorkflowLikeEngine,
+} from '../support/campaign-control';
 
 let database: TestDatabase;
 let engine: WorkflowLikeEngine;
@@ -51,7 +64,11 @@ describe('§4.8 delete a campaign that has not started', () => {
     const c = await createCampaign();
     const res = await call(app, acct, 'DELETE', one(c.id));
     expect(res.status, JSON.stringify(res.json)).toBe(200);
-    expect(res.json).toMatchObject({ method: 'DELETE', http_code: 200, response: [{ code: 200, status: 'success', data: { id: c.id, status: 'Deleted' } }] });
+    expect(res.json).toMatchObject({
+      method: 'DELETE',
+      http_code: 200,
+      response: [{ code: 200, status: 'success', data: { id: c.id, status: 'Deleted' } }],
+    });
     expect(controlsFor(c.id)).toEqual([DELETE_REQUEST(c.id)]);
     expect((await campaignSnapshot(database.db, c.id)).row?.status).toBe('Deleted');
   });
@@ -79,12 +96,16 @@ describe('§4.8 delete a campaign that has not started', () => {
     const c = await createCampaign();
     const res = await call(app, acct, 'DELETE', one(c.id), { campaigns: [{ id: c.id }] });
     expect(res.status, JSON.stringify(res.json)).toBe(200);
-    expect(res.json.response).toEqual([expect.objectContaining({ code: 200, status: 'success', data: expect.objectContaining({ status: 'Deleted' }) })]);
+    expect(res.json.response).toEqual([
+      expect.objectContaining({ code: 200, status: 'success', data: expect.objectContaining({ status: 'Deleted' }) }),
+    ]);
   });
 
   it('ignores any other body', async () => {
     const c = await createCampaign();
-    const res = await call(app, acct, 'DELETE', one(c.id), 'confirm=yes', { 'Content-Type': 'application/x-www-form-urlencoded' });
+    const res = await call(app, acct, 'DELETE', one(c.id), 'confirm=yes', {
+      'Content-Type': 'application/x-www-form-urlencoded',
+    });
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     const flat = await call(app, acct, 'DELETE', one((await createCampaign()).id), { reason: 'duplicate' });
     expect(flat.status, JSON.stringify(flat.json)).toBe(200);
@@ -92,7 +113,10 @@ describe('§4.8 delete a campaign that has not started', () => {
 });
 
 describe('§4.8 refusals', () => {
-  async function refused(state: Parameters<typeof setCampaignState>[2] | null, opts: { body?: unknown; engineAsked?: boolean } = {}) {
+  async function refused(
+    state: Parameters<typeof setCampaignState>[2] | null,
+    opts: { body?: unknown; engineAsked?: boolean } = {},
+  ) {
     const c = await createCampaign();
     if (state) await setCampaignState(database.db, c.id, state);
     const before = await campaignSnapshot(database.db, c.id);
@@ -111,19 +135,27 @@ describe('§4.8 refusals', () => {
 
   it('refuses a campaign paused after it started', async () => {
     const { res } = await refused({ status: 'Paused', started: true });
-    expect(expectFailure(res, 409, 4001).description).toMatch(/^action "delete" is not allowed while the campaign is Paused: it has started.*; allowed: resume, complete$/);
+    expect(expectFailure(res, 409, 4001).description).toMatch(
+      /^action "delete" is not allowed while the campaign is Paused: it has started.*; allowed: resume, complete$/,
+    );
   });
 
-  it.each(['Completed', 'Failed', 'Canceled', 'Deleted', 'Archived'] as const)('refuses a %s campaign', async (status) => {
-    const { res } = await refused({ status, started: status !== 'Deleted' });
-    expect(expectFailure(res, 409, 4001).description).toMatch(new RegExp(`^action "delete" is not allowed while the campaign is ${status}`));
-  });
+  it.each(['Completed', 'Failed', 'Canceled', 'Deleted', 'Archived'] as const)(
+    'refuses a %s campaign',
+    async (status) => {
+      const { res } = await refused({ status, started: status !== 'Deleted' });
+      expect(expectFailure(res, 409, 4001).description).toMatch(
+        new RegExp(`^action "delete" is not allowed while the campaign is ${status}`),
+      );
+    },
+  );
 
   it('relays a conflict from the workflow (a DELETE racing send_at)', async () => {
     scripted = {
       kind: 'conflict',
       status: 'InProgress',
-      description: 'action "delete" is not allowed while the campaign is InProgress: it has started, and only a campaign that has not started can be deleted; allowed: pause',
+      description:
+        'action "delete" is not allowed while the campaign is InProgress: it has started, and only a campaign that has not started can be deleted; allowed: pause',
       allowed: ['pause'],
     };
     const { res, id } = await refused(null, { engineAsked: true });
@@ -142,7 +174,9 @@ describe('§4.8 refusals', () => {
   it('answers a failed bulk DELETE with 207 and the 409 in the item', async () => {
     const { res } = await refused({ status: 'InProgress', started: true }, { body: { campaigns: [{}] } });
     expect(res.status, JSON.stringify(res.json)).toBe(207);
-    expect(res.json.response).toEqual([{ code: 409, status: 'failure', error_data: expect.objectContaining({ code: 4001 }) }]);
+    expect(res.json.response).toEqual([
+      { code: 409, status: 'failure', error_data: expect.objectContaining({ code: 4001 }) },
+    ]);
   });
 
   it('answers 400 for a bulk body of two elements', async () => {

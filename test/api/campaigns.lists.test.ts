@@ -33,14 +33,32 @@ afterAll(async () => {
 type Member = { number: string; first?: string; last?: string; vars?: Record<string, string> };
 
 /** A list of `account` holding `members` in order (contacts reused by number, as SPEC §5 says). */
-async function makeList(account: TestAccount, members: Member[], opts: { type?: 'static' | 'dynamic' | null; columns?: string[] } = {}): Promise<string> {
+async function makeList(
+  account: TestAccount,
+  members: Member[],
+  opts: { type?: 'static' | 'dynamic' | null; columns?: string[] } = {},
+): Promise<string> {
   const sid = newSid();
   const now = new Date();
-  await database.db.insert(lists).values({ sid, accountSid: account.sid, name: `list ${sid.slice(0, 8)}`, type: opts.type ?? null, columns: opts.columns ?? [] });
+  await database.db.insert(lists).values({
+    sid,
+    accountSid: account.sid,
+    name: `list ${sid.slice(0, 8)}`,
+    type: opts.type ?? null,
+    columns: opts.columns ?? [],
+  });
   const rows = await upsertContacts(
     database.db,
     account.sid,
-    members.map((m) => ({ number: m.number, firstName: m.first ?? null, lastName: m.last ?? null, companyName: null, email: null, tag: null, custom: null })),
+    members.map((m) => ({
+      number: m.number,
+      firstName: m.first ?? null,
+      lastName: m.last ?? null,
+      companyName: null,
+      email: null,
+      tag: null,
+      custom: null,
+    })),
     now,
   );
   for (const [i, m] of members.entries()) {
@@ -49,18 +67,37 @@ async function makeList(account: TestAccount, members: Member[], opts: { type?: 
   return sid;
 }
 
-const create = (body: Record<string, unknown>, account = acct) => call(app, account, 'POST', `/v2/accounts/${account.sid}/campaigns`, { caller_id: '08047112233', url: 'https://flows.example/1', ...body });
-const campaignCount = async () => (await database.db.select({ n: sql<number>`count(*)::int` }).from(campaigns).where(eq(campaigns.accountSid, acct.sid)))[0]!.n;
+const create = (body: Record<string, unknown>, account = acct) =>
+  call(app, account, 'POST', `/v2/accounts/${account.sid}/campaigns`, {
+    caller_id: '08047112233',
+    url: 'https://flows.example/1',
+    ...body,
+  });
+const campaignCount = async () =>
+  (
+    await database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(campaigns)
+      .where(eq(campaigns.accountSid, acct.sid))
+  )[0]!.n;
 const error = (res: { json: Json }) => res.json.response[0].error_data;
 
 describe('§3 static campaigns from lists', () => {
   it('counts each distinct number once, in list order, and echoes lists without from', async () => {
-    const a = await makeList(acct, [{ number: '+919811000001', first: 'Ana', last: 'Rao' }, { number: '+919811000002', first: 'Bo' }]);
+    const a = await makeList(acct, [
+      { number: '+919811000001', first: 'Ana', last: 'Rao' },
+      { number: '+919811000002', first: 'Bo' },
+    ]);
     const b = await makeList(acct, [{ number: '+919811000002' }, { number: '+919811000003', last: 'Cy' }]);
     const res = await create({ lists: [a, b] });
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     const data = res.json.response[0].data;
-    expect(data).toMatchObject({ lists: [a, b], campaign_type: 'static', status: 'Created', stats: { created: 3, pending: 3, completed: 0 } });
+    expect(data).toMatchObject({
+      lists: [a, b],
+      campaign_type: 'static',
+      status: 'Created',
+      stats: { created: 3, pending: 3, completed: 0 },
+    });
     expect(data).not.toHaveProperty('from');
     const got = await call(app, acct, 'GET', `/v2/accounts/${acct.sid}/campaigns/${data.id}`);
     expect(got.json.response[0].data.stats).toMatchObject({ created: 3, pending: 3 });
@@ -80,11 +117,16 @@ describe('§3 static campaigns from lists', () => {
   });
 
   it('takes five lists and refuses a sixth', async () => {
-    const sids = await Promise.all(Array.from({ length: 6 }, (_, i) => makeList(acct, [{ number: `+91981100002${i}` }])));
+    const sids = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => makeList(acct, [{ number: `+91981100002${i}` }])),
+    );
     const before = await campaignCount();
     const six = await create({ lists: sids });
     expect(six.status).toBe(400);
-    expect(error(six)).toMatchObject({ code: 1000, description: 'lists names 6 lists; a static campaign takes at most 5' });
+    expect(error(six)).toMatchObject({
+      code: 1000,
+      description: 'lists names 6 lists; a static campaign takes at most 5',
+    });
     expect(await campaignCount()).toBe(before);
     expect((await create({ lists: sids.slice(0, 5) })).json.response[0].data.stats.created).toBe(5);
   });
@@ -95,23 +137,35 @@ describe('§3 static campaigns from lists', () => {
     const before = await campaignCount();
     const res = await create({ lists: [mine, theirs] });
     expect(res.status).toBe(400);
-    expect(error(res)).toMatchObject({ code: 1007, description: `lists[2]: list "${theirs}" does not exist in this account` });
+    expect(error(res)).toMatchObject({
+      code: 1007,
+      description: `lists[2]: list "${theirs}" does not exist in this account`,
+    });
     expect(await campaignCount()).toBe(before);
   });
 
   it('answers 409 while an upload into a list is still processing', async () => {
     const busy = await makeList(acct, [{ number: '+919811000041' }], { type: 'static' });
-    await database.db.insert(csvUploads).values({ id: newSid(), accountSid: acct.sid, listSid: busy, type: 'static', status: 'processing' });
+    await database.db
+      .insert(csvUploads)
+      .values({ id: newSid(), accountSid: acct.sid, listSid: busy, type: 'static', status: 'processing' });
     const res = await create({ lists: [busy] });
     expect(res.status).toBe(409);
-    expect(error(res)).toMatchObject({ code: 4004, description: expect.stringContaining(`list "${busy}" has a CSV upload still processing`) });
+    expect(error(res)).toMatchObject({
+      code: 4004,
+      description: expect.stringContaining(`list "${busy}" has a CSV upload still processing`),
+    });
   });
 });
 
 describe('§4.7 a PUT before start', () => {
   it('previews the new lists, so stats follow the change', async () => {
     const a = await makeList(acct, [{ number: '+919811000081' }, { number: '+919811000082' }]);
-    const b = await makeList(acct, [{ number: '+919811000082' }, { number: '+919811000083' }, { number: '+919811000084' }]);
+    const b = await makeList(acct, [
+      { number: '+919811000082' },
+      { number: '+919811000083' },
+      { number: '+919811000084' },
+    ]);
     const id = (await create({ lists: [a] })).json.response[0].data.id as string;
     await database.db.transaction((tx) => applyCampaignPatch(tx, id, { lists: [a, b] }, new Date()));
     expect(await campaignStats(database.db, id)).toMatchObject({ created: 4, pending: 4 });
@@ -124,10 +178,18 @@ describe('§3 dynamic campaigns', () => {
   const text = 'Hello @@first_name, pay @@Amount';
 
   it('takes one dynamic list whose columns name every token', async () => {
-    const list = await makeList(acct, [{ number: '+919811000051', first: 'Asha', vars: { Amount: '₹500' } }], { type: 'dynamic', columns: ['Amount'] });
+    const list = await makeList(acct, [{ number: '+919811000051', first: 'Asha', vars: { Amount: '₹500' } }], {
+      type: 'dynamic',
+      columns: ['Amount'],
+    });
     const res = await create({ lists: [list], campaign_type: 'dynamic', read_via_text: text, url: undefined });
     expect(res.status, JSON.stringify(res.json)).toBe(200);
-    expect(res.json.response[0].data).toMatchObject({ campaign_type: 'dynamic', flow_type: 'greeting', read_via_text: text, stats: { created: 1 } });
+    expect(res.json.response[0].data).toMatchObject({
+      campaign_type: 'dynamic',
+      flow_type: 'greeting',
+      read_via_text: text,
+      stats: { created: 1 },
+    });
   });
 
   it('names the token that no column of the list provides', async () => {
@@ -141,8 +203,15 @@ describe('§3 dynamic campaigns', () => {
     const plain = await makeList(acct, [{ number: '+919811000071' }], { type: 'static' });
     const res = await create({ lists: [plain], campaign_type: 'dynamic', read_via_text: 'Hi', url: undefined });
     expect(res.status).toBe(400);
-    expect(error(res).description).toMatch(/^lists\[1\]: list ".*" is static; a dynamic campaign needs a list uploaded with type=dynamic$/);
-    const two = await create({ lists: [plain, newSid()], campaign_type: 'dynamic', read_via_text: 'Hi', url: undefined });
+    expect(error(res).description).toMatch(
+      /^lists\[1\]: list ".*" is static; a dynamic campaign needs a list uploaded with type=dynamic$/,
+    );
+    const two = await create({
+      lists: [plain, newSid()],
+      campaign_type: 'dynamic',
+      read_via_text: 'Hi',
+      url: undefined,
+    });
     expect(error(two).description).toBe('a dynamic campaign takes exactly one list; lists names 2');
   });
 });

@@ -3,7 +3,15 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { createApp } from '../../api/app';
 import { campaignNumbers, campaigns } from '../../db/schema';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { aCampaignRequest, call, provisionAccount, testDeps, type App, type Json, type TestAccount } from '../support/api';
+import {
+  aCampaignRequest,
+  call,
+  provisionAccount,
+  testDeps,
+  type App,
+  type Json,
+  type TestAccount,
+} from '../support/api';
 
 let database: TestDatabase;
 let app: App;
@@ -48,7 +56,16 @@ describe('§4.9 one campaign', () => {
       id,
       name: 'Bravo promo',
       from: ['+919876543210', '+919876543211', '+911140002400'],
-      stats: { created: 3, pending: 1, 'in-progress': 1, in_progress: 1, failed: 1, busy: 1, no_answer: 0, completed: 0 },
+      stats: {
+        created: 3,
+        pending: 1,
+        'in-progress': 1,
+        in_progress: 1,
+        failed: 1,
+        busy: 1,
+        no_answer: 0,
+        completed: 0,
+      },
     });
   });
 
@@ -80,12 +97,20 @@ describe('§2 campaign list', () => {
 
   it('filters by a status list in any casing, and shows Deleted only when asked for', async () => {
     expect(names((await call(app, acct, 'GET', `${path()}?status=in-progress`)).json)).toEqual(['alpha reminder']);
-    expect(names((await call(app, acct, 'GET', `${path()}?status=IN_PROGRESS,created`)).json)).toEqual(['Bravo promo', 'alpha reminder', 'Charlie PROMO']);
+    expect(names((await call(app, acct, 'GET', `${path()}?status=IN_PROGRESS,created`)).json)).toEqual([
+      'Bravo promo',
+      'alpha reminder',
+      'Charlie PROMO',
+    ]);
     expect(names((await call(app, acct, 'GET', `${path()}?status=deleted`)).json)).toEqual(['delta survey']);
   });
 
   it('sorts by date_created or name in either direction', async () => {
-    expect(names((await call(app, acct, 'GET', `${path()}?sort_by=date_created:desc`)).json)).toEqual(['Charlie PROMO', 'alpha reminder', 'Bravo promo']);
+    expect(names((await call(app, acct, 'GET', `${path()}?sort_by=date_created:desc`)).json)).toEqual([
+      'Charlie PROMO',
+      'alpha reminder',
+      'Bravo promo',
+    ]);
     const byName = names((await call(app, acct, 'GET', `${path()}?sort_by=name:asc`)).json);
     expect([...byName].sort()).toEqual([...byName]);
     const byNameDesc = names((await call(app, acct, 'GET', `${path()}?sort_by=name:desc`)).json);
@@ -114,12 +139,15 @@ describe('§2 campaign list', () => {
     expect(res.json).toMatchObject({ http_code: 200, metadata: { count: 0, offset: 50, total: 3 }, response: [] });
   });
 
-  it('does not show another account\'s campaigns', async () => {
+  it("does not show another account's campaigns", async () => {
     const other = await provisionAccount(database.db);
     await call(app, other, 'POST', `/v2/accounts/${other.sid}/campaigns`, aCampaignRequest({ name: 'other promo' }));
     const res = await call(app, acct, 'GET', `${path()}?name=other`);
     expect(res.json.metadata.total).toBe(0);
-    const rows = await database.db.select().from(campaigns).where(inArray(campaigns.accountSid, [other.sid]));
+    const rows = await database.db
+      .select()
+      .from(campaigns)
+      .where(inArray(campaigns.accountSid, [other.sid]));
     expect(rows).toHaveLength(1);
   });
 });

@@ -8,7 +8,15 @@ import { createApp } from '../../api/app';
 import { UNAUTHENTICATED_LIMIT } from '../../api/middleware/rate-limit';
 import { apiRequests } from '../../db/schema';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { aCampaignRequest, basicAuthHeader, call, provisionAccount, testDeps, type App, type TestAccount } from '../support/api';
+import {
+  aCampaignRequest,
+  basicAuthHeader,
+  call,
+  provisionAccount,
+  testDeps,
+  type App,
+  type TestAccount,
+} from '../support/api';
 
 const run = promisify(execFile);
 
@@ -34,11 +42,20 @@ describe('§1 auth', () => {
     const res = await call(app, null, 'GET', list(acct));
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
-    expect(res.json.response[0]).toMatchObject({ code: 401, status: 'failure', error_data: { code: 2001, message: 'Unauthorized' } });
+    expect(res.json.response[0]).toMatchObject({
+      code: 401,
+      status: 'failure',
+      error_data: { code: 2001, message: 'Unauthorized' },
+    });
   });
 
   it('answers 401 for a wrong token and for an unknown key alike', async () => {
-    const wrongToken = await call(app, { ...acct, auth: basicAuthHeader(acct.key, 'not-the-token') }, 'GET', list(acct));
+    const wrongToken = await call(
+      app,
+      { ...acct, auth: basicAuthHeader(acct.key, 'not-the-token') },
+      'GET',
+      list(acct),
+    );
     const unknownKey = await call(app, { ...acct, auth: basicAuthHeader('nobody', acct.token) }, 'GET', list(acct));
     for (const res of [wrongToken, unknownKey]) {
       expect(res.status).toBe(401);
@@ -46,15 +63,18 @@ describe('§1 auth', () => {
     }
   });
 
-  it('answers 403 for valid credentials on another account\'s path, and creates nothing there', async () => {
+  it("answers 403 for valid credentials on another account's path, and creates nothing there", async () => {
     const res = await call(app, acct, 'POST', list(other), aCampaignRequest());
     expect(res.status, JSON.stringify(res.json)).toBe(403);
-    expect(res.json.response[0].error_data).toMatchObject({ code: 2003, description: `these credentials belong to another account and cannot access account "${other.sid}"` });
+    expect(res.json.response[0].error_data).toMatchObject({
+      code: 2003,
+      description: `these credentials belong to another account and cannot access account "${other.sid}"`,
+    });
     const mine = await call(app, other, 'GET', list(other));
     expect(mine.json.metadata.total).toBe(0);
   });
 
-  it('accepts curl\'s http://KEY:TOKEN@host/... form', async () => {
+  it("accepts curl's http://KEY:TOKEN@host/... form", async () => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     try {
@@ -93,7 +113,10 @@ describe('§1 rate limit', () => {
   it('does not count requests rejected with 429', async () => {
     const limited = await provisionAccount(database.db, { api_requests_per_minute: 2 });
     for (let i = 0; i < 5; i++) await call(app, limited, 'GET', list(limited));
-    const [row] = await database.db.select({ n: count() }).from(apiRequests).where(eq(apiRequests.bucket, `account:${limited.sid}`));
+    const [row] = await database.db
+      .select({ n: count() })
+      .from(apiRequests)
+      .where(eq(apiRequests.bucket, `account:${limited.sid}`));
     expect(row?.n).toBe(2);
   });
 

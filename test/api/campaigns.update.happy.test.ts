@@ -2,8 +2,21 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import type { ControlResult } from '../../api/deps';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { aCampaignRequest, call, provisionAccount, testDeps, type App, type Json, type TestAccount } from '../support/api';
-import { campaignSnapshot, setCampaignState, workflowLikeEngine, type WorkflowLikeEngine } from '../support/campaign-control';
+import {
+  aCampaignRequest,
+  call,
+  provisionAccount,
+  testDeps,
+  type App,
+  type Json,
+  type TestAccount,
+} from '../support/api';
+import {
+  campaignSnapshot,
+  setCampaignState,
+  workflowLikeEngine,
+  type WorkflowLikeEngine,
+} from '../support/campaign-control';
 
 let database: TestDatabase;
 let engine: WorkflowLikeEngine;
@@ -49,7 +62,9 @@ describe('§4.7 updates before start', () => {
     const c = await createCampaign({ name: 'Spring reminders' });
     const res = await call(app, acct, 'PUT', one(c.id), { name: '  Summer reminders ' });
     const data = expectOk(res);
-    expect(controlsFor(c.id)).toEqual([{ campaignId: c.id, action: null, changedFields: ['name'], patch: { name: 'Summer reminders' } }]);
+    expect(controlsFor(c.id)).toEqual([
+      { campaignId: c.id, action: null, changedFields: ['name'], patch: { name: 'Summer reminders' } },
+    ]);
     expect(data).toMatchObject({ id: c.id, name: 'Summer reminders', status: 'Created', from: c.from });
     expect(data).not.toHaveProperty('closing');
     const { row } = await campaignSnapshot(database.db, c.id);
@@ -60,7 +75,10 @@ describe('§4.7 updates before start', () => {
     const c = await createCampaign();
     const res = await call(app, acct, 'PUT', one(c.id), { from: '9876543215, +919876543215, 09876543216' });
     const data = expectOk(res);
-    expect(controlsFor(c.id)[0]).toMatchObject({ changedFields: ['from'], patch: { from: ['+919876543215', '+919876543216'] } });
+    expect(controlsFor(c.id)[0]).toMatchObject({
+      changedFields: ['from'],
+      patch: { from: ['+919876543215', '+919876543216'] },
+    });
     expect(data.from).toEqual(['+919876543215', '+919876543216']);
     expect(data.stats).toMatchObject({ created: 2, pending: 2 });
     const { numbers } = await campaignSnapshot(database.db, c.id);
@@ -88,11 +106,21 @@ describe('§4.7 updates before start', () => {
         flowType: 'greeting',
         url: null,
         readViaText: 'Your parcel arrives today',
-        retries: { number_of_retries: 2, interval_mins: 10, mechanism: 'Exponential', on_status: ['busy', 'no-answer', 'failed'] },
+        retries: {
+          number_of_retries: 2,
+          interval_mins: 10,
+          mechanism: 'Exponential',
+          on_status: ['busy', 'no-answer', 'failed'],
+        },
         sendAtMs: sendAt.getTime(),
       },
     });
-    expect(data).toMatchObject({ flow_type: 'greeting', url: null, read_via_text: 'Your parcel arrives today', retries: { mechanism: 'Exponential' } });
+    expect(data).toMatchObject({
+      flow_type: 'greeting',
+      url: null,
+      read_via_text: 'Your parcel arrives today',
+      retries: { mechanism: 'Exponential' },
+    });
     expect(Date.parse(data.schedule.send_at)).toBe(sendAt.getTime());
     expect(data.schedule.send_at).toMatch(/\+05:30$/);
   });
@@ -104,13 +132,25 @@ describe('§4.7 updates before start', () => {
       status_callback: 'https://hooks.example.com/s',
       call_status_callback: 'https://hooks.example.com/c',
     });
-    const res = await call(app, acct, 'PUT', one(c.id), { schedule: { end_at: null }, custom_field: null, status_callback: null, call_status_callback: null, name: null });
+    const res = await call(app, acct, 'PUT', one(c.id), {
+      schedule: { end_at: null },
+      custom_field: null,
+      status_callback: null,
+      call_status_callback: null,
+      name: null,
+    });
     const data = expectOk(res);
     expect(controlsFor(c.id)[0]).toMatchObject({
       changedFields: ['schedule', 'call_status_callback', 'status_callback', 'custom_field'],
       patch: { endAtMs: null, callStatusCallback: null, statusCallback: null, customField: null },
     });
-    expect(data).toMatchObject({ schedule: { end_at: null }, custom_field: null, status_callback: null, call_status_callback: null, name: c.name });
+    expect(data).toMatchObject({
+      schedule: { end_at: null },
+      custom_field: null,
+      status_callback: null,
+      call_status_callback: null,
+      name: c.name,
+    });
     const { row } = await campaignSnapshot(database.db, c.id);
     expect(row).toMatchObject({ endAt: null, customField: null, statusCallback: null, callStatusCallback: null });
   });
@@ -118,7 +158,13 @@ describe('§4.7 updates before start', () => {
   it('answers a PUT that changes nothing without asking the workflow', async () => {
     const c = await createCampaign({ custom_field: { b: 2, a: 1 } });
     const before = await campaignSnapshot(database.db, c.id);
-    const res = await call(app, acct, 'PUT', one(c.id), { name: c.name, from: c.from.join(','), custom_field: { a: 1, b: 2 }, status: 'Completed', stats: {} });
+    const res = await call(app, acct, 'PUT', one(c.id), {
+      name: c.name,
+      from: c.from.join(','),
+      custom_field: { a: 1, b: 2 },
+      status: 'Completed',
+      stats: {},
+    });
     const data = expectOk(res);
     expect(controlsFor(c.id)).toEqual([]);
     expect(data).toMatchObject({ id: c.id, status: 'Created', date_updated: c.date_updated });
@@ -127,7 +173,9 @@ describe('§4.7 updates before start', () => {
 
   it('accepts any Content-Type, as create does', async () => {
     const c = await createCampaign();
-    const res = await call(app, acct, 'PUT', one(c.id), JSON.stringify({ name: 'Plain text body' }), { 'Content-Type': 'text/plain' });
+    const res = await call(app, acct, 'PUT', one(c.id), JSON.stringify({ name: 'Plain text body' }), {
+      'Content-Type': 'text/plain',
+    });
     expect(expectOk(res).name).toBe('Plain text body');
   });
 });
@@ -146,11 +194,22 @@ describe('§4.7 the whole object PUT back, as Exotel samples do', () => {
     const c = await createCampaign();
     await setCampaignState(database.db, c.id, { status: 'InProgress', started: true });
     const got = expectOk(await call(app, acct, 'GET', one(c.id)), 'GET');
-    const res = await call(app, acct, 'PUT', one(c.id), { campaigns: [{ ...got, status_callback: 'https://hooks.example.com/new' }] });
+    const res = await call(app, acct, 'PUT', one(c.id), {
+      campaigns: [{ ...got, status_callback: 'https://hooks.example.com/new' }],
+    });
     expect(res.status, JSON.stringify(res.json)).toBe(200);
-    expect(res.json.response[0]).toMatchObject({ code: 200, status: 'success', data: { status_callback: 'https://hooks.example.com/new', status: 'InProgress' } });
+    expect(res.json.response[0]).toMatchObject({
+      code: 200,
+      status: 'success',
+      data: { status_callback: 'https://hooks.example.com/new', status: 'InProgress' },
+    });
     expect(controlsFor(c.id)).toEqual([
-      { campaignId: c.id, action: null, changedFields: ['status_callback'], patch: { statusCallback: 'https://hooks.example.com/new' } },
+      {
+        campaignId: c.id,
+        action: null,
+        changedFields: ['status_callback'],
+        patch: { statusCallback: 'https://hooks.example.com/new' },
+      },
     ]);
   });
 });
@@ -169,7 +228,9 @@ describe('§4.1 actions', () => {
     const res = await call(app, acct, 'PUT', one(c.id), { campaigns: [{ action: 'pause' }] });
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.http_code).toBe(200);
-    expect(res.json.response).toEqual([expect.objectContaining({ code: 200, status: 'success', data: expect.objectContaining({ status: 'Paused' }) })]);
+    expect(res.json.response).toEqual([
+      expect.objectContaining({ code: 200, status: 'success', data: expect.objectContaining({ status: 'Paused' }) }),
+    ]);
   });
 
   it('answers a repeated pause with 200 and no change', async () => {
@@ -188,13 +249,25 @@ describe('§4.1 actions', () => {
 
   it('rolls a paused, started campaign to another day and resumes it in one PUT', async () => {
     const c = await createCampaign();
-    await setCampaignState(database.db, c.id, { status: 'Paused', started: true, endAt: new Date(Date.now() + 3_600_000) });
+    await setCampaignState(database.db, c.id, {
+      status: 'Paused',
+      started: true,
+      endAt: new Date(Date.now() + 3_600_000),
+    });
     const sendAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 86_400_000);
     const endAt = new Date(sendAt.getTime() + 8 * 3_600_000);
-    const res = await call(app, acct, 'PUT', one(c.id), { action: 'resume', schedule: { send_at: sendAt.toISOString(), end_at: endAt.toISOString() } });
+    const res = await call(app, acct, 'PUT', one(c.id), {
+      action: 'resume',
+      schedule: { send_at: sendAt.toISOString(), end_at: endAt.toISOString() },
+    });
     const data = expectOk(res);
     expect(controlsFor(c.id)).toEqual([
-      { campaignId: c.id, action: 'resume', changedFields: ['schedule'], patch: { sendAtMs: sendAt.getTime(), endAtMs: endAt.getTime() } },
+      {
+        campaignId: c.id,
+        action: 'resume',
+        changedFields: ['schedule'],
+        patch: { sendAtMs: sendAt.getTime(), endAtMs: endAt.getTime() },
+      },
     ]);
     expect(data.status).toBe('InProgress');
     expect(Date.parse(data.schedule.end_at)).toBe(endAt.getTime());

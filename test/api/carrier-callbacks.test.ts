@@ -52,7 +52,12 @@ async function insertCampaign(over: Partial<typeof campaigns.$inferInsert> = {})
     accountSid: 'cb',
     name: 'callbacks',
     callerId: '08047112345',
-    retries: { number_of_retries: 0, interval_mins: null, mechanism: 'Linear', on_status: ['busy', 'no-answer', 'failed'] },
+    retries: {
+      number_of_retries: 0,
+      interval_mins: null,
+      mechanism: 'Linear',
+      on_status: ['busy', 'no-answer', 'failed'],
+    },
     status: 'InProgress',
     dateCreated: now,
     dateUpdated: now,
@@ -87,7 +92,10 @@ let flowCampaign: string;
 beforeAll(async () => {
   database = await freshDatabase();
   await upsertAccount(database.db, { sid: 'cb', api_key: 'cb-key', api_token: 'cb-token' });
-  greetingCampaign = await insertCampaign({ readViaText: 'Hello @@first_name, your order ships today.', flowType: 'greeting' });
+  greetingCampaign = await insertCampaign({
+    readViaText: 'Hello @@first_name, your order ships today.',
+    flowType: 'greeting',
+  });
   flowCampaign = await insertCampaign({ url: 'https://flows.example/1', flowType: 'ivr' });
   const deps: AppDeps = {
     db: database.db,
@@ -128,7 +136,11 @@ const callback = {
 
 function post(token: string | null, body: string, contentType?: string) {
   const q = token === null ? '' : `?token=${encodeURIComponent(token)}`;
-  return app.request(`/carriers/exotel/status${q}`, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
+  return app.request(`/carriers/exotel/status${q}`, {
+    method: 'POST',
+    body,
+    headers: contentType ? { 'content-type': contentType } : {},
+  });
 }
 
 describe('§7 POST /carriers/exotel/status', () => {
@@ -137,7 +149,12 @@ describe('§7 POST /carriers/exotel/status', () => {
     const res = await post(token, JSON.stringify(callback), 'application/json');
     const json = await envelope(res);
     expect(res.status, JSON.stringify(json)).toBe(200);
-    expect(json).toMatchObject({ http_code: 200, response: [{ code: 200, status: 'success', data: { call_sid: callSid, status: 'completed', result: 'delivered' } }] });
+    expect(json).toMatchObject({
+      http_code: 200,
+      response: [
+        { code: 200, status: 'success', data: { call_sid: callSid, status: 'completed', result: 'delivered' } },
+      ],
+    });
     expect(json.request_id).toMatch(/^[0-9a-f]{32}$/);
     expect(reports).toEqual([
       {
@@ -164,7 +181,12 @@ describe('§7 POST /carriers/exotel/status', () => {
 
   it('accepts a url-encoded form callback', async () => {
     const { token } = await insertAttempt(flowCampaign);
-    const form = new URLSearchParams({ CallSid: callback.CallSid, Status: 'no-answer', DateUpdated: '2024-01-15 09:00:07', RecordingUrl: '' });
+    const form = new URLSearchParams({
+      CallSid: callback.CallSid,
+      Status: 'no-answer',
+      DateUpdated: '2024-01-15 09:00:07',
+      RecordingUrl: '',
+    });
     const res = await post(token, form.toString(), 'application/x-www-form-urlencoded');
     expect(res.status, await res.clone().text()).toBe(200);
     expect(reports[0]!.outcome).toMatchObject({ status: 'no-answer', duration: 0, recordingUrl: null });
@@ -197,7 +219,10 @@ describe('§7 POST /carriers/exotel/status', () => {
     const res = await post(token, JSON.stringify(callback), 'application/json');
     const json = await envelope(res);
     expect(res.status).toBe(404);
-    expect(json).toMatchObject({ http_code: 404, response: [{ code: 404, status: 'failure', error_data: { code: 3000 } }] });
+    expect(json).toMatchObject({
+      http_code: 404,
+      response: [{ code: 404, status: 'failure', error_data: { code: 3000 } }],
+    });
     expect(reports).toHaveLength(0);
   });
 
@@ -237,7 +262,10 @@ describe('§7 POST /carriers/exotel/status', () => {
 
   it('answers 404 for a carrier Outcall does not know', async () => {
     const { token } = await insertAttempt(flowCampaign);
-    const res = await app.request(`/carriers/acme-telecom/status?token=${token}`, { method: 'POST', body: JSON.stringify(callback) });
+    const res = await app.request(`/carriers/acme-telecom/status?token=${token}`, {
+      method: 'POST',
+      body: JSON.stringify(callback),
+    });
     expect(res.status).toBe(404);
     expect((await envelope(res)).response[0]!.status).toBe('failure');
     expect(reports).toHaveLength(0);
@@ -254,10 +282,22 @@ describe('§7 GET /carriers/exotel/greeting', () => {
   });
 
   it('renders a dynamic campaign’s @@columns from the contact’s snapshot, a missing value as empty', async () => {
-    const campaignId = await insertCampaign({ campaignType: 'dynamic', readViaText: 'Hi @@first_name, pay @@Amount by @@due_date. @@first_name', flowType: 'greeting' });
-    await database.db.insert(campaignNumbers).values({ campaignId, position: nextPosition, number: '+919800000011', status: 'in-progress', vars: { first_name: 'Asha', Amount: '₹500' } });
+    const campaignId = await insertCampaign({
+      campaignType: 'dynamic',
+      readViaText: 'Hi @@first_name, pay @@Amount by @@due_date. @@first_name',
+      flowType: 'greeting',
+    });
+    await database.db.insert(campaignNumbers).values({
+      campaignId,
+      position: nextPosition,
+      number: '+919800000011',
+      status: 'in-progress',
+      vars: { first_name: 'Asha', Amount: '₹500' },
+    });
     const { token } = await insertAttempt(campaignId);
-    expect(await (await app.request(`/carriers/exotel/greeting?CustomField=${token}`)).text()).toBe('Hi Asha, pay ₹500 by . Asha');
+    expect(await (await app.request(`/carriers/exotel/greeting?CustomField=${token}`)).text()).toBe(
+      'Hi Asha, pay ₹500 by . Asha',
+    );
   });
 
   it('caps the greeting at 4,000 characters', async () => {

@@ -14,7 +14,16 @@ import { newSid } from '../../domain/ids';
 import { provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { httpClient, serveApp, type HttpCall, type ServedApp } from '../support/http-app';
-import { importCsv, insertListCampaign, multipart, postCsv, postUploadBody, setCampaignStatus, streamedMultipart, waitForUpload } from '../support/csv-upload';
+import {
+  importCsv,
+  insertListCampaign,
+  multipart,
+  postCsv,
+  postUploadBody,
+  setCampaignStatus,
+  streamedMultipart,
+  waitForUpload,
+} from '../support/csv-upload';
 
 let database: TestDatabase;
 let served: ServedApp;
@@ -48,7 +57,10 @@ async function members(sid: string): Promise<Json[]> {
 }
 
 async function listByName(name: string) {
-  return database.db.select().from(lists).where(and(eq(lists.accountSid, acct.sid), eq(lists.name, name)));
+  return database.db
+    .select()
+    .from(lists)
+    .where(and(eq(lists.accountSid, acct.sid), eq(lists.name, name)));
 }
 
 describe('§5 CSV upload: import', () => {
@@ -94,7 +106,12 @@ describe('§5 CSV upload: import', () => {
     ]);
 
     const list = await getList(data.list_sid);
-    expect(list).toMatchObject({ name, type: 'static', contact_count: 4, columns: ['number', 'first_name', 'last_name', 'company_name', 'email', 'tag'] });
+    expect(list).toMatchObject({
+      name,
+      type: 'static',
+      contact_count: 4,
+      columns: ['number', 'first_name', 'last_name', 'company_name', 'email', 'tag'],
+    });
     const rows = await members(data.list_sid);
     expect(rows.map((m) => [m.number, m.first_name, m.last_name, m.company_name, m.email, m.tag])).toEqual([
       ['+919876543210', 'Asha', 'Rao', 'Rao, Sons & Co', 'asha@example.com', 'gold'],
@@ -103,37 +120,75 @@ describe('§5 CSV upload: import', () => {
       ['+919876543214', 'Last', 'Row', null, null, null],
     ]);
     // The stored file is dropped once imported.
-    expect(await database.db.select().from(csvUploadChunks).where(eq(csvUploadChunks.uploadId, data.upload_id))).toEqual([]);
+    expect(
+      await database.db.select().from(csvUploadChunks).where(eq(csvUploadChunks.uploadId, data.upload_id)),
+    ).toEqual([]);
   });
 
   it('reuses the account contact with the same E.164 number and does not overwrite its fields', async () => {
-    const created = await api('POST', `${base()}/contacts`, { contacts: [{ number: '+919811100001', first_name: 'Original', email: 'o@example.com' }] });
+    const created = await api('POST', `${base()}/contacts`, {
+      contacts: [{ number: '+919811100001', first_name: 'Original', email: 'o@example.com' }],
+    });
     expect(created.status, created.text).toBe(200);
     const contactSid = created.json.response[0].data.sid;
-    const { upload, status } = await importCsv(served.baseUrl, acct, { listName: uniqueName('Reuse'), csv: 'number,first_name,email\n09811100001,Changed,c@example.com\n' });
+    const { upload, status } = await importCsv(served.baseUrl, acct, {
+      listName: uniqueName('Reuse'),
+      csv: 'number,first_name,email\n09811100001,Changed,c@example.com\n',
+    });
     expect(status).toMatchObject({ status: 'completed', success_count: 1, duplicate_count: 0, failure_count: 0 });
     const [m] = await members(upload.list_sid);
-    expect(m).toMatchObject({ sid: contactSid, number: '+919811100001', first_name: 'Original', email: 'o@example.com' });
-    expect(await database.db.select().from(contacts).where(and(eq(contacts.accountSid, acct.sid), eq(contacts.number, '+919811100001')))).toHaveLength(1);
+    expect(m).toMatchObject({
+      sid: contactSid,
+      number: '+919811100001',
+      first_name: 'Original',
+      email: 'o@example.com',
+    });
+    expect(
+      await database.db
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.accountSid, acct.sid), eq(contacts.number, '+919811100001'))),
+    ).toHaveLength(1);
   });
 
   it('de-duplicates within the list across uploads: the first occurrence wins, no membership twice', async () => {
     const name = uniqueName('Dedup');
-    const first = await importCsv(served.baseUrl, acct, { listName: name, csv: 'number,first_name\n+919822200001,A\n+919822200002,B\n+919822200001,A2\n' });
+    const first = await importCsv(served.baseUrl, acct, {
+      listName: name,
+      csv: 'number,first_name\n+919822200001,A\n+919822200002,B\n+919822200001,A2\n',
+    });
     expect(first.status).toMatchObject({ total_records: 3, success_count: 2, duplicate_count: 1, failure_count: 0 });
-    const second = await importCsv(served.baseUrl, acct, { listName: name, csv: 'number,first_name\n+919822200002,B2\n+919822200003,C\n' });
+    const second = await importCsv(served.baseUrl, acct, {
+      listName: name,
+      csv: 'number,first_name\n+919822200002,B2\n+919822200003,C\n',
+    });
     expect(second.upload.list_sid).toBe(first.upload.list_sid);
     expect(second.status).toMatchObject({ total_records: 2, success_count: 1, duplicate_count: 1, failure_count: 0 });
-    expect((await members(first.upload.list_sid)).map((m) => m.number)).toEqual(['+919822200001', '+919822200002', '+919822200003']);
-    const rows = await database.db.select().from(listMemberships).where(eq(listMemberships.listSid, first.upload.list_sid));
+    expect((await members(first.upload.list_sid)).map((m) => m.number)).toEqual([
+      '+919822200001',
+      '+919822200002',
+      '+919822200003',
+    ]);
+    const rows = await database.db
+      .select()
+      .from(listMemberships)
+      .where(eq(listMemberships.listSid, first.upload.list_sid));
     expect(rows).toHaveLength(3);
   });
 
   it('keeps a dynamic upload extra columns per membership, and widens the list columns to the union of headers', async () => {
     const a = uniqueName('Dyn A');
     const b = uniqueName('Dyn B');
-    const one = await importCsv(served.baseUrl, acct, { listName: a, type: 'Dynamic', csv: 'number,first_name,plan,due\n+919833300001,Asha,Gold,"Jan 5"\n' });
-    const two = await importCsv(served.baseUrl, acct, { listName: b, type: 'dynamic', csv: 'number,plan,due\n+919833300001,Silver,Feb 6\n' });
+    const one = await importCsv(served.baseUrl, acct, {
+      listName: a,
+      type: 'Dynamic',
+      csv: 'number,first_name,plan,due\n+919833300001,Asha,Gold,"Jan 5"\n',
+    });
+    const two = await importCsv(served.baseUrl, acct, {
+      listName: b,
+      type: 'dynamic',
+      csv: 'number,plan,due\n+919833300001,Silver,Feb 6\n',
+    });
     expect(one.status).toMatchObject({ type: 'dynamic', success_count: 1 });
     expect(two.status).toMatchObject({ success_count: 1 });
     const [ma] = await members(one.upload.list_sid);
@@ -142,7 +197,11 @@ describe('§5 CSV upload: import', () => {
     expect(ma.vars).toEqual({ plan: 'Gold', due: 'Jan 5' });
     expect(mb.vars).toEqual({ plan: 'Silver', due: 'Feb 6' });
 
-    const more = await importCsv(served.baseUrl, acct, { listName: a, type: 'dynamic', csv: 'number,due,branch\n+919833300002,Mar 7,\n' });
+    const more = await importCsv(served.baseUrl, acct, {
+      listName: a,
+      type: 'dynamic',
+      csv: 'number,due,branch\n+919833300002,Mar 7,\n',
+    });
     expect(more.status).toMatchObject({ success_count: 1 });
     expect((await getList(one.upload.list_sid)).columns).toEqual(['number', 'first_name', 'plan', 'due', 'branch']);
     expect((await members(one.upload.list_sid))[1].vars).toEqual({ due: 'Mar 7', branch: '' });
@@ -150,7 +209,12 @@ describe('§5 CSV upload: import', () => {
 
   it('accepts the file part before list_name and type, and leaves no placeholder list behind', async () => {
     const name = uniqueName('File first');
-    const { upload, status } = await importCsv(served.baseUrl, acct, { listName: name, type: 'static', fileFirst: true, csv: 'number\n+919844400001\n' });
+    const { upload, status } = await importCsv(served.baseUrl, acct, {
+      listName: name,
+      type: 'static',
+      fileFirst: true,
+      csv: 'number\n+919844400001\n',
+    });
     expect(status).toMatchObject({ status: 'completed', success_count: 1 });
     expect((await getList(upload.list_sid)).name).toBe(name);
     expect(await database.db.select().from(lists).where(like(lists.name, '.upload-%'))).toEqual([]);
@@ -158,7 +222,10 @@ describe('§5 CSV upload: import', () => {
 
   it('reports at most 1,000 failures and counts every one of them', async () => {
     const bad = Array.from({ length: 1500 }, (_, i) => `bad-${i}`).join('\n');
-    const { status } = await importCsv(served.baseUrl, acct, { listName: uniqueName('Many bad'), csv: `number\n${bad}\n+919855500001\n` });
+    const { status } = await importCsv(served.baseUrl, acct, {
+      listName: uniqueName('Many bad'),
+      csv: `number\n${bad}\n+919855500001\n`,
+    });
     expect(status).toMatchObject({ total_records: 1501, success_count: 1, duplicate_count: 0, failure_count: 1500 });
     expect(status.failures).toHaveLength(1000);
     expect(status.failures[0]).toMatchObject({ row: 1, number: 'bad-0', reason: 'invalid_number' });
@@ -170,13 +237,21 @@ describe('§5 CSV upload: import', () => {
     const list = await api('POST', `${base()}/lists`, { name: uniqueName('Broken') });
     const listSid = list.json.response[0].data.sid;
     const uploadId = newSid();
-    await database.db.insert(csvUploads).values({ id: uploadId, accountSid: acct.sid, listSid, type: 'static', status: 'processing' });
+    await database.db
+      .insert(csvUploads)
+      .values({ id: uploadId, accountSid: acct.sid, listSid, type: 'static', status: 'processing' });
     await database.db.insert(csvUploadChunks).values({ uploadId, seq: 0, data: 'phone\n+919876543210\n' });
     const importer = createCsvImporter({ db: database.db, log: pino({ level: 'silent' }) });
     importer.start(uploadId);
     await importer.idle();
     const status = await waitForUpload(served.baseUrl, acct, uploadId);
-    expect(status).toMatchObject({ status: 'failed', total_records: 0, success_count: 0, duplicate_count: 0, failure_count: 0 });
+    expect(status).toMatchObject({
+      status: 'failed',
+      total_records: 0,
+      success_count: 0,
+      duplicate_count: 0,
+      failure_count: 0,
+    });
     expect(status.error).toMatch(/no number column/);
     expect(status.date_completed).not.toBeNull();
     await importer.stop();
@@ -194,7 +269,12 @@ describe('§5 CSV upload: import', () => {
 });
 
 describe('§5 CSV upload: rejected at the POST, nothing written', () => {
-  async function expectRejected(res: { status: number; text: string; json: Json }, status: number, description: RegExp, listName?: string) {
+  async function expectRejected(
+    res: { status: number; text: string; json: Json },
+    status: number,
+    description: RegExp,
+    listName?: string,
+  ) {
     expect(res.status, res.text).toBe(status);
     expect(res.json.http_code).toBe(status);
     expect(res.json.response[0].status).toBe('failure');
@@ -204,47 +284,125 @@ describe('§5 CSV upload: rejected at the POST, nothing written', () => {
 
   it('rejects a CSV without a number column (400)', async () => {
     const name = uniqueName('No number');
-    await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, csv: 'phone,first_name\n+919876543210,Asha\n' }), 400, /no number column; got "phone,first_name"/, name);
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, { listName: name, csv: 'phone,first_name\n+919876543210,Asha\n' }),
+      400,
+      /no number column; got "phone,first_name"/,
+      name,
+    );
     // Also when the file comes first and no type was given.
-    await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, fileFirst: true, csv: 'phone\n1\n' }), 400, /no number column/, name);
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, { listName: name, fileFirst: true, csv: 'phone\n1\n' }),
+      400,
+      /no number column/,
+      name,
+    );
   });
 
   it('rejects extra columns in a static upload, more than 20 in a dynamic one, and bad or repeated names', async () => {
     const name = uniqueName('Header');
-    await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, csv: 'number,plan\n+919876543210,Gold\n' }), 400, /static upload takes only the columns .*got plan/, name);
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, { listName: name, csv: 'number,plan\n+919876543210,Gold\n' }),
+      400,
+      /static upload takes only the columns .*got plan/,
+      name,
+    );
     const extras = Array.from({ length: 21 }, (_, i) => `v${i}`).join(',');
-    await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: `number,${extras}\n` }), 400, /at most 20 extra columns; got 21/, name);
-    await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: 'number,due date\n' }), 400, /"due date" is not a valid column name/, name);
-    await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: 'number,plan,plan\n' }), 400, /"plan" appears twice/, name);
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: `number,${extras}\n` }),
+      400,
+      /at most 20 extra columns; got 21/,
+      name,
+    );
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: 'number,due date\n' }),
+      400,
+      /"due date" is not a valid column name/,
+      name,
+    );
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: 'number,plan,plan\n' }),
+      400,
+      /"plan" appears twice/,
+      name,
+    );
   });
 
   it('rejects a missing list_name, a missing or empty file, a bad type, and non-UTF-8 text (400)', async () => {
-    await expectRejected(await postCsv(served.baseUrl, acct, { csv: 'number\n+919876543210\n' }), 400, /list_name is required/);
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, { csv: 'number\n+919876543210\n' }),
+      400,
+      /list_name is required/,
+    );
     const name = uniqueName('Fields');
     const noFile = multipart([{ name: 'list_name', value: name }]);
-    await expectRejected(await postUploadBody(served.baseUrl, acct, noFile.body, noFile.contentType), 400, /file_name is required/, name);
+    await expectRejected(
+      await postUploadBody(served.baseUrl, acct, noFile.body, noFile.contentType),
+      400,
+      /file_name is required/,
+      name,
+    );
     await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, csv: '' }), 400, /file is empty/, name);
-    await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, type: 'sometimes', csv: 'number\n' }), 400, /type must be "static" or "dynamic"; got "sometimes"/, name);
-    await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, csv: Buffer.from('number,first_name\n+919876543210,Jos\xe9\n', 'latin1') }), 400, /not UTF-8/, name);
-    expect(await database.db.select().from(csvUploads).where(eq(csvUploads.accountSid, acct.sid)).then((r) => r.filter((u) => u.status === 'processing'))).toEqual([]);
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, { listName: name, type: 'sometimes', csv: 'number\n' }),
+      400,
+      /type must be "static" or "dynamic"; got "sometimes"/,
+      name,
+    );
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, {
+        listName: name,
+        csv: Buffer.from('number,first_name\n+919876543210,Jos\xe9\n', 'latin1'),
+      }),
+      400,
+      /not UTF-8/,
+      name,
+    );
+    expect(
+      await database.db
+        .select()
+        .from(csvUploads)
+        .where(eq(csvUploads.accountSid, acct.sid))
+        .then((r) => r.filter((u) => u.status === 'processing')),
+    ).toEqual([]);
   });
 
   it('answers 415 for a body that is not multipart, 400 for multipart without a boundary', async () => {
-    await expectRejected(await postUploadBody(served.baseUrl, acct, '{"list_name":"x"}', 'application/json'), 415, /must be multipart\/form-data/);
-    await expectRejected(await postUploadBody(served.baseUrl, acct, 'number\n', null), 415, /must be multipart\/form-data/);
+    await expectRejected(
+      await postUploadBody(served.baseUrl, acct, '{"list_name":"x"}', 'application/json'),
+      415,
+      /must be multipart\/form-data/,
+    );
+    await expectRejected(
+      await postUploadBody(served.baseUrl, acct, 'number\n', null),
+      415,
+      /must be multipart\/form-data/,
+    );
     await expectRejected(await postUploadBody(served.baseUrl, acct, 'x', 'multipart/form-data'), 400, /boundary/);
   });
 
   it('refuses an upload of the other type into a list whose type its first upload fixed (409)', async () => {
     const name = uniqueName('Typed');
     const { upload } = await importCsv(served.baseUrl, acct, { listName: name, csv: 'number\n+919877700001\n' });
-    await expectRejected(await postCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: 'number,plan\n+919877700002,Gold\n' }), 409, /is a static list; a dynamic upload cannot be added/);
+    await expectRejected(
+      await postCsv(served.baseUrl, acct, {
+        listName: name,
+        type: 'dynamic',
+        csv: 'number,plan\n+919877700002,Gold\n',
+      }),
+      409,
+      /is a static list; a dynamic upload cannot be added/,
+    );
     expect(await getList(upload.list_sid)).toMatchObject({ type: 'static', contact_count: 1, columns: ['number'] });
   });
 
   it('refuses an upload without a column the template of an attached non-terminal campaign uses (409)', async () => {
     const name = uniqueName('Templated');
-    const { upload } = await importCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: 'number,plan,due\n+919888800001,Gold,Jan\n' });
+    const { upload } = await importCsv(served.baseUrl, acct, {
+      listName: name,
+      type: 'dynamic',
+      csv: 'number,plan,due\n+919888800001,Gold,Jan\n',
+    });
     const campaignId = await insertListCampaign(database.db, {
       accountSid: acct.sid,
       listSids: [upload.list_sid],
@@ -253,14 +411,26 @@ describe('§5 CSV upload: rejected at the POST, nothing written', () => {
       status: 'Paused',
     });
     await expectRejected(
-      await postCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: 'number,plan\n+919888800002,Silver\n' }),
+      await postCsv(served.baseUrl, acct, {
+        listName: name,
+        type: 'dynamic',
+        csv: 'number,plan\n+919888800002,Silver\n',
+      }),
       409,
       new RegExp(`no due column, which campaign ${campaignId} \\(Paused\\) uses as @@due`),
     );
-    const withIt = await importCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: 'number,due,plan,branch\n+919888800002,Feb,Silver,X\n' });
+    const withIt = await importCsv(served.baseUrl, acct, {
+      listName: name,
+      type: 'dynamic',
+      csv: 'number,due,plan,branch\n+919888800002,Feb,Silver,X\n',
+    });
     expect(withIt.status).toMatchObject({ success_count: 1 });
     await setCampaignStatus(database.db, campaignId, 'Completed');
-    const afterEnd = await importCsv(served.baseUrl, acct, { listName: name, type: 'dynamic', csv: 'number,plan\n+919888800003,Bronze\n' });
+    const afterEnd = await importCsv(served.baseUrl, acct, {
+      listName: name,
+      type: 'dynamic',
+      csv: 'number,plan\n+919888800003,Bronze\n',
+    });
     expect(afterEnd.status).toMatchObject({ success_count: 1 });
   });
 });
@@ -281,7 +451,8 @@ function* sizedCsv(bytes: number): Generator<Buffer> {
   const name = 'a'.repeat(900);
   let out: string[] = [header];
   let size = header.length;
-  const row = (i: number, nameLength: number) => `+9198${String(10_000_000 + i)},${nameLength === 900 ? name : 'b'.repeat(nameLength)}\n`;
+  const row = (i: number, nameLength: number) =>
+    `+9198${String(10_000_000 + i)},${nameLength === 900 ? name : 'b'.repeat(nameLength)}\n`;
   for (let i = 0; i < rows; i++) {
     out.push(row(i, 900));
     size += rowLength;
@@ -308,7 +479,10 @@ describe('§5 CSV upload: 60 MB', () => {
   it('stores and imports a file of exactly 60 MB, streamed, with memory that stays flat', async () => {
     const name = uniqueName('Sixty');
     expect([...sizedCsv(60 * MiB)].reduce((n, b) => n + b.length, 0)).toBe(60 * MiB);
-    const { body, contentType } = streamedMultipart([{ name: 'list_name', value: name }], { filename: 'sixty.csv', pieces: () => sizedCsv(60 * MiB) });
+    const { body, contentType } = streamedMultipart([{ name: 'list_name', value: name }], {
+      filename: 'sixty.csv',
+      pieces: () => sizedCsv(60 * MiB),
+    });
     // The live set (after a full GC) of this process, which is both the client and the server: a
     // body or file held in memory anywhere would add at least 60 MiB to it.
     const live = () => {
@@ -325,7 +499,12 @@ describe('§5 CSV upload: 60 MB', () => {
       const upload = res.json.response[0].data;
       // Generous: the machines running the suite are shared (the import is ~68,000 wide rows).
       const status = await waitForUpload(served.baseUrl, acct, upload.upload_id, 540_000);
-      expect(status).toMatchObject({ status: 'completed', total_records: rowsIn(60 * MiB), failure_count: 0, duplicate_count: 0 });
+      expect(status).toMatchObject({
+        status: 'completed',
+        total_records: rowsIn(60 * MiB),
+        failure_count: 0,
+        duplicate_count: 0,
+      });
       const [row] = await database.db.select().from(csvUploads).where(eq(csvUploads.id, upload.upload_id));
       expect(row!.sizeBytes).toBe(60 * MiB);
     } finally {
@@ -342,14 +521,20 @@ describe('§5 CSV upload: 60 MB', () => {
     ]);
     const res = await postUploadBody(served.baseUrl, acct, body, contentType);
     expect(res.status, res.text).toBe(413);
-    expect(res.json.response[0].error_data).toMatchObject({ code: 1013, description: 'file_name: the file is larger than 60 MB' });
+    expect(res.json.response[0].error_data).toMatchObject({
+      code: 1013,
+      description: 'file_name: the file is larger than 60 MB',
+    });
     expect(await listByName(name)).toEqual([]);
     expect(await database.db.select().from(csvUploads).where(eq(csvUploads.fileName, 'big.csv'))).toEqual([]);
   });
 
   it('refuses a streamed body past the limit, and a declared Content-Length past it, with 413', async () => {
     const name = uniqueName('Streamed');
-    const { body, contentType } = streamedMultipart([{ name: 'list_name', value: name }], { filename: 'big.csv', pieces: () => sizedCsv(61 * MiB) });
+    const { body, contentType } = streamedMultipart([{ name: 'list_name', value: name }], {
+      filename: 'big.csv',
+      pieces: () => sizedCsv(61 * MiB),
+    });
     const streamed = await postUploadBody(served.baseUrl, acct, body, contentType);
     expect(streamed.status, streamed.text).toBe(413);
     expect(await listByName(name)).toEqual([]);
@@ -358,7 +543,13 @@ describe('§5 CSV upload: 60 MB', () => {
     const url = new URL(`${served.baseUrl}${base()}/contacts/csv-upload`);
     const declared = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: acct.auth, 'content-type': contentType, 'content-length': String(61 * MiB) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { authorization: acct.auth, 'content-type': contentType, 'content-length': String(61 * MiB) },
+        },
         (r) => {
           let text = '';
           r.on('data', (c: Buffer) => (text += c.toString()));

@@ -28,6 +28,9 @@ describe('§2 health', () => {
   it('answers /readyz 503 naming what is unreachable', async () => {
     const res = await call(createApp(testDeps(database.db, fakeEngine({ unavailable: true }))), null, 'GET', '/readyz');
     expect(res.status).toBe(503);
-    expect(res.json.response[0].error_data).toMatchObject({ code: 5004, description: 'database: ok, temporal: unreachable' });
+    expect(res.json.response[0].error_data).toMatchObject({
+      code: 5004,
+      description: 'database: ok, temporal: unreachable',
+    });
   });
 });

@@ -31,19 +31,35 @@ afterAll(async () => {
 });
 
 const numberAt = (i: number) => `+9191${String(10_000_000 + i)}`;
-const csvOf = (from: number, count: number) => `number\n${Array.from({ length: count }, (_, i) => numberAt(from + i)).join('\n')}\n`;
+const csvOf = (from: number, count: number) =>
+  `number\n${Array.from({ length: count }, (_, i) => numberAt(from + i)).join('\n')}\n`;
 
 describe('§5 a static list holds at most 100,000 contacts', () => {
   it('refuses the 100,001st contact from a CSV (list_full) and from add-to-list, and counts existing members', async () => {
     expect(LIST_CAPS.static).toBe(100_000);
     const name = 'Capped';
     const full = await importCsv(served.baseUrl, acct, { listName: name, csv: csvOf(0, 100_000) });
-    expect(full.status).toMatchObject({ status: 'completed', total_records: 100_000, success_count: 100_000, duplicate_count: 0, failure_count: 0 });
+    expect(full.status).toMatchObject({
+      status: 'completed',
+      total_records: 100_000,
+      success_count: 100_000,
+      duplicate_count: 0,
+      failure_count: 0,
+    });
     const listSid = full.upload.list_sid;
 
     // One number already in the list (a duplicate, not a failure) and two new ones past the cap.
-    const over = await importCsv(served.baseUrl, acct, { listName: name, csv: `number\n${numberAt(5)}\n${numberAt(100_000)}\n${numberAt(100_001)}\n` });
-    expect(over.status).toMatchObject({ status: 'completed', total_records: 3, success_count: 0, duplicate_count: 1, failure_count: 2 });
+    const over = await importCsv(served.baseUrl, acct, {
+      listName: name,
+      csv: `number\n${numberAt(5)}\n${numberAt(100_000)}\n${numberAt(100_001)}\n`,
+    });
+    expect(over.status).toMatchObject({
+      status: 'completed',
+      total_records: 3,
+      success_count: 0,
+      duplicate_count: 1,
+      failure_count: 2,
+    });
     expect(over.status.failures).toEqual([
       { row: 2, number: numberAt(100_000), reason: 'list_full' },
       { row: 3, number: numberAt(100_001), reason: 'list_full' },
@@ -51,16 +67,25 @@ describe('§5 a static list holds at most 100,000 contacts', () => {
 
     const contact = await api('POST', `/v2/accounts/${acct.sid}/contacts`, { number: numberAt(200_000) });
     const contactSid = contact.json.response[0].data.sid;
-    const add = await api('POST', `/v2/accounts/${acct.sid}/lists/${listSid}/contacts`, { contact_references: [{ contact_sid: contactSid }] });
+    const add = await api('POST', `/v2/accounts/${acct.sid}/lists/${listSid}/contacts`, {
+      contact_references: [{ contact_sid: contactSid }],
+    });
     expect(add.status, add.text).toBe(207);
     expect(add.json.metadata).toEqual({ total: 1, success: 0, failed: 1 });
-    expect(add.json.response[0]).toMatchObject({ code: 409, error_data: { description: `list "${listSid}" is full; it holds at most 100,000 contacts` } });
-    expect((await api('GET', `/v2/accounts/${acct.sid}/lists/${listSid}`)).json.response[0].data.contact_count).toBe(100_000);
+    expect(add.json.response[0]).toMatchObject({
+      code: 409,
+      error_data: { description: `list "${listSid}" is full; it holds at most 100,000 contacts` },
+    });
+    expect((await api('GET', `/v2/accounts/${acct.sid}/lists/${listSid}`)).json.response[0].data.contact_count).toBe(
+      100_000,
+    );
 
     // Two places free up: of five new rows, the first two join and the other three are list_full.
     const members = await api('GET', `/v2/accounts/${acct.sid}/lists/${listSid}/contacts?limit=2`);
     for (const m of members.json.response as Json[]) {
-      expect((await api('DELETE', `/v2/accounts/${acct.sid}/lists/${listSid}/contacts/${m.data.sid}`)).status).toBe(200);
+      expect((await api('DELETE', `/v2/accounts/${acct.sid}/lists/${listSid}/contacts/${m.data.sid}`)).status).toBe(
+        200,
+      );
     }
     const refill = await importCsv(served.baseUrl, acct, { listName: name, csv: csvOf(300_000, 5) });
     expect(refill.status).toMatchObject({ total_records: 5, success_count: 2, duplicate_count: 0, failure_count: 3 });

@@ -39,13 +39,17 @@ async function createList(name: string, tag?: string): Promise<Json> {
 }
 
 async function createContacts(numbers: string[]): Promise<string[]> {
-  const res = await api('POST', `${base()}/contacts`, { contacts: numbers.map((number, i) => ({ number, first_name: `C${i}` })) });
+  const res = await api('POST', `${base()}/contacts`, {
+    contacts: numbers.map((number, i) => ({ number, first_name: `C${i}` })),
+  });
   expect(res.status, res.text).toBe(200);
   return res.json.response.map((i: Json) => i.data.sid);
 }
 
 async function addMembers(listSid: string, contactSids: string[]) {
-  return api('POST', `${base()}/lists/${listSid}/contacts`, { contact_references: contactSids.map((contact_sid) => ({ contact_sid })) });
+  return api('POST', `${base()}/lists/${listSid}/contacts`, {
+    contact_references: contactSids.map((contact_sid) => ({ contact_sid })),
+  });
 }
 
 describe('§5 creating lists', () => {
@@ -55,7 +59,14 @@ describe('§5 creating lists', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ method: 'POST', http_code: 200 });
     const data = res.json.response[0].data;
-    expect(data).toMatchObject({ name, tag: 'demo', type: null, columns: [], contact_count: 0, uri: `${base()}/lists/${data.sid}` });
+    expect(data).toMatchObject({
+      name,
+      tag: 'demo',
+      type: null,
+      columns: [],
+      contact_count: 0,
+      uri: `${base()}/lists/${data.sid}`,
+    });
     expect(data.sid).toMatch(/^[0-9a-f]{32}$/);
     expect(data.date_created).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+05:30$/);
   });
@@ -64,12 +75,18 @@ describe('§5 creating lists', () => {
     const taken = unique('Taken');
     await createList(taken);
     const fresh = unique('Fresh');
-    const res = await api('POST', `${base()}/lists`, { lists: [{ name: fresh }, { name: taken }, { name: fresh }, { tag: 'no name' }] });
+    const res = await api('POST', `${base()}/lists`, {
+      lists: [{ name: fresh }, { name: taken }, { name: fresh }, { tag: 'no name' }],
+    });
     expect(res.status, res.text).toBe(207);
     const [ok, dup, dupInBody, bad] = res.json.response;
     expect(ok).toMatchObject({ code: 200, status: 'success', data: { name: fresh } });
     expect(ok.data.sid).toMatch(/^[0-9a-f]{32}$/);
-    expect(dup).toMatchObject({ code: 409, status: 'failure', error_data: { code: 4003, description: `name: the account already has a list named "${taken}"` } });
+    expect(dup).toMatchObject({
+      code: 409,
+      status: 'failure',
+      error_data: { code: 4003, description: `name: the account already has a list named "${taken}"` },
+    });
     expect(dupInBody).toMatchObject({ code: 409 });
     expect(bad).toMatchObject({ code: 400, error_data: { description: 'name is required' } });
     const all = await api('POST', `${base()}/lists`, { lists: [{ name: unique('One') }, { name: unique('Two') }] });
@@ -86,11 +103,17 @@ describe('§5 creating lists', () => {
   });
 
   it('parses JSON whatever the Content-Type; 400 for broken JSON, 415 for a body that is not JSON', async () => {
-    const plain = await api('POST', `${base()}/lists`, JSON.stringify({ name: unique('Plain') }), { 'content-type': 'text/plain' });
+    const plain = await api('POST', `${base()}/lists`, JSON.stringify({ name: unique('Plain') }), {
+      'content-type': 'text/plain',
+    });
     expect(plain.status, plain.text).toBe(200);
-    const form = await api('POST', `${base()}/lists`, encodeURIComponent(JSON.stringify({ name: unique('Form') })), { 'content-type': 'application/x-www-form-urlencoded' });
+    const form = await api('POST', `${base()}/lists`, encodeURIComponent(JSON.stringify({ name: unique('Form') })), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(form.status, form.text).toBe(200);
-    expect((await api('POST', `${base()}/lists`, '{"name": ', { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await api('POST', `${base()}/lists`, '{"name": ', { 'content-type': 'application/json' })).status).toBe(
+      400,
+    );
     expect((await api('POST', `${base()}/lists`, 'name=x', { 'content-type': 'text/plain' })).status).toBe(415);
   });
 });
@@ -106,7 +129,11 @@ describe('§2 reading lists', () => {
     const next = await api('GET', `${base()}/lists?name=${marker}&sort_by=name:desc&limit=2&offset=2`);
     expect(next.json.response.map((i: Json) => i.data.name)).toEqual([`Sorted ${marker} a`]);
     const byDate = await api('GET', `${base()}/lists?name=${marker}`);
-    expect(byDate.json.response.map((i: Json) => i.data.name)).toEqual([`Sorted ${marker} b`, `Sorted ${marker} a`, `Sorted ${marker} c`]);
+    expect(byDate.json.response.map((i: Json) => i.data.name)).toEqual([
+      `Sorted ${marker} b`,
+      `Sorted ${marker} a`,
+      `Sorted ${marker} c`,
+    ]);
     expect((await api('GET', `${base()}/lists?limit=100000`)).json.metadata.limit).toBe(500);
     const bad = await api('GET', `${base()}/lists?sort_by=size`);
     expect(bad.status).toBe(400);
@@ -123,7 +150,9 @@ describe('§2 reading lists', () => {
     expect(missing.status).toBe(404);
     expect(missing.json.response[0].error_data.code).toBe(3002);
     const other = await provisionAccount(database.db);
-    const theirs = await httpClient(served.baseUrl, other)('POST', `/v2/accounts/${other.sid}/lists`, { name: 'theirs' });
+    const theirs = await httpClient(served.baseUrl, other)('POST', `/v2/accounts/${other.sid}/lists`, {
+      name: 'theirs',
+    });
     expect((await api('GET', `${base()}/lists/${theirs.json.response[0].data.sid}`)).status).toBe(404);
   });
 });
@@ -141,20 +170,34 @@ describe('§2 renaming lists', () => {
     const taken = await api('PUT', `${base()}/lists/${other.sid}`, { name: `${name} 2` });
     expect(taken.status).toBe(409);
     expect(taken.json.response[0].error_data.code).toBe(4003);
-    expect((await api('PUT', `${base()}/lists/${other.sid}`, { lists: [{ name: 'a' }, { name: 'b' }] })).status).toBe(400);
-    expect((await api('PUT', `${base()}/lists/${other.sid}`, {})).json.response[0].error_data.description).toBe('name is required');
+    expect((await api('PUT', `${base()}/lists/${other.sid}`, { lists: [{ name: 'a' }, { name: 'b' }] })).status).toBe(
+      400,
+    );
+    expect((await api('PUT', `${base()}/lists/${other.sid}`, {})).json.response[0].error_data.description).toBe(
+      'name is required',
+    );
     expect((await api('PUT', `${base()}/lists/${newSid()}`, { name: unique('x') })).status).toBe(404);
   });
 
   it('renames in bulk, each element on its own (207 when one fails), and refuses more than 5,000 elements', async () => {
     const a = await createList(unique('Bulk A'));
     const b = await createList(unique('Bulk B'));
-    const res = await api('PUT', `${base()}/lists`, { lists: [{ sid: a.sid, name: unique('Bulk A2') }, { sid: newSid(), name: unique('ghost') }, { sid: b.sid, name: unique('Bulk B2') }] });
+    const res = await api('PUT', `${base()}/lists`, {
+      lists: [
+        { sid: a.sid, name: unique('Bulk A2') },
+        { sid: newSid(), name: unique('ghost') },
+        { sid: b.sid, name: unique('Bulk B2') },
+      ],
+    });
     expect(res.status, res.text).toBe(207);
     expect(res.json.response.map((i: Json) => i.code)).toEqual([200, 404, 200]);
-    const tooMany = await api('PUT', `${base()}/lists`, { lists: Array.from({ length: 5001 }, (_, i) => ({ sid: a.sid, name: `n${i}` })) });
+    const tooMany = await api('PUT', `${base()}/lists`, {
+      lists: Array.from({ length: 5001 }, (_, i) => ({ sid: a.sid, name: `n${i}` })),
+    });
     expect(tooMany.status).toBe(400);
-    expect(tooMany.json.response[0].error_data.description).toBe('lists has 5001 elements; at most 5000 are allowed per request');
+    expect(tooMany.json.response[0].error_data.description).toBe(
+      'lists has 5001 elements; at most 5000 are allowed per request',
+    );
   });
 });
 
@@ -174,7 +217,11 @@ describe('§5 deleting lists', () => {
 
   it('refuses to delete a list attached to a non-terminal campaign (409), and allows it once the campaign ended', async () => {
     const list = await createList(unique('In use'));
-    const campaignId = await insertListCampaign(database.db, { accountSid: acct.sid, listSids: [list.sid], status: 'InProgress' });
+    const campaignId = await insertListCampaign(database.db, {
+      accountSid: acct.sid,
+      listSids: [list.sid],
+      status: 'InProgress',
+    });
     const res = await api('DELETE', `${base()}/lists/${list.sid}`);
     expect(res.status, res.text).toBe(409);
     expect(res.json.response[0].error_data).toMatchObject({ code: 4001 });
@@ -187,7 +234,9 @@ describe('§5 deleting lists', () => {
   it('refuses to delete a list while one of its CSV uploads is processing (409)', async () => {
     const list = await createList(unique('Uploading'));
     const uploadId = newSid();
-    await database.db.insert(csvUploads).values({ id: uploadId, accountSid: acct.sid, listSid: list.sid, type: 'static', status: 'processing' });
+    await database.db
+      .insert(csvUploads)
+      .values({ id: uploadId, accountSid: acct.sid, listSid: list.sid, type: 'static', status: 'processing' });
     const res = await api('DELETE', `${base()}/lists/${list.sid}`);
     expect(res.status, res.text).toBe(409);
     expect(res.json.response[0].error_data).toMatchObject({ code: 4004 });
@@ -207,15 +256,25 @@ describe('§5 list members', () => {
     expect(res.json.metadata).toEqual({ total: 3, success: 2, failed: 1 });
     const [a, missing, b] = res.json.response;
     expect(a).toMatchObject({ code: 200, status: 'success', data: { list_id: list.sid, contact_sid: sids[0] } });
-    expect(missing).toMatchObject({ code: 404, error_data: { code: 3003, description: `contact_sid: contact "${unknown}" does not exist in account "${acct.sid}"` } });
+    expect(missing).toMatchObject({
+      code: 404,
+      error_data: {
+        code: 3003,
+        description: `contact_sid: contact "${unknown}" does not exist in account "${acct.sid}"`,
+      },
+    });
     expect(b).toMatchObject({ data: { list_id: list.sid, contact_sid: sids[1] } });
 
     // Adding a member again changes nothing and succeeds; a malformed reference fails on its own.
-    const again = await api('POST', `${base()}/lists/${list.sid}/contacts`, { contact_references: [{ contact_sid: sids[0] }, { contact_sid: 7 }] });
+    const again = await api('POST', `${base()}/lists/${list.sid}/contacts`, {
+      contact_references: [{ contact_sid: sids[0] }, { contact_sid: 7 }],
+    });
     expect(again.status, again.text).toBe(207);
     expect(again.json.response.map((i: Json) => i.code)).toEqual([200, 400]);
     expect(again.json.response[1].error_data.description).toBe('contact_sid must be a string; got 7');
-    expect(await database.db.select().from(listMemberships).where(eq(listMemberships.listSid, list.sid))).toHaveLength(2);
+    expect(await database.db.select().from(listMemberships).where(eq(listMemberships.listSid, list.sid))).toHaveLength(
+      2,
+    );
     const all = await addMembers(list.sid, sids);
     expect(all.status).toBe(200);
     expect(all.json.metadata).toEqual({ total: 2, success: 2, failed: 0 });
@@ -223,9 +282,14 @@ describe('§5 list members', () => {
 
   it('refuses more than 5,000 contact_references, and an unknown list with 404', async () => {
     const list = await createList(unique('Big add'));
-    const res = await addMembers(list.sid, Array.from({ length: 5001 }, () => newSid()));
+    const res = await addMembers(
+      list.sid,
+      Array.from({ length: 5001 }, () => newSid()),
+    );
     expect(res.status).toBe(400);
-    expect(res.json.response[0].error_data.description).toBe('contact_references has 5001 elements; at most 5000 are allowed per request');
+    expect(res.json.response[0].error_data.description).toBe(
+      'contact_references has 5001 elements; at most 5000 are allowed per request',
+    );
     expect((await addMembers(newSid(), [newSid()])).status).toBe(404);
   });
 

@@ -11,7 +11,15 @@ import { attempts, campaignNumbers } from '../../db/schema';
 import { newSid } from '../../domain/ids';
 import { REPORT_URL_TTL_MS, reportUrl, signReportToken } from '../../domain/report-token';
 import { freshDatabase, type TestDatabase } from '../support/db';
-import { aCampaignRequest, call, provisionAccount, testDeps, type App, type Json, type TestAccount } from '../support/api';
+import {
+  aCampaignRequest,
+  call,
+  provisionAccount,
+  testDeps,
+  type App,
+  type Json,
+  type TestAccount,
+} from '../support/api';
 
 let database: TestDatabase;
 let app: App;
@@ -25,12 +33,47 @@ beforeAll(async () => {
   database = await freshDatabase();
   app = createApp(deps());
   acct = await provisionAccount(database.db, { api_requests_per_minute: 10_000 });
-  const res = await call(app, acct, 'POST', `/v2/accounts/${acct.sid}/campaigns`, aCampaignRequest({ custom_field: '@SUM(A1)' }));
+  const res = await call(
+    app,
+    acct,
+    'POST',
+    `/v2/accounts/${acct.sid}/campaigns`,
+    aCampaignRequest({ custom_field: '@SUM(A1)' }),
+  );
   campaignId = res.json.response[0].data.id;
-  const n = (position: number) => and(eq(campaignNumbers.campaignId, campaignId), eq(campaignNumbers.position, position));
-  await database.db.update(campaignNumbers).set({ name: 'Asha, "A" Rao', status: 'completed', attempts: 1, lastStatus: 'completed', lastDuration: 45, firstAttemptAt: t(0), lastAttemptAt: t(0) }).where(n(0));
-  await database.db.update(campaignNumbers).set({ name: '=HYPERLINK("http://x.example")', status: 'retry', attempts: 1, lastStatus: 'busy', lastDuration: 0, firstAttemptAt: t(5), lastAttemptAt: t(5), nextAttemptAt: t(65) }).where(n(1));
-  const row = (position: number, attemptNumber: number, second: number, extra: Partial<typeof attempts.$inferInsert>) => ({
+  const n = (position: number) =>
+    and(eq(campaignNumbers.campaignId, campaignId), eq(campaignNumbers.position, position));
+  await database.db
+    .update(campaignNumbers)
+    .set({
+      name: 'Asha, "A" Rao',
+      status: 'completed',
+      attempts: 1,
+      lastStatus: 'completed',
+      lastDuration: 45,
+      firstAttemptAt: t(0),
+      lastAttemptAt: t(0),
+    })
+    .where(n(0));
+  await database.db
+    .update(campaignNumbers)
+    .set({
+      name: '=HYPERLINK("http://x.example")',
+      status: 'retry',
+      attempts: 1,
+      lastStatus: 'busy',
+      lastDuration: 0,
+      firstAttemptAt: t(5),
+      lastAttemptAt: t(5),
+      nextAttemptAt: t(65),
+    })
+    .where(n(1));
+  const row = (
+    position: number,
+    attemptNumber: number,
+    second: number,
+    extra: Partial<typeof attempts.$inferInsert>,
+  ) => ({
     callSid: newSid(),
     campaignId,
     position,
@@ -41,10 +84,12 @@ beforeAll(async () => {
     dateCreated: t(second),
     ...extra,
   });
-  await database.db.insert(attempts).values([
-    row(0, 1, 0, { status: 'completed', startTime: t(1), endTime: t(46), duration: 45, settledAt: t(46) }),
-    row(1, 1, 5, { status: 'busy', reason: '-1 busy', settledAt: t(6) }),
-  ]);
+  await database.db
+    .insert(attempts)
+    .values([
+      row(0, 1, 0, { status: 'completed', startTime: t(1), endTime: t(46), duration: 45, settledAt: t(46) }),
+      row(1, 1, 5, { status: 'busy', reason: '-1 busy', settledAt: t(6) }),
+    ]);
 });
 afterAll(async () => {
   await database?.drop();
@@ -54,7 +99,12 @@ const csvLines = (text: string) => text.trimEnd().split('\r\n');
 
 async function get(path: string, headers: Record<string, string> = {}, auth: TestAccount | null = acct) {
   const res = await app.request(path, { headers: { ...(auth && { Authorization: auth.auth }), ...headers } });
-  return { status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition'), text: await res.text() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    disposition: res.headers.get('content-disposition'),
+    text: await res.text(),
+  };
 }
 
 describe('§4.10 call-details as CSV', () => {
@@ -66,11 +116,15 @@ describe('§4.10 call-details as CSV', () => {
     expect(res.type).toBe('text/csv; charset=utf-8');
     expect(res.disposition).toBe(`attachment; filename="campaign-${campaignId}-call-details.csv"`);
     const [header, first, second, ...rest] = csvLines(res.text);
-    expect(header).toBe('call_sid,number,to,name,caller_id,from,status,attempt_number,reason,date_created,start_time,end_time,duration,digits,digit,recording_url,direction,custom_field');
+    expect(header).toBe(
+      'call_sid,number,to,name,caller_id,from,status,attempt_number,reason,date_created,start_time,end_time,duration,digits,digit,recording_url,direction,custom_field',
+    );
     expect(rest).toEqual([]);
     expect(first!.split(',').slice(1, 4)).toEqual(['+919876543210', '+919876543210', '"Asha']);
     expect(first).toContain(',"Asha, ""A"" Rao",');
-    expect(first).toContain(',completed,1,,2024-01-15T09:00:00+05:30,2024-01-15T09:00:01+05:30,2024-01-15T09:00:46+05:30,45,,,,Outgoing,\'@SUM(A1)');
+    expect(first).toContain(
+      ",completed,1,,2024-01-15T09:00:00+05:30,2024-01-15T09:00:01+05:30,2024-01-15T09:00:46+05:30,45,,,,Outgoing,'@SUM(A1)",
+    );
     // A name, a reason and a custom field that a spreadsheet would run are written as text.
     expect(second).toContain(`,"'=HYPERLINK(""http://x.example"")",`);
     expect(second).toContain(",busy,1,'-1 busy,");
@@ -120,7 +174,12 @@ describe('§4.10 per-number report and (ext) numbers endpoint', () => {
       next_attempt_at: '2024-01-15T09:01:05+05:30',
       reason: null,
     });
-    const filtered = await call(app, acct, 'GET', `/v2/accounts/${acct.sid}/campaigns/${campaignId}/numbers?status=Pending,retry&offset=1&limit=1`);
+    const filtered = await call(
+      app,
+      acct,
+      'GET',
+      `/v2/accounts/${acct.sid}/campaigns/${campaignId}/numbers?status=Pending,retry&offset=1&limit=1`,
+    );
     expect(filtered.json.metadata).toEqual({ count: 1, offset: 1, limit: 1, total: 2 });
     expect(filtered.json.response[0].data.number).toBe('+911140002400');
     const bad = await call(app, acct, 'GET', `/v2/accounts/${acct.sid}/campaigns/${campaignId}/numbers?status=ringing`);
@@ -133,7 +192,9 @@ describe('§4.10 per-number report and (ext) numbers endpoint', () => {
 describe('§6.1 report_url', () => {
   const now = () => Date.now();
   it('downloads the report without Basic auth while its token is valid', async () => {
-    const url = new URL(reportUrl(deps().publicUrl, campaignId, signReportToken(deps().signingSecret, campaignId, now())));
+    const url = new URL(
+      reportUrl(deps().publicUrl, campaignId, signReportToken(deps().signingSecret, campaignId, now())),
+    );
     expect(url.origin).toBe('http://127.0.0.1:3000');
     const res = await get(url.pathname + url.search, {}, null);
     expect(res.status).toBe(200);
@@ -149,7 +210,9 @@ describe('§6.1 report_url', () => {
     for (const token of [forged, other, expired, wrongKey, '']) {
       const res = await get(`/reports/${campaignId}/report.csv?token=${token}`, {}, null);
       expect(res.status, token).toBe(401);
-      expect(JSON.parse(res.text).response[0].error_data.description).toBe('token: missing, invalid or expired report token');
+      expect(JSON.parse(res.text).response[0].error_data.description).toBe(
+        'token: missing, invalid or expired report token',
+      );
     }
   });
 });

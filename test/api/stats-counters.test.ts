@@ -35,24 +35,56 @@ async function campaignWith(n: number): Promise<string> {
     dateCreated: now,
     dateUpdated: now,
   });
-  await database.db.insert(campaignNumbers).values(Array.from({ length: n }, (_, position) => ({ campaignId: id, position, number: `+9198000${String(position).padStart(5, '0')}`, status: 'pending' })));
+  await database.db.insert(campaignNumbers).values(
+    Array.from({ length: n }, (_, position) => ({
+      campaignId: id,
+      position,
+      number: `+9198000${String(position).padStart(5, '0')}`,
+      status: 'pending',
+    })),
+  );
   return id;
 }
 
-const at = (id: string, positions: number[]) => and(eq(campaignNumbers.campaignId, id), inArray(campaignNumbers.position, positions));
+const at = (id: string, positions: number[]) =>
+  and(eq(campaignNumbers.campaignId, id), inArray(campaignNumbers.position, positions));
 
 describe('§4.9 stats counters', () => {
   it('follow inserts, status changes, other updates and deletes', async () => {
     const id = await campaignWith(40);
     expect(await campaignStats(database.db, id)).toMatchObject({ created: 40, pending: 40 });
-    await database.db.update(campaignNumbers).set({ status: 'in-progress', attempts: 1 }).where(at(id, [0, 1, 2, 3, 4, 5]));
-    await database.db.update(campaignNumbers).set({ status: 'failed', lastStatus: 'busy' }).where(at(id, [0, 1]));
-    await database.db.update(campaignNumbers).set({ status: 'failed', lastStatus: 'no-answer' }).where(at(id, [2]));
-    await database.db.update(campaignNumbers).set({ status: 'completed', lastStatus: 'completed' }).where(at(id, [3]));
+    await database.db
+      .update(campaignNumbers)
+      .set({ status: 'in-progress', attempts: 1 })
+      .where(at(id, [0, 1, 2, 3, 4, 5]));
+    await database.db
+      .update(campaignNumbers)
+      .set({ status: 'failed', lastStatus: 'busy' })
+      .where(at(id, [0, 1]));
+    await database.db
+      .update(campaignNumbers)
+      .set({ status: 'failed', lastStatus: 'no-answer' })
+      .where(at(id, [2]));
+    await database.db
+      .update(campaignNumbers)
+      .set({ status: 'completed', lastStatus: 'completed' })
+      .where(at(id, [3]));
     // Columns that are not counted change nothing.
-    await database.db.update(campaignNumbers).set({ heldAttempt: 2, dateUpdated: new Date(), name: 'x' }).where(eq(campaignNumbers.campaignId, id));
+    await database.db
+      .update(campaignNumbers)
+      .set({ heldAttempt: 2, dateUpdated: new Date(), name: 'x' })
+      .where(eq(campaignNumbers.campaignId, id));
     expect(await campaignStats(database.db, id)).toEqual(await scannedStats(database.db, id));
-    expect(await campaignStats(database.db, id)).toMatchObject({ created: 40, pending: 34, 'in-progress': 2, in_progress: 2, failed: 3, completed: 1, busy: 2, no_answer: 1 });
+    expect(await campaignStats(database.db, id)).toMatchObject({
+      created: 40,
+      pending: 34,
+      'in-progress': 2,
+      in_progress: 2,
+      failed: 3,
+      completed: 1,
+      busy: 2,
+      no_answer: 1,
+    });
     await database.db.delete(campaignNumbers).where(at(id, [39, 38]));
     expect(await campaignStats(database.db, id)).toEqual(await scannedStats(database.db, id));
     expect((await campaignStats(database.db, id)).created).toBe(38);
@@ -62,29 +94,46 @@ describe('§4.9 stats counters', () => {
     const id = await campaignWith(25);
     await database.db.transaction(async (tx) => {
       await tx.delete(campaignNumbers).where(eq(campaignNumbers.campaignId, id));
-      await tx.execute(sql`insert into campaign_numbers (campaign_id, position, number, status) select ${id}, g, '+91' || g, 'pending' from generate_series(0, 9999) g`);
+      await tx.execute(
+        sql`insert into campaign_numbers (campaign_id, position, number, status) select ${id}, g, '+91' || g, 'pending' from generate_series(0, 9999) g`,
+      );
       expect(await campaignStats(tx, id)).toMatchObject({ created: 10_000, pending: 10_000 });
       // Not visible outside until the commit.
       expect((await campaignStats(database.db, id)).created).toBe(25);
     });
     expect(await campaignStats(database.db, id)).toMatchObject({ created: 10_000, pending: 10_000 });
-    await database.db.update(campaignNumbers).set({ status: 'canceled', reason: 'campaign_ended' }).where(eq(campaignNumbers.campaignId, id));
+    await database.db
+      .update(campaignNumbers)
+      .set({ status: 'canceled', reason: 'campaign_ended' })
+      .where(eq(campaignNumbers.campaignId, id));
     expect(await campaignStats(database.db, id)).toEqual(await scannedStats(database.db, id));
     expect((await campaignStats(database.db, id)).canceled).toBe(10_000);
   });
 
   it('stay exact under concurrent transactions moving numbers both ways and locking other rows, without deadlocks', async () => {
     const id = await campaignWith(64);
-    await database.db.update(campaignNumbers).set({ status: 'retry', lastStatus: 'busy' }).where(sql`${campaignNumbers.campaignId} = ${id} and ${campaignNumbers.position} < 32`);
-    await database.db.update(campaignNumbers).set({ status: 'in-progress', lastStatus: 'busy' }).where(sql`${campaignNumbers.campaignId} = ${id} and ${campaignNumbers.position} >= 32`);
+    await database.db
+      .update(campaignNumbers)
+      .set({ status: 'retry', lastStatus: 'busy' })
+      .where(sql`${campaignNumbers.campaignId} = ${id} and ${campaignNumbers.position} < 32`);
+    await database.db
+      .update(campaignNumbers)
+      .set({ status: 'in-progress', lastStatus: 'busy' })
+      .where(sql`${campaignNumbers.campaignId} = ${id} and ${campaignNumbers.position} >= 32`);
     // Transaction i moves a retry to in-progress and an in-progress number to retry (one stripe,
     // positions i and i + 32), half of them in the opposite order: the counter rows they share are
     // locked at commit in key order, so none waits for another in a cycle.
     const flips = Array.from({ length: 32 }, (_, i) =>
       database.db.transaction(async (tx) => {
         const flip = async (position: number) => {
-          const [row] = await tx.select({ status: campaignNumbers.status }).from(campaignNumbers).where(at(id, [position]));
-          await tx.update(campaignNumbers).set({ status: row!.status === 'retry' ? 'in-progress' : 'retry' }).where(at(id, [position]));
+          const [row] = await tx
+            .select({ status: campaignNumbers.status })
+            .from(campaignNumbers)
+            .where(at(id, [position]));
+          await tx
+            .update(campaignNumbers)
+            .set({ status: row!.status === 'retry' ? 'in-progress' : 'retry' })
+            .where(at(id, [position]));
         };
         const [a, b] = i % 2 === 0 ? [i, i + 32] : [i + 32, i];
         await flip(a);
@@ -103,11 +152,17 @@ describe('§4.9 stats counters', () => {
       database.db.transaction(async (tx) => {
         await tx.execute(sql`select key from dial_gates where key = ${`test:${id}`} for update`);
         await new Promise((r) => setTimeout(r, 5));
-        await tx.update(campaignNumbers).set({ status: 'completed', lastStatus: 'completed' }).where(at(id, [position]));
+        await tx
+          .update(campaignNumbers)
+          .set({ status: 'completed', lastStatus: 'completed' })
+          .where(at(id, [position]));
       });
     const numberFirst = (position: number) =>
       database.db.transaction(async (tx) => {
-        await tx.update(campaignNumbers).set({ status: 'failed', lastStatus: 'busy' }).where(at(id, [position]));
+        await tx
+          .update(campaignNumbers)
+          .set({ status: 'failed', lastStatus: 'busy' })
+          .where(at(id, [position]));
         await new Promise((r) => setTimeout(r, 5));
         await tx.execute(sql`update dial_gates set hold_ms = hold_ms + 1 where key = ${`test:${id}`}`);
       });

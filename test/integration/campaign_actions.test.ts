@@ -7,7 +7,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
-import { campaignHttp, controlAccount, failure, inMs, okData, sleep, type CampaignHttp, type Json } from '../support/campaign-http';
+import {
+  campaignHttp,
+  controlAccount,
+  failure,
+  inMs,
+  okData,
+  sleep,
+  type CampaignHttp,
+  type Json,
+} from '../support/campaign-http';
 
 const ACCOUNT = controlAccount('acme_actions');
 // SPEC §7 simulator: 0–5 completed, 6 busy.
@@ -30,7 +39,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const campaign = (overrides: Record<string, unknown> = {}) => http.create({ from: COMPLETES.slice(0, 2), caller_id: '08012345678', url: FLOW, ...overrides });
+const campaign = (overrides: Record<string, unknown> = {}) =>
+  http.create({ from: COMPLETES.slice(0, 2), caller_id: '08012345678', url: FLOW, ...overrides });
 const act = (id: string, action: string) => http.put(id, { action });
 
 /** A 409 STATE_CONFLICT naming the status and the allowed actions. */
@@ -97,7 +107,12 @@ describe('§4.1 actions on a running campaign', () => {
   it('refuses complete and DELETE while running, pauses, resumes, then completes with a drain', async () => {
     // Two numbers complete after 4 s; the busy one waits a minute for its retry.
     const c = await campaign({ from: [COMPLETES[0], BUSY], retries: { number_of_retries: 1, interval_mins: 1 } });
-    await http.waitFor(c.id, (x) => x.stats.retry === 1 && x.stats.completed === 1, 30_000, 'one completed, one waiting for a retry');
+    await http.waitFor(
+      c.id,
+      (x) => x.stats.retry === 1 && x.stats.completed === 1,
+      30_000,
+      'one completed, one waiting for a retry',
+    );
 
     const why = conflict(await act(c.id, 'complete'), 'InProgress', 'pause');
     expect(why).toContain('pause it first');
@@ -135,7 +150,9 @@ describe('§4.1 actions on a running campaign', () => {
     conflict(await act(c.id, 'complete'), 'Paused and ending', 'none');
     conflict(await http.del(c.id), 'Paused and ending', 'none');
     expect(failure(await http.put(c.id, { name: 'renamed while draining' }), 409, 4002).description).toContain('name');
-    expect(okData(await http.put(c.id, { status_callback: 'http://127.0.0.1:9/status' })).status_callback).toBe('http://127.0.0.1:9/status');
+    expect(okData(await http.put(c.id, { status_callback: 'http://127.0.0.1:9/status' })).status_callback).toBe(
+      'http://127.0.0.1:9/status',
+    );
     expect((await http.get(c.id)).status).toBe('Paused');
 
     const done = await http.waitForStatus(c.id, 'Completed', 30_000);
@@ -151,7 +168,9 @@ describe('§4.1 actions on a running campaign', () => {
     expect(final.status).toBe('Archived');
     expect(final.stats).toEqual(done.stats);
     conflict(await act(c.id, 'archive'), 'Archived', 'none');
-    expect(failure(await http.put(c.id, { status_callback: 'http://127.0.0.1:9/x' }), 409, 4002).description).toContain('never changes again');
+    expect(failure(await http.put(c.id, { status_callback: 'http://127.0.0.1:9/x' }), 409, 4002).description).toContain(
+      'never changes again',
+    );
   });
 });
 
@@ -161,9 +180,15 @@ describe('§4.7 updates through the workflow', () => {
     const bad = failure(await http.put(c.id, { from: ['+919876543210', 'not-a-number'] }), 400, 1002);
     expect(bad.description).toContain('not-a-number');
     expect(failure(await http.put(c.id, { name: 'ab' }), 400, 1000).description).toContain('name');
-    expect(failure(await http.put(c.id, { retries: { number_of_retries: 2 } }), 400, 1000).description).toContain('interval_mins');
-    expect(failure(await http.put(c.id, { schedule: { send_at: '2001-01-01T00:00:00Z' } }), 400, 1000).description).toContain('schedule.send_at');
-    expect(failure(await http.put(c.id, { mode: 'custom', throttle: 100_000 }), 400, 1004).description).toContain('throttle');
+    expect(failure(await http.put(c.id, { retries: { number_of_retries: 2 } }), 400, 1000).description).toContain(
+      'interval_mins',
+    );
+    expect(
+      failure(await http.put(c.id, { schedule: { send_at: '2001-01-01T00:00:00Z' } }), 400, 1000).description,
+    ).toContain('schedule.send_at');
+    expect(failure(await http.put(c.id, { mode: 'custom', throttle: 100_000 }), 400, 1004).description).toContain(
+      'throttle',
+    );
     expect((await http.get(c.id)).from).toEqual(COMPLETES.slice(0, 2));
 
     const updated = okData(
@@ -174,7 +199,11 @@ describe('§4.7 updates through the workflow', () => {
         schedule: { send_at: inMs(2000) },
       }),
     );
-    expect(updated).toMatchObject({ status: 'Created', name: 'Rolled forward', from: ['+919876543212', '+919876543213'] });
+    expect(updated).toMatchObject({
+      status: 'Created',
+      name: 'Rolled forward',
+      from: ['+919876543212', '+919876543213'],
+    });
     expect(updated.stats).toMatchObject({ created: 2, pending: 2 });
     expect(updated.retries).toMatchObject({ number_of_retries: 1, interval_mins: 5 });
 
@@ -192,7 +221,12 @@ describe('§4.7 updates through the workflow', () => {
 
     const started = okData(await http.put(c.id, { ...renamed, schedule: { send_at: inMs(1500), end_at: null } }));
     expect(started.status).toBe('Created');
-    const running = await http.waitFor(c.id, (x) => x.status === 'InProgress' || x.status === 'Completed', 20_000, 'started');
+    const running = await http.waitFor(
+      c.id,
+      (x) => x.status === 'InProgress' || x.status === 'Completed',
+      20_000,
+      'started',
+    );
     const withCallback = okData(await http.put(c.id, { ...running, status_callback: 'http://127.0.0.1:9/status' }));
     expect(withCallback.status_callback).toBe('http://127.0.0.1:9/status');
     const refused = failure(await http.put(c.id, { ...running, name: 'Renamed after start' }), 409, 4002);
@@ -203,15 +237,27 @@ describe('§4.7 updates through the workflow', () => {
   it('after start: name and numbers are 409 naming the field; schedule only while Paused; a bad value is 400', async () => {
     const c = await campaign({ from: [BUSY], retries: { number_of_retries: 1, interval_mins: 1 } });
     await http.waitFor(c.id, (x) => x.stats.retry === 1, 30_000, 'a number waiting for its retry');
-    expect(failure(await http.put(c.id, { name: 'Too late' }), 409, 4002).description).toMatch(/^name cannot be updated.*InProgress/);
-    expect(failure(await http.put(c.id, { from: ['+919876543210'] }), 409, 4002).description).toMatch(/^from cannot be updated/);
+    expect(failure(await http.put(c.id, { name: 'Too late' }), 409, 4002).description).toMatch(
+      /^name cannot be updated.*InProgress/,
+    );
+    expect(failure(await http.put(c.id, { from: ['+919876543210'] }), 409, 4002).description).toMatch(
+      /^from cannot be updated/,
+    );
     const endAt = inMs(3600_000);
-    expect(failure(await http.put(c.id, { schedule: { end_at: endAt } }), 409, 4002).description).toMatch(/^schedule cannot be updated/);
-    expect(failure(await http.put(c.id, { call_status_callback: 'ftp://x' }), 400, 1000).description).toContain('call_status_callback');
+    expect(failure(await http.put(c.id, { schedule: { end_at: endAt } }), 409, 4002).description).toMatch(
+      /^schedule cannot be updated/,
+    );
+    expect(failure(await http.put(c.id, { call_status_callback: 'ftp://x' }), 400, 1000).description).toContain(
+      'call_status_callback',
+    );
 
     expect(okData(await act(c.id, 'pause')).status).toBe('Paused');
-    expect(failure(await http.put(c.id, { schedule: { end_at: '2001-01-01T00:00:00Z' } }), 400, 1000).description).toContain('schedule.end_at');
-    expect(failure(await http.put(c.id, { name: 'Still too late' }), 409, 4002).description).toMatch(/^name cannot be updated.*Paused/);
+    expect(
+      failure(await http.put(c.id, { schedule: { end_at: '2001-01-01T00:00:00Z' } }), 400, 1000).description,
+    ).toContain('schedule.end_at');
+    expect(failure(await http.put(c.id, { name: 'Still too late' }), 409, 4002).description).toMatch(
+      /^name cannot be updated.*Paused/,
+    );
     const rolled = okData(await http.put(c.id, { schedule: { end_at: endAt } }));
     expect(Date.parse(rolled.schedule.end_at)).toBe(Date.parse(endAt));
     // Fields and action in one request: validated against Paused, then the action applies.
@@ -231,7 +277,9 @@ describe('§1 bodies and bad input', () => {
     const c = await campaign({ schedule: { send_at: inMs(3600_000) } });
     const bulk = await http.put(c.id, { campaigns: [{ action: 'pause' }] });
     expect(bulk.status, bulk.text).toBe(200);
-    expect(bulk.json.response).toEqual([expect.objectContaining({ code: 200, status: 'success', data: expect.objectContaining({ status: 'Paused' }) })]);
+    expect(bulk.json.response).toEqual([
+      expect.objectContaining({ code: 200, status: 'success', data: expect.objectContaining({ status: 'Paused' }) }),
+    ]);
     const refused = await http.put(c.id, { campaigns: [{ action: 'archive' }] });
     expect(refused.status, refused.text).toBe(207);
     expect(refused.json.response[0]).toMatchObject({ code: 409, status: 'failure', error_data: { code: 4001 } });

@@ -7,7 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
-import { campaignHttp, controlAccount, failure, okData, sleep, type CampaignHttp, type Json } from '../support/campaign-http';
+import {
+  campaignHttp,
+  controlAccount,
+  failure,
+  okData,
+  sleep,
+  type CampaignHttp,
+  type Json,
+} from '../support/campaign-http';
 
 // Many campaigns dial at once here: pacing (SPEC §4.5, 60/min by default) must not space them out.
 const ACCOUNT = controlAccount('acme_races', { calls_per_minute: 6000, channels: 200 });
@@ -29,7 +37,8 @@ afterAll(async () => {
 const until = (atMs: number) => sleep(Math.max(0, atMs - Date.now()));
 
 /** `n` offsets from `fromMs` to `toMs`, evenly spaced. */
-const spread = (n: number, fromMs: number, toMs: number) => Array.from({ length: n }, (_, i) => Math.round(fromMs + ((toMs - fromMs) * i) / (n - 1)));
+const spread = (n: number, fromMs: number, toMs: number) =>
+  Array.from({ length: n }, (_, i) => Math.round(fromMs + ((toMs - fromMs) * i) / (n - 1)));
 
 /** The statuses a campaign goes through in the next `ms`, sampled by GET. */
 async function watch(id: string, ms: number): Promise<string[]> {
@@ -50,7 +59,11 @@ describe('§4.1 an action racing send_at', () => {
     const sendAtMs = Math.ceil(Date.now() / 1000) * 1000 + 8000;
     const sendAt = new Date(sendAtMs).toISOString();
     const ids: string[] = [];
-    for (let i = 0; i < OFFSETS.length; i++) ids.push((await http.create({ from: [COMPLETES], caller_id: '08012345678', url: FLOW, schedule: { send_at: sendAt } })).id);
+    for (let i = 0; i < OFFSETS.length; i++)
+      ids.push(
+        (await http.create({ from: [COMPLETES], caller_id: '08012345678', url: FLOW, schedule: { send_at: sendAt } }))
+          .id,
+      );
     const answers = await Promise.all(
       ids.map(async (id, i) => {
         await until(sendAtMs + OFFSETS[i]!);
@@ -85,7 +98,11 @@ describe('§4.1 an action racing send_at', () => {
     const sendAtMs = Math.ceil(Date.now() / 1000) * 1000 + 8000;
     const sendAt = new Date(sendAtMs).toISOString();
     const ids: string[] = [];
-    for (let i = 0; i < OFFSETS.length; i++) ids.push((await http.create({ from: [COMPLETES], caller_id: '08012345678', url: FLOW, schedule: { send_at: sendAt } })).id);
+    for (let i = 0; i < OFFSETS.length; i++)
+      ids.push(
+        (await http.create({ from: [COMPLETES], caller_id: '08012345678', url: FLOW, schedule: { send_at: sendAt } }))
+          .id,
+      );
     const answers = await Promise.all(
       ids.map(async (id, i) => {
         await until(sendAtMs + OFFSETS[i]!);
@@ -127,7 +144,12 @@ describe('§4.1 a pause racing the last number', () => {
     const answers: Array<Awaited<ReturnType<CampaignHttp['put']>>> = [];
     for (const offset of OFFSETS) {
       const c = await http.create({ from: [COMPLETES], caller_id: '08012345678', url: FLOW });
-      const dialled = await http.waitFor(c.id, (x: Json) => x.stats['in-progress'] === 1 || x.stats.completed === 1, 30_000, 'the number dialled');
+      const dialled = await http.waitFor(
+        c.id,
+        (x: Json) => x.stats['in-progress'] === 1 || x.stats.completed === 1,
+        30_000,
+        'the number dialled',
+      );
       expect(dialled.stats.completed, 'the call outran the poll').toBe(0);
       await sleep(offset);
       created.push({ id: c.id });
@@ -150,7 +172,10 @@ describe('§4.1 a pause racing the last number', () => {
         expect(e.description).toMatch(/while the campaign is (InProgress and ending|Completed)/);
         // Never Paused afterwards: it only finishes.
         const seen = await watch(id, 1000);
-        expect(seen.every((s) => s === 'InProgress' || s === 'Completed'), seen.join(',')).toBe(true);
+        expect(
+          seen.every((s) => s === 'InProgress' || s === 'Completed'),
+          seen.join(','),
+        ).toBe(true);
       }
       const done = await http.waitForStatus(id, 'Completed', 30_000);
       expect(done.stats).toMatchObject({ created: 1, completed: 1 });

@@ -22,8 +22,18 @@ import { postCsv, waitForUpload } from '../support/csv-upload';
 import { httpClient } from '../support/http-app';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const ACCOUNT = { sid: 'restart_acct', api_key: 'restart_key', api_token: 'restart_token_0123456789', api_requests_per_minute: 1_000_000 };
-const acct: TestAccount = { sid: ACCOUNT.sid, key: ACCOUNT.api_key, token: ACCOUNT.api_token, auth: basicAuthHeader(ACCOUNT.api_key, ACCOUNT.api_token) };
+const ACCOUNT = {
+  sid: 'restart_acct',
+  api_key: 'restart_key',
+  api_token: 'restart_token_0123456789',
+  api_requests_per_minute: 1_000_000,
+};
+const acct: TestAccount = {
+  sid: ACCOUNT.sid,
+  key: ACCOUNT.api_key,
+  token: ACCOUNT.api_token,
+  auth: basicAuthHeader(ACCOUNT.api_key, ACCOUNT.api_token),
+};
 
 let database: TestDatabase;
 const children: ChildProcess[] = [];
@@ -85,7 +95,11 @@ const ROWS = 150_000;
  * The file, and what its import must end with: every 40th row repeats the number of the row 20
  * before it (a duplicate with other columns), every 97th row has an invalid number.
  */
-function buildCsv(): { csv: string; expected: { total: number; success: number; duplicate: number; failure: number }; firstPlan: Map<string, string> } {
+function buildCsv(): {
+  csv: string;
+  expected: { total: number; success: number; duplicate: number; failure: number };
+  firstPlan: Map<string, string>;
+} {
   const lines = ['number,first_name,plan,due'];
   const firstPlan = new Map<string, string>();
   let success = 0;
@@ -117,7 +131,9 @@ async function uploadRow(uploadId: string) {
 
 /** Advisory locks held in the test database (the import's lease is one). */
 async function advisoryLocks(): Promise<number> {
-  const [row] = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = current_database()`);
+  const [row] = await database.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = current_database()`,
+  );
   return row!.n;
 }
 
@@ -127,7 +143,8 @@ async function waitForProgress(uploadId: string, after: number): Promise<number>
   for (;;) {
     const row = await uploadRow(uploadId);
     expect(row.totalRecords).toBe(row.successCount + row.duplicateCount + row.failureCount);
-    if (row.status !== 'processing') throw new Error(`the import ended (${row.status}) before the process could be stopped mid-way`);
+    if (row.status !== 'processing')
+      throw new Error(`the import ended (${row.status}) before the process could be stopped mid-way`);
     if (row.totalRecords > after) return row.totalRecords;
     if (Date.now() > deadline) throw new Error(`no progress past ${after} rows within 120 s`);
     await new Promise((r) => setTimeout(r, 50));
@@ -155,7 +172,9 @@ describe('§5 a CSV import survives the process that runs it', () => {
     expect((await uploadRow(uploadId)).totalRecords).toBe(afterKill.totalRecords);
     expect(afterKill.totalRecords).toBeGreaterThanOrEqual(atKill);
     expect(afterKill.totalRecords).toBeLessThan(expected.total);
-    expect(await database.db.$count(listMemberships, eq(listMemberships.listSid, listSid))).toBe(afterKill.successCount);
+    expect(await database.db.$count(listMemberships, eq(listMemberships.listSid, listSid))).toBe(
+      afterKill.successCount,
+    );
 
     // 2. The next process resumes at start; stopped gracefully, it finishes its batch and leaves the rest.
     const second = await startApiProcess();
@@ -169,7 +188,9 @@ describe('§5 a CSV import survives the process that runs it', () => {
     expect(afterStop.totalRecords).toBeLessThan(expected.total);
     expect(await advisoryLocks()).toBe(0);
     expect(afterStop.totalRecords).toBe(afterStop.successCount + afterStop.duplicateCount + afterStop.failureCount);
-    expect(await database.db.$count(listMemberships, eq(listMemberships.listSid, listSid))).toBe(afterStop.successCount);
+    expect(await database.db.$count(listMemberships, eq(listMemberships.listSid, listSid))).toBe(
+      afterStop.successCount,
+    );
 
     // 3. A third process completes it.
     const third = await startApiProcess();
@@ -204,7 +225,11 @@ describe('§5 a CSV import survives the process that runs it', () => {
     expect(wrong.slice(0, 5)).toEqual([]);
 
     const list = await httpClient(third.baseUrl, acct)('GET', `/v2/accounts/${acct.sid}/lists/${listSid}`);
-    expect(list.json.response[0].data).toMatchObject({ type: 'dynamic', contact_count: expected.success, columns: ['number', 'first_name', 'plan', 'due'] });
+    expect(list.json.response[0].data).toMatchObject({
+      type: 'dynamic',
+      contact_count: expected.success,
+      columns: ['number', 'first_name', 'plan', 'due'],
+    });
     third.process.kill('SIGTERM');
     await third.exited;
   });

@@ -22,7 +22,12 @@ describe('the exit code of a process that used an embedded PostgreSQL', () => {
       await pg.stop();
       process.exitCode = 3;`;
     const code = await new Promise<number | null>((resolve) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root }, () => undefined);
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', script],
+        { cwd: root },
+        () => undefined,
+      );
       child.on('exit', (c) => resolve(c));
     });
     expect(code).toBe(3);

@@ -13,7 +13,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulatorBaseUrl } from '../../activities/carriers/simulator-contract';
 import { startTestStack, type TestStack } from '../support/stack';
-import { campaignHttp, controlAccount, expectStatsInvariant, type CampaignHttp, type Json } from '../support/campaign-http';
+import {
+  campaignHttp,
+  controlAccount,
+  expectStatsInvariant,
+  type CampaignHttp,
+  type Json,
+} from '../support/campaign-http';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
@@ -81,14 +87,28 @@ describe('§4.1 the same caller-id refusal on 20 dials in a row', () => {
   it('stops the campaign at the 20th: Failed, no retry, every unfinished number failed caller_id_refused', async () => {
     // The simulator refuses every dial from a caller id ending in 000 (not an ExoPhone of the account).
     const fast = controlAccount('acme_caller_id', { calls_per_minute: 600 });
-    await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'bin/ops.ts'), 'accounts', 'upsert', JSON.stringify(fast)], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: stack.config.DATABASE_URL!, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS!, LOG_LEVEL: 'warn' },
-    });
+    await run(
+      path.join(root, 'node_modules/.bin/tsx'),
+      [path.join(root, 'bin/ops.ts'), 'accounts', 'upsert', JSON.stringify(fast)],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: stack.config.DATABASE_URL!,
+          TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS!,
+          LOG_LEVEL: 'warn',
+        },
+      },
+    );
     const h = campaignHttp(stack, fast);
     const numbers = Array.from({ length: 30 }, (_, i) => `+91987654${String(i + 1).padStart(4, '0')}`);
     const started = Date.now();
-    const c = await h.create({ from: numbers, caller_id: '08012345000', url: FLOW, retries: { number_of_retries: 3, interval_mins: 1, on_status: ['failed'] } });
+    const c = await h.create({
+      from: numbers,
+      caller_id: '08012345000',
+      url: FLOW,
+      retries: { number_of_retries: 3, interval_mins: 1, on_status: ['failed'] },
+    });
     const done = await h.waitFor(c.id, (x) => x.date_ended !== null, 60_000, 'an end');
     // At once: before any retry (1 minute) and before the numbers ran out.
     expect(Date.now() - started).toBeLessThan(50_000);
@@ -113,15 +133,45 @@ describe('§4.1 the same caller-id refusal on 20 dials in a row', () => {
 describe('§4.1 an account-level carrier error', () => {
   it('stops the campaign at once: Failed, no retry, every unfinished number failed with the carrier error', async () => {
     // Provisioned as an operator would: the ops CLI, with a carrier whose credentials are wrong.
-    const account = { ...BAD_CARRIER, carrier: { type: 'exotel', base_url: simulatorBaseUrl(stack.config.OUTCALL_PUBLIC_URL), sid: BAD_CARRIER.sid, api_key: 'wrong', api_token: 'wrong' } };
-    await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'bin/ops.ts'), 'accounts', 'upsert', JSON.stringify(account)], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: stack.config.DATABASE_URL!, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS!, LOG_LEVEL: 'warn' },
-    });
+    const account = {
+      ...BAD_CARRIER,
+      carrier: {
+        type: 'exotel',
+        base_url: simulatorBaseUrl(stack.config.OUTCALL_PUBLIC_URL),
+        sid: BAD_CARRIER.sid,
+        api_key: 'wrong',
+        api_token: 'wrong',
+      },
+    };
+    await run(
+      path.join(root, 'node_modules/.bin/tsx'),
+      [path.join(root, 'bin/ops.ts'), 'accounts', 'upsert', JSON.stringify(account)],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: stack.config.DATABASE_URL!,
+          TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS!,
+          LOG_LEVEL: 'warn',
+        },
+      },
+    );
     const bad = campaignHttp(stack, BAD_CARRIER);
-    const numbers = ['+919876543210', '+919876543211', '+919876543212', '+919876543213', '+919876543214', '+919876543215'];
+    const numbers = [
+      '+919876543210',
+      '+919876543211',
+      '+919876543212',
+      '+919876543213',
+      '+919876543214',
+      '+919876543215',
+    ];
     const started = Date.now();
-    const c = await bad.create({ from: numbers, caller_id: '08012345678', url: FLOW, retries: { number_of_retries: 3, interval_mins: 1 } });
+    const c = await bad.create({
+      from: numbers,
+      caller_id: '08012345678',
+      url: FLOW,
+      retries: { number_of_retries: 3, interval_mins: 1 },
+    });
     const done = await bad.waitFor(c.id, (x) => x.date_ended !== null, 60_000, 'an end');
     // At once: well before the first retry (1 minute) could have been dialled.
     expect(Date.now() - started).toBeLessThan(50_000);
@@ -132,7 +182,9 @@ describe('§4.1 an account-level carrier error', () => {
     expect(calls.length).toBeGreaterThanOrEqual(1);
     expect(calls.length).toBeLessThanOrEqual(2);
     for (const r of calls) expect(r).toMatchObject({ status: 'failed', reason: 'carrier_401', attempt_number: 1 });
-    expect((await report(bad, c.id)).map((r) => [r.status, r.reason])).toEqual(numbers.map(() => ['failed', 'carrier_401']));
+    expect((await report(bad, c.id)).map((r) => [r.status, r.reason])).toEqual(
+      numbers.map(() => ['failed', 'carrier_401']),
+    );
     // Another account's campaigns are untouched.
     const other = await http.create({ from: [COMPLETES], caller_id: '08012345678', url: FLOW });
     expect((await http.waitFor(other.id, (x) => x.date_ended !== null, 60_000, 'an end')).status).toBe('Completed');

@@ -9,14 +9,21 @@ import { eq } from 'drizzle-orm';
 import { accounts } from '../../db/schema';
 import { client, startReceiver, startTestStack, type Receiver, type TestStack } from '../support/stack';
 
-const ACCOUNT = { sid: 'acme_e2e', api_key: 'e2e_key', api_token: 'e2e_token_0123456789', calling_window: '00:00-24:00', timezone: 'Asia/Kolkata' };
+const ACCOUNT = {
+  sid: 'acme_e2e',
+  api_key: 'e2e_key',
+  api_token: 'e2e_token_0123456789',
+  calling_window: '00:00-24:00',
+  timezone: 'Asia/Kolkata',
+};
 
 // Last digits 0..9, then one the carrier refuses.
 const NUMBERS = [...Array.from({ length: 10 }, (_, d) => `+91987654321${d}`), '+919876543000'];
 
 /** What SPEC §7's simulator rules and §4.3's retries predict for each number with 2 retries. */
 function expected(number: string): { status: string; attempts: string[]; reason: string | null } {
-  if (number.endsWith('000')) return { status: 'failed', attempts: ['failed', 'failed', 'failed'], reason: 'carrier_refused' };
+  if (number.endsWith('000'))
+    return { status: 'failed', attempts: ['failed', 'failed', 'failed'], reason: 'carrier_refused' };
   const d = Number(number.at(-1));
   if (d <= 5) return { status: 'completed', attempts: ['completed'], reason: null };
   if (d === 6) return { status: 'failed', attempts: ['busy', 'busy', 'busy'], reason: null };
@@ -50,7 +57,8 @@ async function waitForStatus(id: string, status: string, timeoutMs: number) {
     expect(s.created).toBe(s.pending + s['in-progress'] + s.retry + s.completed + s.failed + s.canceled + s.suppressed);
     expect(s.in_progress).toBe(s['in-progress']);
     if (c.status === status) return c;
-    if (Date.now() > deadline) throw new Error(`campaign ${id} still ${c.status} after ${timeoutMs} ms: ${JSON.stringify(s)}`);
+    if (Date.now() > deadline)
+      throw new Error(`campaign ${id} still ${c.status} after ${timeoutMs} ms: ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -97,12 +105,26 @@ describe('§4 an inline campaign covering every simulator outcome', () => {
     expect(records).toHaveLength(totalAttempts);
     expect(details.json.metadata.total).toBe(totalAttempts);
     for (const number of NUMBERS) {
-      const mine = records.filter((r) => r.number === number).sort((a, b) => Number(a.attempt_number) - Number(b.attempt_number));
+      const mine = records
+        .filter((r) => r.number === number)
+        .sort((a, b) => Number(a.attempt_number) - Number(b.attempt_number));
       const want = expected(number);
-      expect(mine.map((r) => r.status), number).toEqual(want.attempts);
-      expect(mine.map((r) => r.attempt_number), number).toEqual(want.attempts.map((_, i) => i + 1));
+      expect(
+        mine.map((r) => r.status),
+        number,
+      ).toEqual(want.attempts);
+      expect(
+        mine.map((r) => r.attempt_number),
+        number,
+      ).toEqual(want.attempts.map((_, i) => i + 1));
       for (const r of mine) {
-        expect(r).toMatchObject({ to: number, caller_id: '08012345678', from: '08012345678', direction: 'Outgoing', custom_field: 'batch-7' });
+        expect(r).toMatchObject({
+          to: number,
+          caller_id: '08012345678',
+          from: '08012345678',
+          direction: 'Outgoing',
+          custom_field: 'batch-7',
+        });
         expect(r.call_sid).toMatch(/^[0-9a-f]{32}$/);
         if (want.reason) expect(r.reason).toBe(want.reason);
         expect(r.duration).toBe(r.status === 'completed' ? 1 : 0);
@@ -124,9 +146,20 @@ describe('§4 an inline campaign covering every simulator outcome', () => {
     for (const number of NUMBERS) {
       const mine = callStatus.filter((e) => e.body.number === number);
       // Events of one number arrive in order (events of different numbers interleave).
-      expect(mine.map((e) => e.body.attempt_number), number).toEqual(expected(number).attempts.map((_, i) => i + 1));
-      expect(mine.map((e) => e.body.status), number).toEqual(expected(number).attempts);
-      expect(mine[0]!.body).toMatchObject({ campaign_sid: campaign.id, to: number, from: '08012345678', custom_field: 'batch-7' });
+      expect(
+        mine.map((e) => e.body.attempt_number),
+        number,
+      ).toEqual(expected(number).attempts.map((_, i) => i + 1));
+      expect(
+        mine.map((e) => e.body.status),
+        number,
+      ).toEqual(expected(number).attempts);
+      expect(mine[0]!.body).toMatchObject({
+        campaign_sid: campaign.id,
+        to: number,
+        from: '08012345678',
+        custom_field: 'batch-7',
+      });
     }
     const schedule = byPath('/call-schedule');
     expect(schedule).toHaveLength(NUMBERS.length);
@@ -134,7 +167,10 @@ describe('§4 an inline campaign covering every simulator outcome', () => {
       const ev = schedule.find((e) => e.body.to === number)!;
       const want = expected(number);
       expect(ev.body).toMatchObject({ campaign_sid: campaign.id, status: want.status, attempts: want.attempts.length });
-      const sids = records.filter((r) => r.number === number).sort((a, b) => Number(a.attempt_number) - Number(b.attempt_number)).map((r) => r.call_sid);
+      const sids = records
+        .filter((r) => r.number === number)
+        .sort((a, b) => Number(a.attempt_number) - Number(b.attempt_number))
+        .map((r) => r.call_sid);
       expect(ev.body.call_sids).toEqual(sids);
     }
     const statuses = byPath('/status');
@@ -145,16 +181,24 @@ describe('§4 an inline campaign covering every simulator outcome', () => {
     const terminal = statuses[1]!.body;
     expect(terminal.stats).toEqual(done.stats);
     // report_url downloads the per-number report without Basic auth; its rows agree with the stats.
-    expect(terminal.report_url).toMatch(new RegExp(`^${stack.config.OUTCALL_PUBLIC_URL}/reports/${campaign.id}/report\\.csv\\?token=`));
+    expect(terminal.report_url).toMatch(
+      new RegExp(`^${stack.config.OUTCALL_PUBLIC_URL}/reports/${campaign.id}/report\\.csv\\?token=`),
+    );
     const report = await fetch(String(terminal.report_url));
     expect(report.status).toBe(200);
     const lines = (await report.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('number,name,status,reason,attempts,last_status,last_duration,first_attempt_at,last_attempt_at,next_attempt_at');
+    expect(lines[0]).toBe(
+      'number,name,status,reason,attempts,last_status,last_duration,first_attempt_at,last_attempt_at,next_attempt_at',
+    );
     expect(lines).toHaveLength(NUMBERS.length + 1);
     for (const number of NUMBERS) {
       const cells = lines.find((l) => l.startsWith(`${number},`))!.split(',');
       const want = expected(number);
-      expect([cells[2], cells[4], cells[5]], number).toEqual([want.status, String(want.attempts.length), want.attempts.at(-1)]);
+      expect([cells[2], cells[4], cells[5]], number).toEqual([
+        want.status,
+        String(want.attempts.length),
+        want.attempts.at(-1),
+      ]);
     }
     expect(lines.filter((l) => l.split(',')[2] === 'completed')).toHaveLength(done.stats.completed);
     const forged = await fetch(String(terminal.report_url).replace(/token=.*/, 'token=nope'));

@@ -29,7 +29,11 @@ let temporal: string;
 
 beforeAll(async () => {
   temporal = ensureToolchain().temporal;
-  stack = await startTestStack({ OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]), OUTCALL_SIM_TALK_MS: '4000', OUTCALL_MAX_LIVE_NUMBERS: '2' });
+  stack = await startTestStack({
+    OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]),
+    OUTCALL_SIM_TALK_MS: '4000',
+    OUTCALL_MAX_LIVE_NUMBERS: '2',
+  });
   http = campaignHttp(stack, ACCOUNT);
 });
 afterAll(async () => {
@@ -38,21 +42,40 @@ afterAll(async () => {
 
 /** `temporal workflow signal` exactly as an operator types it. */
 async function signal(campaignId: string, name: 'pause' | 'resume' | 'complete'): Promise<void> {
-  await run(temporal, ['workflow', 'signal', '--address', stack.config.TEMPORAL_ADDRESS!, '--workflow-id', campaignWorkflowId(campaignId), '--name', name]);
+  await run(temporal, [
+    'workflow',
+    'signal',
+    '--address',
+    stack.config.TEMPORAL_ADDRESS!,
+    '--workflow-id',
+    campaignWorkflowId(campaignId),
+    '--name',
+    name,
+  ]);
 }
 
 /** `npm run ops -- <args>` (bin/ops.ts under tsx), configured only by its environment. */
 async function ops(...args: string[]): Promise<string> {
   const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'bin/ops.ts'), ...args], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: stack.config.DATABASE_URL!, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS!, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.config.DATABASE_URL!,
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS!,
+      LOG_LEVEL: 'warn',
+    },
   });
   return stdout;
 }
 
 describe('§8 signals from the temporal CLI', () => {
   it('pause and resume a running campaign; the read model follows', async () => {
-    const c = await http.create({ from: [BUSY], caller_id: '08012345678', url: FLOW, retries: { number_of_retries: 1, interval_mins: 1 } });
+    const c = await http.create({
+      from: [BUSY],
+      caller_id: '08012345678',
+      url: FLOW,
+      retries: { number_of_retries: 1, interval_mins: 1 },
+    });
     await http.waitFor(c.id, (x) => x.stats.retry === 1, 30_000, 'a number waiting for its retry');
     await signal(c.id, 'pause');
     const paused = await http.waitForStatus(c.id, 'Paused', 15_000);
@@ -77,7 +100,12 @@ describe('§8 signals from the temporal CLI', () => {
   });
 
   it('pause before start holds the campaign past send_at; resume then starts it', async () => {
-    const c = await http.create({ from: COMPLETES.slice(0, 1), caller_id: '08012345678', url: FLOW, schedule: { send_at: inMs(4000) } });
+    const c = await http.create({
+      from: COMPLETES.slice(0, 1),
+      caller_id: '08012345678',
+      url: FLOW,
+      schedule: { send_at: inMs(4000) },
+    });
     await signal(c.id, 'pause');
     await http.waitForStatus(c.id, 'Paused', 15_000);
     await sleep(5000);
@@ -101,7 +129,12 @@ describe('§8 signals from the temporal CLI', () => {
 
 describe('§8 the ops CLI', () => {
   it('campaigns pause|resume|complete <id> do what the REST actions do', async () => {
-    const c = await http.create({ from: [BUSY], caller_id: '08012345678', url: FLOW, retries: { number_of_retries: 1, interval_mins: 1 } });
+    const c = await http.create({
+      from: [BUSY],
+      caller_id: '08012345678',
+      url: FLOW,
+      retries: { number_of_retries: 1, interval_mins: 1 },
+    });
     await http.waitFor(c.id, (x) => x.stats.retry === 1, 30_000, 'a number waiting for its retry');
     expect(await ops('campaigns', 'pause', c.id)).toContain(`Sent pause to ${campaignWorkflowId(c.id)}`);
     await http.waitForStatus(c.id, 'Paused', 15_000);

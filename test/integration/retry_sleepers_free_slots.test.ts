@@ -11,7 +11,14 @@ import { inject } from 'vitest';
 import { campaignWorkflowId } from '../../domain/ids';
 import { client, startTestStack, type TestStack } from '../support/stack';
 
-const ACCOUNT = { sid: 'sleepy', api_key: 'sleepy_key', api_token: 'sleepy_token_0123456789', calling_window: '00:00-24:00', calls_per_minute: 100_000, channels: 100_000 };
+const ACCOUNT = {
+  sid: 'sleepy',
+  api_key: 'sleepy_key',
+  api_token: 'sleepy_token_0123456789',
+  calling_window: '00:00-24:00',
+  calls_per_minute: 100_000,
+  channels: 100_000,
+};
 const COUNT = 120;
 const MAX_LIVE = 40;
 // Distinct mobiles ending in 9: busy on the first attempt, completed on the retry (SPEC §7 simulator).
@@ -20,7 +27,12 @@ const NUMBERS = Array.from({ length: COUNT }, (_, i) => `+9197${String(10_000_00
 let stack: TestStack;
 let api: ReturnType<typeof client>;
 beforeAll(async () => {
-  stack = await startTestStack({ OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]), OUTCALL_SIM_RING_MS: '0', OUTCALL_SIM_TALK_MS: '0', OUTCALL_MAX_LIVE_NUMBERS: String(MAX_LIVE) });
+  stack = await startTestStack({
+    OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]),
+    OUTCALL_SIM_RING_MS: '0',
+    OUTCALL_SIM_TALK_MS: '0',
+    OUTCALL_MAX_LIVE_NUMBERS: String(MAX_LIVE),
+  });
   api = client(stack.baseUrl, ACCOUNT.api_key, ACCOUNT.api_token);
 });
 afterAll(async () => {
@@ -39,15 +51,24 @@ describe('numbers asleep for a retry hold no slot', () => {
     const id = created.json.response[0].data.id as string;
     let mostAsleep = 0;
     let c;
-    for (const deadline = Date.now() + 8 * 60_000; ; ) {
-      const [row] = await stack.db.$client<{ n: number }[]>`select count(*)::int as n from campaign_numbers where campaign_id = ${id} and status = 'retry'`;
+    for (const deadline = Date.now() + 8 * 60_000; ;) {
+      const [row] = await stack.db.$client<
+        { n: number }[]
+      >`select count(*)::int as n from campaign_numbers where campaign_id = ${id} and status = 'retry'`;
       mostAsleep = Math.max(mostAsleep, row!.n);
       c = (await api('GET', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}`)).json.response[0].data;
       if (c.status === 'Completed' || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     expect(c.status).toBe('Completed');
-    expect(c.stats).toMatchObject({ created: COUNT, completed: COUNT, failed: 0, pending: 0, 'in-progress': 0, retry: 0 });
+    expect(c.stats).toMatchObject({
+      created: COUNT,
+      completed: COUNT,
+      failed: 0,
+      pending: 0,
+      'in-progress': 0,
+      retry: 0,
+    });
     // A slot-holding sleeper would cap this at the window's 40.
     expect(mostAsleep).toBeGreaterThan(MAX_LIVE);
 
@@ -60,7 +81,8 @@ describe('numbers asleep for a retry hold no slot', () => {
     try {
       const temporal = new Client({ connection });
       const runs = [];
-      for await (const run of temporal.workflow.list({ query: `WorkflowId = '${campaignWorkflowId(id)}'` })) runs.push(run);
+      for await (const run of temporal.workflow.list({ query: `WorkflowId = '${campaignWorkflowId(id)}'` }))
+        runs.push(run);
       // 120 children, most of them asleep for a minute, at most 45 open per run (the server refuses a
       // 51st): the campaign moved on to new runs rather than stall (it completed, above).
       expect(runs.length).toBeGreaterThan(COUNT / 45);

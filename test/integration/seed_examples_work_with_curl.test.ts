@@ -13,7 +13,12 @@ import { startTestStack, type TestStack } from '../support/stack';
 
 const run = promisify(execFile);
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
-const ACCOUNT = { sid: 'seed_acct', api_key: 'seedkey', api_token: 'seedtoken0123456789', calling_window: '00:00-24:00' };
+const ACCOUNT = {
+  sid: 'seed_acct',
+  api_key: 'seedkey',
+  api_token: 'seedtoken0123456789',
+  calling_window: '00:00-24:00',
+};
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -26,7 +31,10 @@ afterAll(async () => {
 /** The seed's command with Exotel's host and placeholders replaced; the 2024 date moved to `day`. */
 function localise(file: string, vars: Record<string, string>, day: string): string {
   let cmd = readFileSync(path.join(fixtures, file), 'utf8');
-  cmd = cmd.replaceAll('https://<api_key>:<api_token>@api.exotel.com', `http://${ACCOUNT.api_key}:${ACCOUNT.api_token}@${new URL(stack.baseUrl).host}`);
+  cmd = cmd.replaceAll(
+    'https://<api_key>:<api_token>@api.exotel.com',
+    `http://${ACCOUNT.api_key}:${ACCOUNT.api_token}@${new URL(stack.baseUrl).host}`,
+  );
   for (const [k, v] of Object.entries(vars)) cmd = cmd.replaceAll(`<${k}>`, v);
   return cmd.replaceAll('2024-01-15', day);
 }

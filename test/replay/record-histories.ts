@@ -20,7 +20,12 @@ import { campaignWorkflowId, numberWorkflowId } from '../../domain/ids';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
-const ACCOUNT = { sid: 'replay', api_key: 'replay_key', api_token: 'replay_token_0123456789abcdef', calling_window: '00:00-24:00' };
+const ACCOUNT = {
+  sid: 'replay',
+  api_key: 'replay_key',
+  api_token: 'replay_token_0123456789abcdef',
+  calling_window: '00:00-24:00',
+};
 const auth = { key: ACCOUNT.api_key, token: ACCOUNT.api_token };
 const campaigns = `/v2/accounts/${ACCOUNT.sid}/campaigns`;
 
@@ -61,8 +66,19 @@ const scenarios: Scenario[] = [
     // Every simulator outcome once, a refused dial, and one retry a minute later (SPEC §4.3, §7).
     name: 'inline-retries',
     async run(stack) {
-      const from = ['+919876543210', '+919876543216', '+919876543217', '+919876543218', '+919876543219', '+919876543000'];
-      const id = await create(stack, { from, read_via_text: 'Your parcel arrives today', retries: { number_of_retries: 1, interval_mins: 1 } });
+      const from = [
+        '+919876543210',
+        '+919876543216',
+        '+919876543217',
+        '+919876543218',
+        '+919876543219',
+        '+919876543000',
+      ];
+      const id = await create(stack, {
+        from,
+        read_via_text: 'Your parcel arrives today',
+        retries: { number_of_retries: 1, interval_mins: 1 },
+      });
       await until(stack, id, ['Completed', 'Failed']);
       return { id, position: 4 };
     },
@@ -73,7 +89,12 @@ const scenarios: Scenario[] = [
     async run(stack) {
       const from = ['+919876543211', '+919876543212', '+919876543216', '+919876543213'];
       const sendAt = new Date(Date.now() + 5000).toISOString().replace(/\.\d+Z$/, 'Z');
-      const id = await create(stack, { from, url: 'http://flow.example/start', schedule: { send_at: sendAt }, retries: { number_of_retries: 2, interval_mins: 1 } });
+      const id = await create(stack, {
+        from,
+        url: 'http://flow.example/start',
+        schedule: { send_at: sendAt },
+        retries: { number_of_retries: 2, interval_mins: 1 },
+      });
       await act(stack, id, 'pause');
       await act(stack, id, 'resume');
       await until(stack, id, ['InProgress']);
@@ -99,9 +120,13 @@ async function saveRun(client: Client, address: string, workflowId: string, file
   const first = runs[0];
   if (!first) throw new Error(`no run of ${workflowId}`);
   // The CLI writes Temporal's standard JSON history (what `historyFromJSON` reads and the Web UI exports).
-  const { stdout } = await run(ensureToolchain().temporal, ['workflow', 'show', '--address', address, '-w', workflowId, '-r', first.runId, '--output', 'json'], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    ensureToolchain().temporal,
+    ['workflow', 'show', '--address', address, '-w', workflowId, '-r', first.runId, '--output', 'json'],
+    {
+      maxBuffer: 256 * 1024 * 1024,
+    },
+  );
   const history = JSON.parse(stdout) as { events: unknown[] };
   const body = { workflowId, workflowType: first.type, history };
   writeFileSync(path.join(here, 'histories', file), JSON.stringify(body, null, 1) + '\n');
@@ -109,7 +134,9 @@ async function saveRun(client: Client, address: string, workflowId: string, file
 }
 
 async function main(): Promise<void> {
-  const stack = await startBenchStack({ env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]), OUTCALL_SIM_RING_MS: '200', OUTCALL_SIM_TALK_MS: '500' } });
+  const stack = await startBenchStack({
+    env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]), OUTCALL_SIM_RING_MS: '200', OUTCALL_SIM_TALK_MS: '500' },
+  });
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
   try {

@@ -12,7 +12,9 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { workflowBundle } from '../support/workflow-env';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('G16 recorded histories replay on the current workflow code', () => {
   it('has recorded histories to replay', () => {
@@ -20,7 +22,12 @@ describe('G16 recorded histories replay on the current workflow code', () => {
   });
 
   it.each(files)('replays %s', async (file) => {
-    const { workflowId, history } = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { workflowId: string; history: unknown };
-    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJSON(history), workflowId)).resolves.toBeUndefined();
+    const { workflowId, history } = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
+      workflowId: string;
+      history: unknown;
+    };
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJSON(history), workflowId),
+    ).resolves.toBeUndefined();
   });
 });

@@ -20,7 +20,11 @@ export interface FakeEngine extends CampaignEngine {
  * does; `control` scripts the workflow's answer to a control request (default: the workflow ended).
  */
 export function fakeEngine(
-  opts: { unavailable?: boolean; control?: (input: Parameters<CampaignEngine['controlCampaign']>[0]) => ControlResult; archive?: boolean } = {},
+  opts: {
+    unavailable?: boolean;
+    control?: (input: Parameters<CampaignEngine['controlCampaign']>[0]) => ControlResult;
+    archive?: boolean;
+  } = {},
 ): FakeEngine {
   const started: FakeEngine['started'] = [];
   const controls: FakeEngine['controls'] = [];
@@ -75,9 +79,19 @@ export function basicAuthHeader(key: string, token: string): string {
 /** A new account with unique sid and key; `settings` override SPEC §7 defaults. */
 export async function provisionAccount(db: Db, settings: Partial<AccountInput> = {}): Promise<TestAccount> {
   const suffix = newSid().slice(0, 8);
-  const input: AccountInput = { sid: `acct_${suffix}`, api_key: `key_${suffix}`, api_token: `token_${newSid()}`, ...settings };
+  const input: AccountInput = {
+    sid: `acct_${suffix}`,
+    api_key: `key_${suffix}`,
+    api_token: `token_${newSid()}`,
+    ...settings,
+  };
   await upsertAccount(db, input);
-  return { sid: input.sid, key: input.api_key, token: input.api_token, auth: basicAuthHeader(input.api_key, input.api_token) };
+  return {
+    sid: input.sid,
+    key: input.api_key,
+    token: input.api_token,
+    auth: basicAuthHeader(input.api_key, input.api_token),
+  };
 }
 
 export type App = ReturnType<typeof createApp>;

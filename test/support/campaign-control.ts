@@ -21,7 +21,10 @@ export interface WorkflowLikeEngine extends FakeEngine {
 
 export function workflowLikeEngine(
   db: Db,
-  opts: { unavailable?: boolean; script?: (input: ControlInput) => Promise<ControlResult | null> | ControlResult | null } = {},
+  opts: {
+    unavailable?: boolean;
+    script?: (input: ControlInput) => Promise<ControlResult | null> | ControlResult | null;
+  } = {},
 ): WorkflowLikeEngine {
   const base = fakeEngine({ unavailable: opts.unavailable });
   const archives: string[] = [];
@@ -40,12 +43,20 @@ export function workflowLikeEngine(
         const state = controlStateOf(row);
         if (isTerminal(state.status)) return { kind: 'closed' };
         const field = checkFieldUpdate(state, input.changedFields);
-        if (field) return { kind: 'conflict', status: state.status, description: field.description, allowed: allowedActions(state), field: field.field };
+        if (field)
+          return {
+            kind: 'conflict',
+            status: state.status,
+            description: field.description,
+            allowed: allowedActions(state),
+            field: field.field,
+          };
         let status: CampaignStatus = state.status;
         let closing = row.closing;
         if (input.action) {
           const d = decideAction(state, input.action, now.getTime());
-          if (d.kind === 'conflict') return { kind: 'conflict', status: state.status, description: d.description, allowed: d.allowed };
+          if (d.kind === 'conflict')
+            return { kind: 'conflict', status: state.status, description: d.description, allowed: d.allowed };
           if (d.kind === 'apply' && d.drain) closing = d.next;
           else if (d.kind === 'apply') status = d.next;
         }
@@ -73,7 +84,13 @@ export function workflowLikeEngine(
 export async function setCampaignState(
   db: Db,
   id: string,
-  state: { status: CampaignStatus; started?: boolean; closing?: CampaignStatus | null; sendAt?: Date | null; endAt?: Date | null },
+  state: {
+    status: CampaignStatus;
+    started?: boolean;
+    closing?: CampaignStatus | null;
+    sendAt?: Date | null;
+    endAt?: Date | null;
+  },
 ): Promise<void> {
   await db
     .update(campaigns)
@@ -90,6 +107,10 @@ export async function setCampaignState(
 /** The campaign's row and its numbers, for "nothing changed" comparisons. */
 export async function campaignSnapshot(db: Db, id: string) {
   const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id));
-  const numbers = await db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, id)).orderBy(asc(campaignNumbers.position));
+  const numbers = await db
+    .select()
+    .from(campaignNumbers)
+    .where(eq(campaignNumbers.campaignId, id))
+    .orderBy(asc(campaignNumbers.position));
   return { row, numbers };
 }

@@ -38,8 +38,19 @@ export interface Harness {
   engine: CampaignEngine;
   /** Every dial request the fake carrier received, in order, with the virtual time it was sent. */
   dials: Array<{ to: string; attempt: number; atMs: number }>;
-  createCampaign(opts: { numbers: string[]; retries?: Partial<RetryPolicy>; sendAtMs?: number; endAtMs?: number; maxLive?: number }): Promise<string>;
-  control(campaignId: string, action: 'pause' | 'resume' | 'complete' | 'delete' | null, patch?: CampaignPatch, changedFields?: string[]): ReturnType<CampaignEngine['controlCampaign']>;
+  createCampaign(opts: {
+    numbers: string[];
+    retries?: Partial<RetryPolicy>;
+    sendAtMs?: number;
+    endAtMs?: number;
+    maxLive?: number;
+  }): Promise<string>;
+  control(
+    campaignId: string,
+    action: 'pause' | 'resume' | 'complete' | 'delete' | null,
+    patch?: CampaignPatch,
+    changedFields?: string[],
+  ): ReturnType<CampaignEngine['controlCampaign']>;
   result(campaignId: string): Promise<{ status: string }>;
   campaign(campaignId: string): Promise<typeof campaigns.$inferSelect>;
   numbers(campaignId: string): Promise<Array<typeof campaignNumbers.$inferSelect>>;
@@ -63,7 +74,12 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     timezone: opts.timezone ?? 'Asia/Kolkata',
     calling_days: opts.days ?? [1, 2, 3, 4, 5, 6, 7],
   });
-  const engine = createTemporalEngine({ client: env.client, db, recordCallOutcome: (input) => recordCallOutcome(db, input), taskQueue });
+  const engine = createTemporalEngine({
+    client: env.client,
+    db,
+    recordCallOutcome: (input) => recordCallOutcome(db, input),
+    taskQueue,
+  });
   const dials: Harness['dials'] = [];
   const calls = new Map<string, { status: Exclude<ReturnType<typeof simulatedOutcome>, 'refused'>; sid: string }>();
   const silent = new Set(opts.silent ?? []);
@@ -74,7 +90,14 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
       const attempt = attemptNumberFromToken(token) ?? 1;
       dials.push({ to: p.to, attempt, atMs: await env.currentTimeMs() });
       const outcome = simulatedOutcome(p.to, attempt);
-      if (outcome === 'refused') return { kind: 'refused', httpStatus: 400, message: 'invalid number', accountLevel: false, callerIdRefused: false };
+      if (outcome === 'refused')
+        return {
+          kind: 'refused',
+          httpStatus: 400,
+          message: 'invalid number',
+          accountLevel: false,
+          callerIdRefused: false,
+        };
       const sid = newSid();
       calls.set(token, { status: outcome, sid });
       if (!silent.has(p.to)) {
@@ -82,7 +105,15 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
         // while the test server skips virtual time; the workflow buffers it until it waits.
         await engine.reportCallStatus({
           token,
-          outcome: { carrierSid: sid, status: outcome, startTime: null, endTime: null, duration: 0, digits: null, recordingUrl: null },
+          outcome: {
+            carrierSid: sid,
+            status: outcome,
+            startTime: null,
+            endTime: null,
+            duration: 0,
+            digits: null,
+            recordingUrl: null,
+          },
         });
       }
       return { kind: 'accepted', carrierSid: sid };
@@ -90,7 +121,18 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     async lookupCall(l) {
       const call = calls.get(l.token);
       if (!call) return { kind: 'not_found' };
-      return { kind: 'final', outcome: { carrierSid: call.sid, status: call.status, startTime: null, endTime: null, duration: 0, digits: null, recordingUrl: null } };
+      return {
+        kind: 'final',
+        outcome: {
+          carrierSid: call.sid,
+          status: call.status,
+          startTime: null,
+          endTime: null,
+          duration: 0,
+          digits: null,
+          recordingUrl: null,
+        },
+      };
     },
   };
   const carriers: CarrierFactory = () => carrier;
@@ -105,8 +147,16 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
   });
   const bundle = await workflowBundle();
   const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-  const hooks = await Worker.create({ connection: env.nativeConnection, taskQueue: webhookTaskQueue(taskQueue), activities });
-  const dialer = await Worker.create({ connection: env.nativeConnection, taskQueue: dialTaskQueue(taskQueue), activities });
+  const hooks = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: webhookTaskQueue(taskQueue),
+    activities,
+  });
+  const dialer = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: dialTaskQueue(taskQueue),
+    activities,
+  });
   const running = Promise.all([main.run(), hooks.run(), dialer.run()]);
 
   return {
@@ -117,7 +167,13 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     async createCampaign(c) {
       const id = newSid();
       const now = new Date(await env.currentTimeMs());
-      const r = { numberOfRetries: 0, intervalMins: null, mechanism: 'Linear' as const, onStatus: ['busy', 'no-answer', 'failed'] as RetryPolicy['onStatus'], ...c.retries };
+      const r = {
+        numberOfRetries: 0,
+        intervalMins: null,
+        mechanism: 'Linear' as const,
+        onStatus: ['busy', 'no-answer', 'failed'] as RetryPolicy['onStatus'],
+        ...c.retries,
+      };
       await db.insert(campaigns).values({
         id,
         accountSid: ACCOUNT,
@@ -126,14 +182,21 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
         from: c.numbers,
         url: 'http://flow.example/start',
         flowType: 'ivr',
-        retries: { number_of_retries: r.numberOfRetries, interval_mins: r.intervalMins, mechanism: r.mechanism, on_status: r.onStatus },
+        retries: {
+          number_of_retries: r.numberOfRetries,
+          interval_mins: r.intervalMins,
+          mechanism: r.mechanism,
+          on_status: r.onStatus,
+        },
         sendAt: c.sendAtMs ? new Date(c.sendAtMs) : null,
         endAt: c.endAtMs ? new Date(c.endAtMs) : null,
         status: 'Created',
         dateCreated: now,
         dateUpdated: now,
       });
-      await db.insert(campaignNumbers).values(c.numbers.map((number, position) => ({ campaignId: id, position, number, status: 'pending' })));
+      await db
+        .insert(campaignNumbers)
+        .values(c.numbers.map((number, position) => ({ campaignId: id, position, number, status: 'pending' })));
       await env.client.workflow.start(campaignWorkflow, {
         taskQueue,
         workflowId: campaignWorkflowId(id),
@@ -141,14 +204,22 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
       });
       return id;
     },
-    control: (campaignId, action, patch = {}, changedFields = []) => engine.controlCampaign({ campaignId, action, changedFields, patch }),
-    result: (campaignId) => env.client.workflow.getHandle(campaignWorkflowId(campaignId)).result() as Promise<{ status: string }>,
+    control: (campaignId, action, patch = {}, changedFields = []) =>
+      engine.controlCampaign({ campaignId, action, changedFields, patch }),
+    result: (campaignId) =>
+      env.client.workflow.getHandle(campaignWorkflowId(campaignId)).result() as Promise<{ status: string }>,
     async campaign(campaignId) {
       const [row] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
       return row!;
     },
-    numbers: (campaignId) => db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, campaignId)).orderBy(campaignNumbers.position),
-    attempts: (campaignId) => db.select().from(attempts).where(eq(attempts.campaignId, campaignId)).orderBy(attempts.dateCreated),
+    numbers: (campaignId) =>
+      db
+        .select()
+        .from(campaignNumbers)
+        .where(eq(campaignNumbers.campaignId, campaignId))
+        .orderBy(campaignNumbers.position),
+    attempts: (campaignId) =>
+      db.select().from(attempts).where(eq(attempts.campaignId, campaignId)).orderBy(attempts.dateCreated),
     now: () => env.currentTimeMs(),
     async stop() {
       main.shutdown();

@@ -35,9 +35,16 @@ export function controlAccount(sid: string, settings: Record<string, unknown> = 
 /** SPEC §4.9: `created` is the sum of the per-status counts; at a terminal status nothing is unfinished. */
 export function expectStatsInvariant(c: Json): void {
   const s = c.stats;
-  expect(s.created, JSON.stringify(s)).toBe(s.pending + s['in-progress'] + s.retry + s.completed + s.failed + s.canceled + s.suppressed);
+  expect(s.created, JSON.stringify(s)).toBe(
+    s.pending + s['in-progress'] + s.retry + s.completed + s.failed + s.canceled + s.suppressed,
+  );
   expect(s.in_progress).toBe(s['in-progress']);
-  if (TERMINAL.has(c.status)) expect({ pending: s.pending, inProgress: s['in-progress'], retry: s.retry }, `${c.status} stats`).toEqual({ pending: 0, inProgress: 0, retry: 0 });
+  if (TERMINAL.has(c.status))
+    expect({ pending: s.pending, inProgress: s['in-progress'], retry: s.retry }, `${c.status} stats`).toEqual({
+      pending: 0,
+      inProgress: 0,
+      retry: 0,
+    });
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,12 +80,20 @@ export function campaignHttp(stack: TestStack, account: HttpAccount) {
       return res.json.response;
     },
     /** Polls GET until `done(campaign)` holds; throws with the last state after `timeoutMs`. */
-    async waitFor(id: string, done: (c: Json) => boolean, timeoutMs = 60_000, what = 'the expected state'): Promise<Json> {
+    async waitFor(
+      id: string,
+      done: (c: Json) => boolean,
+      timeoutMs = 60_000,
+      what = 'the expected state',
+    ): Promise<Json> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const c = await get(id);
         if (done(c)) return c;
-        if (Date.now() > deadline) throw new Error(`campaign ${id} never reached ${what} in ${timeoutMs} ms: ${c.status} ${JSON.stringify(c.stats)}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `campaign ${id} never reached ${what} in ${timeoutMs} ms: ${c.status} ${JSON.stringify(c.stats)}`,
+          );
         await sleep(250);
       }
     },
@@ -98,7 +113,11 @@ export function okData(res: { status: number; text: string; json: Json }): Json 
 }
 
 /** The failure item of a flat response, asserting its HTTP status and `error_data.code`. */
-export function failure(res: { status: number; text: string; json: Json }, http: number, code: number): { code: number; message: string; description: string } {
+export function failure(
+  res: { status: number; text: string; json: Json },
+  http: number,
+  code: number,
+): { code: number; message: string; description: string } {
   expect(res.status, res.text).toBe(http);
   expect(res.json).toMatchObject({ http_code: http });
   expect(res.json.response[0]).toMatchObject({ code: http, status: 'failure', error_data: { code } });

@@ -12,20 +12,31 @@ import { newSid } from '../../domain/ids';
 import type { Json, TestAccount } from './api';
 import { httpClient, type HttpResponse } from './http-app';
 
-export type Part = { name: string; value: string } | { name: string; filename: string; content: string | Buffer; contentType?: string };
+export type Part =
+  { name: string; value: string } | { name: string; filename: string; content: string | Buffer; contentType?: string };
 
 function partHead(boundary: string, part: Part): string {
-  const disposition = 'filename' in part ? `form-data; name="${part.name}"; filename="${part.filename}"` : `form-data; name="${part.name}"`;
+  const disposition =
+    'filename' in part
+      ? `form-data; name="${part.name}"; filename="${part.filename}"`
+      : `form-data; name="${part.name}"`;
   const type = 'filename' in part ? `\r\nContent-Type: ${part.contentType ?? 'text/csv'}` : '';
   return `--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`;
 }
 
 /** A `multipart/form-data` body with the parts in the given order. */
-export function multipart(parts: Part[], boundary = 'outcallTestBoundary7MA4YWxkTrZu0gW'): { body: Buffer; contentType: string } {
+export function multipart(
+  parts: Part[],
+  boundary = 'outcallTestBoundary7MA4YWxkTrZu0gW',
+): { body: Buffer; contentType: string } {
   const pieces: Buffer[] = [];
   for (const part of parts) {
     const content = 'filename' in part ? part.content : part.value;
-    pieces.push(Buffer.from(partHead(boundary, part)), Buffer.isBuffer(content) ? content : Buffer.from(content), Buffer.from('\r\n'));
+    pieces.push(
+      Buffer.from(partHead(boundary, part)),
+      Buffer.isBuffer(content) ? content : Buffer.from(content),
+      Buffer.from('\r\n'),
+    );
   }
   pieces.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(pieces), contentType: `multipart/form-data; boundary=${boundary}` };
@@ -40,7 +51,9 @@ export function streamedMultipart(
   file: { filename: string; pieces: () => Iterable<Buffer> },
   boundary = 'outcallStreamBoundary0123456789',
 ): { body: ReadableStream<Uint8Array>; contentType: string } {
-  const head = fields.map((f) => `${partHead(boundary, f)}${f.value}\r\n`).join('') + partHead(boundary, { name: 'file_name', filename: file.filename, content: '' });
+  const head =
+    fields.map((f) => `${partHead(boundary, f)}${f.value}\r\n`).join('') +
+    partHead(boundary, { name: 'file_name', filename: file.filename, content: '' });
   function* all(): Generator<Buffer> {
     yield Buffer.from(head);
     yield* file.pieces();
@@ -108,7 +121,12 @@ export function expectCountsAddUp(s: Json): void {
 }
 
 /** Polls csv-status until the upload is no longer `processing`; returns the final status object. */
-export async function waitForUpload(baseUrl: string, account: TestAccount, uploadId: string, timeoutMs = 180_000): Promise<Json> {
+export async function waitForUpload(
+  baseUrl: string,
+  account: TestAccount,
+  uploadId: string,
+  timeoutMs = 180_000,
+): Promise<Json> {
   const get = httpClient(baseUrl, account);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -117,13 +135,18 @@ export async function waitForUpload(baseUrl: string, account: TestAccount, uploa
     const s = res.json.response[0].data;
     expectCountsAddUp(s);
     if (s.status !== 'processing') return s;
-    if (Date.now() > deadline) throw new Error(`upload ${uploadId} still processing after ${timeoutMs} ms: ${res.text}`);
+    if (Date.now() > deadline)
+      throw new Error(`upload ${uploadId} still processing after ${timeoutMs} ms: ${res.text}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** Uploads a CSV and waits for its import; fails the test unless the POST answers 200. */
-export async function importCsv(baseUrl: string, account: TestAccount, input: CsvUploadInput): Promise<{ upload: Json; status: Json }> {
+export async function importCsv(
+  baseUrl: string,
+  account: TestAccount,
+  input: CsvUploadInput,
+): Promise<{ upload: Json; status: Json }> {
   const res = await postCsv(baseUrl, account, input);
   expect(res.status, res.text).toBe(200);
   const upload = res.json.response[0].data;
@@ -137,7 +160,13 @@ export async function importCsv(baseUrl: string, account: TestAccount, input: Cs
  */
 export async function insertListCampaign(
   db: Db,
-  input: { accountSid: string; listSids: string[]; status?: string; campaignType?: 'static' | 'dynamic'; readViaText?: string | null },
+  input: {
+    accountSid: string;
+    listSids: string[];
+    status?: string;
+    campaignType?: 'static' | 'dynamic';
+    readViaText?: string | null;
+  },
 ): Promise<string> {
   const id = newSid();
   const now = new Date();
@@ -150,7 +179,12 @@ export async function insertListCampaign(
     lists: input.listSids,
     readViaText: input.readViaText ?? 'Hello',
     flowType: 'greeting',
-    retries: { number_of_retries: 0, interval_mins: null, mechanism: 'Linear', on_status: ['busy', 'no-answer', 'failed'] },
+    retries: {
+      number_of_retries: 0,
+      interval_mins: null,
+      mechanism: 'Linear',
+      on_status: ['busy', 'no-answer', 'failed'],
+    },
     status: input.status ?? 'Created',
     dateCreated: now,
     dateUpdated: now,

@@ -6,7 +6,12 @@ import path from 'node:path';
 import os from 'node:os';
 import { mkdtempSync, chmodSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, startTemporalDevServer, type RunningPostgres, type RunningTemporal } from '../../bin/services';
+import {
+  startEmbeddedPostgres,
+  startTemporalDevServer,
+  type RunningPostgres,
+  type RunningTemporal,
+} from '../../bin/services';
 import { ensureToolchain } from '../../bin/toolchain';
 import { createDb, closeDb } from '../../db/client';
 import { migrateDb } from '../../db/migrate';

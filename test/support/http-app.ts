@@ -31,7 +31,12 @@ export interface HttpResponse {
   text: string;
 }
 
-export type HttpCall = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<HttpResponse>;
+export type HttpCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<HttpResponse>;
 
 /** JSON over HTTP as `account`; a string body is sent as written (lenient-parsing tests). */
 export function httpClient(baseUrl: string, account: TestAccount | null): HttpCall {

@@ -9,7 +9,14 @@ import { mkdtempSync } from 'node:fs';
 import { inject } from 'vitest';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../bin/config';
-import { openDatabase, startApi, startWorker, temporalConnectionConfig, type RunningApi, type RunningWorker } from '../../bin/outcall';
+import {
+  openDatabase,
+  startApi,
+  startWorker,
+  temporalConnectionConfig,
+  type RunningApi,
+  type RunningWorker,
+} from '../../bin/outcall';
 import { freePort } from '../../bin/services';
 import { installTemporalLogger } from '../../bin/logger';
 
@@ -58,7 +65,13 @@ export async function startTestStack(env: Record<string, string> & { OUTCALL_ACC
   }
   const db = await openDatabase(config.DATABASE_URL!, config, log);
   const temporal = temporalConnectionConfig(config);
-  const worker: RunningWorker = await startWorker({ config, db, log, temporal, workflowBundle: await workflowBundle() });
+  const worker: RunningWorker = await startWorker({
+    config,
+    db,
+    log,
+    temporal,
+    workflowBundle: await workflowBundle(),
+  });
   const api: RunningApi = await startApi({ config, db, log, temporal, simulator: true, port });
   return {
     baseUrl: api.url.replace('localhost', '127.0.0.1'),
@@ -76,7 +89,13 @@ export async function startTestStack(env: Record<string, string> & { OUTCALL_ACC
 /** A local webhook receiver: records every request, de-duplicated by X-Outcall-Event-Id. */
 export interface Receiver {
   url: string;
-  events: Array<{ path: string; eventId: string; body: Record<string, unknown>; raw: string; signature: string | null }>;
+  events: Array<{
+    path: string;
+    eventId: string;
+    body: Record<string, unknown>;
+    raw: string;
+    signature: string | null;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -91,7 +110,13 @@ export async function startReceiver(): Promise<Receiver> {
       const eventId = String(req.headers['x-outcall-event-id'] ?? '');
       if (!seen.has(eventId)) {
         seen.add(eventId);
-        events.push({ path: req.url ?? '', eventId, body: JSON.parse(body) as Record<string, unknown>, raw: body, signature: (req.headers['x-outcall-signature'] as string) ?? null });
+        events.push({
+          path: req.url ?? '',
+          eventId,
+          body: JSON.parse(body) as Record<string, unknown>,
+          raw: body,
+          signature: (req.headers['x-outcall-signature'] as string) ?? null,
+        });
       }
       res.writeHead(200).end('ok');
     });
@@ -99,7 +124,11 @@ export async function startReceiver(): Promise<Receiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}`, events, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    events,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Basic-auth fetch against the stack. */

@@ -24,7 +24,11 @@ export function nextLocal(afterMs: number, timeZone: string, hh: number, mm: num
  * The next change of `timeZone`'s UTC offset after `afterMs` in the direction asked for ("forward":
  * clocks go forward, the offset grows), to the minute: `{ atMs, before, after }` offsets in minutes.
  */
-export function nextDstTransition(afterMs: number, timeZone: string, direction: 'forward' | 'back'): { atMs: number; before: number; after: number } {
+export function nextDstTransition(
+  afterMs: number,
+  timeZone: string,
+  direction: 'forward' | 'back',
+): { atMs: number; before: number; after: number } {
   let t = afterMs;
   let off = offsetMinutes(new Date(t), timeZone);
   for (let hours = 0; hours < 2 * 366 * 24; hours++) {
@@ -39,7 +43,7 @@ export function nextDstTransition(afterMs: number, timeZone: string, direction: 
         if (offsetMinutes(new Date(mid), timeZone) === off) lo = mid;
         else hi = mid;
       }
-      if ((o > off) === (direction === 'forward')) return { atMs: hi, before: off, after: o };
+      if (o > off === (direction === 'forward')) return { atMs: hi, before: off, after: o };
       off = o;
     }
     t = next;

@@ -6,7 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, makeTelemetryFilterString, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  makeTelemetryFilterString,
+  Runtime,
+  DefaultLogger,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { Activities } from '../../workflows/options';
 import { dialTaskQueue, webhookTaskQueue } from '../../domain/ids';
 
@@ -15,7 +22,10 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
 
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows/index.ts'), logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: path.join(root, 'workflows/index.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
   return bundle;
 }
 
@@ -40,8 +50,21 @@ export async function withWorkers<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const workflowBundle_ = await workflowBundle();
-  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle_, activities });
-  const hooks = await Worker.create({ connection: env.nativeConnection, taskQueue: webhookTaskQueue(taskQueue), activities });
-  const dials = await Worker.create({ connection: env.nativeConnection, taskQueue: dialTaskQueue(taskQueue), activities });
+  const main = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: workflowBundle_,
+    activities,
+  });
+  const hooks = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: webhookTaskQueue(taskQueue),
+    activities,
+  });
+  const dials = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: dialTaskQueue(taskQueue),
+    activities,
+  });
   return dials.runUntil(hooks.runUntil(main.runUntil(fn)));
 }

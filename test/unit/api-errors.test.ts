@@ -9,12 +9,16 @@ describe('§1 error codes', () => {
   });
 
   it('keeps each code in the range of its HTTP status family', () => {
-    const family = (http: number) => ({ 400: 1, 413: 1, 415: 1, 401: 2, 403: 2, 429: 2, 404: 3, 409: 4, 500: 5, 503: 5 })[http];
+    const family = (http: number) =>
+      ({ 400: 1, 413: 1, 415: 1, 401: 2, 403: 2, 429: 2, 404: 3, 409: 4, 500: 5, 503: 5 })[http];
     for (const row of errorCodeTable()) expect(Math.floor(row.code / 1000), row.key).toBe(family(row.http));
   });
 
   it('maps an unreachable engine to 503 and anything unknown to a 500 quoting the request id', () => {
-    expect(toApiError(new EngineUnavailableError(new Error('down')), 'r1')).toMatchObject({ error: { key: 'ENGINE_UNAVAILABLE' }, internal: false });
+    expect(toApiError(new EngineUnavailableError(new Error('down')), 'r1')).toMatchObject({
+      error: { key: 'ENGINE_UNAVAILABLE' },
+      internal: false,
+    });
     const unknown = toApiError(new TypeError('x is undefined'), 'abc123');
     expect(unknown.internal).toBe(true);
     expect(unknown.error.http).toBe(500);

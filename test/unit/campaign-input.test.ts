@@ -12,7 +12,13 @@ import {
   type AccountSettings,
 } from '../../domain/campaign-input';
 
-const account: AccountSettings = { sid: 'acme', timezone: 'Asia/Kolkata', defaultRegion: 'IN', callerIds: null, callsPerMinute: 60 };
+const account: AccountSettings = {
+  sid: 'acme',
+  timezone: 'Asia/Kolkata',
+  defaultRegion: 'IN',
+  callerIds: null,
+  callsPerMinute: 60,
+};
 const now = new Date('2024-01-15T03:30:00Z'); // 09:00:00 in Asia/Kolkata
 const base = { from: '+919876543210', caller_id: '08047112233', url: 'https://flows.example.com/926' };
 
@@ -30,19 +36,31 @@ function errorOf(body: Record<string, unknown>, acct: AccountSettings = account)
 
 describe('§3 numbers', () => {
   it('normalises every entry to E.164, in order', () => {
-    expect(draftOf({ ...base, from: ['09876543211', '+919876543210', '01140002400'] }).numbers).toEqual(['+919876543211', '+919876543210', '+911140002400']);
+    expect(draftOf({ ...base, from: ['09876543211', '+919876543210', '01140002400'] }).numbers).toEqual([
+      '+919876543211',
+      '+919876543210',
+      '+911140002400',
+    ]);
   });
 
   it('de-duplicates after normalisation, keeping the first occurrence', () => {
-    expect(draftOf({ ...base, from: '9876543210,+91 98765 43211,09876543210,+919876543211' }).numbers).toEqual(['+919876543210', '+919876543211']);
+    expect(draftOf({ ...base, from: '9876543210,+91 98765 43211,09876543210,+919876543211' }).numbers).toEqual([
+      '+919876543210',
+      '+919876543211',
+    ]);
   });
 
   it('dials every entry when call_duplicate_numbers is true', () => {
-    expect(draftOf({ ...base, from: '9876543210,09876543210', call_duplicate_numbers: true }).numbers).toEqual(['+919876543210', '+919876543210']);
+    expect(draftOf({ ...base, from: '9876543210,09876543210', call_duplicate_numbers: true }).numbers).toEqual([
+      '+919876543210',
+      '+919876543210',
+    ]);
   });
 
   it('applies the account default region to numbers without a country code', () => {
-    expect(draftOf({ ...base, from: '2025550123' }, { ...account, defaultRegion: 'US' }).numbers).toEqual(['+12025550123']);
+    expect(draftOf({ ...base, from: '2025550123' }, { ...account, defaultRegion: 'US' }).numbers).toEqual([
+      '+12025550123',
+    ]);
   });
 
   it('fails on the first invalid number, naming it and its 1-based position', () => {
@@ -53,7 +71,12 @@ describe('§3 numbers', () => {
     });
     expect(normaliseNumbers(['+919876543210', '+919876543210', '12ab'], 'IN')).toEqual({
       ok: false,
-      error: { kind: 'invalid_number', field: 'from[3]', description: 'from[3]: "12ab" is not a valid phone number (only digits, spaces, a leading +, and - . ( ) / are allowed)' },
+      error: {
+        kind: 'invalid_number',
+        field: 'from[3]',
+        description:
+          'from[3]: "12ab" is not a valid phone number (only digits, spaces, a leading +, and - . ( ) / are allowed)',
+      },
     });
   });
 
@@ -69,7 +92,11 @@ describe('§3 numbers', () => {
 
 describe('§3 validation=report (ext)', () => {
   it('lists every invalid number with its reason and position', () => {
-    const r = reportCampaign({ ...base, from: ['9876543210', '12ab', '09876543210', '1234', '+919876543211'] }, account, now);
+    const r = reportCampaign(
+      { ...base, from: ['9876543210', '12ab', '09876543210', '1234', '+919876543211'] },
+      account,
+      now,
+    );
     expect(r).toEqual({
       ok: true,
       report: {
@@ -103,11 +130,26 @@ describe('§3 name', () => {
 
 describe('§3 retries', () => {
   it('defaults to no retries, Linear, on every failure status', () => {
-    expect(canonicalRetries(undefined)).toEqual({ number_of_retries: 0, interval_mins: null, mechanism: 'Linear', on_status: ['busy', 'no-answer', 'failed'] });
+    expect(canonicalRetries(undefined)).toEqual({
+      number_of_retries: 0,
+      interval_mins: null,
+      mechanism: 'Linear',
+      on_status: ['busy', 'no-answer', 'failed'],
+    });
   });
 
   it('canonicalises mechanism case and on_status spelling and order', () => {
-    expect(draftOf({ ...base, retries: { number_of_retries: 3, interval_mins: 10, mechanism: 'EXPONENTIAL', on_status: ['failure', 'no_answer', 'failed'] } }).retries).toEqual({
+    expect(
+      draftOf({
+        ...base,
+        retries: {
+          number_of_retries: 3,
+          interval_mins: 10,
+          mechanism: 'EXPONENTIAL',
+          on_status: ['failure', 'no_answer', 'failed'],
+        },
+      }).retries,
+    ).toEqual({
       number_of_retries: 3,
       interval_mins: 10,
       mechanism: 'Exponential',
@@ -125,7 +167,11 @@ describe('§3 schedule', () => {
   it('rejects a send_at more than a minute in the past', () => {
     expect(checkSchedule({ send_at: '2024-01-15T08:58:59+05:30' }, now)).toEqual({
       ok: false,
-      error: { kind: 'invalid_parameter', field: 'schedule.send_at', description: 'schedule.send_at 2024-01-15T08:58:59+05:30 is in the past' },
+      error: {
+        kind: 'invalid_parameter',
+        field: 'schedule.send_at',
+        description: 'schedule.send_at 2024-01-15T08:58:59+05:30 is in the past',
+      },
     });
   });
 
@@ -137,7 +183,9 @@ describe('§3 schedule', () => {
 
   it('requires end_at after send_at', () => {
     const r = checkSchedule({ send_at: '2024-01-16T10:00:00+05:30', end_at: '2024-01-16T10:00:00+05:30' }, now);
-    expect(r.ok ? null : r.error.description).toBe('schedule.end_at 2024-01-16T10:00:00+05:30 must be after schedule.send_at 2024-01-16T10:00:00+05:30');
+    expect(r.ok ? null : r.error.description).toBe(
+      'schedule.end_at 2024-01-16T10:00:00+05:30 must be after schedule.send_at 2024-01-16T10:00:00+05:30',
+    );
   });
 
   it('requires end_at in the future when there is no send_at', () => {
@@ -181,28 +229,49 @@ describe('§3 throttle headroom', () => {
     expect(checkThrottleHeadroom({ throttle: 30, callsPerMinute: 60, reservedByOthers: 30 })).toEqual({
       kind: 'throttle_over_capacity',
       field: 'throttle',
-      description: 'throttle 30 exceeds the headroom of 29 calls per minute (calls_per_minute 60 − 1 − 30 reserved by other custom campaigns)',
+      description:
+        'throttle 30 exceeds the headroom of 29 calls per minute (calls_per_minute 60 − 1 − 30 reserved by other custom campaigns)',
     });
   });
 
   it('rejects a lone throttle equal to calls_per_minute', () => {
-    expect(checkThrottleHeadroom({ throttle: 60, callsPerMinute: 60, reservedByOthers: 0 })?.description).toMatch(/headroom of 59/);
+    expect(checkThrottleHeadroom({ throttle: 60, callsPerMinute: 60, reservedByOthers: 0 })?.description).toMatch(
+      /headroom of 59/,
+    );
   });
 
   it('reports zero headroom rather than a negative one', () => {
-    expect(checkThrottleHeadroom({ throttle: 1, callsPerMinute: 10, reservedByOthers: 12 })?.description).toMatch(/headroom of 0 calls per minute/);
+    expect(checkThrottleHeadroom({ throttle: 1, callsPerMinute: 10, reservedByOthers: 12 })?.description).toMatch(
+      /headroom of 0 calls per minute/,
+    );
   });
 });
 
 describe('§3 the normalised campaign', () => {
   it('derives flow_type from the content source', () => {
     expect(draftOf(base)).toMatchObject({ flowType: 'ivr', url: 'https://flows.example.com/926', readViaText: null });
-    expect(draftOf({ ...base, url: undefined, read_via_text: 'Hello' })).toMatchObject({ flowType: 'greeting', url: null, readViaText: 'Hello' });
+    expect(draftOf({ ...base, url: undefined, read_via_text: 'Hello' })).toMatchObject({
+      flowType: 'greeting',
+      url: null,
+      readViaText: 'Hello',
+    });
   });
 
   it('carries callbacks, mode, throttle and custom_field', () => {
     expect(
-      draftOf({ ...base, status_callback: 'https://hooks.example.com/s', mode: 'custom', throttle: 5, custom_field: ['a', 1] }),
-    ).toMatchObject({ statusCallback: 'https://hooks.example.com/s', callStatusCallback: null, mode: 'custom', throttle: 5, customField: ['a', 1] });
+      draftOf({
+        ...base,
+        status_callback: 'https://hooks.example.com/s',
+        mode: 'custom',
+        throttle: 5,
+        custom_field: ['a', 1],
+      }),
+    ).toMatchObject({
+      statusCallback: 'https://hooks.example.com/s',
+      callStatusCallback: null,
+      mode: 'custom',
+      throttle: 5,
+      customField: ['a', 1],
+    });
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CAMPAIGN_STATUSES, isTerminal, parseCampaignStatus, parseCampaignStatusFilter } from '../../domain/campaign-status';
+import {
+  CAMPAIGN_STATUSES,
+  isTerminal,
+  parseCampaignStatus,
+  parseCampaignStatusFilter,
+} from '../../domain/campaign-status';
 
 describe('§1 campaign status values [C-11]', () => {
   it('treats Completed, Failed, Canceled, Deleted and Archived as terminal', () => {
@@ -24,7 +29,10 @@ describe('§1 campaign status values [C-11]', () => {
   });
 
   it('parses a comma list, skipping blanks and repeats, and names the first bad entry', () => {
-    expect(parseCampaignStatusFilter('created, in-progress,,Created')).toEqual({ ok: true, statuses: ['Created', 'InProgress'] });
+    expect(parseCampaignStatusFilter('created, in-progress,,Created')).toEqual({
+      ok: true,
+      statuses: ['Created', 'InProgress'],
+    });
     expect(parseCampaignStatusFilter('created,nope,other')).toEqual({ ok: false, invalid: 'nope' });
   });
 });

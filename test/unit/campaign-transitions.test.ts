@@ -14,7 +14,11 @@ const NOW = Date.parse('2025-03-10T10:00:00Z');
 const AHEAD = NOW + 3_600_000;
 const PASSED = NOW - 3_600_000;
 
-const state = (status: CampaignStatus, started: boolean, extra: Partial<CampaignControlState> = {}): CampaignControlState => ({
+const state = (
+  status: CampaignStatus,
+  started: boolean,
+  extra: Partial<CampaignControlState> = {},
+): CampaignControlState => ({
   status,
   started,
   sendAtMs: null,
@@ -42,29 +46,61 @@ const TABLE: Record<CampaignStatus, Record<'notStarted' | 'started', Record<Cont
     started: { pause: 'noop', resume: 'InProgress', complete: 'Completed', archive: 'conflict', delete: 'conflict' },
   },
   Completed: {
-    notStarted: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'Archived', delete: 'conflict' },
+    notStarted: {
+      pause: 'conflict',
+      resume: 'conflict',
+      complete: 'conflict',
+      archive: 'Archived',
+      delete: 'conflict',
+    },
     started: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'Archived', delete: 'conflict' },
   },
   Failed: {
-    notStarted: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'conflict', delete: 'conflict' },
+    notStarted: {
+      pause: 'conflict',
+      resume: 'conflict',
+      complete: 'conflict',
+      archive: 'conflict',
+      delete: 'conflict',
+    },
     started: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'conflict', delete: 'conflict' },
   },
   Canceled: {
-    notStarted: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'conflict', delete: 'conflict' },
+    notStarted: {
+      pause: 'conflict',
+      resume: 'conflict',
+      complete: 'conflict',
+      archive: 'conflict',
+      delete: 'conflict',
+    },
     started: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'conflict', delete: 'conflict' },
   },
   Deleted: {
-    notStarted: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'conflict', delete: 'conflict' },
+    notStarted: {
+      pause: 'conflict',
+      resume: 'conflict',
+      complete: 'conflict',
+      archive: 'conflict',
+      delete: 'conflict',
+    },
     started: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'conflict', delete: 'conflict' },
   },
   Archived: {
-    notStarted: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'conflict', delete: 'conflict' },
+    notStarted: {
+      pause: 'conflict',
+      resume: 'conflict',
+      complete: 'conflict',
+      archive: 'conflict',
+      delete: 'conflict',
+    },
     started: { pause: 'conflict', resume: 'conflict', complete: 'conflict', archive: 'conflict', delete: 'conflict' },
   },
 };
 
 const cases = CAMPAIGN_STATUSES.flatMap((status) =>
-  (['notStarted', 'started'] as const).flatMap((s) => CONTROL_ACTIONS.map((action) => [status, s, action, TABLE[status][s][action]] as const)),
+  (['notStarted', 'started'] as const).flatMap((s) =>
+    CONTROL_ACTIONS.map((action) => [status, s, action, TABLE[status][s][action]] as const),
+  ),
 );
 
 function outcome(s: CampaignControlState, action: ControlAction, now = NOW): Expected {
@@ -106,25 +142,37 @@ describe('§4.1 resume of a Paused campaign', () => {
 
 describe('§4.1 "Ending is a drain"', () => {
   it('marks complete as a drain that ends Completed', () => {
-    expect(decideAction(state('Paused', true), 'complete', NOW)).toEqual({ kind: 'apply', next: 'Completed', drain: true });
+    expect(decideAction(state('Paused', true), 'complete', NOW)).toEqual({
+      kind: 'apply',
+      next: 'Completed',
+      drain: true,
+    });
   });
 
   it('does not mark other transitions as drains', () => {
-    expect(decideAction(state('InProgress', true), 'pause', NOW)).toEqual({ kind: 'apply', next: 'Paused', drain: false });
+    expect(decideAction(state('InProgress', true), 'pause', NOW)).toEqual({
+      kind: 'apply',
+      next: 'Paused',
+      drain: false,
+    });
   });
 
-  it.each(['InProgress', 'Paused', 'Created'] as const)('refuses every action while %s and closing, a repeat included', (status) => {
-    for (const action of CONTROL_ACTIONS) {
-      const d = decideAction(state(status, status !== 'Created', { closing: true }), action, NOW);
-      expect(d.kind, `${status} closing + ${action}`).toBe('conflict');
-    }
-  });
+  it.each(['InProgress', 'Paused', 'Created'] as const)(
+    'refuses every action while %s and closing, a repeat included',
+    (status) => {
+      for (const action of CONTROL_ACTIONS) {
+        const d = decideAction(state(status, status !== 'Created', { closing: true }), action, NOW);
+        expect(d.kind, `${status} closing + ${action}`).toBe('conflict');
+      }
+    },
+  );
 
   it('names the drain and allows nothing while closing', () => {
     const d = decideAction(state('Paused', true, { closing: true }), 'pause', NOW);
     expect(d).toEqual({
       kind: 'conflict',
-      description: 'action "pause" is not allowed while the campaign is Paused and ending (a drain is under way); allowed: none',
+      description:
+        'action "pause" is not allowed while the campaign is Paused and ending (a drain is under way); allowed: none',
       allowed: [],
     });
   });
@@ -164,7 +212,11 @@ describe('§4.1 conflicts name the status and the allowed actions', () => {
 
   it('says "allowed: none" on a terminal status other than Completed', () => {
     const d = decideAction(state('Archived', true), 'archive', NOW);
-    expect(d).toEqual({ kind: 'conflict', description: 'action "archive" is not allowed while the campaign is Archived; allowed: none', allowed: [] });
+    expect(d).toEqual({
+      kind: 'conflict',
+      description: 'action "archive" is not allowed while the campaign is Archived; allowed: none',
+      allowed: [],
+    });
   });
 });
 
@@ -214,13 +266,16 @@ describe('§4.7 which fields may change', () => {
     expect(checkFieldUpdate(state('Paused', true), ['schedule', 'status_callback'])).toBeNull();
   });
 
-  it.each(CAMPAIGN_FIELDS.filter((f) => !['status_callback', 'call_status_callback', 'call_schedule_callback', 'schedule'].includes(f)))(
-    'refuses %s after start, naming it',
-    (field) => {
-      expect(checkFieldUpdate(state('Paused', true), ['status_callback', field])).toMatchObject({ field });
-      expect(checkFieldUpdate(state('InProgress', true), [field])?.description).toMatch(new RegExp(`^${field} cannot be updated: the campaign has started`));
-    },
-  );
+  it.each(
+    CAMPAIGN_FIELDS.filter(
+      (f) => !['status_callback', 'call_status_callback', 'call_schedule_callback', 'schedule'].includes(f),
+    ),
+  )('refuses %s after start, naming it', (field) => {
+    expect(checkFieldUpdate(state('Paused', true), ['status_callback', field])).toMatchObject({ field });
+    expect(checkFieldUpdate(state('InProgress', true), [field])?.description).toMatch(
+      new RegExp(`^${field} cannot be updated: the campaign has started`),
+    );
+  });
 
   it('lets only the callbacks change during a drain, even before start', () => {
     const s = state('Paused', false, { closing: true });
@@ -230,12 +285,15 @@ describe('§4.7 which fields may change', () => {
     );
   });
 
-  it.each(['Completed', 'Failed', 'Canceled', 'Deleted', 'Archived'] as const)('refuses every field on a %s campaign', (status) => {
-    expect(checkFieldUpdate(state(status, true), ['status_callback'])).toEqual({
-      field: 'status_callback',
-      description: `status_callback cannot be updated: the campaign is ${status} and never changes again`,
-    });
-  });
+  it.each(['Completed', 'Failed', 'Canceled', 'Deleted', 'Archived'] as const)(
+    'refuses every field on a %s campaign',
+    (status) => {
+      expect(checkFieldUpdate(state(status, true), ['status_callback'])).toEqual({
+        field: 'status_callback',
+        description: `status_callback cannot be updated: the campaign is ${status} and never changes again`,
+      });
+    },
+  );
 
   it('names the first refused field, in the order given', () => {
     expect(checkFieldUpdate(state('InProgress', true), ['call_status_callback', 'from', 'name'])?.field).toBe('from');
@@ -246,6 +304,9 @@ describe('§4.7 which fields may change', () => {
   });
 
   it('refuses a name that is not a campaign field', () => {
-    expect(checkFieldUpdate(state('Created', false), ['stats'])).toEqual({ field: 'stats', description: 'stats cannot be updated: it is not a campaign field' });
+    expect(checkFieldUpdate(state('Created', false), ['stats'])).toEqual({
+      field: 'stats',
+      description: 'stats cannot be updated: it is not a campaign field',
+    });
   });
 });

@@ -13,7 +13,13 @@ import {
 } from '../../domain/campaign-update';
 
 const NOW = new Date('2025-03-10T10:00:00Z');
-const ACCOUNT: AccountSettings = { sid: 'acme', timezone: 'Asia/Kolkata', defaultRegion: 'IN', callerIds: null, callsPerMinute: 60 };
+const ACCOUNT: AccountSettings = {
+  sid: 'acme',
+  timezone: 'Asia/Kolkata',
+  defaultRegion: 'IN',
+  callerIds: null,
+  callsPerMinute: 60,
+};
 const TOMORROW = '2025-03-11T09:00:00+05:30';
 const TOMORROW_EVENING = '2025-03-11T18:00:00+05:30';
 
@@ -33,11 +39,19 @@ function draft(overrides: Record<string, unknown> = {}): CampaignDraft {
   return r.draft;
 }
 
-function stored(status: CampaignStatus, opts: { started?: boolean; closing?: boolean; fields?: Record<string, unknown> } = {}): StoredCampaign {
+function stored(
+  status: CampaignStatus,
+  opts: { started?: boolean; closing?: boolean; fields?: Record<string, unknown> } = {},
+): StoredCampaign {
   const fields = draft(opts.fields);
   return {
     fields,
-    state: { status, started: opts.started ?? false, sendAtMs: fields.sendAt?.getTime() ?? null, closing: opts.closing ?? false },
+    state: {
+      status,
+      started: opts.started ?? false,
+      sendAtMs: fields.sendAt?.getTime() ?? null,
+      closing: opts.closing ?? false,
+    },
   };
 }
 
@@ -95,18 +109,27 @@ describe('§1 a PUT/DELETE body on one resource [C-1]', () => {
   });
 
   it('takes the bulk form with exactly one element', () => {
-    expect(parseSingleBody({ campaigns: [{ action: 'pause' }] })).toEqual({ ok: true, bulk: true, item: { action: 'pause' } });
+    expect(parseSingleBody({ campaigns: [{ action: 'pause' }] })).toEqual({
+      ok: true,
+      bulk: true,
+      item: { action: 'pause' },
+    });
   });
 
   it('refuses a bulk body of two elements, saying how many it got', () => {
     const r = parseSingleBody({ campaigns: [{}, {}] });
     expect(r).toMatchObject({ ok: false, error: { kind: 'invalid_parameter', field: 'campaigns' } });
-    expect(!r.ok && r.error.description).toBe('campaigns must be an array of exactly one element on an update of one resource; got 2 elements');
+    expect(!r.ok && r.error.description).toBe(
+      'campaigns must be an array of exactly one element on an update of one resource; got 2 elements',
+    );
   });
 
-  it.each([[{ campaigns: [] }], [{ campaigns: 'x' }], [{ campaigns: [5] }], [[{ action: 'pause' }]], ['pause']])('refuses %j', (body) => {
-    expect(parseSingleBody(body).ok).toBe(false);
-  });
+  it.each([[{ campaigns: [] }], [{ campaigns: 'x' }], [{ campaigns: [5] }], [[{ action: 'pause' }]], ['pause']])(
+    'refuses %j',
+    (body) => {
+      expect(parseSingleBody(body).ok).toBe(false);
+    },
+  );
 });
 
 describe('§4.1 action', () => {
@@ -126,7 +149,11 @@ describe('§4.1 action', () => {
   it('refuses an unknown action naming the value', () => {
     expect(parseAction('stop')).toEqual({
       ok: false,
-      error: { kind: 'unknown_action', field: 'action', description: 'action "stop" is not one of pause, resume, complete, archive' },
+      error: {
+        kind: 'unknown_action',
+        field: 'action',
+        description: 'action "stop" is not one of pause, resume, complete, archive',
+      },
     });
   });
 
@@ -141,13 +168,20 @@ describe('§4.1 action', () => {
   });
 
   it('reports the action with the changes', () => {
-    expect(update({ action: 'pause', name: 'Renamed campaign' })).toMatchObject({ action: 'pause', changedFields: ['name'] });
+    expect(update({ action: 'pause', name: 'Renamed campaign' })).toMatchObject({
+      action: 'pause',
+      changedFields: ['name'],
+    });
   });
 });
 
 describe('§4.7 before start: every create field, with the create rules', () => {
   it('reports a renamed campaign as a change to name only', () => {
-    expect(update({ name: 'Renamed campaign' })).toEqual({ action: null, changedFields: ['name'], patch: { name: 'Renamed campaign' } });
+    expect(update({ name: 'Renamed campaign' })).toEqual({
+      action: null,
+      changedFields: ['name'],
+      patch: { name: 'Renamed campaign' },
+    });
   });
 
   it('replaces the numbers with from, normalised to E.164 and de-duplicated', () => {
@@ -180,13 +214,25 @@ describe('§4.7 before start: every create field, with the create rules', () => 
     expect(update({ retries: { mechanism: 'exponential' } }, s)).toEqual({
       action: null,
       changedFields: ['retries'],
-      patch: { retries: { number_of_retries: 2, interval_mins: 10, mechanism: 'Exponential', on_status: ['busy', 'no-answer', 'failed'] } },
+      patch: {
+        retries: {
+          number_of_retries: 2,
+          interval_mins: 10,
+          mechanism: 'Exponential',
+          on_status: ['busy', 'no-answer', 'failed'],
+        },
+      },
     });
   });
 
   it('does not count retries written in other spellings as a change', () => {
     const s = stored('Created', { fields: { retries: { number_of_retries: 1, interval_mins: 5 } } });
-    expect(update({ retries: { number_of_retries: '1', mechanism: 'LINEAR', on_status: ['no_answer', 'failure', 'busy'] } }, s).changedFields).toEqual([]);
+    expect(
+      update(
+        { retries: { number_of_retries: '1', mechanism: 'LINEAR', on_status: ['no_answer', 'failure', 'busy'] } },
+        s,
+      ).changedFields,
+    ).toEqual([]);
   });
 
   it('refuses retries that break a create rule, naming the field', () => {
@@ -198,8 +244,15 @@ describe('§4.7 before start: every create field, with the create rules', () => 
   });
 
   it('refuses a bad value naming the field and the value', () => {
-    expect(failure({ name: 'ab' })).toEqual({ kind: 'invalid_parameter', field: 'name', description: 'name must be at least 3 characters; got "ab"' });
-    expect(failure({ status_callback: 'ftp://x' })).toMatchObject({ field: 'status_callback', description: 'status_callback must be an absolute http(s) URL; got "ftp://x"' });
+    expect(failure({ name: 'ab' })).toEqual({
+      kind: 'invalid_parameter',
+      field: 'name',
+      description: 'name must be at least 3 characters; got "ab"',
+    });
+    expect(failure({ status_callback: 'ftp://x' })).toMatchObject({
+      field: 'status_callback',
+      description: 'status_callback must be an absolute http(s) URL; got "ftp://x"',
+    });
   });
 
   it('switches a flow campaign to a greeting when read_via_text is given', () => {
@@ -214,7 +267,10 @@ describe('§4.7 before start: every create field, with the create rules', () => 
     const custom = update({ mode: 'custom', throttle: 10 });
     expect(custom).toMatchObject({ changedFields: ['mode', 'throttle'], patch: { mode: 'custom', throttle: 10 } });
     const s = stored('Created', { fields: { mode: 'custom', throttle: 10 } });
-    expect(update({ mode: 'auto' }, s)).toMatchObject({ changedFields: ['mode', 'throttle'], patch: { mode: 'auto', throttle: null } });
+    expect(update({ mode: 'auto' }, s)).toMatchObject({
+      changedFields: ['mode', 'throttle'],
+      patch: { mode: 'auto', throttle: null },
+    });
   });
 
   it('refuses mode custom without a throttle', () => {
@@ -222,25 +278,52 @@ describe('§4.7 before start: every create field, with the create rules', () => 
   });
 
   it('replaces from with lists, reporting both and patching the lists', () => {
-    expect(update({ lists: 'list_a, list_b,list_a' })).toEqual({ action: null, changedFields: ['from', 'lists'], patch: { lists: ['list_a', 'list_b'] } });
+    expect(update({ lists: 'list_a, list_b,list_a' })).toEqual({
+      action: null,
+      changedFields: ['from', 'lists'],
+      patch: { lists: ['list_a', 'list_b'] },
+    });
   });
 
   it('replaces lists with from', () => {
     const s = stored('Created', { fields: { from: undefined, lists: ['list_a'] } });
-    expect(update({ from: ['+919876543210'] }, s)).toEqual({ action: null, changedFields: ['from', 'lists'], patch: { from: ['+919876543210'] } });
+    expect(update({ from: ['+919876543210'] }, s)).toEqual({
+      action: null,
+      changedFields: ['from', 'lists'],
+      patch: { from: ['+919876543210'] },
+    });
   });
 
   it('refuses lists and from together, as create does', () => {
-    expect(failure({ lists: ['list_a'], from: ['+919876543210'] })).toMatchObject({ field: 'lists', description: 'give either from or lists, not both' });
+    expect(failure({ lists: ['list_a'], from: ['+919876543210'] })).toMatchObject({
+      field: 'lists',
+      description: 'give either from or lists, not both',
+    });
   });
 
   it('refuses a caller id the account has not registered', () => {
-    const r = parseCampaignUpdate({ caller_id: '0800' }, stored('Created'), { ...ACCOUNT, callerIds: ['08047112233'] }, NOW);
+    const r = parseCampaignUpdate(
+      { caller_id: '0800' },
+      stored('Created'),
+      { ...ACCOUNT, callerIds: ['08047112233'] },
+      NOW,
+    );
     expect(!r.ok && r.error.kind).toBe('caller_id_not_allowed');
   });
 
   it('ignores read-only and unknown fields', () => {
-    expect(update({ id: 'x', account_sid: 'y', status: 'Completed', stats: {}, date_created: 'z', uri: '/u', closing: true, colour: 'red' }).changedFields).toEqual([]);
+    expect(
+      update({
+        id: 'x',
+        account_sid: 'y',
+        status: 'Completed',
+        stats: {},
+        date_created: 'z',
+        uri: '/u',
+        closing: true,
+        colour: 'red',
+      }).changedFields,
+    ).toEqual([]);
   });
 
   it('accepts the whole object as GET shows it, changing nothing', () => {
@@ -261,15 +344,35 @@ describe('§4.7 null clears end_at, custom_field and callbacks; elsewhere it mea
   });
 
   it('clears each clearable field', () => {
-    expect(update({ custom_field: null, call_status_callback: null, call_schedule_callback: null, status_callback: null, schedule: { end_at: null } }, s)).toEqual({
+    expect(
+      update(
+        {
+          custom_field: null,
+          call_status_callback: null,
+          call_schedule_callback: null,
+          status_callback: null,
+          schedule: { end_at: null },
+        },
+        s,
+      ),
+    ).toEqual({
       action: null,
       changedFields: ['schedule', 'call_status_callback', 'call_schedule_callback', 'status_callback', 'custom_field'],
-      patch: { endAtMs: null, callStatusCallback: null, callScheduleCallback: null, statusCallback: null, customField: null },
+      patch: {
+        endAtMs: null,
+        callStatusCallback: null,
+        callScheduleCallback: null,
+        statusCallback: null,
+        customField: null,
+      },
     });
   });
 
   it('keeps a field given as null when it cannot be cleared', () => {
-    expect(update({ name: null, url: null, retries: null, schedule: { send_at: null }, throttle: null, lists: null }, s).changedFields).toEqual([]);
+    expect(
+      update({ name: null, url: null, retries: null, schedule: { send_at: null }, throttle: null, lists: null }, s)
+        .changedFields,
+    ).toEqual([]);
   });
 
   it('counts clearing an already empty field as no change', () => {
@@ -302,28 +405,38 @@ describe('§3/§4.7 schedule on update', () => {
   it('keeps an unchanged send_at that has passed while the campaign was paused before start', () => {
     const s = stored('Paused', { fields: { schedule: { send_at: TOMORROW } } });
     const later = new Date(Date.parse(TOMORROW) + 3_600_000);
-    expect(update({ name: 'Renamed campaign', schedule: { send_at: TOMORROW } }, s, later).changedFields).toEqual(['name']);
+    expect(update({ name: 'Renamed campaign', schedule: { send_at: TOMORROW } }, s, later).changedFields).toEqual([
+      'name',
+    ]);
   });
 
   it('refuses an end_at before the send_at', () => {
-    expect(failure({ schedule: { send_at: TOMORROW_EVENING, end_at: TOMORROW } })).toMatchObject({ field: 'schedule.end_at' });
+    expect(failure({ schedule: { send_at: TOMORROW_EVENING, end_at: TOMORROW } })).toMatchObject({
+      field: 'schedule.end_at',
+    });
   });
 
   it('refuses a new send_at after the stored end_at', () => {
     const s = stored('Created', { fields: { schedule: { end_at: TOMORROW } } });
-    expect(failure({ schedule: { send_at: TOMORROW_EVENING } }, s).description).toMatch(/^schedule.end_at .* must be after schedule.send_at 2025-03-11T18:00:00\+05:30$/);
+    expect(failure({ schedule: { send_at: TOMORROW_EVENING } }, s).description).toMatch(
+      /^schedule.end_at .* must be after schedule.send_at 2025-03-11T18:00:00\+05:30$/,
+    );
   });
 
   it('refuses a timestamp without an offset, naming field and value', () => {
     expect(failure({ schedule: { end_at: '2025-03-11 18:00' } })).toEqual({
       kind: 'invalid_parameter',
       field: 'schedule.end_at',
-      description: 'schedule.end_at must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30; got "2025-03-11 18:00"',
+      description:
+        'schedule.end_at must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30; got "2025-03-11 18:00"',
     });
   });
 
   it('refuses a schedule that is not an object', () => {
-    expect(checkScheduleUpdate({ sendAt: null, endAt: null }, 'tomorrow', NOW)).toMatchObject({ ok: false, error: { field: 'schedule' } });
+    expect(checkScheduleUpdate({ sendAt: null, endAt: null }, 'tomorrow', NOW)).toMatchObject({
+      ok: false,
+      error: { field: 'schedule' },
+    });
   });
 });
 
@@ -331,7 +444,12 @@ describe('§4.7 after start: only callbacks, and schedule while Paused, are vali
   const running = () => stored('InProgress', { started: true });
 
   it('changes the callbacks', () => {
-    expect(update({ status_callback: 'https://hooks.example.com/s', call_status_callback: 'https://hooks.example.com/c' }, running())).toEqual({
+    expect(
+      update(
+        { status_callback: 'https://hooks.example.com/s', call_status_callback: 'https://hooks.example.com/c' },
+        running(),
+      ),
+    ).toEqual({
       action: null,
       changedFields: ['call_status_callback', 'status_callback'],
       patch: { callStatusCallback: 'https://hooks.example.com/c', statusCallback: 'https://hooks.example.com/s' },
@@ -356,7 +474,10 @@ describe('§4.7 after start: only callbacks, and schedule while Paused, are vali
   });
 
   it('accepts the whole object as GET shows it with a new status_callback', () => {
-    const s = stored('InProgress', { started: true, fields: { schedule: { send_at: TOMORROW }, retries: { number_of_retries: 1, interval_mins: 3 } } });
+    const s = stored('InProgress', {
+      started: true,
+      fields: { schedule: { send_at: TOMORROW }, retries: { number_of_retries: 1, interval_mins: 3 } },
+    });
     const body = { ...asGetShowsIt(s), status_callback: 'https://hooks.example.com/s', action: 'pause' };
     expect(update(body, s, new Date(Date.parse(TOMORROW) + 60_000))).toEqual({
       action: 'pause',
@@ -384,7 +505,9 @@ describe('§4.7 after start: only callbacks, and schedule while Paused, are vali
   });
 
   it('uses the same rules on a terminal or draining campaign', () => {
-    expect(update({ name: 'Renamed campaign' }, stored('Completed', { started: true })).changedFields).toEqual(['name']);
+    expect(update({ name: 'Renamed campaign' }, stored('Completed', { started: true })).changedFields).toEqual([
+      'name',
+    ]);
     expect(update({ name: 'Renamed campaign' }, stored('Paused', { closing: true })).patch).toEqual({});
   });
 });
@@ -406,7 +529,11 @@ describe('§3 throttle headroom is checked on update when mode or throttle chang
 describe('§3 list rules on update need the lists checked', () => {
   it('asks for a check of new lists', () => {
     const s = stored('Created');
-    expect(listsToCheck(update({ lists: ['list_a'] }, s), s)).toEqual({ lists: ['list_a'], campaignType: 'static', readViaText: null });
+    expect(listsToCheck(update({ lists: ['list_a'] }, s), s)).toEqual({
+      lists: ['list_a'],
+      campaignType: 'static',
+      readViaText: null,
+    });
   });
 
   it('asks for a check when a list campaign changes its greeting', () => {

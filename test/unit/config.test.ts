@@ -26,9 +26,21 @@ describe('G12 configuration', () => {
   });
 
   it("reads booleans strictly: 'false' and '0' are false, 'true' and '1' are true", () => {
-    for (const [text, value] of [['false', false], ['0', false], ['true', true], ['1', true]] as const) {
-      const c = loadConfig({ TEMPORAL_TLS: text, OUTCALL_SIMULATOR: text, OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: text }, false);
-      expect([c.TEMPORAL_TLS, c.OUTCALL_SIMULATOR, c.OUTCALL_ALLOW_LOOPBACK_WEBHOOKS], text).toEqual([value, value, value]);
+    for (const [text, value] of [
+      ['false', false],
+      ['0', false],
+      ['true', true],
+      ['1', true],
+    ] as const) {
+      const c = loadConfig(
+        { TEMPORAL_TLS: text, OUTCALL_SIMULATOR: text, OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: text },
+        false,
+      );
+      expect([c.TEMPORAL_TLS, c.OUTCALL_SIMULATOR, c.OUTCALL_ALLOW_LOOPBACK_WEBHOOKS], text).toEqual([
+        value,
+        value,
+        value,
+      ]);
     }
   });
 

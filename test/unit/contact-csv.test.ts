@@ -10,11 +10,16 @@ const layoutOf = (header: string, type: 'static' | 'dynamic' = 'dynamic'): CsvLa
 describe('§5 CSV header rules', () => {
   it('needs a number column', () => {
     const r = checkCsvHeader(['phone', 'first_name'], 'static');
-    expect(r).toEqual({ ok: false, description: 'file_name: the CSV header has no number column; got "phone,first_name"' });
+    expect(r).toEqual({
+      ok: false,
+      description: 'file_name: the CSV header has no number column; got "phone,first_name"',
+    });
   });
 
   it('takes only standard columns in a static upload', () => {
-    expect(checkCsvHeader(['number', 'first_name', 'last_name', 'company_name', 'email', 'tag'], 'static').ok).toBe(true);
+    expect(checkCsvHeader(['number', 'first_name', 'last_name', 'company_name', 'email', 'tag'], 'static').ok).toBe(
+      true,
+    );
     const r = checkCsvHeader(['number', 'plan'], 'static');
     expect(r.ok === false && r.description).toMatch(/^file_name: a static upload takes only the columns .*; got plan/);
   });
@@ -63,19 +68,30 @@ describe('§5 CSV rows', () => {
   });
 
   it('fails a row with a bad or missing number, naming the reason', () => {
-    expect(contactFromRecord({ fields: ['12ab', 'x'] }, 4, layout, 'IN')).toMatchObject({ ok: false, failure: { row: 4, number: '12ab', reason: 'invalid_number' } });
-    expect(contactFromRecord({ fields: ['', 'x'] }, 5, layout, 'IN')).toEqual({ ok: false, failure: { row: 5, number: '', reason: 'missing_number' } });
+    expect(contactFromRecord({ fields: ['12ab', 'x'] }, 4, layout, 'IN')).toMatchObject({
+      ok: false,
+      failure: { row: 4, number: '12ab', reason: 'invalid_number' },
+    });
+    expect(contactFromRecord({ fields: ['', 'x'] }, 5, layout, 'IN')).toEqual({
+      ok: false,
+      failure: { row: 5, number: '', reason: 'missing_number' },
+    });
   });
 
   it('fails a row with more non-empty fields than the header, and tolerates trailing empty ones', () => {
-    expect(contactFromRecord({ fields: ['9876543210', 'a', 'b', 'c', 'd'] }, 2, layout, 'IN')).toMatchObject({ ok: false, failure: { reason: 'too_many_fields' } });
+    expect(contactFromRecord({ fields: ['9876543210', 'a', 'b', 'c', 'd'] }, 2, layout, 'IN')).toMatchObject({
+      ok: false,
+      failure: { reason: 'too_many_fields' },
+    });
     expect(contactFromRecord({ fields: ['9876543210', 'a', 'b', 'c', ''] }, 2, layout, 'IN').ok).toBe(true);
   });
 
   it('fails rows the reader flagged', () => {
-    expect(contactFromRecord({ fields: ['9876543210'], problem: 'unterminated_quote' }, 9, layout, 'IN')).toMatchObject({
-      ok: false,
-      failure: { row: 9, reason: 'unterminated_quote' },
-    });
+    expect(contactFromRecord({ fields: ['9876543210'], problem: 'unterminated_quote' }, 9, layout, 'IN')).toMatchObject(
+      {
+        ok: false,
+        failure: { row: 9, reason: 'unterminated_quote' },
+      },
+    );
   });
 });

@@ -15,7 +15,15 @@ const MIN = 60_000;
 // 2024-01-15 20:30 IST.
 const NOW = at('2024-01-15T15:00:00Z');
 
-const base = { outcome: 'busy' as const, retryDelayMs: 10 * MIN, jitterMs: 17_000, nowMs: NOW, draining: false, endAtMs: null, window: kolkata };
+const base = {
+  outcome: 'busy' as const,
+  retryDelayMs: 10 * MIN,
+  jitterMs: 17_000,
+  nowMs: NOW,
+  draining: false,
+  endAtMs: null,
+  window: kolkata,
+};
 
 describe('§4.3 what follows a settled attempt', () => {
   it('never retries a completed attempt', () => {
@@ -28,7 +36,10 @@ describe('§4.3 what follows a settled attempt', () => {
 
   it('never retries during a drain (SPEC §4.1: the settled outcome is final)', () => {
     expect(decideNext({ ...base, draining: true })).toEqual({ kind: 'final', numberStatus: 'failed' });
-    expect(decideNext({ ...base, outcome: 'completed', draining: true })).toEqual({ kind: 'final', numberStatus: 'completed' });
+    expect(decideNext({ ...base, outcome: 'completed', draining: true })).toEqual({
+      kind: 'final',
+      numberStatus: 'completed',
+    });
   });
 
   it('keeps a retry due inside the window at its exact time, without jitter', () => {
@@ -37,21 +48,33 @@ describe('§4.3 what follows a settled attempt', () => {
 
   it('moves a retry due outside the window to the next opening plus the jitter', () => {
     // 20:30 + 40 min = 21:10 IST → 10:30 IST the next day (05:00Z) + 17 s.
-    expect(decideNext({ ...base, retryDelayMs: 40 * MIN })).toEqual({ kind: 'retry', atMs: at('2024-01-16T05:00:17Z') });
+    expect(decideNext({ ...base, retryDelayMs: 40 * MIN })).toEqual({
+      kind: 'retry',
+      atMs: at('2024-01-16T05:00:17Z'),
+    });
   });
 
   it('treats a retry due exactly at the close as outside', () => {
-    expect(decideNext({ ...base, retryDelayMs: 30 * MIN })).toEqual({ kind: 'retry', atMs: at('2024-01-16T05:00:17Z') });
+    expect(decideNext({ ...base, retryDelayMs: 30 * MIN })).toEqual({
+      kind: 'retry',
+      atMs: at('2024-01-16T05:00:17Z'),
+    });
   });
 
   it('fails the number at once when the (deferred) retry is at or after end_at', () => {
     expect(decideNext({ ...base, endAtMs: NOW + 10 * MIN })).toEqual({ kind: 'final', numberStatus: 'failed' });
     expect(decideNext({ ...base, endAtMs: NOW + 10 * MIN + 1 })).toEqual({ kind: 'retry', atMs: NOW + 10 * MIN });
     // Due 21:10, deferred to the next morning: end_at at midnight is before that.
-    expect(decideNext({ ...base, retryDelayMs: 40 * MIN, endAtMs: at('2024-01-15T18:30:00Z') })).toEqual({ kind: 'final', numberStatus: 'failed' });
+    expect(decideNext({ ...base, retryDelayMs: 40 * MIN, endAtMs: at('2024-01-15T18:30:00Z') })).toEqual({
+      kind: 'final',
+      numberStatus: 'failed',
+    });
   });
 
   it('fails the number when the account has no calling day at all', () => {
-    expect(decideNext({ ...base, window: callingWindow('10:30-21:00', 'Asia/Kolkata', []) })).toEqual({ kind: 'final', numberStatus: 'failed' });
+    expect(decideNext({ ...base, window: callingWindow('10:30-21:00', 'Asia/Kolkata', []) })).toEqual({
+      kind: 'final',
+      numberStatus: 'failed',
+    });
   });
 });

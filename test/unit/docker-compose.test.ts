@@ -46,7 +46,8 @@ const words = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('
 
 describe('§10 docker-compose.yml', () => {
   it('has PostgreSQL, Temporal on it, the Web UI, the API and the worker', () => {
-    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'api', 'worker']) expect(services, name).toHaveProperty(name);
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'api', 'worker'])
+      expect(services, name).toHaveProperty(name);
     expect(services.postgresql!.image).toMatch(/^postgres:/);
     expect(services.temporal!.image).toMatch(/^temporalio\/(server|auto-setup):/);
     expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:/);
@@ -58,7 +59,13 @@ describe('§10 docker-compose.yml', () => {
   it('gives api and worker the connection settings they need, pointing at the compose services', () => {
     for (const name of ['api', 'worker']) {
       const e = env(name);
-      for (const v of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'OUTCALL_PUBLIC_URL', 'OUTCALL_ACCOUNTS']) {
+      for (const v of [
+        'DATABASE_URL',
+        'TEMPORAL_ADDRESS',
+        'TEMPORAL_NAMESPACE',
+        'OUTCALL_PUBLIC_URL',
+        'OUTCALL_ACCOUNTS',
+      ]) {
         expect(e, `${name}.${v}`).toHaveProperty(v);
       }
       expect(new URL(e.DATABASE_URL!).hostname, `${name} DATABASE_URL`).toBe('postgresql');
@@ -70,7 +77,8 @@ describe('§10 docker-compose.yml', () => {
 
   it('sets only variables that bin/config.ts reads', () => {
     const known = Object.keys(configSchema.shape);
-    for (const name of ['api', 'worker']) for (const v of Object.keys(env(name))) expect(known, `${name}.${v}`).toContain(v);
+    for (const name of ['api', 'worker'])
+      for (const v of Object.keys(env(name))) expect(known, `${name}.${v}`).toContain(v);
   });
 
   it('runs the API and workers through npm scripts, scaled to at least two workers', () => {
@@ -85,12 +93,15 @@ describe('§10 docker-compose.yml', () => {
     const referenced = [...composeText.matchAll(/npm run (?:--silent |-s )?([\w:.-]+)/g)].map((m) => m[1]!);
     const inArrays = [...composeText.matchAll(/'npm',\s*'run',\s*(?:'--silent',\s*)?'([\w:.-]+)'/g)].map((m) => m[1]!);
     expect(referenced.length + inArrays.length).toBeGreaterThan(0);
-    for (const script of [...referenced, ...inArrays]) expect(Object.keys(pkg.scripts), `npm run ${script}`).toContain(script);
+    for (const script of [...referenced, ...inArrays])
+      expect(Object.keys(pkg.scripts), `npm run ${script}`).toContain(script);
   });
 
   it("registers Outcall's search attributes as Keyword with temporalio/admin-tools", () => {
     const setups = Object.values(services).filter(
-      (s) => s.image?.startsWith('temporalio/admin-tools') && /search-attribute create/.test(words(s.command) + words(s.entrypoint)),
+      (s) =>
+        s.image?.startsWith('temporalio/admin-tools') &&
+        /search-attribute create/.test(words(s.command) + words(s.entrypoint)),
     );
     expect(setups).toHaveLength(1);
     const script = words(setups[0]!.command) + words(setups[0]!.entrypoint);
@@ -110,8 +121,11 @@ describe('§10 docker-compose.yml', () => {
       expect(Array.isArray(s.depends_on), `${name}.depends_on uses conditions`).toBe(false);
       for (const [dep, { condition }] of Object.entries(s.depends_on as Record<string, { condition?: string }>)) {
         expect(services, `${name} depends on ${dep}`).toHaveProperty(dep);
-        expect(['service_healthy', 'service_completed_successfully', 'service_started'], `${name} -> ${dep}`).toContain(condition);
-        if (condition === 'service_healthy') expect(services[dep]!.healthcheck, `${dep} has a healthcheck`).toBeDefined();
+        expect(['service_healthy', 'service_completed_successfully', 'service_started'], `${name} -> ${dep}`).toContain(
+          condition,
+        );
+        if (condition === 'service_healthy')
+          expect(services[dep]!.healthcheck, `${dep} has a healthcheck`).toBeDefined();
       }
     }
     for (const name of ['api', 'worker']) {
@@ -123,6 +137,7 @@ describe('§10 docker-compose.yml', () => {
   });
 
   it('health-checks the long-running services', () => {
-    for (const name of ['postgresql', 'temporal', 'api', 'worker']) expect(services[name]!.healthcheck?.test, name).toBeDefined();
+    for (const name of ['postgresql', 'temporal', 'api', 'worker'])
+      expect(services[name]!.healthcheck?.test, name).toBeDefined();
   });
 });

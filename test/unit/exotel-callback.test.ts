@@ -39,19 +39,38 @@ describe('§7 exotel status callback parsing', () => {
 
   it('parses a form-encoded callback whose values are all strings', () => {
     const form = Object.fromEntries(
-      new URLSearchParams(`CallSid=${sid}&Status=no-answer&Duration=0&RecordingUrl=&Digits=%2212%22&StartTime=&EndTime=`),
+      new URLSearchParams(
+        `CallSid=${sid}&Status=no-answer&Duration=0&RecordingUrl=&Digits=%2212%22&StartTime=&EndTime=`,
+      ),
     );
     const r = parseExotelStatusCallback(form);
-    expect(r.ok && r.value).toMatchObject({ status: 'no-answer', duration: 0, digits: '12', recordingUrl: null, startTime: null, endTime: null });
+    expect(r.ok && r.value).toMatchObject({
+      status: 'no-answer',
+      duration: 0,
+      digits: '12',
+      recordingUrl: null,
+      startTime: null,
+      endTime: null,
+    });
   });
 
   it('accepts the four default fields alone (duration 0)', () => {
-    const r = parseExotelStatusCallback({ CallSid: sid, Status: 'busy', DateUpdated: '2024-01-15 09:00:07', RecordingUrl: null });
+    const r = parseExotelStatusCallback({
+      CallSid: sid,
+      Status: 'busy',
+      DateUpdated: '2024-01-15 09:00:07',
+      RecordingUrl: null,
+    });
     expect(r.ok && r.value).toMatchObject({ carrierSid: sid, status: 'busy', duration: 0 });
   });
 
   it('prefers ConversationDuration over Duration', () => {
-    const r = parseExotelStatusCallback({ CallSid: sid, Status: 'completed', ConversationDuration: '8', Duration: '17' });
+    const r = parseExotelStatusCallback({
+      CallSid: sid,
+      Status: 'completed',
+      ConversationDuration: '8',
+      Duration: '17',
+    });
     expect(r.ok && r.value.duration).toBe(8);
   });
 
@@ -61,8 +80,14 @@ describe('§7 exotel status callback parsing', () => {
   });
 
   it('maps a top-level canceled call to failed and no_answer to no-answer', () => {
-    expect(parseExotelStatusCallback({ CallSid: sid, Status: 'canceled' })).toMatchObject({ ok: true, value: { status: 'failed' } });
-    expect(parseExotelStatusCallback({ CallSid: sid, Status: 'No_Answer' })).toMatchObject({ ok: true, value: { status: 'no-answer' } });
+    expect(parseExotelStatusCallback({ CallSid: sid, Status: 'canceled' })).toMatchObject({
+      ok: true,
+      value: { status: 'failed' },
+    });
+    expect(parseExotelStatusCallback({ CallSid: sid, Status: 'No_Answer' })).toMatchObject({
+      ok: true,
+      value: { status: 'no-answer' },
+    });
   });
 
   it.each([
@@ -102,12 +127,18 @@ describe('§7 exotel call records', () => {
       RecordingUrl: null,
       Details: { ConversationDuration: 8 },
     });
-    expect(r).toMatchObject({ ok: true, value: { kind: 'final', outcome: { carrierSid: sid, status: 'completed', duration: 8 } } });
+    expect(r).toMatchObject({
+      ok: true,
+      value: { kind: 'final', outcome: { carrierSid: sid, status: 'completed', duration: 8 } },
+    });
   });
 
   it('reads queued, ringing and in-progress calls as live', () => {
     for (const Status of ['queued', 'ringing', 'in-progress']) {
-      expect(parseExotelCallRecord({ Sid: sid, Status })).toEqual({ ok: true, value: { kind: 'live', carrierSid: sid } });
+      expect(parseExotelCallRecord({ Sid: sid, Status })).toEqual({
+        ok: true,
+        value: { kind: 'live', carrierSid: sid },
+      });
     }
   });
 

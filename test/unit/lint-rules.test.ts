@@ -36,7 +36,10 @@ const restricted = (messages: Linter.LintMessage[]) =>
 
 describe('G2 workflow sandbox imports', () => {
   it('rejects Node built-ins, bare or node:-prefixed', async () => {
-    const messages = await lintAs('workflows', "import { readFileSync } from 'node:fs';\nimport { join } from 'path';\nexport const x = [readFileSync, join];\n");
+    const messages = await lintAs(
+      'workflows',
+      "import { readFileSync } from 'node:fs';\nimport { join } from 'path';\nexport const x = [readFileSync, join];\n",
+    );
     expect(restricted(messages)).toEqual([1, 2]);
     expect(messages[0]!.message).toMatch(/no Node built-ins/);
   });
@@ -80,12 +83,16 @@ describe('G2 workflow sandbox imports', () => {
 
 describe('G1 folder boundaries', () => {
   it('keeps api/ from importing activities/', async () => {
-    const messages = await lintAs('api', "import { createActivities } from '../activities';\nexport const x = createActivities;\n");
+    const messages = await lintAs(
+      'api',
+      "import { createActivities } from '../activities';\nexport const x = createActivities;\n",
+    );
     expect(restricted(messages)).toEqual([1]);
   });
 
   it('keeps domain/ from importing any other project folder', async () => {
-    const code = "import { createDb } from '../db/client';\nimport { pauseSignal } from '../workflows/definitions';\nexport const x = [createDb, pauseSignal];\n";
+    const code =
+      "import { createDb } from '../db/client';\nimport { pauseSignal } from '../workflows/definitions';\nexport const x = [createDb, pauseSignal];\n";
     expect(restricted(await lintAs('domain', code))).toEqual([1, 2]);
   });
 });

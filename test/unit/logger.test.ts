@@ -10,7 +10,15 @@ function capture(): { stream: Writable; lines: () => Array<Record<string, unknow
       done();
     },
   });
-  return { stream, lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe('G13 logging', () => {
@@ -37,14 +45,8 @@ describe('G13 logging', () => {
   });
 
   it("maps pino levels to the SDK's, so the SDK drops what pino would", () => {
-    expect(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => temporalLevel(l as never))).toEqual([
-      'TRACE',
-      'DEBUG',
-      'INFO',
-      'WARN',
-      'ERROR',
-      'ERROR',
-      'ERROR',
-    ]);
+    expect(
+      ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => temporalLevel(l as never)),
+    ).toEqual(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'ERROR', 'ERROR']);
   });
 });

@@ -3,7 +3,10 @@ import { MultipartReader, multipartBoundary } from '../../api/multipart';
 
 const BOUNDARY = 'XyZ--boundary42';
 
-function body(parts: Array<{ headers: string; content: string }>, opts: { preamble?: string; epilogue?: string } = {}): Buffer {
+function body(
+  parts: Array<{ headers: string; content: string }>,
+  opts: { preamble?: string; epilogue?: string } = {},
+): Buffer {
   const text =
     (opts.preamble ?? '') +
     parts.map((p) => `--${BOUNDARY}\r\n${p.headers}\r\n\r\n${p.content}\r\n`).join('') +
@@ -40,19 +43,25 @@ describe('§5 multipart/form-data reader (CSV upload)', () => {
   const bytes = body(
     [
       { headers: 'Content-Disposition: form-data; name="list_name"', content: 'Reminders' },
-      { headers: 'Content-Disposition: form-data; name="file_name"; filename="c.csv"\r\nContent-Type: text/csv', content: csv },
+      {
+        headers: 'Content-Disposition: form-data; name="file_name"; filename="c.csv"\r\nContent-Type: text/csv',
+        content: csv,
+      },
       { headers: 'Content-Disposition: form-data; name="type"', content: 'dynamic' },
     ],
     { preamble: 'ignored preamble\r\n', epilogue: 'ignored epilogue' },
   );
 
-  it.each([1, 2, 3, 7, 16, 17, 64, 1000, bytes.length])('reads every part whole when the body arrives %i bytes at a time', async (size) => {
-    expect(await readAll(bytes, size)).toEqual([
-      { name: 'list_name', filename: null, contentType: null, content: 'Reminders' },
-      { name: 'file_name', filename: 'c.csv', contentType: 'text/csv', content: csv },
-      { name: 'type', filename: null, contentType: null, content: 'dynamic' },
-    ]);
-  });
+  it.each([1, 2, 3, 7, 16, 17, 64, 1000, bytes.length])(
+    'reads every part whole when the body arrives %i bytes at a time',
+    async (size) => {
+      expect(await readAll(bytes, size)).toEqual([
+        { name: 'list_name', filename: null, contentType: null, content: 'Reminders' },
+        { name: 'file_name', filename: 'c.csv', contentType: 'text/csv', content: csv },
+        { name: 'type', filename: null, contentType: null, content: 'dynamic' },
+      ]);
+    },
+  );
 
   it('skips a part nobody reads, and reads an empty part as empty', async () => {
     const b = body([
@@ -79,11 +88,20 @@ describe('§5 multipart/form-data reader (CSV upload)', () => {
   });
 
   it('refuses a body that ends inside a part, or that has no opening boundary (400)', async () => {
-    const cut = body([{ headers: 'Content-Disposition: form-data; name="file_name"; filename="c.csv"', content: csv }]).subarray(0, 120);
-    await expect(readAll(cut, 10)).rejects.toMatchObject({ key: 'INVALID_PARAMETER', description: 'body: malformed multipart/form-data (the body ends inside a part)' });
-    await expect(readAll(Buffer.from('number\r\n1\r\n'), 4)).rejects.toMatchObject({ description: 'body: malformed multipart/form-data (no opening boundary)' });
+    const cut = body([
+      { headers: 'Content-Disposition: form-data; name="file_name"; filename="c.csv"', content: csv },
+    ]).subarray(0, 120);
+    await expect(readAll(cut, 10)).rejects.toMatchObject({
+      key: 'INVALID_PARAMETER',
+      description: 'body: malformed multipart/form-data (the body ends inside a part)',
+    });
+    await expect(readAll(Buffer.from('number\r\n1\r\n'), 4)).rejects.toMatchObject({
+      description: 'body: malformed multipart/form-data (no opening boundary)',
+    });
     const noName = body([{ headers: 'Content-Disposition: form-data', content: 'x' }]);
-    await expect(readAll(noName, 8)).rejects.toMatchObject({ description: 'body: malformed multipart/form-data (a part has no name)' });
+    await expect(readAll(noName, 8)).rejects.toMatchObject({
+      description: 'body: malformed multipart/form-data (a part has no name)',
+    });
   });
 
   it('finds the boundary of a multipart Content-Type, quoted or not', () => {

@@ -1,16 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackUrl, maskSecret, parseOpsArgs, parseStackFile, resolveEndpoint, UsageError } from '../../bin/ops-args';
+import {
+  isLoopbackUrl,
+  maskSecret,
+  parseOpsArgs,
+  parseStackFile,
+  resolveEndpoint,
+  UsageError,
+} from '../../bin/ops-args';
 
 describe('§8 ops CLI arguments', () => {
   it('parses every campaign signal to the same command shape', () => {
     for (const action of ['pause', 'resume', 'complete'] as const) {
-      expect(parseOpsArgs(['campaigns', action, 'abc']).command).toEqual({ kind: 'campaigns.signal', action, campaignId: 'abc' });
+      expect(parseOpsArgs(['campaigns', action, 'abc']).command).toEqual({
+        kind: 'campaigns.signal',
+        action,
+        campaignId: 'abc',
+      });
     }
   });
 
   it('parses campaigns list with its filters in either option form', () => {
     expect(parseOpsArgs(['campaigns', 'list']).command).toEqual({ kind: 'campaigns.list', limit: 50 });
-    expect(parseOpsArgs(['campaigns', 'list', '--account', 'acme', '--status=InProgress', '--limit', '5']).command).toEqual({
+    expect(
+      parseOpsArgs(['campaigns', 'list', '--account', 'acme', '--status=InProgress', '--limit', '5']).command,
+    ).toEqual({
       kind: 'campaigns.list',
       accountSid: 'acme',
       status: 'InProgress',
@@ -20,12 +33,16 @@ describe('§8 ops CLI arguments', () => {
 
   it('keeps the account JSON as one argument and accepts --json anywhere', () => {
     const parsed = parseOpsArgs(['--json', 'accounts', 'upsert', '{"sid":"a","api_key":"k","api_token":"t"}']);
-    expect(parsed).toEqual({ command: { kind: 'accounts.upsert', json: '{"sid":"a","api_key":"k","api_token":"t"}' }, json: true });
+    expect(parsed).toEqual({
+      command: { kind: 'accounts.upsert', json: '{"sid":"a","api_key":"k","api_token":"t"}' },
+      json: true,
+    });
     expect(parseOpsArgs(['accounts', 'list']).json).toBe(false);
   });
 
   it('answers help for no arguments, help, --help and -h', () => {
-    for (const argv of [[], ['help'], ['--help'], ['campaigns', '-h']]) expect(parseOpsArgs(argv).command).toEqual({ kind: 'help' });
+    for (const argv of [[], ['help'], ['--help'], ['campaigns', '-h']])
+      expect(parseOpsArgs(argv).command).toEqual({ kind: 'help' });
   });
 
   it('rejects unknown commands, missing ids, extra words and bad options with a message naming them', () => {
@@ -54,10 +71,17 @@ describe('§8 ops CLI helpers', () => {
   });
 
   it('recognises loopback public URLs, which a real carrier cannot call back', () => {
-    for (const url of ['http://localhost:3000', 'http://127.0.0.1', 'http://127.1.2.3:8080/x', 'http://[::1]:3000', 'http://0.0.0.0']) {
+    for (const url of [
+      'http://localhost:3000',
+      'http://127.0.0.1',
+      'http://127.1.2.3:8080/x',
+      'http://[::1]:3000',
+      'http://0.0.0.0',
+    ]) {
       expect(isLoopbackUrl(url), url).toBe(true);
     }
-    for (const url of ['https://outcall.example.com', 'http://10.0.0.5:3000', 'not a url']) expect(isLoopbackUrl(url), url).toBe(false);
+    for (const url of ['https://outcall.example.com', 'http://10.0.0.5:3000', 'not a url'])
+      expect(isLoopbackUrl(url), url).toBe(false);
   });
 
   it('reads the local stack file only in its agreed { databaseUrl, temporalAddress } shape', () => {
@@ -70,9 +94,18 @@ describe('§8 ops CLI helpers', () => {
   });
 
   it('prefers the environment, falls back to stack.json, and otherwise points at npm start', () => {
-    const stack = { file: '.data/stack.json', contents: { databaseUrl: 'postgres://stack/db', temporalAddress: '127.0.0.1:7233' } };
-    expect(resolveEndpoint('postgres://env/db', 'DATABASE_URL', stack)).toEqual({ value: 'postgres://env/db', source: 'DATABASE_URL' });
-    expect(resolveEndpoint(undefined, 'TEMPORAL_ADDRESS', stack)).toEqual({ value: '127.0.0.1:7233', source: '.data/stack.json' });
+    const stack = {
+      file: '.data/stack.json',
+      contents: { databaseUrl: 'postgres://stack/db', temporalAddress: '127.0.0.1:7233' },
+    };
+    expect(resolveEndpoint('postgres://env/db', 'DATABASE_URL', stack)).toEqual({
+      value: 'postgres://env/db',
+      source: 'DATABASE_URL',
+    });
+    expect(resolveEndpoint(undefined, 'TEMPORAL_ADDRESS', stack)).toEqual({
+      value: '127.0.0.1:7233',
+      source: '.data/stack.json',
+    });
     const missing = resolveEndpoint(undefined, 'DATABASE_URL', null);
     expect(missing).toHaveProperty('error');
     expect((missing as { error: string }).error).toMatch(/DATABASE_URL is not set.*npm start/);

@@ -14,13 +14,23 @@ describe('README', () => {
   });
 
   it('lists exactly the error codes of api/errors.ts', () => {
-    const rows = [...readme.matchAll(/^\| (\d{4}) \| (\d{3}) \| ([A-Z_]+) \|$/gm)].map((m) => [m[3], Number(m[1]), Number(m[2])]);
+    const rows = [...readme.matchAll(/^\| (\d{4}) \| (\d{3}) \| ([A-Z_]+) \|$/gm)].map((m) => [
+      m[3],
+      Number(m[1]),
+      Number(m[2]),
+    ]);
     const table = Object.entries(ERROR_CODES).map(([key, v]) => [key, v.code, v.http]);
     expect(rows.sort()).toEqual(table.sort());
   });
 
   it('names only npm scripts that exist', () => {
-    const scripts = Object.keys((JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const scripts = Object.keys(
+      (
+        JSON.parse(
+          readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8'),
+        ) as { scripts: Record<string, string> }
+      ).scripts,
+    );
     for (const m of readme.matchAll(/npm run ([a-z:-]+)/g)) expect(scripts, m[0]).toContain(m[1]);
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { afterAttempt, retryDelayMs, retryOffsetsMins, type RetryPolicy } from '../../domain/retry-schedule';
 
-const policy = (p: Partial<RetryPolicy> = {}): RetryPolicy => ({ numberOfRetries: 3, intervalMins: 10, mechanism: 'Linear', onStatus: ['busy', 'no-answer', 'failed'], ...p });
+const policy = (p: Partial<RetryPolicy> = {}): RetryPolicy => ({
+  numberOfRetries: 3,
+  intervalMins: 10,
+  mechanism: 'Linear',
+  onStatus: ['busy', 'no-answer', 'failed'],
+  ...p,
+});
 
 describe('§4.3 retry schedule [C-8, C-9]', () => {
   it('spaces Linear retries by the interval: +10, +20, +30 minutes', () => {
@@ -10,7 +16,9 @@ describe('§4.3 retry schedule [C-8, C-9]', () => {
 
   it('doubles Exponential gaps: +10, +30, +70 minutes', () => {
     expect(retryOffsetsMins(policy({ mechanism: 'Exponential' }))).toEqual([10, 30, 70]);
-    expect([1, 2, 3].map((k) => retryDelayMs(policy({ mechanism: 'Exponential' }), k))).toEqual([600_000, 1_200_000, 2_400_000]);
+    expect([1, 2, 3].map((k) => retryDelayMs(policy({ mechanism: 'Exponential' }), k))).toEqual([
+      600_000, 1_200_000, 2_400_000,
+    ]);
   });
 
   it('rejects a retry number outside 1..number_of_retries', () => {
@@ -29,11 +37,20 @@ describe('§4.3 retry schedule [C-8, C-9]', () => {
 
   it('ends the number failed after the last retry', () => {
     expect(afterAttempt(policy(), 4, 'busy')).toEqual({ kind: 'final', numberStatus: 'failed' });
-    expect(afterAttempt(policy({ numberOfRetries: 0, intervalMins: null }), 1, 'failed')).toEqual({ kind: 'final', numberStatus: 'failed' });
+    expect(afterAttempt(policy({ numberOfRetries: 0, intervalMins: null }), 1, 'failed')).toEqual({
+      kind: 'final',
+      numberStatus: 'failed',
+    });
   });
 
   it('does not retry an outcome outside on_status', () => {
-    expect(afterAttempt(policy({ onStatus: ['busy'] }), 1, 'no-answer')).toEqual({ kind: 'final', numberStatus: 'failed' });
-    expect(afterAttempt(policy({ onStatus: ['busy'] }), 1, 'failed')).toEqual({ kind: 'final', numberStatus: 'failed' });
+    expect(afterAttempt(policy({ onStatus: ['busy'] }), 1, 'no-answer')).toEqual({
+      kind: 'final',
+      numberStatus: 'failed',
+    });
+    expect(afterAttempt(policy({ onStatus: ['busy'] }), 1, 'failed')).toEqual({
+      kind: 'final',
+      numberStatus: 'failed',
+    });
   });
 });

@@ -140,7 +140,12 @@ describe('§4.5 order of service', () => {
   it('gives the rest to the campaign that still has work (work conserving)', () => {
     const cs = campaigns({ id: 'a' }, { id: 'b' });
     const ws = [waiter('a0', 'a', 0), waiter('b0', 'b', 0), waiter('b1', 'b', 1), waiter('b2', 'b', 2)];
-    expect(projectSlots({ firstSlotMs: NOW, gapMs: 1000, campaigns: cs, waiters: ws }).map((s) => s.id)).toEqual(['a0', 'b0', 'b1', 'b2']);
+    expect(projectSlots({ firstSlotMs: NOW, gapMs: 1000, campaigns: cs, waiters: ws }).map((s) => s.id)).toEqual([
+      'a0',
+      'b0',
+      'b1',
+      'b2',
+    ]);
   });
 
   it('serves a custom campaign whenever its own slot has come, auto campaigns in between', () => {
@@ -153,7 +158,12 @@ describe('§4.5 order of service', () => {
 
   it('jumps to a custom campaign’s slot when nothing else waits', () => {
     const cs = campaigns({ id: 'x', throttle: 30, nextDialAtMs: NOW + 1500 });
-    const order = projectSlots({ firstSlotMs: NOW, gapMs: 1000, campaigns: cs, waiters: [waiter('x0', 'x', 0), waiter('x1', 'x', 1)] });
+    const order = projectSlots({
+      firstSlotMs: NOW,
+      gapMs: 1000,
+      campaigns: cs,
+      waiters: [waiter('x0', 'x', 0), waiter('x1', 'x', 1)],
+    });
     expect(order.map((s) => s.atMs - NOW)).toEqual([1500, 1500 + dialIntervalMs(30)]);
   });
 
@@ -161,10 +171,17 @@ describe('§4.5 order of service', () => {
     // Account 60/min, custom campaign at 20/min, two auto campaigns: 20 + 20 + 20.
     const cs = campaigns({ id: 'x', throttle: 20, nextDialAtMs: NOW }, { id: 'a' }, { id: 'b' });
     const ws = Array.from({ length: 100 }, (_, i) => ['x', 'a', 'b'].map((c) => waiter(`${c}${i}`, c, i))).flat();
-    const order = projectSlots({ firstSlotMs: NOW, gapMs: dialIntervalMs(60), campaigns: cs, waiters: ws }).filter((s) => s.atMs < NOW + 60_000);
+    const order = projectSlots({ firstSlotMs: NOW, gapMs: dialIntervalMs(60), campaigns: cs, waiters: ws }).filter(
+      (s) => s.atMs < NOW + 60_000,
+    );
     const per = (c: string) => order.filter((s) => s.campaignId === c).length;
     const [x, a, b] = fairShares(60, [20, Infinity, Infinity]);
-    for (const [c, share] of [['x', x], ['a', a], ['b', b]] as const) expect(Math.abs(per(c) - share! / (1 + PACING_GUARD)), c).toBeLessThanOrEqual(1);
+    for (const [c, share] of [
+      ['x', x],
+      ['a', a],
+      ['b', b],
+    ] as const)
+      expect(Math.abs(per(c) - share! / (1 + PACING_GUARD)), c).toBeLessThanOrEqual(1);
   });
 });
 
@@ -173,49 +190,92 @@ const plan = (x: Partial<Parameters<typeof planDial>[0]> & { waiters: GateWaiter
 
 describe('§4.5 planDial', () => {
   it('grants a free account at once and moves its next slot on', () => {
-    expect(plan({ waiters: [waiter('w', 'a', 0)], callerId: 'w' })).toEqual({ kind: 'granted', atMs: NOW, accountNextMs: NOW + dialIntervalMs(60), campaignNextMs: null });
+    expect(plan({ waiters: [waiter('w', 'a', 0)], callerId: 'w' })).toEqual({
+      kind: 'granted',
+      atMs: NOW,
+      accountNextMs: NOW + dialIntervalMs(60),
+      campaignNextMs: null,
+    });
   });
 
   it('only registers a first attempt on its first request, so its siblings can line up', () => {
-    expect(plan({ waiters: [waiter('w', 'a', 0)], callerId: 'w', callerIsNew: true })).toEqual({ kind: 'wait', reason: 'register', retryInMs: REGISTER_WAIT_MS });
+    expect(plan({ waiters: [waiter('w', 'a', 0)], callerId: 'w', callerIsNew: true })).toEqual({
+      kind: 'wait',
+      reason: 'register',
+      retryInMs: REGISTER_WAIT_MS,
+    });
     // A retry has its place already (its due time): no registration round.
-    expect(plan({ waiters: [waiter('r', 'a', 0, { isRetry: true })], callerId: 'r', callerIsNew: true })).toMatchObject({ kind: 'granted' });
+    expect(plan({ waiters: [waiter('r', 'a', 0, { isRetry: true })], callerId: 'r', callerIsNew: true })).toMatchObject(
+      { kind: 'granted' },
+    );
   });
 
   it('grants the next slot when it is within the horizon, not beyond', () => {
-    const near = plan({ account: account({ nextDialAtMs: NOW + 1500 }), waiters: [waiter('w', 'a', 0)], callerId: 'w' });
+    const near = plan({
+      account: account({ nextDialAtMs: NOW + 1500 }),
+      waiters: [waiter('w', 'a', 0)],
+      callerId: 'w',
+    });
     expect(near).toMatchObject({ kind: 'granted', atMs: NOW + 1500 });
-    const far = plan({ account: account({ nextDialAtMs: NOW + GRANT_HORIZON_MS + 3000 }), waiters: [waiter('w', 'a', 0)], callerId: 'w' });
+    const far = plan({
+      account: account({ nextDialAtMs: NOW + GRANT_HORIZON_MS + 3000 }),
+      waiters: [waiter('w', 'a', 0)],
+      callerId: 'w',
+    });
     expect(far).toEqual({ kind: 'wait', reason: 'pacing', retryInMs: (GRANT_HORIZON_MS + 3000) / 2 });
   });
 
   it('paces a custom campaign by its throttle as well as the account', () => {
     const cs = campaigns({ id: 'x', throttle: 30, nextDialAtMs: NOW + 700 });
-    const p = plan({ account: account({ nextDialAtMs: NOW + 300 }), campaigns: cs, waiters: [waiter('w', 'x', 0)], callerId: 'w' });
-    expect(p).toEqual({ kind: 'granted', atMs: NOW + 700, accountNextMs: NOW + 700 + dialIntervalMs(60), campaignNextMs: NOW + 700 + dialIntervalMs(30) });
+    const p = plan({
+      account: account({ nextDialAtMs: NOW + 300 }),
+      campaigns: cs,
+      waiters: [waiter('w', 'x', 0)],
+      callerId: 'w',
+    });
+    expect(p).toEqual({
+      kind: 'granted',
+      atMs: NOW + 700,
+      accountNextMs: NOW + 700 + dialIntervalMs(60),
+      campaignNextMs: NOW + 700 + dialIntervalMs(30),
+    });
   });
 
   it('waits while every channel is held, whatever the rate allows', () => {
-    expect(plan({ account: account({ channels: 2, live: 2 }), waiters: [waiter('w', 'a', 0)], callerId: 'w' })).toMatchObject({ kind: 'wait', reason: 'channels', retryInMs: MIN_POLL_MS });
+    expect(
+      plan({ account: account({ channels: 2, live: 2 }), waiters: [waiter('w', 'a', 0)], callerId: 'w' }),
+    ).toMatchObject({ kind: 'wait', reason: 'channels', retryInMs: MIN_POLL_MS });
   });
 
   it('makes a first attempt wait while a retry of its campaign is here', () => {
     const ws = [waiter('first', 'a', 0), waiter('retry', 'a', 9, { isRetry: true })];
-    expect(plan({ account: account({ channels: 1 }), waiters: ws, callerId: 'first' })).toMatchObject({ kind: 'wait', reason: 'turn' });
-    expect(plan({ account: account({ channels: 1 }), waiters: ws, callerId: 'retry' })).toMatchObject({ kind: 'granted' });
+    expect(plan({ account: account({ channels: 1 }), waiters: ws, callerId: 'first' })).toMatchObject({
+      kind: 'wait',
+      reason: 'turn',
+    });
+    expect(plan({ account: account({ channels: 1 }), waiters: ws, callerId: 'retry' })).toMatchObject({
+      kind: 'granted',
+    });
   });
 
   it('makes a higher position wait for a lower one that is here', () => {
     const ws = [waiter('p0', 'a', 0, { dueAtMs: NOW + 500 }), waiter('p1', 'a', 1)];
     // 20/min: the second slot is 3 s away, beyond the horizon.
-    expect(plan({ account: account({ callsPerMinute: 20 }), waiters: ws, callerId: 'p1' })).toMatchObject({ kind: 'wait', reason: 'turn' });
+    expect(plan({ account: account({ callsPerMinute: 20 }), waiters: ws, callerId: 'p1' })).toMatchObject({
+      kind: 'wait',
+      reason: 'turn',
+    });
   });
 
   it('does not let a waiter that is away, or gone, hold the others up', () => {
     const away = [waiter('away', 'a', 0, { dueAtMs: NOW + 20_000, lapseAtMs: NOW + 25_000 }), waiter('here', 'a', 1)];
-    expect(plan({ account: account({ channels: 1 }), waiters: away, callerId: 'here' })).toMatchObject({ kind: 'granted' });
+    expect(plan({ account: account({ channels: 1 }), waiters: away, callerId: 'here' })).toMatchObject({
+      kind: 'granted',
+    });
     const gone = [waiter('gone', 'a', 0, { dueAtMs: NOW - 6000, lapseAtMs: NOW - 1000 }), waiter('here', 'a', 1)];
-    expect(plan({ account: account({ channels: 1, callsPerMinute: 20 }), waiters: gone, callerId: 'here' })).toMatchObject({ kind: 'granted' });
+    expect(
+      plan({ account: account({ channels: 1, callsPerMinute: 20 }), waiters: gone, callerId: 'here' }),
+    ).toMatchObject({ kind: 'granted' });
   });
 
   it('hands the slots within the horizon to as many present waiters as fit', () => {
@@ -243,7 +303,13 @@ describe('§4.5 planDial', () => {
     const full = account({ callsPerMinute: 600, channels: 5, live: 5, holdMs: 10_000 });
     expect(plan({ account: full, waiters: ws, callerId: 'w4' })).toMatchObject({ kind: 'granted' });
     expect(plan({ account: full, waiters: ws, callerId: 'w5' })).toMatchObject({ kind: 'wait', reason: 'turn' });
-    expect(plan({ account: account({ callsPerMinute: 600, channels: 5, live: 10, holdMs: 10_000 }), waiters: ws, callerId: 'w0' })).toMatchObject({ kind: 'wait', reason: 'channels' });
+    expect(
+      plan({
+        account: account({ callsPerMinute: 600, channels: 5, live: 10, holdMs: 10_000 }),
+        waiters: ws,
+        callerId: 'w0',
+      }),
+    ).toMatchObject({ kind: 'wait', reason: 'channels' });
   });
 
   it('tells a waiter to come back after half of its estimated turn', () => {
@@ -263,7 +329,11 @@ describe('§4.5 planDial', () => {
     const ws = Array.from({ length: 100 }, (_, i) => waiter(`w${i}`, 'a', i));
     // Every lease the gate may grant is held: the 40 channels and 40 staged (40 × 10 s / 10 s).
     const acct = account({ callsPerMinute: 600, channels: 40, live: 80, holdMs: 10_000 });
-    expect(plan({ account: acct, waiters: ws, callerId: 'w20' })).toEqual({ kind: 'wait', reason: 'channels', retryInMs: (20 * 250) / 2 });
+    expect(plan({ account: acct, waiters: ws, callerId: 'w20' })).toEqual({
+      kind: 'wait',
+      reason: 'channels',
+      retryInMs: (20 * 250) / 2,
+    });
   });
 
   it('refuses a caller that is not among the waiters', () => {
@@ -274,15 +344,34 @@ describe('§4.5 planDial', () => {
 describe('§4.5 baton passing', () => {
   it('names the waiter whose turn is next and when it should ask (half the horizon before its slot)', () => {
     const ws = [waiter('p2', 'a', 2, { dueAtMs: NOW + 30_000 }), waiter('p1', 'a', 1, { dueAtMs: NOW + 20_000 })];
-    const next = nextInLine({ nowMs: NOW, account: account({ nextDialAtMs: NOW + 3000 }), campaigns: campaigns({ id: 'a' }), waiters: ws });
+    const next = nextInLine({
+      nowMs: NOW,
+      account: account({ nextDialAtMs: NOW + 3000 }),
+      campaigns: campaigns({ id: 'a' }),
+      waiters: ws,
+    });
     expect(next).toEqual({ id: 'p1', campaignId: 'a', position: 1, askAtMs: NOW + 3000 - GRANT_HORIZON_MS / 2 });
   });
 
   it('wakes nobody when the next one is due back anyway, nobody waits, or every channel is held', () => {
     const cs = campaigns({ id: 'a' });
-    expect(nextInLine({ nowMs: NOW, account: account({ nextDialAtMs: NOW + 3000 }), campaigns: cs, waiters: [waiter('p1', 'a', 1, { dueAtMs: NOW + 500 })] })).toBeNull();
+    expect(
+      nextInLine({
+        nowMs: NOW,
+        account: account({ nextDialAtMs: NOW + 3000 }),
+        campaigns: cs,
+        waiters: [waiter('p1', 'a', 1, { dueAtMs: NOW + 500 })],
+      }),
+    ).toBeNull();
     expect(nextInLine({ nowMs: NOW, account: account(), campaigns: cs, waiters: [] })).toBeNull();
-    expect(nextInLine({ nowMs: NOW, account: account({ channels: 2, live: 2 }), campaigns: cs, waiters: [waiter('p1', 'a', 1, { dueAtMs: NOW + 9000 })] })).toBeNull();
+    expect(
+      nextInLine({
+        nowMs: NOW,
+        account: account({ channels: 2, live: 2 }),
+        campaigns: cs,
+        waiters: [waiter('p1', 'a', 1, { dueAtMs: NOW + 9000 })],
+      }),
+    ).toBeNull();
   });
 });
 
@@ -293,9 +382,22 @@ describe('§4.5 the gate over time (simulated clock)', () => {
    * channels in grant order, at least 60/cpm s apart); its lease ends when the call does. Proves the
    * pure rules with that spacer keep the limits and serve everyone in order.
    */
-  function simulate(opts: { cpm: number; channels: number; holdMs: number; campaigns: Map<string, GateCampaign>; numbers: Array<{ campaignId: string; position: number }>; untilMs: number }) {
+  function simulate(opts: {
+    cpm: number;
+    channels: number;
+    holdMs: number;
+    campaigns: Map<string, GateCampaign>;
+    numbers: Array<{ campaignId: string; position: number }>;
+    untilMs: number;
+  }) {
     const cs = new Map([...opts.campaigns].map(([k, v]) => [k, { ...v }]));
-    const acct: GateAccount = { callsPerMinute: opts.cpm, channels: opts.channels, live: 0, nextDialAtMs: 0, holdMs: 0 };
+    const acct: GateAccount = {
+      callsPerMinute: opts.cpm,
+      channels: opts.channels,
+      live: 0,
+      nextDialAtMs: 0,
+      holdMs: 0,
+    };
     const waiting = new Map<string, GateWaiter>();
     const asks: Array<{ atMs: number; id: string; isNew: boolean }> = [];
     for (const n of opts.numbers) asks.push({ atMs: NOW, id: `${n.campaignId}/${n.position}`, isNew: true });
@@ -316,11 +418,26 @@ describe('§4.5 the gate over time (simulated clock)', () => {
       }
       polls++;
       const n = info.get(ask.id)!;
-      const me: GateWaiter = waiting.get(ask.id) ?? { id: ask.id, campaignId: n.campaignId, isRetry: false, position: n.position, orderAtMs: now, dueAtMs: now, lapseAtMs: now + 5000 };
+      const me: GateWaiter = waiting.get(ask.id) ?? {
+        id: ask.id,
+        campaignId: n.campaignId,
+        isRetry: false,
+        position: n.position,
+        orderAtMs: now,
+        dueAtMs: now,
+        lapseAtMs: now + 5000,
+      };
       me.dueAtMs = now;
       me.lapseAtMs = now + 5000;
       waiting.set(ask.id, me);
-      const p = planDial({ nowMs: now, account: acct, campaigns: cs, waiters: [...waiting.values()], callerId: ask.id, callerIsNew: ask.isNew });
+      const p = planDial({
+        nowMs: now,
+        account: acct,
+        campaigns: cs,
+        waiters: [...waiting.values()],
+        callerId: ask.id,
+        callerIsNew: ask.isNew,
+      });
       if (p.kind === 'wait') {
         me.dueAtMs = now + p.retryInMs;
         me.lapseAtMs = me.dueAtMs + 5000;
@@ -355,17 +472,44 @@ describe('§4.5 the gate over time (simulated clock)', () => {
 
   it('one custom campaign: paced at its throttle, in position order, with few polls per number', () => {
     const numbers = Array.from({ length: 60 }, (_, i) => ({ campaignId: 'x', position: i }));
-    const { dials, polls } = simulate({ cpm: 60, channels: 60, holdMs: 1000, campaigns: campaigns({ id: 'x', throttle: 30 }), numbers, untilMs: NOW + 3 * 60_000 });
+    const { dials, polls } = simulate({
+      cpm: 60,
+      channels: 60,
+      holdMs: 1000,
+      campaigns: campaigns({ id: 'x', throttle: 30 }),
+      numbers,
+      untilMs: NOW + 3 * 60_000,
+    });
     expect(dials).toHaveLength(60);
     expect(dials.map((d) => d.position)).toEqual(numbers.map((n) => n.position));
-    expect(maxInWindow(dials.map((d) => d.atMs), 60_000)).toBeLessThanOrEqual(30);
-    expect(maxInWindow(dials.map((d) => d.atMs), 1000)).toBe(1);
+    expect(
+      maxInWindow(
+        dials.map((d) => d.atMs),
+        60_000,
+      ),
+    ).toBeLessThanOrEqual(30);
+    expect(
+      maxInWindow(
+        dials.map((d) => d.atMs),
+        1000,
+      ),
+    ).toBe(1);
     expect(polls / numbers.length).toBeLessThan(10);
   });
 
   it('two auto campaigns: equal shares of the account while both have work, then all of it to the one left', () => {
-    const numbers = [...Array.from({ length: 40 }, (_, i) => ({ campaignId: 'a', position: i })), ...Array.from({ length: 80 }, (_, i) => ({ campaignId: 'b', position: i }))];
-    const { dials } = simulate({ cpm: 60, channels: 60, holdMs: 1000, campaigns: campaigns({ id: 'a' }, { id: 'b' }), numbers, untilMs: NOW + 5 * 60_000 });
+    const numbers = [
+      ...Array.from({ length: 40 }, (_, i) => ({ campaignId: 'a', position: i })),
+      ...Array.from({ length: 80 }, (_, i) => ({ campaignId: 'b', position: i })),
+    ];
+    const { dials } = simulate({
+      cpm: 60,
+      channels: 60,
+      holdMs: 1000,
+      campaigns: campaigns({ id: 'a' }, { id: 'b' }),
+      numbers,
+      untilMs: NOW + 5 * 60_000,
+    });
     expect(dials).toHaveLength(120);
     const firstMinute = dials.filter((d) => d.atMs < NOW + 60_000);
     const a = firstMinute.filter((d) => d.campaignId === 'a').length;
@@ -375,17 +519,35 @@ describe('§4.5 the gate over time (simulated clock)', () => {
     const lastA = Math.max(...dials.filter((d) => d.campaignId === 'a').map((d) => d.atMs));
     const after = dials.filter((d) => d.atMs > lastA).map((d) => d.atMs);
     for (let i = 1; i < after.length; i++) expect(after[i]! - after[i - 1]!).toBeLessThan(dialIntervalMs(60) + 300);
-    expect(maxInWindow(dials.map((d) => d.atMs), 60_000)).toBeLessThanOrEqual(60);
+    expect(
+      maxInWindow(
+        dials.map((d) => d.atMs),
+        60_000,
+      ),
+    ).toBeLessThanOrEqual(60);
   });
 
   it('channels: never more than `channels` live, and the rate the channels allow is used', () => {
     const numbers = Array.from({ length: 200 }, (_, i) => ({ campaignId: 'a', position: i }));
-    const { dials } = simulate({ cpm: 600, channels: 40, holdMs: 10_000, campaigns: campaigns({ id: 'a' }), numbers, untilMs: NOW + 10 * 60_000 });
+    const { dials } = simulate({
+      cpm: 600,
+      channels: 40,
+      holdMs: 10_000,
+      campaigns: campaigns({ id: 'a' }),
+      numbers,
+      untilMs: NOW + 10 * 60_000,
+    });
     expect(dials).toHaveLength(200);
     let worst = 0;
-    for (const d of dials) worst = Math.max(worst, dials.filter((e) => e.atMs <= d.atMs && e.atMs + 10_000 > d.atMs).length);
+    for (const d of dials)
+      worst = Math.max(worst, dials.filter((e) => e.atMs <= d.atMs && e.atMs + 10_000 > d.atMs).length);
     expect(worst).toBeLessThanOrEqual(40);
-    expect(maxInWindow(dials.map((d) => d.atMs), 1000)).toBeLessThanOrEqual(10);
+    expect(
+      maxInWindow(
+        dials.map((d) => d.atMs),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(10);
     // 200 calls of 10 s on 40 channels come in 5 waves 10 s apart, each sent at 600/min (39 gaps): the
     // last dial leaves 40 s + 39 gaps after the first at best. Freed channels are reused at once.
     expect(dials.at(-1)!.atMs - dials[0]!.atMs).toBeLessThan((40_000 + 39 * dialIntervalMs(600)) * 1.01);

@@ -44,7 +44,10 @@ async function skipTo(t: Harness, atMs: number) {
 /** Expects `atMs` to be at `openingMs` plus a jitter of 0–60 s. */
 function expectJittered(atMs: number, openingMs: number) {
   const late = atMs - openingMs;
-  expect(late, `${new Date(atMs).toISOString()} vs opening ${new Date(openingMs).toISOString()}`).toBeGreaterThanOrEqual(0);
+  expect(
+    late,
+    `${new Date(atMs).toISOString()} vs opening ${new Date(openingMs).toISOString()}`,
+  ).toBeGreaterThanOrEqual(0);
   expect(late).toBeLessThanOrEqual(JITTER_MAX + SLACK_MS);
 }
 
@@ -54,8 +57,12 @@ function expectJittered(atMs: number, openingMs: number) {
  */
 function near(actualMs: number, expectedMs: number, slackMs = SLACK_MS) {
   const late = actualMs - expectedMs;
-  expect(late, `${new Date(actualMs).toISOString()} vs ${new Date(expectedMs).toISOString()}`).toBeGreaterThanOrEqual(0);
-  expect(late, `${new Date(actualMs).toISOString()} vs ${new Date(expectedMs).toISOString()}`).toBeLessThanOrEqual(slackMs);
+  expect(late, `${new Date(actualMs).toISOString()} vs ${new Date(expectedMs).toISOString()}`).toBeGreaterThanOrEqual(
+    0,
+  );
+  expect(late, `${new Date(actualMs).toISOString()} vs ${new Date(expectedMs).toISOString()}`).toBeLessThanOrEqual(
+    slackMs,
+  );
 }
 
 describe('§4.3/§4.4 retry timing across a window boundary (Asia/Kolkata 10:30-21:00)', () => {
@@ -131,7 +138,10 @@ describe('§4.4 a window that crosses midnight (UTC 22:00-06:00)', () => {
 
     const at0550 = nextLocal(await t.now(), 'UTC', 5, 50);
     await skipTo(t, at0550);
-    const id = await t.createCampaign({ numbers: [BUSY_THEN_COMPLETES], retries: { numberOfRetries: 1, intervalMins: 15 } });
+    const id = await t.createCampaign({
+      numbers: [BUSY_THEN_COMPLETES],
+      retries: { numberOfRetries: 1, intervalMins: 15 },
+    });
     expect(await t.result(id)).toMatchObject({ status: 'Completed' });
     const mine = t.dials.filter((d) => d.to === BUSY_THEN_COMPLETES);
     near(mine[0]!.atMs, at0550);
@@ -146,7 +156,10 @@ describe('§4.4 the window is checked again immediately before each dial', () =>
     const t = await harness({ window: '10:30-21:00', timezone: tz });
     const at2030 = nextLocal(await t.now(), tz, 20, 30);
     await skipTo(t, at2030);
-    const id = await t.createCampaign({ numbers: [BUSY_THEN_COMPLETES], retries: { numberOfRetries: 1, intervalMins: 15 } });
+    const id = await t.createCampaign({
+      numbers: [BUSY_THEN_COMPLETES],
+      retries: { numberOfRetries: 1, intervalMins: 15 },
+    });
     await t.env.sleep(5 * MIN);
     const waiting = (await t.numbers(id))[0]!;
     expect(waiting.status).toBe('retry');
@@ -166,19 +179,25 @@ describe('§4.4 DST follows the IANA database (America/New_York 09:00-17:00)', (
   it.each([
     ['forward', 13],
     ['back', 14],
-  ] as const)('a retry due after 17:00 on the Saturday before clocks go %s opens at 09:00 local on Sunday (%i:00 UTC)', async (direction, utcHour) => {
-    const t = await harness({ window: '09:00-17:00', timezone: tz });
-    const change = nextDstTransition(await t.now(), tz, direction);
-    const sunday = new Date(change.atMs);
-    expect(sunday.getUTCDay()).toBe(0);
-    const saturday1650 = nextLocal(change.atMs - 2 * DAY_MS, tz, 16, 50, 6);
-    await skipTo(t, saturday1650);
-    const id = await t.createCampaign({ numbers: [BUSY_THEN_COMPLETES], retries: { numberOfRetries: 1, intervalMins: 20 } });
-    expect(await t.result(id)).toMatchObject({ status: 'Completed' });
-    const opening = Date.UTC(sunday.getUTCFullYear(), sunday.getUTCMonth(), sunday.getUTCDate(), utcHour, 0);
-    expect(t.dials).toHaveLength(2);
-    expectJittered(t.dials[1]!.atMs, opening);
-  });
+  ] as const)(
+    'a retry due after 17:00 on the Saturday before clocks go %s opens at 09:00 local on Sunday (%i:00 UTC)',
+    async (direction, utcHour) => {
+      const t = await harness({ window: '09:00-17:00', timezone: tz });
+      const change = nextDstTransition(await t.now(), tz, direction);
+      const sunday = new Date(change.atMs);
+      expect(sunday.getUTCDay()).toBe(0);
+      const saturday1650 = nextLocal(change.atMs - 2 * DAY_MS, tz, 16, 50, 6);
+      await skipTo(t, saturday1650);
+      const id = await t.createCampaign({
+        numbers: [BUSY_THEN_COMPLETES],
+        retries: { numberOfRetries: 1, intervalMins: 20 },
+      });
+      expect(await t.result(id)).toMatchObject({ status: 'Completed' });
+      const opening = Date.UTC(sunday.getUTCFullYear(), sunday.getUTCMonth(), sunday.getUTCDate(), utcHour, 0);
+      expect(t.dials).toHaveLength(2);
+      expectJittered(t.dials[1]!.atMs, opening);
+    },
+  );
 });
 
 describe('§4.4 replay safety', () => {
@@ -186,7 +205,10 @@ describe('§4.4 replay safety', () => {
     const tz = 'Asia/Kolkata';
     const t = await harness({ window: '10:30-21:00', timezone: tz });
     await skipTo(t, nextLocal(await t.now(), tz, 22, 0));
-    const id = await t.createCampaign({ numbers: [BUSY_THEN_COMPLETES], retries: { numberOfRetries: 1, intervalMins: 10 } });
+    const id = await t.createCampaign({
+      numbers: [BUSY_THEN_COMPLETES],
+      retries: { numberOfRetries: 1, intervalMins: 10 },
+    });
     expect(await t.result(id)).toMatchObject({ status: 'Completed' });
     const bundle = await workflowBundle();
     for (const workflowId of [campaignWorkflowId(id), numberWorkflowId(id, 0)]) {

@@ -35,7 +35,9 @@ async function harness(opts: HarnessOptions = {}) {
 /** `actualMs` is at `expectedMs`, never before, at most SLACK_MS after. */
 function near(actualMs: number, expectedMs: number) {
   const late = actualMs - expectedMs;
-  expect(late, `${new Date(actualMs).toISOString()} vs ${new Date(expectedMs).toISOString()}`).toBeGreaterThanOrEqual(0);
+  expect(late, `${new Date(actualMs).toISOString()} vs ${new Date(expectedMs).toISOString()}`).toBeGreaterThanOrEqual(
+    0,
+  );
   expect(late).toBeLessThanOrEqual(SLACK_MS);
 }
 
@@ -44,7 +46,11 @@ describe('§4.6 expiry of a campaign paused after start', () => {
     // One live number at a time: a sleeping retry gives its slot back, a live call keeps it (the
     // silent number's call is settled by lookup after ring + limit + 2 minutes).
     const t = await harness({ silent: [COMPLETES_2] });
-    const id = await t.createCampaign({ numbers: [BUSY, COMPLETES_2, COMPLETES], maxLive: 1, retries: { numberOfRetries: 1, intervalMins: 10 } });
+    const id = await t.createCampaign({
+      numbers: [BUSY, COMPLETES_2, COMPLETES],
+      maxLive: 1,
+      retries: { numberOfRetries: 1, intervalMins: 10 },
+    });
     await t.env.sleep(5 * MIN);
     expect((await t.numbers(id)).map((n) => n.status)).toEqual(['retry', 'in-progress', 'pending']);
     expect(await t.control(id, 'pause')).toMatchObject({ kind: 'applied', status: 'Paused' });
@@ -67,7 +73,11 @@ describe('§4.6 expiry of a campaign paused after start', () => {
   it('a paused campaign with an end_at past the 30 days is canceled at end_at, not at 30 days', async () => {
     const t = await harness();
     const t0 = await t.now();
-    const id = await t.createCampaign({ numbers: [BUSY], retries: { numberOfRetries: 1, intervalMins: 10 }, endAtMs: t0 + 40 * DAY });
+    const id = await t.createCampaign({
+      numbers: [BUSY],
+      retries: { numberOfRetries: 1, intervalMins: 10 },
+      endAtMs: t0 + 40 * DAY,
+    });
     await t.env.sleep(MIN);
     await t.control(id, 'pause');
     await t.env.sleep(31 * DAY);
@@ -83,11 +93,18 @@ describe('§4.6 end_at reaching a number that waits for a retry', () => {
     const t = await harness({ silent: [COMPLETES_2] });
     const t0 = await t.now();
     // The retry is due an hour later; end_at is moved (while paused) to 30 minutes in.
-    const id = await t.createCampaign({ numbers: [BUSY, COMPLETES_2, COMPLETES], maxLive: 1, retries: { numberOfRetries: 1, intervalMins: 60 } });
+    const id = await t.createCampaign({
+      numbers: [BUSY, COMPLETES_2, COMPLETES],
+      maxLive: 1,
+      retries: { numberOfRetries: 1, intervalMins: 60 },
+    });
     await t.env.sleep(5 * MIN);
     expect((await t.numbers(id)).map((n) => n.status)).toEqual(['retry', 'in-progress', 'pending']);
     await t.control(id, 'pause');
-    expect(await t.control(id, null, { endAtMs: t0 + 30 * MIN }, ['schedule'])).toMatchObject({ kind: 'applied', status: 'Paused' });
+    expect(await t.control(id, null, { endAtMs: t0 + 30 * MIN }, ['schedule'])).toMatchObject({
+      kind: 'applied',
+      status: 'Paused',
+    });
     expect(await t.control(id, 'resume')).toMatchObject({ kind: 'applied', status: 'InProgress' });
     await t.env.sleep(30 * MIN);
     // Past end_at the campaign drains: no new attempt, the status stays until the live call settles.
@@ -105,7 +122,11 @@ describe('§4.1 complete', () => {
   it('marks a number that waits for its retry failed, and keeps the outcome of the numbers already final', async () => {
     const t = await harness({ silent: [COMPLETES_2] });
     // One live number at a time: the silent call keeps the last number from starting.
-    const id = await t.createCampaign({ numbers: [COMPLETES, BUSY, COMPLETES_2, COMPLETES_3], maxLive: 1, retries: { numberOfRetries: 2, intervalMins: 30 } });
+    const id = await t.createCampaign({
+      numbers: [COMPLETES, BUSY, COMPLETES_2, COMPLETES_3],
+      maxLive: 1,
+      retries: { numberOfRetries: 2, intervalMins: 30 },
+    });
     await t.env.sleep(5 * MIN);
     expect((await t.numbers(id)).map((n) => n.status)).toEqual(['completed', 'retry', 'in-progress', 'pending']);
     expect(await t.control(id, 'pause')).toMatchObject({ kind: 'applied', status: 'Paused' });
@@ -127,7 +148,11 @@ describe('§4.7 schedule changes', () => {
   it('a started campaign rolled to a later send_at while paused dials nothing before it once resumed', async () => {
     const t = await harness({ silent: [COMPLETES_2] });
     const t0 = await t.now();
-    const id = await t.createCampaign({ numbers: [BUSY_THEN_COMPLETES, COMPLETES_2, COMPLETES], maxLive: 1, retries: { numberOfRetries: 1, intervalMins: 10 } });
+    const id = await t.createCampaign({
+      numbers: [BUSY_THEN_COMPLETES, COMPLETES_2, COMPLETES],
+      maxLive: 1,
+      retries: { numberOfRetries: 1, intervalMins: 10 },
+    });
     await t.env.sleep(5 * MIN);
     expect((await t.numbers(id)).map((n) => n.status)).toEqual(['retry', 'in-progress', 'pending']);
     await t.control(id, 'pause');
@@ -135,7 +160,12 @@ describe('§4.7 schedule changes', () => {
     expect(await t.control(id, null, { sendAtMs }, ['schedule'])).toMatchObject({ kind: 'applied', status: 'Paused' });
     expect(await t.control(id, 'resume')).toMatchObject({ kind: 'applied', status: 'InProgress' });
     expect(await t.result(id)).toMatchObject({ status: 'Completed' });
-    expect(t.dials.map((d) => d.to)).toEqual([BUSY_THEN_COMPLETES, COMPLETES_2, expect.any(String), expect.any(String)]);
+    expect(t.dials.map((d) => d.to)).toEqual([
+      BUSY_THEN_COMPLETES,
+      COMPLETES_2,
+      expect.any(String),
+      expect.any(String),
+    ]);
     // The held retry and the never-dialled number both wait for the new send_at.
     for (const d of t.dials.slice(2)) expect(d.atMs).toBeGreaterThanOrEqual(sendAtMs);
     expect((await t.numbers(id)).map((n) => n.status)).toEqual(['completed', 'completed', 'completed']);

@@ -58,7 +58,11 @@ describe('§4.6 end_at', () => {
   it('while running: stops new attempts, waits for the live call, cancels the never-dialled numbers', async () => {
     const t = await harness({ silent: [COMPLETES] });
     const t0 = await t.now();
-    const id = await t.createCampaign({ numbers: [COMPLETES, COMPLETES_2, COMPLETES_3], maxLive: 1, endAtMs: t0 + 30 * MIN });
+    const id = await t.createCampaign({
+      numbers: [COMPLETES, COMPLETES_2, COMPLETES_3],
+      maxLive: 1,
+      endAtMs: t0 + 30 * MIN,
+    });
     expect(await t.result(id)).toMatchObject({ status: 'Completed' });
     const numbers = await t.numbers(id);
     // The silent call was live at end_at: the drain waited until a lookup settled it.
@@ -72,7 +76,11 @@ describe('§4.6 end_at', () => {
   it('fails a number at once when its retry would fall at or after end_at', async () => {
     const t = await harness();
     const t0 = await t.now();
-    const id = await t.createCampaign({ numbers: [BUSY], retries: { numberOfRetries: 3, intervalMins: 20 }, endAtMs: t0 + 30 * MIN });
+    const id = await t.createCampaign({
+      numbers: [BUSY],
+      retries: { numberOfRetries: 3, intervalMins: 20 },
+      endAtMs: t0 + 30 * MIN,
+    });
     expect(await t.result(id)).toMatchObject({ status: 'Completed' });
     // Attempt 1 at t0 (retry due +20 < end_at), attempt 2 at +20 (retry due +40 ≥ end_at → failed).
     expect(t.dials.map((d) => Math.round((d.atMs - t0) / MIN))).toEqual([0, 20]);
@@ -85,7 +93,12 @@ describe('§4.6 end_at', () => {
   it('while paused: the campaign becomes Canceled and its unfinished numbers failed', async () => {
     const t = await harness();
     const t0 = await t.now();
-    const id = await t.createCampaign({ numbers: [BUSY, COMPLETES], maxLive: 1, retries: { numberOfRetries: 1, intervalMins: 10 }, endAtMs: t0 + 30 * MIN });
+    const id = await t.createCampaign({
+      numbers: [BUSY, COMPLETES],
+      maxLive: 1,
+      retries: { numberOfRetries: 1, intervalMins: 10 },
+      endAtMs: t0 + 30 * MIN,
+    });
     await t.env.sleep(5 * MIN);
     expect(await t.control(id, 'pause')).toMatchObject({ kind: 'applied', status: 'Paused' });
     expect(await t.result(id)).toMatchObject({ status: 'Canceled' });
@@ -119,7 +132,10 @@ describe('§4.1 pause and resume', () => {
   it('holds a retry that falls due while paused and dials it within seconds of resume', async () => {
     const t = await harness();
     const t0 = await t.now();
-    const id = await t.createCampaign({ numbers: [BUSY_THEN_COMPLETES], retries: { numberOfRetries: 1, intervalMins: 10 } });
+    const id = await t.createCampaign({
+      numbers: [BUSY_THEN_COMPLETES],
+      retries: { numberOfRetries: 1, intervalMins: 10 },
+    });
     await t.env.sleep(5 * MIN);
     expect(await t.control(id, 'pause')).toMatchObject({ kind: 'applied', status: 'Paused' });
     await t.env.sleep(15 * MIN); // the retry fell due at +10 while paused
@@ -179,7 +195,10 @@ describe('§4.4 calling window', () => {
     const t = await harness({ window: '10:30-21:00', timezone: tz });
     const at2055 = nextLocal(await t.now(), tz, 20, 55);
     await t.env.sleep(at2055 - (await t.now()));
-    const id = await t.createCampaign({ numbers: [BUSY_THEN_COMPLETES], retries: { numberOfRetries: 1, intervalMins: 10 } });
+    const id = await t.createCampaign({
+      numbers: [BUSY_THEN_COMPLETES],
+      retries: { numberOfRetries: 1, intervalMins: 10 },
+    });
     await t.env.sleep(2 * MIN);
     const waiting = (await t.numbers(id))[0]!;
     expect(waiting.status).toBe('retry');

@@ -19,14 +19,19 @@ afterEach(async () => {
   h = undefined;
 });
 
-const status = (t: Harness, id: string) => t.env.client.workflow.getHandle(campaignWorkflowId(id)).query<CampaignStatusOutput>('status');
+const status = (t: Harness, id: string) =>
+  t.env.client.workflow.getHandle(campaignWorkflowId(id)).query<CampaignStatusOutput>('status');
 
 describe('the window counts numbers asleep for a retry as free slots', () => {
   it('dials every first attempt before the first retry is due, with two slots for six numbers', async () => {
     h = await campaignHarness();
     const t = h;
     const t0 = await t.now();
-    const id = await t.createCampaign({ numbers: BUSY_THEN_COMPLETES, maxLive: 2, retries: { numberOfRetries: 1, intervalMins: 30 } });
+    const id = await t.createCampaign({
+      numbers: BUSY_THEN_COMPLETES,
+      maxLive: 2,
+      retries: { numberOfRetries: 1, intervalMins: 30 },
+    });
     await t.env.sleep(5 * MIN);
     // All six were dialled within the first minutes and now sleep, holding no slot.
     expect(t.dials.map((d) => d.attempt)).toEqual([1, 1, 1, 1, 1, 1]);
@@ -46,13 +51,19 @@ describe('the window counts numbers asleep for a retry as free slots', () => {
   it('hands back the numbers woken while paused and restarts every one on resume', async () => {
     h = await campaignHarness();
     const t = h;
-    const id = await t.createCampaign({ numbers: BUSY_THEN_COMPLETES, maxLive: 2, retries: { numberOfRetries: 1, intervalMins: 10 } });
+    const id = await t.createCampaign({
+      numbers: BUSY_THEN_COMPLETES,
+      maxLive: 2,
+      retries: { numberOfRetries: 1, intervalMins: 10 },
+    });
     await t.env.sleep(3 * MIN);
     expect(await t.control(id, 'pause')).toMatchObject({ kind: 'applied', status: 'Paused' });
     await t.env.sleep(20 * MIN); // every retry fell due while paused
     expect(t.dials).toHaveLength(6);
     expect(await status(t, id)).toMatchObject({ live: 0, sleeping: 0, retrying: 0, held: 6 });
-    const held = await t.database.db.$client<{ n: number }[]>`select count(*)::int as n from campaign_numbers where campaign_id = ${id} and held_attempt = 2`;
+    const held = await t.database.db.$client<
+      { n: number }[]
+    >`select count(*)::int as n from campaign_numbers where campaign_id = ${id} and held_attempt = 2`;
     expect(held[0]!.n).toBe(6);
     const resumedAt = await t.now();
     expect(await t.control(id, 'resume')).toMatchObject({ kind: 'applied', status: 'InProgress' });

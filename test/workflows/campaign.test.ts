@@ -24,8 +24,16 @@ interface CampaignRecord {
 }
 
 /** A campaign of `count` numbers whose every call completes at once; the store is in memory. */
-function fakeCampaign(env: TestWorkflowEnvironment, count: number, sendAtMs: number | null, rec: CampaignRecord): Partial<Activities> {
-  const numbers = Array.from({ length: count }, (_, i) => ({ position: i, number: `+9198765432${String(i).padStart(2, '0')}` }));
+function fakeCampaign(
+  env: TestWorkflowEnvironment,
+  count: number,
+  sendAtMs: number | null,
+  rec: CampaignRecord,
+): Partial<Activities> {
+  const numbers = Array.from({ length: count }, (_, i) => ({
+    position: i,
+    number: `+9198765432${String(i).padStart(2, '0')}`,
+  }));
   return {
     async loadCampaign() {
       return {
@@ -37,7 +45,12 @@ function fakeCampaign(env: TestWorkflowEnvironment, count: number, sendAtMs: num
         endAtMs: null,
         pausedAtMs: null,
         closing: null,
-        retries: { numberOfRetries: 0, intervalMins: null, mechanism: 'Linear', onStatus: ['busy', 'no-answer', 'failed'] },
+        retries: {
+          numberOfRetries: 0,
+          intervalMins: null,
+          mechanism: 'Linear',
+          onStatus: ['busy', 'no-answer', 'failed'],
+        },
       };
     },
     async markCampaignStarted(input) {
@@ -61,7 +74,12 @@ function fakeCampaign(env: TestWorkflowEnvironment, count: number, sendAtMs: num
     },
     async beginAttempt(input) {
       rec.dialled.push(input.position);
-      return { kind: 'dial', callSid: `sid-${input.position}`, token: `1_${String(input.position).padStart(32, '0')}`, settleTimeoutMs: 60_000 };
+      return {
+        kind: 'dial',
+        callSid: `sid-${input.position}`,
+        token: `1_${String(input.position).padStart(32, '0')}`,
+        settleTimeoutMs: 60_000,
+      };
     },
     async dialAttempt(input) {
       const position = Number(input.callSid.slice(4));
@@ -79,7 +97,10 @@ function fakeCampaign(env: TestWorkflowEnvironment, count: number, sendAtMs: num
       return { kind: 'accepted', carrierSid: `carrier-${position}` };
     },
     async settleAttempt(input) {
-      return { next: { kind: 'final', numberStatus: input.outcome.status === 'completed' ? 'completed' : 'failed' }, deliveryIds: [] };
+      return {
+        next: { kind: 'final', numberStatus: input.outcome.status === 'completed' ? 'completed' : 'failed' },
+        deliveryIds: [],
+      };
     },
     async deliverWebhook(input) {
       rec.delivered.push(input.deliveryId);
@@ -106,7 +127,9 @@ async function runCampaign(count: number, sendInMs: number | null, maxLive: numb
     const started = (history.events ?? []).filter((e) => e.timerStartedEventAttributes);
     const timers = started.map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds));
     // When each timer fires, from the event's own time: independent of how long the worker took to start.
-    const firesAtMs = started.map((e, i) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6) + timers[i]! * 1000);
+    const firesAtMs = started.map(
+      (e, i) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6) + timers[i]! * 1000,
+    );
     return { result, timers, firesAtMs };
   });
   return { ...out, rec, t0, sendAtMs };

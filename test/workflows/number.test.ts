@@ -45,13 +45,20 @@ function scriptedActivities(env: TestWorkflowEnvironment, script: Script, rec: R
   return {
     async beginAttempt(input) {
       rec.begins.push({ attempt: input.attemptNumber, nowMs: input.nowMs });
-      return { kind: 'dial', callSid: sidOf(input.attemptNumber), token: tokenOf(input.attemptNumber), settleTimeoutMs: 3_720_000 };
+      return {
+        kind: 'dial',
+        callSid: sidOf(input.attemptNumber),
+        token: tokenOf(input.attemptNumber),
+        settleTimeoutMs: 3_720_000,
+      };
     },
     async dialAttempt(input) {
       const attempt = Number(input.callSid.slice(4, 5));
       rec.dials.push(input.callSid);
-      if (script.withdrawn?.includes(attempt) && rec.dials.filter((d) => d === input.callSid).length === 1) return { kind: 'withdrawn' };
-      if (script.refused?.includes(attempt)) return { kind: 'refused', httpStatus: 400, message: 'bad number', accountLevel: false };
+      if (script.withdrawn?.includes(attempt) && rec.dials.filter((d) => d === input.callSid).length === 1)
+        return { kind: 'withdrawn' };
+      if (script.refused?.includes(attempt))
+        return { kind: 'refused', httpStatus: 400, message: 'bad number', accountLevel: false };
       if (!script.silent?.includes(attempt)) {
         const wfId = Context.current().info.workflowExecution!.workflowId; // always set for workflow activities
         await env.client.workflow.getHandle(wfId).signal(callStatusSignal, {
@@ -73,7 +80,16 @@ function scriptedActivities(env: TestWorkflowEnvironment, script: Script, rec: R
       const status = script.outcomes[attempt - 1]!;
       return {
         kind: 'final',
-        outcome: { status, reason: null, carrierSid: `carrier-${attempt}`, startTimeMs: null, endTimeMs: null, duration: 0, digits: null, recordingUrl: null },
+        outcome: {
+          status,
+          reason: null,
+          carrierSid: `carrier-${attempt}`,
+          startTimeMs: null,
+          endTimeMs: null,
+          duration: 0,
+          digits: null,
+          recordingUrl: null,
+        },
       };
     },
     async settleAttempt(input) {
@@ -81,7 +97,10 @@ function scriptedActivities(env: TestWorkflowEnvironment, script: Script, rec: R
       // The read model's answer when the window is always open and there is no end_at.
       const next =
         input.retryDelayMs === null
-          ? { kind: 'final' as const, numberStatus: input.outcome.status === 'completed' ? ('completed' as const) : ('failed' as const) }
+          ? {
+              kind: 'final' as const,
+              numberStatus: input.outcome.status === 'completed' ? ('completed' as const) : ('failed' as const),
+            }
           : { kind: 'retry' as const, atMs: input.nowMs + input.retryDelayMs };
       return { next, deliveryIds: [`${input.callSid}-event`] };
     },
@@ -97,7 +116,13 @@ async function runNumber(retries: RetryPolicy, script: Script) {
   const rec: Recorded = { begins: [], dials: [], settles: [], lookups: 0, delivered: [], finishedSignalled: false };
   const taskQueue = `tq-${Math.random().toString(16).slice(2)}`;
   const workflowId = `campaign/test/number/${Math.random().toString(16).slice(2)}`;
-  const input: NumberWorkflowInput = { campaignId: 'c'.repeat(32), position: 0, number: '+919876543210', retries, parentWorkflowId: 'no-such-parent' };
+  const input: NumberWorkflowInput = {
+    campaignId: 'c'.repeat(32),
+    position: 0,
+    number: '+919876543210',
+    retries,
+    parentWorkflowId: 'no-such-parent',
+  };
   const result = await withWorkers(env, taskQueue, scriptedActivities(env, script, rec), async () => {
     const handle = await env.client.workflow.start(numberWorkflow, { taskQueue, workflowId, args: [input] });
     const out = await handle.result();
@@ -111,14 +136,24 @@ async function runNumber(retries: RetryPolicy, script: Script) {
       });
     // Waiting for the callback starts a timer of the settle timeout (then cancelled when the
     // callback comes); every other timer is a retry's.
-    return { out, timers: timers.filter((t) => t !== SETTLE_S), settleTimers: timers.filter((t) => t === SETTLE_S).length };
+    return {
+      out,
+      timers: timers.filter((t) => t !== SETTLE_S),
+      settleTimers: timers.filter((t) => t === SETTLE_S).length,
+    };
   });
   return { ...result, rec };
 }
 
 const SETTLE_S = 3720;
 
-const policy = (p: Partial<RetryPolicy>): RetryPolicy => ({ numberOfRetries: 3, intervalMins: 10, mechanism: 'Linear', onStatus: ['busy', 'no-answer', 'failed'], ...p });
+const policy = (p: Partial<RetryPolicy>): RetryPolicy => ({
+  numberOfRetries: 3,
+  intervalMins: 10,
+  mechanism: 'Linear',
+  onStatus: ['busy', 'no-answer', 'failed'],
+  ...p,
+});
 
 /**
  * Seconds from each settled attempt to the start of the next one, as the workflow's clock saw them
@@ -138,14 +173,18 @@ describe('§4.3 retries (time-skipping)', () => {
   });
 
   it('spaces three Exponential retries 10, 20 and 40 minutes apart (due at +10, +30, +70)', async () => {
-    const { timers, rec } = await runNumber(policy({ mechanism: 'Exponential' }), { outcomes: ['no-answer', 'no-answer', 'failed', 'busy'] });
+    const { timers, rec } = await runNumber(policy({ mechanism: 'Exponential' }), {
+      outcomes: ['no-answer', 'no-answer', 'failed', 'busy'],
+    });
     expect(timers).toEqual([600, 1200, 2400]);
     const t0 = rec.begins[0]!.nowMs;
     expect(rec.begins.map((b) => Math.round((b.nowMs - t0) / 60_000))).toEqual([0, 10, 30, 70]);
   });
 
   it('starts each retry exactly the interval after the previous attempt settled, to the second', async () => {
-    const { rec } = await runNumber(policy({ numberOfRetries: 2, intervalMins: 1 }), { outcomes: ['busy', 'busy', 'busy'] });
+    const { rec } = await runNumber(policy({ numberOfRetries: 2, intervalMins: 1 }), {
+      outcomes: ['busy', 'busy', 'busy'],
+    });
     expect(rec.settles.map((s) => s.retryDelayMs)).toEqual([60_000, 60_000, null]);
     expect(rec.begins.slice(1).map((b, i) => Math.round((b.nowMs - rec.settles[i]!.nowMs) / 1000))).toEqual([60, 60]);
   });
@@ -158,7 +197,9 @@ describe('§4.3 retries (time-skipping)', () => {
   });
 
   it('retries a busy number and completes it on its second attempt', async () => {
-    const { out, timers, rec } = await runNumber(policy({ numberOfRetries: 2, intervalMins: 5 }), { outcomes: ['busy', 'completed'] });
+    const { out, timers, rec } = await runNumber(policy({ numberOfRetries: 2, intervalMins: 5 }), {
+      outcomes: ['busy', 'completed'],
+    });
     expect(out).toMatchObject({ attempts: 2, lastStatus: 'completed' });
     expect(timers).toEqual([300]);
     expect(rec.settles.map((s) => [s.outcome.status, s.retryDelayMs])).toEqual([
@@ -175,7 +216,10 @@ describe('§4.3 retries (time-skipping)', () => {
   });
 
   it('retries a carrier-refused dial as a failed attempt with reason carrier_refused', async () => {
-    const { rec } = await runNumber(policy({ numberOfRetries: 1, intervalMins: 1 }), { outcomes: ['failed', 'failed'], refused: [1, 2] });
+    const { rec } = await runNumber(policy({ numberOfRetries: 1, intervalMins: 1 }), {
+      outcomes: ['failed', 'failed'],
+      refused: [1, 2],
+    });
     expect(rec.settles.map((s) => [s.outcome.status, s.outcome.reason, s.retryDelayMs])).toEqual([
       ['failed', 'carrier_refused', 60_000],
       ['failed', 'carrier_refused', null],
@@ -185,7 +229,10 @@ describe('§4.3 retries (time-skipping)', () => {
 
 describe('§7 every attempt is settled', () => {
   it('looks the call up when the callback never comes, after ring + limit + 2 minutes', async () => {
-    const { rec, timers, settleTimers } = await runNumber(policy({ numberOfRetries: 0 }), { outcomes: ['completed'], silent: [1] });
+    const { rec, timers, settleTimers } = await runNumber(policy({ numberOfRetries: 0 }), {
+      outcomes: ['completed'],
+      silent: [1],
+    });
     expect(rec.lookups).toBe(1);
     expect(settleTimers).toBe(1);
     expect(timers).toEqual([]);
@@ -193,7 +240,10 @@ describe('§7 every attempt is settled', () => {
   });
 
   it('begins the same attempt again when its dial was withdrawn unsent, and settles only the dial that was sent', async () => {
-    const { out, rec } = await runNumber(policy({ numberOfRetries: 1, intervalMins: 1 }), { outcomes: ['busy', 'completed'], withdrawn: [1, 2] });
+    const { out, rec } = await runNumber(policy({ numberOfRetries: 1, intervalMins: 1 }), {
+      outcomes: ['busy', 'completed'],
+      withdrawn: [1, 2],
+    });
     expect(out).toMatchObject({ attempts: 2, lastStatus: 'completed' });
     expect(rec.begins.map((b) => b.attempt)).toEqual([1, 1, 2, 2]);
     expect(rec.settles.map((s) => s.outcome.status)).toEqual(['busy', 'completed']);
@@ -216,9 +266,19 @@ describe('§7 every attempt is settled', () => {
       },
     };
     const taskQueue = `tq-${Math.random().toString(16).slice(2)}`;
-    const input: NumberWorkflowInput = { campaignId, position: 1, number: '+919876543211', retries: policy({ numberOfRetries: 0 }), parentWorkflowId: 'no-such-parent' };
+    const input: NumberWorkflowInput = {
+      campaignId,
+      position: 1,
+      number: '+919876543211',
+      retries: policy({ numberOfRetries: 0 }),
+      parentWorkflowId: 'no-such-parent',
+    };
     const signalled = await withWorkers(env, taskQueue, handOn, async () => {
-      const handle = await env.client.workflow.start(numberWorkflow, { taskQueue, workflowId: numberWorkflowId(campaignId, 1), args: [input] });
+      const handle = await env.client.workflow.start(numberWorkflow, {
+        taskQueue,
+        workflowId: numberWorkflowId(campaignId, 1),
+        args: [input],
+      });
       await handle.result();
       const history = await handle.fetchHistory();
       return (history.events ?? [])
@@ -231,7 +291,9 @@ describe('§7 every attempt is settled', () => {
   });
 
   it('delivers each attempt webhook event in order', async () => {
-    const { rec } = await runNumber(policy({ numberOfRetries: 1, intervalMins: 1 }), { outcomes: ['busy', 'completed'] });
+    const { rec } = await runNumber(policy({ numberOfRetries: 1, intervalMins: 1 }), {
+      outcomes: ['busy', 'completed'],
+    });
     expect(rec.delivered).toEqual(rec.settles.map((s) => `${s.callSid}-event`));
   });
 });
