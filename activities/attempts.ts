@@ -17,7 +17,7 @@ import { callSchedulePayload, callStatusPayload } from '../domain/webhook-payloa
 import { callingWindow, deferToWindow, windowState, type CallingWindow } from '../domain/calling-window';
 import { leaseLimitMs } from '../domain/throttle';
 import type { CarrierFactory, CallOutcome } from './carriers/carrier';
-import { simulatorGreetingFlowUrl } from './carriers/simulator';
+import { simulatorGreetingFlowUrl } from '../simulator/contract';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
 import type { WebhookEventsOutput } from './campaign-store';
 import { acquireDialSlot, dropWaiter, releaseDialSlot, returnLease, waiterId, type GateWake } from './dial-gate';

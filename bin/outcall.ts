@@ -17,7 +17,7 @@ import { createTemporalEngine } from '../api/engine';
 import { createActivities } from '../activities';
 import { recordCallOutcome } from '../activities/attempts';
 import { createCarrierFactory } from '../activities/carriers';
-import { createSimulatorApp, startSimulatorDispatcher } from '../activities/carriers/simulator';
+import { createSimulatorApp, startSimulatorDispatcher } from '../simulator';
 import { createDb, closeDb, type Db } from '../db/client';
 import { migrateDb } from '../db/migrate';
 import { upsertAccount } from '../db/queries/accounts';

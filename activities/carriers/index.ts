@@ -2,11 +2,11 @@
 import type { CarrierConfig } from '../../db/schema';
 import type { Carrier, CarrierFactory } from './carrier';
 import { createExotelCarrier } from './exotel';
-import { SIMULATOR_API_KEY, SIMULATOR_API_TOKEN, simulatorBaseUrl } from './simulator-contract';
+import { SIMULATOR_API_KEY, SIMULATOR_API_TOKEN, simulatorBaseUrl } from '../../simulator/contract';
 
 export type { Carrier, CarrierFactory } from './carrier';
 export { createExotelCarrier, CarrierFailure } from './exotel';
-export { simulatorGreetingFlowUrl } from './simulator-contract';
+export { simulatorGreetingFlowUrl } from '../../simulator/contract';
 
 /**
  * `{type:'simulator'}` is the exotel adapter pointed at the simulator under the public URL, with the

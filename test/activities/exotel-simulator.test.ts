@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCarrierFactory, simulatorGreetingFlowUrl } from '../../activities/carriers';
 import type { Carrier, PlaceCallInput } from '../../activities/carriers/carrier';
 import { createExotelCarrier } from '../../activities/carriers/exotel';
-import { createSimulatorApp, startSimulatorDispatcher } from '../../activities/carriers/simulator';
+import { createSimulatorApp, startSimulatorDispatcher } from '../../simulator';
 import { parseExotelStatusCallback } from '../../domain/exotel-callback';
 import { attemptToken, newSid } from '../../domain/ids';
 import { freshDatabase, type TestDatabase } from '../support/db';

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simulatorBaseUrl } from '../../activities/carriers/simulator-contract';
+import { simulatorBaseUrl } from '../../simulator/contract';
 import { startTestStack, type TestStack } from '../support/stack';
 import {
   campaignHttp,

@@ -19,7 +19,7 @@ import { upsertAccount } from '../../db/queries/accounts';
 import type { CampaignPatch } from '../../domain/campaign-patch';
 import { attemptNumberFromToken, campaignWorkflowId, dialTaskQueue, newSid, webhookTaskQueue } from '../../domain/ids';
 import type { RetryPolicy } from '../../domain/retry-schedule';
-import { simulatedOutcome } from '../../domain/simulator-outcome';
+import { simulatedOutcome } from '../../simulator/outcome';
 import { campaignWorkflow } from '../../workflows/campaign';
 import { freshDatabase, type TestDatabase } from './db';
 import { timeSkippingEnv, workflowBundle } from './workflow-env';

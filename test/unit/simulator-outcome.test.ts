@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulatedOutcome, simulatedTiming } from '../../domain/simulator-outcome';
+import { simulatedOutcome, simulatedTiming } from '../../simulator/outcome';
 
 describe('§7 simulator outcomes', () => {
   const table: Array<[string, string, string]> = [

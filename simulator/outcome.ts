@@ -2,7 +2,7 @@
  * SPEC §7 simulator carrier: the deterministic outcome of a simulated call, by the number's last
  * digit and the attempt number, and its timing.
  */
-import type { AttemptStatus } from './attempt-status';
+import type { AttemptStatus } from '../domain/attempt-status';
 
 /** What the simulator does with a dial request: refuse it (HTTP 400, no call) or place a call. */
 export type SimulatedOutcome = AttemptStatus | 'refused';

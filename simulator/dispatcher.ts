@@ -6,10 +6,10 @@
  * restarted dispatcher picks up whatever was pending.
  */
 import { and, asc, eq, inArray, isNull, like, lte, sql } from 'drizzle-orm';
-import { simCalls } from '../../db/schema';
-import { greetingFetchUrl, SIMULATOR_GREETING_FLOW_PATH } from './simulator-contract';
-import { statusCallbackBody, type SimCallRow } from './simulator-records';
-import type { SimulatorAppDeps } from './simulator';
+import { simCalls } from '../db/schema';
+import { greetingFetchUrl, SIMULATOR_GREETING_FLOW_PATH } from './contract';
+import { statusCallbackBody, type SimCallRow } from './records';
+import type { SimulatorAppDeps } from './app';
 
 export interface SimulatorDispatcherDeps extends SimulatorAppDeps {
   /** Base of the URLs the simulated greeting flow fetches from (`OUTCALL_PUBLIC_URL`). */

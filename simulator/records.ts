@@ -2,9 +2,9 @@
  * SPEC §7 simulator: how a stored simulated call looks on the wire — as an Exotel v1 `Call` record,
  * as the terminal StatusCallback body, and in the test view `GET /simulator/calls`.
  */
-import { attemptNumberFromToken } from '../../domain/ids';
-import { EXOTEL_TIME_ZONE, formatExotelTime } from '../../domain/exotel-callback';
-import type { simCalls, simRequests } from '../../db/schema';
+import { attemptNumberFromToken } from '../domain/ids';
+import { EXOTEL_TIME_ZONE, formatExotelTime } from '../domain/exotel-callback';
+import type { simCalls, simRequests } from '../db/schema';
 
 export type SimCallRow = typeof simCalls.$inferSelect;
 export type SimRequestRow = typeof simRequests.$inferSelect;

@@ -8,16 +8,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/client';
-import { simCalls, simRequests } from '../../db/schema';
-import { parseExotelTime } from '../../domain/exotel-callback';
-import { newSid } from '../../domain/ids';
-import { simulatedOutcome, simulatedTiming } from '../../domain/simulator-outcome';
-import { SIMULATOR_API_KEY, SIMULATOR_API_TOKEN } from './simulator-contract';
-import { attemptNumberFromCallbackUrl, callView, refusedView, toExotelCall } from './simulator-records';
-
-export { simulatorGreetingFlowUrl, SIMULATOR_API_KEY, SIMULATOR_API_TOKEN } from './simulator-contract';
-export { startSimulatorDispatcher, type SimulatorDispatcherDeps } from './simulator-dispatcher';
+import type { Db } from '../db/client';
+import { simCalls, simRequests } from '../db/schema';
+import { parseExotelTime } from '../domain/exotel-callback';
+import { newSid } from '../domain/ids';
+import { simulatedOutcome, simulatedTiming } from './outcome';
+import { SIMULATOR_API_KEY, SIMULATOR_API_TOKEN } from './contract';
+import { attemptNumberFromCallbackUrl, callView, refusedView, toExotelCall } from './records';
 
 export interface SimulatorAppDeps {
   db: Db;
