@@ -9,7 +9,7 @@ import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import type { DbOrTx } from '../db/queries/stats';
+import type { DbOrTx } from '../db/client';
 import { accounts, attempts, campaignNumbers, campaigns, dialWaiters } from '../db/schema';
 import { attemptToken, newSid } from '../domain/ids';
 import { CALLER_ID_REFUSAL_LIMIT, REASONS, type AttemptStatus } from '../domain/attempt-status';

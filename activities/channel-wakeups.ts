@@ -8,7 +8,7 @@
  */
 import type postgres from 'postgres';
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../db/queries/stats';
+import type { DbOrTx } from '../db/client';
 
 export const CHANNEL_FREED = 'outcall_channel_freed';
 

@@ -26,7 +26,7 @@
  * spacer is booked); the spacer makes the spacing exact.
  */
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../db/queries/stats';
+import type { DbOrTx } from '../db/client';
 import { dialGates, dialWaiters } from '../db/schema';
 import { accountSendKey, campaignSendKey, EPOCH, epochMs, instant, num, STALE_STAGED_MS } from './send-spacer';
 import { notifyChannelFreed } from './channel-wakeups';

@@ -1,9 +1,17 @@
 /** Database connection: one postgres-js pool wrapped by drizzle. Passed in, never a module singleton. */
-import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle, type PostgresJsDatabase, type PostgresJsQueryResultHKT } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema';
 
 export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
+
+/** A transaction of `Db`. */
+export type Tx = PgTransaction<PostgresJsQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>;
+
+/** A transaction handle or the database itself: both can run a query. */
+export type DbOrTx = Db | Tx;
 
 export function createDb(url: string, opts: { max?: number } = {}): Db {
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, idle_timeout: 30 });

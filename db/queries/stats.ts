@@ -6,13 +6,8 @@
  * scan of the campaign.
  */
 import { sql } from 'drizzle-orm';
-import type { PgTransaction } from 'drizzle-orm/pg-core';
-import type { Db } from '../client';
+import type { DbOrTx } from '../client';
 import { statsFrom, type CampaignStats } from '../../domain/stats';
-
-// A transaction handle or the database itself: both can run the query.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- drizzle's transaction generics are not worth spelling out here
-export type DbOrTx = Db | PgTransaction<any, any, any>;
 
 /**
  * Live stats of several campaigns: the committed counts plus the deltas this transaction has made

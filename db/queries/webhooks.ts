@@ -1,7 +1,7 @@
 /** SPEC §6: the webhook outbox. An event is a row, written in the transaction that causes it. */
 import { createHash } from 'node:crypto';
 import { webhookDeliveries } from '../schema';
-import type { DbOrTx } from './stats';
+import type { DbOrTx } from '../client';
 
 /** A deterministic 32-hex event id, so a retried activity emits the same event once. */
 export function eventId(...parts: string[]): string {
