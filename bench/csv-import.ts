@@ -24,7 +24,8 @@ import { writeImportBatch, type ImportBatch } from '../db/queries/csv-import';
 import { checkCsvHeader, contactFromRecord, LIST_CAPS, type ContactRow, type RowFailure } from '../domain/contact-csv';
 import { CsvParser, type CsvRecord } from '../domain/csv-parser';
 import { newSid } from '../domain/ids';
-import { median, peakRssMiB, startBenchStack, type BenchStack } from './support/stack';
+import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
+import { median, peakRssMiB } from './support/figures';
 
 const ACCOUNT = {
   sid: 'bench_csv',
@@ -67,7 +68,7 @@ async function writeCsv(file: string, rows: number): Promise<number> {
 }
 
 /** `COPY` of the file into a bare table with one text column per CSV column. */
-async function copyBaseline(stack: BenchStack, file: string): Promise<number> {
+async function copyBaseline(stack: EmbeddedStack, file: string): Promise<number> {
   const sql = stack.db.$client;
   await sql.unsafe(
     `create table bench_copy (${HEADER.split(',')
@@ -110,7 +111,7 @@ function liveMiB(): number {
 }
 
 /** The same kind of authenticated GET before the import starts, for comparison with the polls. */
-async function idlePollMs(stack: BenchStack): Promise<number[]> {
+async function idlePollMs(stack: EmbeddedStack): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t = performance.now();
@@ -138,7 +139,7 @@ interface ImportRun {
   status: Record<string, unknown>;
 }
 
-async function importOverHttp(stack: BenchStack, file: string): Promise<ImportRun> {
+async function importOverHttp(stack: EmbeddedStack, file: string): Promise<ImportRun> {
   const auth = `Basic ${Buffer.from(`${ACCOUNT.api_key}:${ACCOUNT.api_token}`).toString('base64')}`;
   const liveBeforeMiB = liveMiB();
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -219,7 +220,7 @@ function* records(file: string): Generator<CsvRecord> {
 }
 
 /** Phase timings over the same rows, each on its own. */
-async function phases(stack: BenchStack, file: string) {
+async function phases(stack: EmbeddedStack, file: string) {
   let started = performance.now();
   let n = 0;
   for (const r of records(file)) n += r.fields.length > 0 ? 1 : 0;
@@ -285,7 +286,7 @@ export default async function csvImportBench(args: string[]): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'outcall-bench-csv-'));
   const file = path.join(dir, 'bench.csv');
   const bytes = await writeCsv(file, rows);
-  const stack = await startBenchStack({ env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]) }, worker: false });
+  const stack = await startEmbeddedStack({ env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]) }, worker: false });
   try {
     const copyMs = await copyBaseline(stack, file);
     const idle = await idlePollMs(stack);

@@ -27,7 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { campaignWorkflowId, newSid } from '../domain/ids';
-import { median, startBenchStack, type BenchStack } from './support/stack';
+import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
+import { median } from './support/figures';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ACCOUNT = {
@@ -55,7 +56,7 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 }
 
 /** N contacts in one list, straight into the database (the setup, not the measurement). */
-async function makeList(stack: BenchStack, n: number): Promise<string> {
+async function makeList(stack: EmbeddedStack, n: number): Promise<string> {
   const sql = stack.db.$client;
   const list = newSid();
   await sql`insert into lists (sid, account_sid, name, type) values (${list}, ${ACCOUNT.sid}, ${`bench ${list.slice(0, 8)}`}, ${n > 100_000 ? 'dynamic' : 'static'})`;
@@ -71,7 +72,7 @@ async function makeList(stack: BenchStack, n: number): Promise<string> {
   return list;
 }
 
-function startWorkerProcess(stack: BenchStack, env: Record<string, string>): ChildProcess {
+function startWorkerProcess(stack: EmbeddedStack, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin/worker.ts')], {
     cwd: root,
     env: {
@@ -117,7 +118,7 @@ async function historyOf(client: Client, campaignId: string, expectNumbers: numb
 
 /** Empty children through a window of `window` on the same dev server: children per second. */
 async function yardstick(
-  stack: BenchStack,
+  stack: EmbeddedStack,
   count: number,
   window: number,
 ): Promise<{ perSecond: number; eventsPerChild: number; runs: number }> {
@@ -170,7 +171,7 @@ export default async function dispatch(args: string[]): Promise<void> {
   console.log(
     `dispatch: ${n} numbers, window ${maxLive}, ≤${maxRunChildren} open children per run, calls_per_minute ${cpm}, simulator ring 0 talk 0${seconds ? `, measured for ${seconds} s` : ''}`,
   );
-  const stack = await startBenchStack({ env, worker: false });
+  const stack = await startEmbeddedStack({ env, worker: false });
   const worker = startWorkerProcess(stack, env);
   const temporal = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection: temporal });

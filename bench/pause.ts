@@ -11,7 +11,7 @@
  */
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { attempts, campaignNumbers, simCalls } from '../db/schema';
-import { startBenchStack, type BenchStack } from './support/stack';
+import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
 import { startWorkerProcess } from './support/worker-process';
 
 const ACCOUNT = {
@@ -26,7 +26,7 @@ const auth = { key: ACCOUNT.api_key, token: ACCOUNT.api_token };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function put(stack: BenchStack, id: string, action: 'pause' | 'resume'): Promise<number> {
+async function put(stack: EmbeddedStack, id: string, action: 'pause' | 'resume'): Promise<number> {
   const t = Date.now();
   const res = await stack.api('PUT', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}`, auth, { action });
   if (res.status !== 200) throw new Error(`${action}: ${res.status} ${res.text}`);
@@ -35,7 +35,7 @@ async function put(stack: BenchStack, id: string, action: 'pause' | 'resume'): P
 
 /** Dial requests the simulator received in [fromMs, toMs), with their attempt numbers. */
 async function dialsBetween(
-  stack: BenchStack,
+  stack: EmbeddedStack,
   fromMs: number,
   toMs = Date.now() + 3600_000,
 ): Promise<Array<{ atMs: number; attempt: number; to: string }>> {
@@ -54,7 +54,7 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export default async function pause(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const n = quick ? 1000 : 5000;
-  const stack = await startBenchStack({
+  const stack = await startEmbeddedStack({
     env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]), OUTCALL_SIM_RING_MS: '0', OUTCALL_SIM_TALK_MS: '500' },
     worker: false,
   });

@@ -8,7 +8,8 @@
  * (after a full collection each second), which unlike RSS does not count garbage not yet collected. Also the latency of `GET /campaigns/{id}`, whose `stats` are a
  * GROUP BY over the campaign's numbers.
  */
-import { startBenchStack, median, type BenchStack } from './support/stack';
+import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
+import { median } from './support/figures';
 
 const ACCOUNT = {
   sid: 'reports',
@@ -27,7 +28,7 @@ function arg(args: string[], name: string): string | undefined {
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 
 /** A campaign of `n` numbers in assorted final states, one attempt each (the setup, not the measurement). */
-async function makeCampaign(stack: BenchStack, n: number): Promise<string> {
+async function makeCampaign(stack: EmbeddedStack, n: number): Promise<string> {
   const created = await stack.api('POST', `/v2/accounts/${ACCOUNT.sid}/campaigns`, AUTH, {
     from: ['+919800000001'],
     caller_id: '08012345678',
@@ -73,7 +74,7 @@ const heapMiB = () => {
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
 
-async function download(stack: BenchStack, path: string, accept?: string) {
+async function download(stack: EmbeddedStack, path: string, accept?: string) {
   const rssBefore = rssMiB();
   const heapBefore = heapMiB();
   let rssMax = rssBefore;
@@ -113,7 +114,7 @@ async function download(stack: BenchStack, path: string, accept?: string) {
 
 export default async function report(args: string[]): Promise<void> {
   const n = Number(arg(args, 'rows') ?? (args.includes('--quick') ? 20_000 : 500_000));
-  const stack = await startBenchStack({
+  const stack = await startEmbeddedStack({
     env: { OUTCALL_ACCOUNTS: JSON.stringify([{ ...ACCOUNT, api_requests_per_minute: 100_000 }]) },
     worker: false,
   });

@@ -20,7 +20,7 @@
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { attempts, campaigns, simCalls, simRequests } from '../db/schema';
-import { startBenchStack, type BenchStack } from './support/stack';
+import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
 import { startWorkerProcess } from './support/worker-process';
 
 interface Account {
@@ -45,7 +45,7 @@ const account = (sid: string, cpm: number, channels: number): Account => ({
 const numbers = (block: number, n: number) =>
   Array.from({ length: n }, (_, i) => `+919${block}${String(i).padStart(7, '0')}1`);
 
-async function createCampaign(stack: BenchStack, a: Account, body: Record<string, unknown>): Promise<string> {
+async function createCampaign(stack: EmbeddedStack, a: Account, body: Record<string, unknown>): Promise<string> {
   const res = await stack.api(
     'POST',
     `/v2/accounts/${a.sid}/campaigns`,
@@ -67,7 +67,7 @@ interface Dial {
 }
 
 /** When Outcall sent each dial request of the account (attempts.dial_started_at). */
-async function sentOf(stack: BenchStack, accountSid: string): Promise<Dial[]> {
+async function sentOf(stack: EmbeddedStack, accountSid: string): Promise<Dial[]> {
   const rows = await stack.db
     .select({ at: attempts.dialStartedAt, to: attempts.number })
     .from(attempts)
@@ -79,7 +79,7 @@ async function sentOf(stack: BenchStack, accountSid: string): Promise<Dial[]> {
     .sort((x, y) => x.atMs - y.atMs);
 }
 
-async function dialsOf(stack: BenchStack, accountSid: string, to: string[]): Promise<Dial[]> {
+async function dialsOf(stack: EmbeddedStack, accountSid: string, to: string[]): Promise<Dial[]> {
   const calls = await stack.db
     .select({ at: simCalls.createdAt, to: simCalls.to })
     .from(simCalls)
@@ -123,7 +123,7 @@ function maxOverlap(intervals: Array<[number, number]>): number {
 }
 
 async function concurrency(
-  stack: BenchStack,
+  stack: EmbeddedStack,
   accountSid: string,
   untilMs: number,
 ): Promise<{ carrier: number; live: number; meanHoldMs: number; liveIntervals: Array<[number, number]> }> {
@@ -205,7 +205,7 @@ async function waitUntil(what: string, cond: () => Promise<boolean>, timeoutMs: 
   }
 }
 
-async function firstDialMs(stack: BenchStack, accountSid: string): Promise<number> {
+async function firstDialMs(stack: EmbeddedStack, accountSid: string): Promise<number> {
   let first = NaN;
   await waitUntil(
     `the first dial of ${accountSid}`,
@@ -238,7 +238,7 @@ export default async function throttle(args: string[]): Promise<void> {
   if (only.has('a') || only.has('b')) {
     const A = account('bench_a', 60, 60);
     const B = account('bench_b', 60, 60);
-    const stack = await startBenchStack({
+    const stack = await startEmbeddedStack({
       env: { OUTCALL_ACCOUNTS: JSON.stringify([A, B]), OUTCALL_SIM_RING_MS: '0', OUTCALL_SIM_TALK_MS: '1000' },
       worker: false,
     });
@@ -328,7 +328,7 @@ export default async function throttle(args: string[]): Promise<void> {
 
   if (only.has('c')) {
     const C = account('bench_c', 600, 40);
-    const stack = await startBenchStack({
+    const stack = await startEmbeddedStack({
       env: { OUTCALL_ACCOUNTS: JSON.stringify([C]), OUTCALL_SIM_RING_MS: '0', OUTCALL_SIM_TALK_MS: '10000' },
       worker: false,
     });

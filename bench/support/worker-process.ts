@@ -1,5 +1,5 @@
 /**
- * The worker as its own process (`bin/worker.ts`), beside a bench stack started with `worker: false`,
+ * The worker as its own process (`bin/worker.ts`), beside an embedded stack started with `worker: false`,
  * as the production topology runs it (docker-compose: api and worker apart). Timing benchmarks use it
  * so that the simulator (in the API process) and the dial requests (in the worker) do not share one
  * event loop: a late timer in one must not show up as a late request in the other.
@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchStack } from './stack';
+import type { EmbeddedStack } from '../../bin/embedded-stack';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -19,7 +19,7 @@ export interface WorkerProcess {
 
 /** Starts `bin/worker.ts` against the stack's database and Temporal; resolves once it polls. */
 export async function startWorkerProcess(
-  stack: BenchStack,
+  stack: EmbeddedStack,
   env: Record<string, string> = {},
   logFile?: string,
 ): Promise<WorkerProcess> {

@@ -1,7 +1,7 @@
 /**
  * Records the workflow histories that `test/replay/replay.test.ts` replays (STYLE G16). Run it when a
  * workflow changes behaviour on purpose and the old histories are no longer needed, or to add a
- * scenario: `npm run test:record-histories`. It drives a whole stack (bench/support/stack.ts) over
+ * scenario: `npm run test:record-histories`. It drives a whole stack (bin/embedded-stack.ts) over
  * HTTP through each scenario below and saves, per scenario, the first run of the campaign workflow and
  * one number workflow as Temporal's JSON history format, with the workflow id replay needs.
  *
@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { startBenchStack, type BenchStack } from '../../bench/support/stack';
+import { startEmbeddedStack, type EmbeddedStack } from '../../bin/embedded-stack';
 import { ensureToolchain } from '../../bin/toolchain';
 import { campaignWorkflowId, numberWorkflowId } from '../../domain/ids';
 
@@ -32,23 +32,23 @@ const campaigns = `/v2/accounts/${ACCOUNT.sid}/campaigns`;
 interface Scenario {
   name: string;
   /** Creates the campaign (and drives it); returns its id and the number position worth keeping. */
-  run(stack: BenchStack): Promise<{ id: string; position: number }>;
+  run(stack: EmbeddedStack): Promise<{ id: string; position: number }>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function create(stack: BenchStack, body: Record<string, unknown>): Promise<string> {
+async function create(stack: EmbeddedStack, body: Record<string, unknown>): Promise<string> {
   const res = await stack.api('POST', campaigns, auth, { caller_id: '08012345678', ...body });
   if (res.status !== 200) throw new Error(`create failed: ${res.text}`);
   return res.json.response[0].data.id as string;
 }
 
-async function status(stack: BenchStack, id: string): Promise<string> {
+async function status(stack: EmbeddedStack, id: string): Promise<string> {
   const res = await stack.api('GET', `${campaigns}/${id}`, auth);
   return res.json.response[0].data.status as string;
 }
 
-async function until(stack: BenchStack, id: string, wanted: string[], timeoutMs = 10 * 60_000): Promise<void> {
+async function until(stack: EmbeddedStack, id: string, wanted: string[], timeoutMs = 10 * 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!wanted.includes(await status(stack, id))) {
     if (Date.now() > deadline) throw new Error(`campaign ${id} did not reach ${wanted.join('|')}`);
@@ -56,7 +56,7 @@ async function until(stack: BenchStack, id: string, wanted: string[], timeoutMs 
   }
 }
 
-async function act(stack: BenchStack, id: string, action: string): Promise<void> {
+async function act(stack: EmbeddedStack, id: string, action: string): Promise<void> {
   const res = await stack.api('PUT', `${campaigns}/${id}`, auth, { action });
   if (res.status !== 200) throw new Error(`${action} failed: ${res.text}`);
 }
@@ -134,7 +134,7 @@ async function saveRun(client: Client, address: string, workflowId: string, file
 }
 
 async function main(): Promise<void> {
-  const stack = await startBenchStack({
+  const stack = await startEmbeddedStack({
     env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]), OUTCALL_SIM_RING_MS: '200', OUTCALL_SIM_TALK_MS: '500' },
   });
   const connection = await Connection.connect({ address: stack.temporalAddress });

@@ -1,27 +1,27 @@
 /**
- * A whole Outcall for benchmarks, built the way `npm start` builds it (bin/outcall.ts): an embedded
- * PostgreSQL (or BENCH_DATABASE_URL), a Temporal dev server from the project's toolchain with one
- * task-queue partition and any extra dynamic config, migrations, the worker, the API and the simulator.
- * Everything lives under a fresh temp directory and is removed by `stop()`.
+ * A whole Outcall in this process, for benchmarks and the history recorder, built the way `npm start`
+ * builds it (bin/outcall.ts): an embedded PostgreSQL (or BENCH_DATABASE_URL), a Temporal dev server
+ * with one task-queue partition and any extra dynamic config, migrations, the worker, the API and the
+ * simulator. Everything lives under a fresh temp directory and is removed by `stop()`.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import pino from 'pino';
-import { loadConfig, type Config } from '../../bin/config';
-import { installTemporalLogger } from '../../bin/logger';
-import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from '../../bin/outcall';
+import { loadConfig, type Config } from './config';
+import { installTemporalLogger } from './logger';
+import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from './outcall';
 import {
   freePort,
   startEmbeddedPostgres,
   startTemporalDevServer,
   type RunningPostgres,
   type RunningTemporal,
-} from '../../bin/services';
-import { ensureToolchain } from '../../bin/toolchain';
-import type { Db } from '../../db/client';
+} from './services';
+import { ensureToolchain } from './toolchain';
+import type { Db } from '../db/client';
 
-export interface BenchStack {
+export interface EmbeddedStack {
   baseUrl: string;
   db: Db;
   config: Config;
@@ -37,7 +37,7 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export interface BenchStackOptions {
+export interface EmbeddedStackOptions {
   /** OUTCALL_* and other config variables for the worker and API (OUTCALL_ACCOUNTS included). */
   env: Record<string, string>;
   /** Extra `--dynamic-config-value` settings for the dev server. */
@@ -48,8 +48,8 @@ export interface BenchStackOptions {
 
 let temporalLoggerInstalled = false;
 
-export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
-  const base = mkdtempSync(path.join(os.tmpdir(), 'outcall-bench-'));
+export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<EmbeddedStack> {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'outcall-stack-'));
   chmodSync(base, 0o777);
   const tools = ensureToolchain();
   let pg: RunningPostgres | undefined;
@@ -121,19 +121,4 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       rmSync(base, { recursive: true, force: true });
     },
   };
-}
-
-/** The median of a list of numbers (NaN when empty). */
-export function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Peak resident set size of this process so far, in MiB (Linux: VmHWM). */
-export async function peakRssMiB(): Promise<number> {
-  const { readFileSync } = await import('node:fs');
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
 }
