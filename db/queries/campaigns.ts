@@ -6,6 +6,7 @@ import { and, asc, count, desc, eq, ilike, inArray, isNull, or, sql, sum, type S
 import type { Db } from '../client';
 import { attempts, campaignNumbers, campaigns } from '../schema';
 import type { AccountRow } from './accounts';
+import { nameOrder } from './name-order';
 import type { CampaignDraft } from '../../domain/campaign-input';
 import { NON_TERMINAL_CAMPAIGN_STATUSES, isCampaignStatus, type CampaignStatus } from '../../domain/campaign-status';
 import type { CampaignStats } from '../../domain/stats';
@@ -142,8 +143,8 @@ export async function listCampaigns(
   const order: SQL[] = {
     'date_created:asc': [asc(campaigns.dateCreated), asc(campaigns.id)],
     'date_created:desc': [desc(campaigns.dateCreated), desc(campaigns.id)],
-    'name:asc': [asc(campaigns.name), asc(campaigns.dateCreated), asc(campaigns.id)],
-    'name:desc': [desc(campaigns.name), desc(campaigns.dateCreated), desc(campaigns.id)],
+    'name:asc': [...nameOrder('asc', campaigns.name), asc(campaigns.dateCreated), asc(campaigns.id)],
+    'name:desc': [...nameOrder('desc', campaigns.name), desc(campaigns.dateCreated), desc(campaigns.id)],
   }[q.sortBy];
   const [rows, [total]] = await Promise.all([
     db

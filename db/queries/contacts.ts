@@ -6,6 +6,7 @@ import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'dr
 import type { Db } from '../client';
 import { contacts, listMemberships } from '../schema';
 import type { AccountRow } from './accounts';
+import { nameOrder } from './name-order';
 import { isUniqueViolation, likePattern } from './lists';
 import { newSid } from '../../domain/ids';
 import { formatInstant } from '../../domain/time';
@@ -142,8 +143,8 @@ export async function listContacts(
   const order: SQL[] = {
     'date_created:asc': [asc(contacts.dateCreated), asc(contacts.sid)],
     'date_created:desc': [desc(contacts.dateCreated), desc(contacts.sid)],
-    'name:asc': [asc(contacts.firstName), asc(contacts.lastName), asc(contacts.sid)],
-    'name:desc': [desc(contacts.firstName), desc(contacts.lastName), desc(contacts.sid)],
+    'name:asc': [...nameOrder('asc', contacts.firstName, contacts.lastName), asc(contacts.sid)],
+    'name:desc': [...nameOrder('desc', contacts.firstName, contacts.lastName), desc(contacts.sid)],
   }[q.sortBy];
   const [rows, [total]] = await Promise.all([
     db

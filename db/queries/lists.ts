@@ -7,6 +7,7 @@ import { and, asc, count, desc, eq, ilike, inArray, sql, type SQL } from 'drizzl
 import type { Db } from '../client';
 import { campaigns, contacts, csvUploadChunks, csvUploads, listMemberships, lists } from '../schema';
 import type { AccountRow } from './accounts';
+import { nameOrder } from './name-order';
 import type { Tx } from './campaigns';
 import { LIST_CAPS } from '../../domain/contact-csv';
 import { NON_TERMINAL_CAMPAIGN_STATUSES } from '../../domain/campaign-status';
@@ -114,8 +115,8 @@ export async function listLists(
   const order: SQL[] = {
     'date_created:asc': [asc(lists.dateCreated), asc(lists.sid)],
     'date_created:desc': [desc(lists.dateCreated), desc(lists.sid)],
-    'name:asc': [asc(lists.name), asc(lists.sid)],
-    'name:desc': [desc(lists.name), desc(lists.sid)],
+    'name:asc': [...nameOrder('asc', lists.name), asc(lists.sid)],
+    'name:desc': [...nameOrder('desc', lists.name), desc(lists.sid)],
   }[q.sortBy];
   const [rows, [total]] = await Promise.all([
     db

@@ -186,6 +186,33 @@ describe('§2 reading contacts', () => {
     expect((await call('GET', `${path}?limit=0`)).status).toBe(400);
   });
 
+  it('sorts by name (first, then last) case-insensitively in either direction', async () => {
+    const other = await provisionAccount(database.db, { api_requests_per_minute: 1_000 });
+    const call = httpClient(served.baseUrl, other);
+    const path = `/v2/accounts/${other.sid}/contacts`;
+    const people = [
+      ['bela', 'Rao'],
+      ['Arjun', 'zaidi'],
+      ['arjun', 'Mehta'],
+      ['Chitra', 'Iyer'],
+    ];
+    const created = await call('POST', path, {
+      contacts: people.map(([first_name, last_name], i) => ({
+        number: `+9193${String(10_000_000 + i)}`,
+        first_name,
+        last_name,
+      })),
+    });
+    expect(created.status, created.text).toBe(200);
+    const names = async (sort: string) =>
+      (await call('GET', `${path}?sort_by=${sort}`)).json.response.map(
+        (i: Json) => `${i.data.first_name} ${i.data.last_name}`,
+      );
+    // Under the C collation a plain ORDER BY would put "Arjun" and "Chitra" before "arjun" and "bela".
+    expect(await names('name:asc')).toEqual(['arjun Mehta', 'Arjun zaidi', 'bela Rao', 'Chitra Iyer']);
+    expect(await names('name:desc')).toEqual(['Chitra Iyer', 'bela Rao', 'Arjun zaidi', 'arjun Mehta']);
+  });
+
   it('gets one contact; 404 for an unknown one or one of another account', async () => {
     const created = await api('POST', `${base()}/contacts`, { number: aNumber(), email: 'one@example.com' });
     const sid = created.json.response[0].data.sid;

@@ -135,6 +135,17 @@ describe('§2 reading lists', () => {
       `Sorted ${marker} c`,
     ]);
     expect((await api('GET', `${base()}/lists?limit=100000`)).json.metadata.limit).toBe(500);
+    const mixed = newSid().slice(0, 6);
+    for (const n of ['bravo', 'Charlie', 'alpha', 'Delta']) await createList(`${n} ${mixed}`);
+    const byName = await api('GET', `${base()}/lists?name=${mixed}&sort_by=name:asc`);
+    // Case-insensitive whatever the database collation (under C, capitals would come first).
+    expect(byName.json.response.map((i: Json) => i.data.name)).toEqual(
+      ['alpha', 'bravo', 'Charlie', 'Delta'].map((n) => `${n} ${mixed}`),
+    );
+    const desc = await api('GET', `${base()}/lists?name=${mixed}&sort_by=name:desc`);
+    expect(desc.json.response.map((i: Json) => i.data.name)).toEqual(
+      ['Delta', 'Charlie', 'bravo', 'alpha'].map((n) => `${n} ${mixed}`),
+    );
     const bad = await api('GET', `${base()}/lists?sort_by=size`);
     expect(bad.status).toBe(400);
     expect(bad.json.response[0].error_data.description).toMatch(/^sort_by must be one of/);
