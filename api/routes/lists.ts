@@ -178,7 +178,7 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
           'STATE_CONFLICT',
           `list ${JSON.stringify(sid)} is full; it holds at most ${list.type === 'dynamic' ? '500,000' : '100,000'} contacts`,
         );
-      return successItem({ list_id: sid, contact_sid: contactSid });
+      return successItem({ sid: contactSid, list_id: sid, contact_sid: contactSid });
     });
     return okItemsCounted(c, body.bulk, results);
   });

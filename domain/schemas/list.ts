@@ -107,7 +107,8 @@ export const listResourceSchema = z.object({
 export type ListResource = z.infer<typeof listResourceSchema>;
 
 /** An add-to-list (or remove) item: which contact, in which list. */
-export const listMembershipResourceSchema = z.object({ list_id: z.string(), contact_sid: z.string() });
+/** An add-contacts-to-list item: the contact's `sid` (as a contact item has it), `list_id`, `contact_sid`. */
+export const listMembershipResourceSchema = z.object({ sid: z.string(), list_id: z.string(), contact_sid: z.string() });
 export type ListMembershipResource = z.infer<typeof listMembershipResourceSchema>;
 
 /** SPEC §5 csv-status. `progress` is 0..1 (ext); `failures` holds at most 1,000 rows. */

@@ -266,7 +266,9 @@ describe('§5 list members', () => {
     expect(res.status, res.text).toBe(207);
     expect(res.json.metadata).toEqual({ total: 3, success: 2, failed: 1 });
     const [a, missing, b] = res.json.response;
-    expect(a).toMatchObject({ code: 200, status: 'success', data: { list_id: list.sid, contact_sid: sids[0] } });
+    // Each item carries the contact's `sid` as well as `contact_sid` and `list_id`.
+    expect(a).toMatchObject({ code: 200, status: 'success' });
+    expect(a.data).toEqual({ sid: sids[0], list_id: list.sid, contact_sid: sids[0] });
     expect(missing).toMatchObject({
       code: 404,
       error_data: {
@@ -274,7 +276,7 @@ describe('§5 list members', () => {
         description: `contact_sid: contact "${unknown}" does not exist in account "${acct.sid}"`,
       },
     });
-    expect(b).toMatchObject({ data: { list_id: list.sid, contact_sid: sids[1] } });
+    expect(b).toMatchObject({ data: { sid: sids[1], list_id: list.sid, contact_sid: sids[1] } });
 
     // Adding a member again changes nothing and succeeds; a malformed reference fails on its own.
     const again = await api('POST', `${base()}/lists/${list.sid}/contacts`, {
