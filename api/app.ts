@@ -9,6 +9,7 @@ import { renderError } from './envelope';
 import { ApiError } from './errors';
 import { basicAuth, requireOwnAccount } from './middleware/basic-auth';
 import { bodyLimit } from './middleware/body-limit';
+import { idempotency } from './middleware/idempotency';
 import { requestLogger } from './middleware/logger';
 import {
   accountRateLimit,
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.use('/v2/*', basicAuth(deps));
   app.use('/v2/*', accountRateLimit(deps));
   app.use('/v2/*', requireOwnAccount());
+  app.use('/v2/*', idempotency(deps));
 
   app.route('/', createHealthRoutes(deps));
   app.route('/', createCarrierRoutes(deps));

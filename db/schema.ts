@@ -423,3 +423,27 @@ export const dialWaiters = pgTable(
   },
   (t) => [index('dial_waiters_account').on(t.accountSid, t.grantedAt)],
 );
+
+/**
+ * SPEC §1 (ext) `Idempotency-Key` on POST: the first request with a key (per account) runs and its
+ * answer is kept for 24 h; a repeat with the same fingerprint gets that answer, a different one 409.
+ * `owner` marks the request running it until it answers (or `locked_until` passes: it crashed).
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    accountSid: text('account_sid').notNull(),
+    key: text('key').notNull(),
+    owner: text('owner').notNull(),
+    /** SHA-256 hex of the method, path with query, and body; set with the answer. */
+    fingerprint: text('fingerprint'),
+    /** The first answer; null while its request runs. */
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    responseType: text('response_type'),
+    lockedUntil: ts('locked_until').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountSid, t.key] }), index('idempotency_keys_expires').on(t.expiresAt)],
+);
