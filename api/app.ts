@@ -24,6 +24,7 @@ import { createCampaignUpdateRoutes } from './routes/campaign-updates';
 import { createCampaignRoutes } from './routes/campaigns';
 import { createCarrierRoutes } from './routes/carrier-callbacks';
 import { createContactRoutes } from './routes/contacts';
+import { createDncRoutes } from './routes/dnc';
 import { createCsvUploadRoutes } from './routes/csv-upload';
 import { createListRoutes } from './routes/lists';
 import { createHealthRoutes } from './routes/health';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.route('/v2/accounts/:sid/contact-lists', lists);
   app.route('/v2/accounts/:sid', createCsvUploadRoutes(deps));
   app.route('/v2/accounts/:sid/contacts', createContactRoutes(deps));
+  app.route('/v2/accounts/:sid/dnc', createDncRoutes(deps));
   app.route('/', createReportRoutes(deps));
   for (const [path, sub] of Object.entries(opts.mount ?? {})) app.route(path, sub);
 

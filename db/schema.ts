@@ -447,3 +447,23 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.accountSid, t.key] }), index('idempotency_keys_expires').on(t.expiresAt)],
 );
+
+/**
+ * SPEC §7 (ext) the account's do-not-call list: E.164 numbers, checked when a campaign's numbers are
+ * created or snapshotted (`suppressed`, reason `dnc`). `source`: `api` or `csv_upload`.
+ */
+export const dncNumbers = pgTable(
+  'dnc_numbers',
+  {
+    accountSid: text('account_sid')
+      .notNull()
+      .references(() => accounts.sid),
+    number: text('number').notNull(),
+    source: text('source').notNull(),
+    dateCreated: ts('date_created').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountSid, t.number] }),
+    index('dnc_numbers_account_created').on(t.accountSid, t.dateCreated, t.number),
+  ],
+);
