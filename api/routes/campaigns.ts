@@ -21,6 +21,7 @@ import {
 } from '../../db/queries/campaigns';
 import { lockListFacts } from '../../db/queries/campaign-lists';
 import { snapshotListNumbers } from '../../db/queries/snapshots';
+import { countSuppressed } from '../../db/queries/dnc';
 import {
   checkCampaignLists,
   checkThrottleHeadroom,
@@ -57,7 +58,7 @@ async function createCampaign(deps: AppDeps, account: AccountRow, raw: unknown):
   if (!prepared.ok) throw inputError(prepared.error);
   const { draft } = prepared;
   const id = newSid();
-  const { row, numbers } = await deps.db.transaction(async (tx) => {
+  const { row, numbers, suppressed } = await deps.db.transaction(async (tx) => {
     if (draft.mode === 'custom' && draft.throttle !== null) {
       await lockAccountThrottles(tx, account.sid);
       const reservedByOthers = await reservedCustomThrottle(tx, account.sid);
@@ -80,12 +81,16 @@ async function createCampaign(deps: AppDeps, account: AccountRow, raw: unknown):
     }
     const inserted = await insertCampaign(tx, { id, accountSid: account.sid, draft, now });
     const count = draft.lists !== null ? await snapshotListNumbers(tx, id) : draft.numbers.length;
+    const suppressed = await countSuppressed(tx, id);
     // Started before commit: if Temporal refuses, the transaction rolls back and nothing is left behind.
     // The workflow tolerates reading the campaign a moment before this commit lands.
     await deps.engine.startCampaign({ campaignId: id, accountSid: account.sid, campaignName: draft.name });
-    return { row: inserted, numbers: count };
+    return { row: inserted, numbers: count, suppressed };
   });
-  const stats = statsFrom([{ status: 'pending', lastStatus: null, count: numbers }]);
+  const stats = statsFrom([
+    { status: 'pending', lastStatus: null, count: numbers - suppressed },
+    { status: 'suppressed', lastStatus: null, count: suppressed },
+  ]);
   return toCampaignResource(row, stats, account);
 }
 

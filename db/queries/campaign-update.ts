@@ -13,6 +13,7 @@ import { isCampaignStatus } from '../../domain/campaign-status';
 import type { CampaignControlState } from '../../domain/campaign-transitions';
 import type { StoredCampaign } from '../../domain/campaign-update';
 import { snapshotListNumbers } from './snapshots';
+import { suppressDncNumbers } from './dnc';
 
 /** Rows per INSERT, as at create: 5 parameters a row stays far below PostgreSQL's 65,535 cap. */
 const NUMBER_BATCH = 1000;
@@ -89,6 +90,7 @@ export async function applyCampaignPatch(
         batch.map((number, i) => ({ campaignId, position: start + i, number, status: 'pending', dateUpdated: now })),
       );
   }
+  if (numbers.length > 0) await suppressDncNumbers(tx, campaignId, row.accountSid);
   // A list campaign previews its lists' numbers as a create does, so `stats` are recomputed (SPEC §4.7).
   if (row.lists !== null && (patch.lists !== undefined || patch.callDuplicateNumbers !== undefined))
     await snapshotListNumbers(tx, campaignId);

@@ -6,6 +6,7 @@ import { and, asc, count, desc, eq, ilike, inArray, isNull, or, sql, sum, type S
 import type { Db } from '../client';
 import { attempts, campaignNumbers, campaigns } from '../schema';
 import type { AccountRow } from './accounts';
+import { suppressDncNumbers } from './dnc';
 import { nameOrder } from './name-order';
 import type { CampaignDraft } from '../../domain/campaign-input';
 import { NON_TERMINAL_CAMPAIGN_STATUSES, isCampaignStatus, type CampaignStatus } from '../../domain/campaign-status';
@@ -49,8 +50,8 @@ export async function reservedCustomThrottle(db: Conn, accountSid: string, exclu
 }
 
 /**
- * Inserts a `Created` campaign and its inline numbers (`pending`, positions 0..) in the caller's
- * transaction; a list campaign's numbers are its lists' snapshot (db/queries/snapshots.ts).
+ * Inserts a `Created` campaign and its inline numbers (`pending`, positions 0..; `suppressed` when on
+ * the do-not-call list) in the caller's transaction; a list campaign's numbers are its lists' snapshot (db/queries/snapshots.ts).
  */
 export async function insertCampaign(
   tx: Tx,
@@ -101,6 +102,7 @@ export async function insertCampaign(
       })),
     );
   }
+  if (draft.numbers.length > 0) await suppressDncNumbers(tx, id, accountSid);
   return row!;
 }
 

@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import type { Tx } from './campaigns';
+import { REASONS } from '../../domain/attempt-status';
 
 /**
  * The numbers of the campaign's lists: list order (as in `campaigns.lists`), then membership order;
@@ -38,10 +39,15 @@ const SOURCE = (campaignId: string) => sql`
     (select distinct on (number) * from src where not (select call_duplicate_numbers from cp) order by number, ord, seq)
   )`;
 
+/** SPEC §3, §7 (ext): a number on the account's do-not-call list is `suppressed`, reason `dnc`. */
+const DNC_STATUS = sql`case when dnc.number is null then 'pending' else 'suppressed' end,
+           case when dnc.number is null then null else ${REASONS.dnc} end`;
+
 /**
- * Replaces the campaign's `campaign_numbers` with a snapshot of its lists, all `pending`, positions
+ * Replaces the campaign's `campaign_numbers` with a snapshot of its lists (`pending`), positions
  * 0.. in dialling order; `name` is the contact's first and last name, `vars` its standard fields plus
- * the membership's dynamic columns (what `renderGreeting` reads). Returns how many numbers it holds.
+ * the membership's dynamic columns (what `renderGreeting` reads); numbers on the do-not-call list are
+ * `suppressed`. Returns how many numbers it holds.
  * Run it in the transaction that starts the campaign, before any number is dialled; a campaign with
  * `from` instead of lists is left untouched (returns its current count).
  */
@@ -54,8 +60,10 @@ export async function snapshotListNumbers(tx: Db | Tx, campaignId: string): Prom
   await tx.execute(sql`delete from campaign_numbers where campaign_id = ${campaignId}`);
   const inserted = await tx.execute(sql`
     ${SOURCE(campaignId)}
-    insert into campaign_numbers (campaign_id, position, number, name, contact_sid, vars, status, date_updated)
-    select ${campaignId}, (row_number() over (order by ord, seq) - 1)::int, number, name, contact_sid, vars, 'pending', now()
-      from picked`);
+    insert into campaign_numbers (campaign_id, position, number, name, contact_sid, vars, status, reason, date_updated)
+    select ${campaignId}, (row_number() over (order by ord, seq) - 1)::int, picked.number, name, contact_sid, vars,
+           ${DNC_STATUS}, now()
+      from picked
+      left join dnc_numbers dnc on dnc.account_sid = (select account_sid from cp) and dnc.number = picked.number`);
   return inserted.count;
 }

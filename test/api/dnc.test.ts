@@ -1,13 +1,14 @@
 /**
  * SPEC §2/§7 (ext) the do-not-call list over real HTTP on a real PostgreSQL: add (flat and bulk,
  * numbers normalised to E.164), list, read, remove, the CSV upload (contact CSV rules, all or nothing),
- * account scoping and hostile input.
+ * account scoping and hostile input; and the check at create: a listed number is `suppressed`
+ * (`stats.suppressed`, reason `dnc` in the numbers endpoint and report.csv), inline and from lists.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createApp } from '../../api/app';
 import { dncNumbers } from '../../db/schema';
-import { fakeEngine, provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
+import { aCampaignRequest, fakeEngine, provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { httpClient, serveApp, type HttpCall, type ServedApp } from '../support/http-app';
 import { multipart } from '../support/csv-upload';
@@ -168,5 +169,59 @@ describe('§7 the do-not-call CSV upload', () => {
     });
     expect(plain.status).toBe(415);
     expect(await listed(other)).toEqual([]);
+  });
+});
+
+describe('§3 numbers on the do-not-call list are suppressed at create', () => {
+  it('suppresses inline numbers: stats, the numbers endpoint and report.csv show reason dnc', async () => {
+    const blocked = aNumber();
+    await api('POST', dnc(), { number: blocked });
+    const free = [aNumber(), aNumber()];
+    const res = await api(
+      'POST',
+      `/v2/accounts/${acct.sid}/campaigns`,
+      aCampaignRequest({ from: [free[0], blocked, free[1]] }),
+    );
+    expect(res.status, res.text).toBe(200);
+    const campaign = res.json.response[0].data;
+    expect(campaign.stats).toMatchObject({ created: 3, pending: 2, suppressed: 1 });
+    const read = await api('GET', `/v2/accounts/${acct.sid}/campaigns/${campaign.id}`);
+    expect(read.json.response[0].data.stats).toMatchObject({ created: 3, pending: 2, suppressed: 1 });
+    const numbers = await api('GET', `/v2/accounts/${acct.sid}/campaigns/${campaign.id}/numbers`);
+    expect(numbers.json.response.map((i: Json) => [i.data.number, i.data.status, i.data.reason])).toEqual([
+      [free[0], 'pending', null],
+      [blocked, 'suppressed', 'dnc'],
+      [free[1], 'pending', null],
+    ]);
+    const report = await fetch(`${served.baseUrl}/v2/accounts/${acct.sid}/campaigns/${campaign.id}/report.csv`, {
+      headers: { authorization: acct.auth },
+    });
+    const line = (await report.text()).split('\n').find((l) => l.includes(blocked));
+    expect(line).toMatch(/,suppressed,dnc,/);
+  });
+
+  it('suppresses list numbers in the preview taken at create', async () => {
+    const blocked = aNumber();
+    await api('POST', dnc(), { number: blocked });
+    const contacts = await api('POST', `/v2/accounts/${acct.sid}/contacts`, {
+      contacts: [{ number: blocked }, { number: aNumber() }],
+    });
+    const list = await api('POST', `/v2/accounts/${acct.sid}/lists`, { name: `DNC ${blocked}` });
+    const listSid = list.json.response[0].data.sid;
+    await api('POST', `/v2/accounts/${acct.sid}/lists/${listSid}/contacts`, {
+      contact_references: contacts.json.response.map((i: Json) => ({ contact_sid: i.data.sid })),
+    });
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const created = await api('POST', `/v2/accounts/${acct.sid}/campaigns`, {
+      lists: [listSid],
+      caller_id: '08047112233',
+      url: 'https://flows.example.com/start_voice/926',
+      schedule: { send_at: sendAt },
+    });
+    expect(created.status, created.text).toBe(200);
+    const id = created.json.response[0].data.id;
+    expect(created.json.response[0].data.stats).toMatchObject({ created: 2, pending: 1, suppressed: 1 });
+    const numbers = await api('GET', `/v2/accounts/${acct.sid}/campaigns/${id}/numbers?status=suppressed`);
+    expect(numbers.json.response.map((i: Json) => [i.data.number, i.data.reason])).toEqual([[blocked, 'dnc']]);
   });
 });
