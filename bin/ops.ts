@@ -129,15 +129,19 @@ async function withTemporal<T>(config: Config, fn: (client: Client) => Promise<T
 
 /** An account as the CLI shows it: settings in full, credentials masked, hashes never. */
 function accountView(a: AccountRow) {
+  const c = a.carrier;
   const carrier =
-    a.carrier.type === 'simulator'
+    c.type === 'simulator'
       ? { type: 'simulator' }
-      : {
-          type: a.carrier.type,
-          base_url: a.carrier.baseUrl,
-          sid: a.carrier.sid,
-          api_key: maskSecret(a.carrier.apiKey),
-        };
+      : c.type === 'exotel'
+        ? { type: c.type, base_url: c.baseUrl, sid: c.sid, api_key: maskSecret(c.apiKey) }
+        : {
+            type: c.type,
+            base_url: c.baseUrl,
+            account_sid: c.accountSid,
+            auth_token: maskSecret(c.authToken),
+            ...(c.apiKey && { api_key_sid: c.apiKey.sid }),
+          };
   return {
     sid: a.sid,
     api_key: maskSecret(a.apiKey),

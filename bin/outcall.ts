@@ -21,6 +21,7 @@ import { createSimulatorApp, startSimulatorDispatcher } from '../simulator';
 import { createDb, closeDb, type Db } from '../db/client';
 import { migrateDb } from '../db/migrate';
 import { upsertAccount } from '../db/queries/accounts';
+import { greetingForToken } from '../db/queries/greetings';
 import { parseAccountsJson } from '../domain/schemas/account';
 import { dialTaskQueue, webhookTaskQueue } from '../domain/ids';
 import type { Config } from './config';
@@ -182,7 +183,10 @@ export async function startWorker(opts: {
   const activities = createActivities({
     db,
     log,
-    carriers: createCarrierFactory({ publicUrl: config.OUTCALL_PUBLIC_URL }),
+    carriers: createCarrierFactory({
+      publicUrl: config.OUTCALL_PUBLIC_URL,
+      greetingText: (token) => greetingForToken(db, token),
+    }),
     publicUrl: config.OUTCALL_PUBLIC_URL,
     signingSecret: signingSecret(config),
     allowLoopbackWebhooks: config.OUTCALL_ALLOW_LOOPBACK_WEBHOOKS,

@@ -39,7 +39,7 @@ export const accounts = pgTable('accounts', {
     .default(sql`'[1,2,3,4,5,6,7]'::jsonb`),
   defaultRegion: text('default_region').notNull().default('IN'),
   callerIds: jsonb('caller_ids').$type<string[] | null>(),
-  /** `{ type: 'simulator' }` or `{ type: 'exotel', baseUrl, sid, apiKey, apiToken }`. */
+  /** `{ type: 'simulator' }`, `{ type: 'exotel', baseUrl, sid, apiKey, apiToken }` or a Twilio account. */
   carrier: jsonb('carrier')
     .$type<CarrierConfig>()
     .notNull()
@@ -52,7 +52,22 @@ export const accounts = pgTable('accounts', {
 });
 
 export type CarrierConfig =
-  { type: 'simulator' } | { type: 'exotel'; baseUrl: string; sid: string; apiKey: string; apiToken: string };
+  | { type: 'simulator' }
+  | { type: 'exotel'; baseUrl: string; sid: string; apiKey: string; apiToken: string }
+  | TwilioCarrierConfig;
+
+/**
+ * SPEC §7 `twilio`: the account SID and its auth token (which signs Twilio's callbacks, so it is always
+ * needed); requests authenticate with the API key when one is given, else with the auth token.
+ */
+export interface TwilioCarrierConfig {
+  type: 'twilio';
+  /** `https://api.twilio.com`, or the simulator's Twilio contract under the public URL. */
+  baseUrl: string;
+  accountSid: string;
+  authToken: string;
+  apiKey: { sid: string; secret: string } | null;
+}
 
 /** SPEC §4.9: one row per campaign. `stats` are derived from `campaign_numbers`, never stored. */
 export const campaigns = pgTable(

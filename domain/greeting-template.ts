@@ -31,3 +31,21 @@ export function renderGreeting(
 export function unknownTemplateToken(text: string, listColumns: readonly string[]): string | null {
   return templateTokens(text).find((t) => !isStandardColumn(t) && !listColumns.includes(t)) ?? null;
 }
+
+/** SPEC §7: a greeting read to a callee is at most this many characters. */
+export const GREETING_MAX_CHARS = 4000;
+
+/**
+ * SPEC §3/§7: the greeting one attempt reads. A dynamic campaign's `@@column` tokens are replaced
+ * with the contact's values from the campaign's snapshot; a static campaign's text is read as
+ * written. At most `GREETING_MAX_CHARS` code points (a multi-byte character is never cut in half).
+ * Null when the campaign has no greeting (a flow campaign).
+ */
+export function greetingText(
+  campaign: { readViaText: string | null; campaignType: string },
+  vars: Readonly<Record<string, string | null | undefined>> | null | undefined,
+): string | null {
+  if (campaign.readViaText === null) return null;
+  const text = campaign.campaignType === 'dynamic' ? renderGreeting(campaign.readViaText, vars) : campaign.readViaText;
+  return Array.from(text).slice(0, GREETING_MAX_CHARS).join('');
+}

@@ -2,17 +2,25 @@
 import type { CarrierConfig } from '../../db/schema';
 import type { Carrier, CarrierFactory } from './carrier';
 import { createExotelCarrier } from './exotel';
+import { createTwilioCarrier } from './twilio';
 import { SIMULATOR_API_KEY, SIMULATOR_API_TOKEN, simulatorBaseUrl } from '../../simulator/contract';
 
 export type { Carrier, CarrierFactory } from './carrier';
 export { createExotelCarrier, CarrierFailure } from './exotel';
+export { createTwilioCarrier } from './twilio';
 export { simulatorGreetingFlowUrl } from '../../simulator/contract';
 
 /**
  * `{type:'simulator'}` is the exotel adapter pointed at the simulator under the public URL, with the
- * account's own sid and the credentials the simulator accepts; `{type:'exotel'}` is the real one.
+ * account's own sid and the credentials the simulator accepts; `{type:'exotel'}` is the real one;
+ * `{type:'twilio'}` the twilio adapter (on Twilio, or on the simulator's Twilio contract), which reads
+ * greetings with `greetingText` to send them as TwiML.
  */
-export function createCarrierFactory(opts: { publicUrl: string; fetch?: typeof fetch }): CarrierFactory {
+export function createCarrierFactory(opts: {
+  publicUrl: string;
+  fetch?: typeof fetch;
+  greetingText?: (token: string) => Promise<string | null>;
+}): CarrierFactory {
   return (config: CarrierConfig, accountSid: string): Carrier => {
     switch (config.type) {
       case 'simulator':
@@ -29,6 +37,16 @@ export function createCarrierFactory(opts: { publicUrl: string; fetch?: typeof f
           accountSid: config.sid,
           apiKey: config.apiKey,
           apiToken: config.apiToken,
+          fetch: opts.fetch,
+        });
+      case 'twilio':
+        return createTwilioCarrier({
+          baseUrl: config.baseUrl,
+          accountSid: config.accountSid,
+          authToken: config.authToken,
+          apiKey: config.apiKey,
+          publicUrl: opts.publicUrl,
+          greetingText: opts.greetingText,
           fetch: opts.fetch,
         });
     }

@@ -2,8 +2,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { accounts } from '../schema';
-import type { AccountInput } from '../../domain/schemas/account';
+import { accounts, type CarrierConfig } from '../schema';
+import { TWILIO_API_BASE_URL, type AccountInput } from '../../domain/schemas/account';
 
 export type AccountRow = typeof accounts.$inferSelect;
 
@@ -16,6 +16,30 @@ export function tokenMatches(token: string, storedHash: string): boolean {
   const a = Buffer.from(hashToken(token), 'hex');
   const b = Buffer.from(storedHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The stored form of an account's `carrier` setting (SPEC §7). */
+export function carrierConfig(input: NonNullable<AccountInput['carrier']>): CarrierConfig {
+  switch (input.type) {
+    case 'simulator':
+      return { type: 'simulator' };
+    case 'exotel':
+      return {
+        type: 'exotel',
+        baseUrl: input.base_url,
+        sid: input.sid,
+        apiKey: input.api_key,
+        apiToken: input.api_token,
+      };
+    case 'twilio':
+      return {
+        type: 'twilio',
+        baseUrl: input.base_url ?? TWILIO_API_BASE_URL,
+        accountSid: input.account_sid,
+        authToken: input.auth_token,
+        apiKey: input.api_key ?? null,
+      };
+  }
 }
 
 /** Creates the account or updates the fields given; omitted settings keep their values. */
@@ -34,18 +58,7 @@ export async function upsertAccount(db: Db, input: AccountInput): Promise<Accoun
     ...(input.ring_timeout_s !== undefined && { ringTimeoutS: input.ring_timeout_s }),
     ...(input.call_time_limit_s !== undefined && { callTimeLimitS: input.call_time_limit_s }),
     ...(input.webhook_secret !== undefined && { webhookSecret: input.webhook_secret }),
-    ...(input.carrier !== undefined && {
-      carrier:
-        input.carrier.type === 'simulator'
-          ? { type: 'simulator' as const }
-          : {
-              type: 'exotel' as const,
-              baseUrl: input.carrier.base_url,
-              sid: input.carrier.sid,
-              apiKey: input.carrier.api_key,
-              apiToken: input.carrier.api_token,
-            },
-    }),
+    ...(input.carrier !== undefined && { carrier: carrierConfig(input.carrier) }),
   };
   const [row] = await db
     .insert(accounts)

@@ -16,7 +16,24 @@ const carrier = z.discriminatedUnion('type', [
     api_key: z.string().min(1),
     api_token: z.string().min(1),
   }),
+  z.object({
+    type: z.literal('twilio'),
+    /** Default `https://api.twilio.com`. */
+    base_url: z.string().url().optional(),
+    account_sid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'account_sid must be AC followed by 32 hex digits'),
+    /** Signs Twilio's callbacks (X-Twilio-Signature), so it is needed even with an API key. */
+    auth_token: z.string().min(1),
+    api_key: z
+      .object({
+        sid: z.string().regex(/^SK[0-9a-fA-F]{32}$/, 'api_key.sid must be SK followed by 32 hex digits'),
+        secret: z.string().min(1),
+      })
+      .optional(),
+  }),
 ]);
+
+/** Twilio's REST API, where a `twilio` carrier without `base_url` sends its requests. */
+export const TWILIO_API_BASE_URL = 'https://api.twilio.com';
 
 export const accountInputSchema = z.object({
   sid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'sid must be 1..64 letters, digits, _ or -'),

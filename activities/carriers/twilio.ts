@@ -1,0 +1,222 @@
+/**
+ * SPEC §7 `twilio` carrier: Twilio's Programmable Voice REST API. `placeCall` is
+ * `POST /2010-04-01/Accounts/{sid}/Calls.json` (form-encoded, Basic auth with the account SID and
+ * auth token, or an API key): a greeting as `Twiml` (`<Say>`, XML-escaped) or, when longer than
+ * Twilio takes, `Url` to Outcall's greeting endpoint; a flow as `Url`; `Timeout`, `TimeLimit`,
+ * `StatusCallback` + `StatusCallbackEvent=completed`. `lookupCall` reads `Calls/{CallSid}.json`, or
+ * the Calls list by number and time window. The simulator serves the same contract
+ * (`simulator/twilio-app.ts`), so this is also its client.
+ */
+import type { TwilioCarrierConfig } from '../../db/schema';
+import { tokenOfUrl, twilioGreetingUrl, twilioStatusCallbackUrl } from '../../domain/carrier-urls';
+import { parseTwilioCallRecord, type TwilioCallRecord } from '../../domain/twilio-call';
+import { sayTwiml, TWIML_PARAMETER_MAX } from '../../domain/twiml';
+import { isSimulatorGreetingFlow } from '../../simulator/contract';
+import type { Carrier, CallLookup, LookupResult, PlaceCallInput, PlaceCallResult } from './carrier';
+import { noAnswer, rejected, retryAfterMs, unavailable } from './http';
+
+export interface TwilioCarrierOptions extends Omit<TwilioCarrierConfig, 'type'> {
+  /** Base of the status-callback and greeting URLs handed to Twilio (`OUTCALL_PUBLIC_URL`). */
+  publicUrl: string;
+  /** The rendered greeting of an attempt, by its token (db/queries/greetings.ts); absent: always `Url`. */
+  greetingText?: (token: string) => Promise<string | null>;
+  fetch?: typeof fetch;
+  /** Per request; default 10 s. */
+  timeoutMs?: number;
+}
+
+/** Used when a 429 carries no usable Retry-After (Twilio's default is one call per second). */
+const DEFAULT_RETRY_AFTER_MS = 1_000;
+
+/** Twilio error codes (https://www.twilio.com/docs/api/errors) Outcall reads. */
+export const TWILIO_ERRORS = {
+  /** Account-level: the whole account cannot call (SPEC §4.1: the campaign fails at once). */
+  account: new Set([10001, 20003, 20005]),
+  /** Too many requests: back off, no retry consumed (SPEC §4.5). */
+  rateLimited: new Set([20429]),
+  /** The caller id (`From`) is not the account's: every dial of the campaign is refused alike. */
+  callerId: new Set([21210, 21212, 21213]),
+  /** The number dialled is not a valid or reachable phone number: no retry can help. */
+  invalidNumber: new Set([21211, 21214, 21217]),
+} as const;
+
+/** What one error answer of Twilio means for the dial (HTTP status and Twilio's `code`). */
+export type TwilioRefusal = 'account' | 'rate_limited' | 'caller_id' | 'invalid_number' | 'refused' | 'unavailable';
+
+export function classifyTwilioError(httpStatus: number, code: number | null): TwilioRefusal {
+  if (httpStatus === 429 || (code !== null && TWILIO_ERRORS.rateLimited.has(code))) return 'rate_limited';
+  if (httpStatus === 401 || httpStatus === 402 || httpStatus === 403) return 'account';
+  if (code !== null && TWILIO_ERRORS.account.has(code)) return 'account';
+  if (httpStatus >= 500 || httpStatus < 400) return 'unavailable';
+  if (code !== null && TWILIO_ERRORS.callerId.has(code)) return 'caller_id';
+  if (code !== null && TWILIO_ERRORS.invalidNumber.has(code)) return 'invalid_number';
+  return 'refused';
+}
+
+/** Twilio's error body `{code, message, more_info, status}`, read leniently. */
+function errorOf(body: string): { code: number | null; message: string } {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown; message?: unknown } | null;
+    const code = typeof parsed?.code === 'number' ? parsed.code : Number(parsed?.code ?? Number.NaN);
+    return {
+      code: Number.isInteger(code) ? code : null,
+      message: typeof parsed?.message === 'string' ? parsed.message : body.slice(0, 500),
+    };
+  } catch {
+    return { code: null, message: body.slice(0, 500) };
+  }
+}
+
+/**
+ * Picks the attempt's call among the calls to its number: the latest created within the window.
+ * Twilio's Call resource carries neither the attempt token nor the status-callback URL, so two dials
+ * of one number in the same window (two campaigns) cannot be told apart.
+ */
+export function pickTwilioCall(calls: Array<Record<string, unknown>>, after: Date, before: Date) {
+  const created = (c: Record<string, unknown>) => Date.parse(String(c.date_created ?? ''));
+  const inWindow = calls.filter((c) => {
+    const at = created(c);
+    return !Number.isNaN(at) && at >= after.getTime() && at <= before.getTime();
+  });
+  return inWindow.reduce<Record<string, unknown> | null>(
+    (best, c) => (!best || created(c) > created(best) ? c : best),
+    null,
+  );
+}
+
+function toLookupResult(record: TwilioCallRecord): LookupResult {
+  return record.kind === 'live'
+    ? { kind: 'live', carrierSid: record.carrierSid }
+    : { kind: 'final', outcome: record.outcome };
+}
+
+/** A Twilio carrier for one Twilio account. */
+export function createTwilioCarrier(opts: TwilioCarrierOptions): Carrier {
+  const fetchImpl = opts.fetch ?? globalThis.fetch;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const accountUrl = `${opts.baseUrl.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(opts.accountSid)}`;
+  const [user, password] = opts.apiKey ? [opts.apiKey.sid, opts.apiKey.secret] : [opts.accountSid, opts.authToken];
+  const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+  /** One request; no answer at all (network error, timeout) becomes `noAnswer`'s retryable failure. */
+  async function send(url: string, init: { method?: string; body?: URLSearchParams } = {}) {
+    const method = init.method ?? 'GET';
+    try {
+      const res = await fetchImpl(url, {
+        method,
+        headers: {
+          authorization,
+          accept: 'application/json',
+          ...(init.body && { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
+        body: init.body?.toString(),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return { res, body: await res.text() };
+    } catch (err) {
+      throw noAnswer('Twilio', `${method} ${url}`, err);
+    }
+  }
+
+  function parseJson(body: string, what: string): unknown {
+    try {
+      return JSON.parse(body);
+    } catch {
+      throw unavailable(`Twilio answered ${what} with a body that is not JSON`);
+    }
+  }
+
+  function lookupFailure(res: Response, body: string, what: string) {
+    const { code, message } = errorOf(body);
+    const kind = classifyTwilioError(res.status, code);
+    if (kind === 'rate_limited')
+      return unavailable(
+        `Twilio rate-limited ${what}`,
+        retryAfterMs(res.headers.get('retry-after'), Date.now(), DEFAULT_RETRY_AFTER_MS),
+      );
+    if (kind === 'unavailable') return unavailable(`Twilio answered HTTP ${res.status} to ${what}`);
+    return rejected(`Twilio answered HTTP ${res.status} (${code ?? 'no code'}) to ${what}: ${message}`);
+  }
+
+  function recordToResult(call: unknown, what: string): LookupResult {
+    const parsed = parseTwilioCallRecord(call);
+    if (!parsed.ok) throw unavailable(`Twilio answered ${what} with an unreadable call: ${parsed.message}`);
+    return toLookupResult(parsed.value);
+  }
+
+  /**
+   * The call's content: a greeting call (dialled with the greeting-flow URL, its token in
+   * `customField`) reads its rendered text from `Twiml`, or from `Url` when the TwiML is too long
+   * for Twilio's parameter; a flow call runs the campaign's flow `Url`.
+   */
+  async function content(input: PlaceCallInput, token: string | null): Promise<Record<string, string>> {
+    if (!isSimulatorGreetingFlow(input.url)) return { Url: input.url };
+    const greetingToken = input.customField || token || '';
+    const text = opts.greetingText ? await opts.greetingText(greetingToken) : null;
+    const twiml = text === null ? null : sayTwiml(text);
+    if (twiml !== null && twiml.length <= TWIML_PARAMETER_MAX) return { Twiml: twiml };
+    return { Url: twilioGreetingUrl(opts.publicUrl, greetingToken), Method: 'POST' };
+  }
+
+  async function placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
+    // The callback comes to Outcall's Twilio route, with the attempt token the dial path put in its URL.
+    const token = tokenOfUrl(input.statusCallbackUrl);
+    const form = new URLSearchParams({
+      To: input.to,
+      From: input.callerId,
+      ...(await content(input, token)),
+      Timeout: String(input.ringTimeoutS),
+      TimeLimit: String(input.callTimeLimitS),
+      StatusCallback: token === null ? input.statusCallbackUrl : twilioStatusCallbackUrl(opts.publicUrl, token),
+      StatusCallbackEvent: 'completed',
+      StatusCallbackMethod: 'POST',
+    });
+    const { res, body } = await send(`${accountUrl}/Calls.json`, { method: 'POST', body: form });
+    if (res.ok) {
+      const sid = (parseJson(body, 'a dial request') as { sid?: unknown } | null)?.sid;
+      // 2xx without a sid: the call may exist, so this is ambiguous rather than refused.
+      if (typeof sid !== 'string' || sid === '') throw unavailable('Twilio accepted a dial request without a sid');
+      return { kind: 'accepted', carrierSid: sid };
+    }
+    const { code, message } = errorOf(body);
+    const kind = classifyTwilioError(res.status, code);
+    if (kind === 'rate_limited')
+      return {
+        kind: 'rate_limited',
+        retryAfterMs: retryAfterMs(res.headers.get('retry-after'), Date.now(), DEFAULT_RETRY_AFTER_MS),
+      };
+    if (kind === 'unavailable') throw unavailable(`Twilio answered HTTP ${res.status} to a dial request`);
+    return {
+      kind: 'refused',
+      httpStatus: res.status,
+      // `invalid_number` (21211, 21214, 21217) is told apart here; the number is retried like any
+      // refusal until the dial result can say "no retry" (TWILIO_ERRORS.invalidNumber).
+      message: `Twilio ${code ?? res.status}: ${message}`,
+      accountLevel: kind === 'account',
+      callerIdRefused: kind === 'caller_id',
+    };
+  }
+
+  async function lookupCall(input: CallLookup): Promise<LookupResult> {
+    if (input.carrierSid) {
+      const what = `a lookup of call ${input.carrierSid}`;
+      const { res, body } = await send(`${accountUrl}/Calls/${encodeURIComponent(input.carrierSid)}.json`);
+      if (res.status === 404) return { kind: 'not_found' };
+      if (!res.ok) throw lookupFailure(res, body, what);
+      return recordToResult(parseJson(body, what), what);
+    }
+    // A queued call has no start_time yet, so the window is applied to date_created here rather
+    // than with the list's StartTime filters.
+    const query = new URLSearchParams({ To: input.to, PageSize: '100' });
+    const what = `a call search for ${input.to}`;
+    const { res, body } = await send(`${accountUrl}/Calls.json?${query.toString()}`);
+    if (!res.ok) throw lookupFailure(res, body, what);
+    const calls = (parseJson(body, what) as { calls?: unknown } | null)?.calls;
+    if (!Array.isArray(calls)) throw unavailable(`Twilio answered ${what} without a calls list`);
+    const objects = calls.filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null);
+    const picked = pickTwilioCall(objects, input.after, input.before);
+    return picked ? recordToResult(picked, what) : { kind: 'not_found' };
+  }
+
+  return { placeCall, lookupCall };
+}
