@@ -23,6 +23,7 @@ import { createCampaignNumberRoutes } from './routes/campaign-numbers';
 import { createCampaignUpdateRoutes } from './routes/campaign-updates';
 import { createCampaignRoutes } from './routes/campaigns';
 import { createCarrierRoutes } from './routes/carrier-callbacks';
+import { createTwilioCallbackRoutes } from './routes/twilio-callbacks';
 import { createContactRoutes } from './routes/contacts';
 import { createDncRoutes } from './routes/dnc';
 import { createCsvUploadRoutes } from './routes/csv-upload';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.use('/v2/*', idempotency(deps));
 
   app.route('/', createHealthRoutes(deps));
+  app.route('/', createTwilioCallbackRoutes(deps));
   app.route('/', createCarrierRoutes(deps));
   app.route('/', createSignedReportRoutes(deps));
   app.route('/v2/accounts/:sid/campaigns', createCampaignRoutes(deps));

@@ -1,0 +1,119 @@
+/**
+ * SPEC §2 `/carriers/twilio/...` and §7 `twilio`: Twilio's status callback and its greeting fetch. No
+ * Basic auth: a request is accepted only when its `X-Twilio-Signature` is the one the attempt's
+ * account auth token gives for the URL Outcall handed out (its token in the query) and the form
+ * parameters; a mismatch is 403, logged, and changes nothing. A status callback must then also carry
+ * the attempt's `CallSid` (when the dial's answer stored one) and the account's `AccountSid`.
+ */
+import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
+import { findCallbackAttempt, type CallbackAttempt } from '../../db/queries/carrier-callbacks';
+import { greetingForToken } from '../../db/queries/greetings';
+import type { TwilioCarrierConfig } from '../../db/schema';
+import { TWILIO_GREETING_PATH, TWILIO_STATUS_PATH } from '../../domain/carrier-urls';
+import { parseTwilioStatusCallback } from '../../domain/twilio-call';
+import { TWILIO_SIGNATURE_HEADER, verifyTwilioSignature } from '../../domain/twilio-signature';
+import { sayTwiml } from '../../domain/twiml';
+import { callbackBodyLimit, deliverCallStatus } from '../carrier-status';
+import type { AppEnv } from '../context';
+import type { AppDeps } from '../deps';
+import { ok } from '../envelope';
+import { ApiError } from '../errors';
+
+type TwilioAttempt = CallbackAttempt & { carrier: TwilioCarrierConfig };
+
+/** Twilio posts `application/x-www-form-urlencoded`; a GET greeting fetch has no body. */
+async function formFields(c: Context<AppEnv>): Promise<Record<string, string>> {
+  if (c.req.method === 'GET') return {};
+  const type = c.req.header('content-type') ?? '';
+  if (!/^\s*application\/x-www-form-urlencoded\b/i.test(type))
+    throw new ApiError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `a Twilio callback is application/x-www-form-urlencoded; got ${type ? JSON.stringify(type) : 'no Content-Type'}`,
+    );
+  const fields = Object.fromEntries(new URLSearchParams(await c.req.text()));
+  for (const [key, value] of Object.entries(fields))
+    if (/\u0000/.test(key) || /\u0000/.test(value))
+      throw new ApiError('INVALID_PARAMETER', `${JSON.stringify(key.slice(0, 64))}: a callback field contains NUL`);
+  return fields;
+}
+
+const forbidden = (why: string) => new ApiError('FORBIDDEN', why);
+
+/**
+ * The attempt the request's token names, once the request is proven to come from its account's
+ * Twilio: 404 for an unknown token; 403 when the account is not on Twilio or the signature is not
+ * Twilio's for the URL Outcall handed out (under `OUTCALL_PUBLIC_URL`) and these parameters.
+ */
+async function verifiedAttempt(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  path: string,
+  fields: Record<string, string>,
+  log: Logger,
+): Promise<{ token: string; attempt: TwilioAttempt }> {
+  const token = c.req.query('token');
+  const attempt = await findCallbackAttempt(deps.db, token);
+  if (!token || !attempt)
+    throw new ApiError('NOT_FOUND', `token: no call attempt has token ${JSON.stringify(token ?? null)}`);
+  if (attempt.carrier.type !== 'twilio') {
+    log.warn({ callSid: attempt.callSid, carrier: attempt.carrier.type }, 'Twilio callback for a non-Twilio account');
+    throw forbidden(`${TWILIO_SIGNATURE_HEADER}: the attempt's account does not call through Twilio`);
+  }
+  const url = `${deps.publicUrl.replace(/\/+$/, '')}${path}${new URL(c.req.url).search}`;
+  const signature = c.req.header(TWILIO_SIGNATURE_HEADER);
+  if (!verifyTwilioSignature(attempt.carrier.authToken, signature, url, fields)) {
+    log.warn(
+      { callSid: attempt.callSid, path, signed: signature !== undefined },
+      'Twilio callback refused: X-Twilio-Signature does not match',
+    );
+    throw forbidden(`${TWILIO_SIGNATURE_HEADER}: the signature does not match this request`);
+  }
+  return { token, attempt: attempt as TwilioAttempt };
+}
+
+export function createTwilioCallbackRoutes(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post(TWILIO_STATUS_PATH, callbackBodyLimit(), async (c) => {
+    const log = c.get('log') ?? deps.log;
+    const fields = await formFields(c);
+    const { token, attempt } = await verifiedAttempt(c, deps, TWILIO_STATUS_PATH, fields, log);
+    const parsed = parseTwilioStatusCallback(fields);
+    if (!parsed.ok) throw new ApiError('INVALID_PARAMETER', parsed.message);
+    const outcome = parsed.value;
+    // SPEC §7: the token and the CallSid must both name this attempt (and its account).
+    if (attempt.carrierSid !== null && attempt.carrierSid !== outcome.carrierSid) {
+      log.warn(
+        { callSid: attempt.callSid, stored: attempt.carrierSid, reported: outcome.carrierSid },
+        'Twilio callback refused: CallSid is not the dialled call',
+      );
+      throw forbidden(`CallSid: ${outcome.carrierSid} is not the call this attempt dialled`);
+    }
+    if (fields.AccountSid !== undefined && fields.AccountSid !== attempt.carrier.accountSid) {
+      log.warn({ callSid: attempt.callSid }, "Twilio callback refused: AccountSid is not the account's");
+      throw forbidden(`AccountSid: ${JSON.stringify(fields.AccountSid)} is not the Twilio account of this attempt`);
+    }
+    const result = await deliverCallStatus(deps, log, { token, callSid: attempt.callSid, outcome });
+    log.info(
+      { callSid: attempt.callSid, carrierSid: outcome.carrierSid, status: outcome.status, result },
+      'Carrier status received',
+    );
+    return ok(c, { call_sid: attempt.callSid, status: outcome.status, result });
+  });
+
+  /** The TwiML of a greeting too long for the dial's `Twiml` parameter (Twilio fetches `Url` with POST). */
+  const greeting = async (c: Context<AppEnv>) => {
+    const log = c.get('log') ?? deps.log;
+    const fields = await formFields(c);
+    const { token, attempt } = await verifiedAttempt(c, deps, TWILIO_GREETING_PATH, fields, log);
+    const text = await greetingForToken(deps.db, token);
+    if (text === null)
+      throw new ApiError('NOT_FOUND', `token: the campaign of attempt ${attempt.callSid} has no greeting text`);
+    return c.body(sayTwiml(text), 200, { 'Content-Type': 'text/xml; charset=utf-8' });
+  };
+  app.post(TWILIO_GREETING_PATH, callbackBodyLimit(), greeting);
+  app.get(TWILIO_GREETING_PATH, greeting);
+
+  return app;
+}
