@@ -17,7 +17,12 @@ import { createTemporalEngine } from '../api/engine';
 import { createActivities } from '../activities';
 import { recordCallOutcome } from '../activities/attempts';
 import { createCarrierFactory } from '../activities/carriers';
-import { createSimulatorApp, startSimulatorDispatcher } from '../simulator';
+import {
+  createSimulatorApp,
+  createTwilioSimulatorApp,
+  SIMULATOR_TWILIO_MOUNT_PATH,
+  startSimulatorDispatcher,
+} from '../simulator';
 import { createDb, closeDb, type Db } from '../db/client';
 import { migrateDb } from '../db/migrate';
 import { upsertAccount } from '../db/queries/accounts';
@@ -137,7 +142,14 @@ export async function startApi(opts: {
       ...(opts.simulator && { simulator: { ringMs: config.OUTCALL_SIM_RING_MS, talkMs: config.OUTCALL_SIM_TALK_MS } }),
       csvImporter,
     },
-    opts.simulator ? { mount: { '/simulator': createSimulatorApp(simulatorDeps) } } : undefined,
+    opts.simulator
+      ? {
+          mount: {
+            '/simulator': createSimulatorApp(simulatorDeps),
+            [SIMULATOR_TWILIO_MOUNT_PATH]: createTwilioSimulatorApp(simulatorDeps),
+          },
+        }
+      : undefined,
   );
   const dispatcher = opts.simulator ? startSimulatorDispatcher(simulatorDeps) : null;
   const port = opts.port ?? config.PORT;

@@ -263,6 +263,8 @@ export const simCalls = pgTable(
   'sim_calls',
   {
     sid: text('sid').primaryKey(),
+    /** Which carrier contract the call came in by: `exotel` (v1 API) or `twilio` (2010-04-01 API). */
+    api: text('api').notNull().default('exotel'),
     accountSid: text('account_sid').notNull(),
     to: text('to').notNull(),
     callerId: text('caller_id').notNull(),

@@ -2,13 +2,17 @@
  * SPEC §7 simulator: the asynchronous side of a simulated call. Polls `sim_calls` for greetings to
  * fetch (a greeting-flow call that has been answered) and status callbacks that are due, claims rows
  * with `FOR UPDATE SKIP LOCKED` plus a lease (so several processes can run it and a crash mid-send
- * only delays a callback), and POSTs Exotel's JSON StatusCallback. All state is in PostgreSQL, so a
- * restarted dispatcher picks up whatever was pending.
+ * only delays a callback), and POSTs Exotel's JSON StatusCallback, or for a call that came in by the
+ * Twilio contract, Twilio's form callback signed with X-Twilio-Signature. All state is in PostgreSQL,
+ * so a restarted dispatcher picks up whatever was pending.
  */
-import { and, asc, eq, inArray, isNull, like, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { simCalls } from '../db/schema';
 import { greetingFetchUrl, SIMULATOR_GREETING_FLOW_PATH } from './contract';
 import { statusCallbackBody, type SimCallRow } from './records';
+import { signedTwilioRequest, twilioStatusCallbackParams, twilioUrlFetchParams } from './twilio-records';
+import { TWILIO_GREETING_PATH } from '../domain/carrier-urls';
+import { spokenText } from '../domain/twiml';
 import type { SimulatorAppDeps } from './app';
 
 export interface SimulatorDispatcherDeps extends SimulatorAppDeps {
@@ -28,8 +32,12 @@ const MAX_CALLBACK_TRIES = 50;
 const MAX_BACKOFF_MS = 300_000;
 
 const greetingFlowPattern = `%${SIMULATOR_GREETING_FLOW_PATH}%`;
+const twilioGreetingPattern = `%${TWILIO_GREETING_PATH}%`;
+/** A call whose flow fetches its greeting when answered: the Exotel greeting flow, or a Twilio `Url` to it. */
+const fetchesGreeting = sql`((${simCalls.api} = 'exotel' and coalesce(${simCalls.url}, '') like ${greetingFlowPattern})
+  or (${simCalls.api} = 'twilio' and coalesce(${simCalls.url}, '') like ${twilioGreetingPattern}))`;
 /** An answered greeting call reports only after its flow has asked for the greeting. */
-const greetingAsked = sql`not (${simCalls.outcome} = 'completed' and coalesce(${simCalls.url}, '') like ${greetingFlowPattern} and ${simCalls.greetingFetchedAt} is null)`;
+const greetingAsked = sql`not (${simCalls.outcome} = 'completed' and ${fetchesGreeting} and ${simCalls.greetingFetchedAt} is null)`;
 /** The dispatcher never sleeps less than this between passes. */
 const MIN_SLEEP_MS = 10;
 
@@ -49,7 +57,7 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
         and(
           isNull(simCalls.greetingFetchedAt),
           eq(simCalls.outcome, 'completed'),
-          like(simCalls.url, greetingFlowPattern),
+          fetchesGreeting,
           lte(simCalls.createdAt, answeredBefore),
         ),
       )
@@ -66,14 +74,18 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
   }
 
   async function fetchGreeting(row: SimCallRow): Promise<void> {
-    const url = greetingFetchUrl(publicUrl, row.customField ?? '');
+    // Twilio asks the call's own `Url` for TwiML, signed; Exotel's greeting applet asks Outcall's endpoint.
+    const twilio = row.api === 'twilio';
+    const url = twilio ? (row.url ?? '') : greetingFetchUrl(publicUrl, row.customField ?? '');
+    const init = twilio ? signedTwilioRequest(url, twilioUrlFetchParams(row)) : {};
     try {
-      const res = await fetchImpl(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
-      const body = await res.text();
+      const res = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+      const text = await res.text();
       if (!res.ok) {
         log.warn({ callSid: row.sid, url, httpStatus: res.status }, 'Simulator greeting fetch refused');
         return;
       }
+      const body = twilio ? spokenText(text) : text;
       await db.update(simCalls).set({ greeting: body }).where(eq(simCalls.sid, row.sid));
       log.info({ callSid: row.sid, chars: body.length }, 'Simulator fetched greeting');
     } catch (err) {
@@ -127,12 +139,15 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
     }
     let failure: string;
     try {
-      const res = await fetchImpl(row.statusCallback, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(statusCallbackBody(row)),
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-      });
+      const request =
+        row.api === 'twilio'
+          ? signedTwilioRequest(row.statusCallback, twilioStatusCallbackParams(row))
+          : {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(statusCallbackBody(row)),
+            };
+      const res = await fetchImpl(row.statusCallback, { ...request, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
       await res.body?.cancel();
       // A 4xx other than 408/429 is the receiver's final word: a real carrier would not retry it.
       if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)) {

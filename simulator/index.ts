@@ -1,8 +1,16 @@
 /**
- * SPEC §7 simulator carrier, its own part of the tree: the Exotel-v1-compatible server (`app.ts`),
- * the callback dispatcher (`dispatcher.ts`), its rows (`records.ts`) and outcome rules
- * (`outcome.ts`). `bin/` mounts it in the local stack; the dialling code knows only `contract.ts`.
+ * SPEC §7 simulator carrier, its own part of the tree: the Exotel-v1-compatible server (`app.ts`), its
+ * Twilio contract (`twilio-app.ts`), the callback dispatcher (`dispatcher.ts`), its rows (`records.ts`,
+ * `twilio-records.ts`) and outcome rules (`outcome.ts`). `bin/` mounts it in the local stack; the
+ * dialling code knows only `contract.ts` (and a Twilio account's `base_url`, `twilio-contract.ts`).
  */
 export { createSimulatorApp, type SimulatorAppDeps } from './app';
 export { startSimulatorDispatcher, type SimulatorDispatcherDeps } from './dispatcher';
 export { simulatorGreetingFlowUrl, SIMULATOR_API_KEY, SIMULATOR_API_TOKEN } from './contract';
+export { createTwilioSimulatorApp } from './twilio-app';
+export {
+  SIMULATOR_TWILIO_API_KEY_SECRET,
+  SIMULATOR_TWILIO_AUTH_TOKEN,
+  SIMULATOR_TWILIO_MOUNT_PATH,
+  simulatorTwilioBaseUrl,
+} from './twilio-contract';
