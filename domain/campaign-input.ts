@@ -9,8 +9,13 @@ import { unknownTemplateToken } from './greeting-template';
 import { toE164 } from './phone';
 import { parseRfc3339 } from './rfc3339';
 import { wallClock } from './time';
-import { campaignCreateSchema, RETRYABLE_STATUSES, type CampaignCreateBody } from './schemas/campaign';
+import { CAMPAIGN_FIELDS, type CampaignField } from './campaign-transitions';
+import { campaignCreateSchema, type CampaignCreateBody } from './schemas/campaign';
+import { CAMPAIGN_FIELD_TABLE, type CampaignDraft } from './schemas/campaign-fields';
+import { RETRYABLE_STATUSES } from './schemas/campaign-values';
 import { firstIssue, previewValue } from './schemas/issues';
+
+export type { CampaignDraft } from './schemas/campaign-fields';
 
 /** The settings of the account that a create depends on. */
 export interface AccountSettings {
@@ -28,33 +33,6 @@ export interface CampaignRetries {
   interval_mins: number | null;
   mechanism: 'Linear' | 'Exponential';
   on_status: Array<(typeof RETRYABLE_STATUSES)[number]>;
-}
-
-/** A valid campaign, ready to store: what a create (and a pre-start update) produces. */
-export interface CampaignDraft {
-  name: string;
-  type: 'trans';
-  callerId: string;
-  campaignType: 'static' | 'dynamic';
-  /** E.164 numbers in `from` order; distinct unless `callDuplicateNumbers`. Also the echoed `from`. Empty for a list campaign. */
-  numbers: string[];
-  /** List sids in dialling order, de-duplicated; null for an inline-`from` campaign. */
-  lists: string[] | null;
-  flowType: 'ivr' | 'greeting';
-  url: string | null;
-  readViaText: string | null;
-  repeatMenuAttempts: number;
-  retries: CampaignRetries;
-  sendAt: Date | null;
-  endAt: Date | null;
-  callStatusCallback: string | null;
-  callScheduleCallback: string | null;
-  statusCallback: string | null;
-  mode: 'auto' | 'custom';
-  throttle: number | null;
-  /** As given: a string or any JSON value; null when absent. */
-  customField: unknown;
-  callDuplicateNumbers: boolean;
 }
 
 export type CampaignInputErrorKind =
@@ -254,31 +232,35 @@ export function prepareCampaign(raw: unknown, account: AccountSettings, now: Dat
   if (!numbers.ok) return numbers;
   const context = checkContext(body, account, now);
   if (!context.ok) return context;
-  return {
-    ok: true,
-    draft: {
-      name: body.name ?? defaultCampaignName(account.sid, now, account.timezone),
-      type: body.type,
-      callerId: body.caller_id,
-      campaignType: body.campaign_type,
-      numbers: numbersToDial(numbers.e164, body.call_duplicate_numbers),
-      lists: body.lists ?? null,
-      flowType: body.url !== undefined ? 'ivr' : 'greeting',
-      url: body.url ?? null,
-      readViaText: body.read_via_text ?? null,
-      repeatMenuAttempts: body.repeat_menu_attempts,
-      retries: canonicalRetries(body.retries),
-      sendAt: context.sendAt,
-      endAt: context.endAt,
-      callStatusCallback: body.call_status_callback ?? null,
-      callScheduleCallback: body.call_schedule_callback ?? null,
-      statusCallback: body.status_callback ?? null,
-      mode: body.mode,
-      throttle: body.throttle ?? null,
-      customField: body.custom_field ?? null,
-      callDuplicateNumbers: body.call_duplicate_numbers,
-    },
+  const draft = draftOf(body, {
+    name: body.name ?? defaultCampaignName(account.sid, now, account.timezone),
+    numbers: numbersToDial(numbers.e164, body.call_duplicate_numbers),
+    sendAt: context.sendAt,
+    endAt: context.endAt,
+  });
+  return { ok: true, draft };
+}
+
+/** Fields with a create rule of their own; every other one is copied from the body as it is. */
+const OWN_RULE = new Set<CampaignField>(['name', 'from', 'flow_type', 'retries', 'schedule']);
+
+/**
+ * A parsed create body as a draft: the fields the table copies (an absent optional is null), the
+ * content source's `flow_type`, canonical retries, and what the caller worked out (name, numbers,
+ * schedule instants).
+ */
+export function draftOf(
+  body: CampaignCreateBody,
+  given: Pick<CampaignDraft, 'name' | 'numbers' | 'sendAt' | 'endAt'>,
+): CampaignDraft {
+  const draft: Record<string, unknown> = {
+    ...given,
+    flowType: body.url !== undefined ? 'ivr' : 'greeting',
+    retries: canonicalRetries(body.retries),
   };
+  for (const f of CAMPAIGN_FIELDS) if (!OWN_RULE.has(f)) draft[CAMPAIGN_FIELD_TABLE[f].key] = body[f] ?? null;
+  // The loop wrote every other property of the table; the cast restates that.
+  return draft as CampaignDraft;
 }
 
 /**

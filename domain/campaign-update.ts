@@ -1,6 +1,9 @@
 /**
- * SPEC §4.7 updates [C-7] and §1 bodies [C-1]: from a PUT body and the stored campaign, the action,
- * the fields that really change (wire names) and the validated patch the campaign workflow applies.
+ * SPEC §4.7 updates [C-7]: from a PUT element and the stored campaign, the action, the fields that
+ * really change (wire names) and the validated patch the campaign workflow applies. Per-field
+ * behaviour (clearable, compared as JSON, when it may change) comes from the field table
+ * (`domain/schemas/campaign-fields.ts`); the body's envelope, action and schedule are read by
+ * `domain/campaign-put-body.ts`.
  *
  * * Partial: omitted fields keep their values; nested `retries` and `schedule` merge field by field.
  * * `null` clears `schedule.end_at`, `custom_field` and the three callbacks; on any other field it
@@ -17,7 +20,7 @@
 import {
   canonicalRetries,
   checkCallerId,
-  checkSchedule,
+  draftOf,
   normaliseNumbers,
   numbersToDial,
   parseCampaignBody,
@@ -26,19 +29,11 @@ import {
   type CampaignInputError,
 } from './campaign-input';
 import type { CampaignAction, CampaignPatch } from './campaign-patch';
-import {
-  CAMPAIGN_FIELDS,
-  FIELDS_UPDATABLE_WHILE_PAUSED,
-  type CampaignControlState,
-  type CampaignField,
-} from './campaign-transitions';
-import { parseRfc3339 } from './rfc3339';
-import { campaignCreateSchema } from './schemas/campaign';
-import { describeIssue, previewValue } from './schemas/issues';
+import { checkScheduleUpdate, invalid, isObject, ms, parseAction, type UnknownActionError } from './campaign-put-body';
 import { isTerminal } from './campaign-status';
-
-/** The actions a PUT may carry, in the order error messages list them. */
-export const PUT_ACTIONS: readonly CampaignAction[] = ['pause', 'resume', 'complete', 'archive'];
+import { CAMPAIGN_FIELDS, type CampaignControlState, type CampaignField } from './campaign-transitions';
+import { CAMPAIGN_FIELD_TABLE, fieldsUpdatable, patchKeysOf } from './schemas/campaign-fields';
+import { describeIssue } from './schemas/issues';
 
 /** The campaign as stored: its fields (`numbers` = the stored `from`, `lists`) and its control state. */
 export interface StoredCampaign {
@@ -54,72 +49,12 @@ export interface CampaignUpdate {
   patch: CampaignPatch;
 }
 
-export type CampaignUpdateError = CampaignInputError | { kind: 'unknown_action'; field: 'action'; description: string };
+export type CampaignUpdateError = CampaignInputError | UnknownActionError;
 
 export type CampaignUpdateResult = { ok: true; update: CampaignUpdate } | { ok: false; error: CampaignUpdateError };
 
-/** A PUT/DELETE body on one resource: flat, or the bulk form with exactly one element (SPEC §1). */
-export type SingleBodyResult =
-  { ok: true; bulk: boolean; item: Record<string, unknown> } | { ok: false; error: CampaignInputError };
-
-const CLEARABLE = new Set<string>([
-  'custom_field',
-  'call_status_callback',
-  'call_schedule_callback',
-  'status_callback',
-]);
-const SEND_AT_GRACE_MS = 60_000;
-const RFC3339_HINT = 'must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30';
-
-const fieldSchemas = campaignCreateSchema.out.shape;
-
-function invalid(field: string, description: string): { ok: false; error: CampaignInputError } {
-  return { ok: false, error: { kind: 'invalid_parameter', field, description } };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/**
- * SPEC §1 "PUT and DELETE on one resource accept a bulk body of exactly one element": the flat
- * object, or `{ [key]: [ {...} ] }`. Any other element count is a 400 for the whole request.
- */
-export function parseSingleBody(raw: unknown, key = 'campaigns'): SingleBodyResult {
-  if (!isObject(raw)) return invalid('', `body must be a JSON object; got ${previewValue(raw)}`);
-  if (!(key in raw)) return { ok: true, bulk: false, item: raw };
-  const items = raw[key];
-  if (!Array.isArray(items) || items.length !== 1) {
-    const got = Array.isArray(items) ? `${items.length} elements` : previewValue(items);
-    return invalid(key, `${key} must be an array of exactly one element on an update of one resource; got ${got}`);
-  }
-  const [item] = items as unknown[];
-  if (!isObject(item)) return invalid(`${key}[1]`, `${key}[1] must be a JSON object; got ${previewValue(item)}`);
-  return { ok: true, bulk: true, item };
-}
-
-/** `action`, any casing; absent, null or blank = no action. */
-export function parseAction(
-  value: unknown,
-): { ok: true; action: CampaignAction | null } | { ok: false; error: CampaignUpdateError } {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
-    return { ok: true, action: null };
-  const token = typeof value === 'string' ? value.trim().toLowerCase() : null;
-  const action = PUT_ACTIONS.find((a) => a === token);
-  if (action) return { ok: true, action };
-  const hint = token === 'delete' ? '; to delete a campaign send DELETE to its URI' : '';
-  return {
-    ok: false,
-    error: {
-      kind: 'unknown_action',
-      field: 'action',
-      description: `action ${previewValue(value)} is not one of ${PUT_ACTIONS.join(', ')}${hint}`,
-    },
-  };
-}
-
-// ------------------------------------------------------------------------------------------------
-// Comparison helpers
+/** The draft and the patch read and written by property name, for the loops over the field table. */
+type Props = Record<string, unknown>;
 
 /** JSON equality that ignores object key order (jsonb does not keep it). */
 export function sameJson(a: unknown, b: unknown): boolean {
@@ -133,69 +68,6 @@ export function sameJson(a: unknown, b: unknown): boolean {
     return ka.length === kb.length && ka.every((k) => k in b && sameJson(a[k], b[k]));
   }
   return false;
-}
-
-const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
-
-// ------------------------------------------------------------------------------------------------
-// Schedule: validated only where it changes, so an unchanged send_at already in the past (a paused
-// campaign, a started one) does not make an unrelated update fail.
-
-interface ScheduleResult {
-  sendAt: Date | null;
-  endAt: Date | null;
-}
-
-function readInstant(
-  value: unknown,
-  field: string,
-): { ok: true; at: Date; text: string } | { ok: false; error: CampaignInputError } {
-  const at = typeof value === 'string' ? parseRfc3339(value) : null;
-  if (at === null) return invalid(field, `${field} ${RFC3339_HINT}; got ${previewValue(value)}`);
-  return { ok: true, at, text: (value as string).trim() };
-}
-
-/**
- * SPEC §3/§4.7 `schedule` on update: a changed `send_at` is not in the past (1 min grace) nor more
- * than a year ahead; a changed `end_at` is in the future; when either changes, `end_at` > `send_at`.
- */
-export function checkScheduleUpdate(
-  stored: ScheduleResult,
-  given: unknown,
-  now: Date,
-): { ok: true; schedule: ScheduleResult } | { ok: false; error: CampaignInputError } {
-  if (given === undefined || given === null) return { ok: true, schedule: stored };
-  if (!isObject(given)) return invalid('schedule', `schedule must be an object; got ${previewValue(given)}`);
-  let { sendAt, endAt } = stored;
-  let sendText: string | null = null;
-  let endText: string | null = null;
-  if (given.send_at !== undefined && given.send_at !== null) {
-    const r = readInstant(given.send_at, 'schedule.send_at');
-    if (!r.ok) return r;
-    ({ at: sendAt, text: sendText } = r);
-  }
-  if (given.end_at === null) endAt = null;
-  else if (given.end_at !== undefined) {
-    const r = readInstant(given.end_at, 'schedule.end_at');
-    if (!r.ok) return r;
-    ({ at: endAt, text: endText } = r);
-  }
-  const sendChanged = ms(sendAt) !== ms(stored.sendAt);
-  const endChanged = ms(endAt) !== ms(stored.endAt);
-  if (sendChanged && sendText !== null) {
-    // The create rule, for the new send_at alone.
-    const r = checkSchedule({ send_at: sendText }, now);
-    if (!r.ok) return r;
-  }
-  if (endChanged && endAt !== null && endAt.getTime() <= now.getTime()) {
-    return invalid('schedule.end_at', `schedule.end_at ${endText} is not in the future`);
-  }
-  if ((sendChanged || endChanged) && sendAt !== null && endAt !== null && endAt <= sendAt) {
-    const endShown = endText ?? endAt.toISOString();
-    const sendShown = sendText ?? sendAt.toISOString();
-    return invalid('schedule.end_at', `schedule.end_at ${endShown} must be after schedule.send_at ${sendShown}`);
-  }
-  return { ok: true, schedule: { sendAt, endAt } };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -218,7 +90,7 @@ function givenFields(item: Record<string, unknown>): GivenFields {
     const value = item[field];
     if (value === undefined) continue;
     if (value === null) {
-      if (CLEARABLE.has(field)) cleared.add(field);
+      if (CAMPAIGN_FIELD_TABLE[field].clears) cleared.add(field);
       continue;
     }
     set.set(field, value);
@@ -226,29 +98,16 @@ function givenFields(item: Record<string, unknown>): GivenFields {
   return { set, cleared, schedule: item.schedule };
 }
 
-/** The stored campaign as a create body, so the merged result can pass the create schema. */
+/** The stored campaign as a create body (schedule apart), so the merged result can pass the create schema. */
 function storedAsBody(s: StoredCampaign): Record<string, unknown> {
-  const f = s.fields;
-  const body: Record<string, unknown> = {
-    name: f.name,
-    type: f.type,
-    caller_id: f.callerId,
-    campaign_type: f.campaignType,
-    flow_type: f.flowType,
-    url: f.url,
-    read_via_text: f.readViaText,
-    repeat_menu_attempts: f.repeatMenuAttempts,
-    retries: { ...f.retries },
-    call_status_callback: f.callStatusCallback,
-    call_schedule_callback: f.callScheduleCallback,
-    status_callback: f.statusCallback,
-    mode: f.mode,
-    throttle: f.throttle,
-    custom_field: f.customField,
-    call_duplicate_numbers: f.callDuplicateNumbers,
-  };
-  if (f.lists !== null) body.lists = f.lists;
-  else body.from = f.numbers;
+  const f = s.fields as unknown as Props;
+  const body: Record<string, unknown> = {};
+  for (const field of CAMPAIGN_FIELDS) {
+    if (field === 'schedule' || field === 'from' || field === 'lists') continue;
+    body[field] = f[CAMPAIGN_FIELD_TABLE[field].key];
+  }
+  if (s.fields.lists !== null) body.lists = s.fields.lists;
+  else body.from = s.fields.numbers;
   return body;
 }
 
@@ -278,64 +137,33 @@ function mergedBody(stored: StoredCampaign, g: GivenFields): Record<string, unkn
 
 /** The changed fields and the patch between the stored campaign and a candidate. */
 function diff(stored: StoredCampaign, next: CampaignDraft, changedExtra: ReadonlySet<CampaignField>): CampaignUpdate {
-  const was = stored.fields;
+  const was = stored.fields as unknown as Props;
+  const now = next as unknown as Props;
   const changed = new Set<CampaignField>(changedExtra);
-  const patch: CampaignPatch = {};
-  const note = (field: CampaignField, same: boolean, write: () => void) => {
-    if (same) return;
+  const patch: Props = {};
+  for (const field of CAMPAIGN_FIELDS) {
+    if (field === 'type') continue; // "trans" is the only value the schema accepts
+    if (field === 'schedule') {
+      const sendSame = ms(stored.fields.sendAt) === ms(next.sendAt);
+      const endSame = ms(stored.fields.endAt) === ms(next.endAt);
+      if (!sendSame) patch.sendAtMs = ms(next.sendAt);
+      if (!endSame) patch.endAtMs = ms(next.endAt);
+      if (!sendSame || !endSame) changed.add(field);
+      continue;
+    }
+    const spec = CAMPAIGN_FIELD_TABLE[field];
+    const same = spec.json ? sameJson(was[spec.key] ?? null, now[spec.key] ?? null) : was[spec.key] === now[spec.key];
+    if (same) continue;
     changed.add(field);
-    write();
-  };
-  note('name', was.name === next.name, () => (patch.name = next.name));
-  note('caller_id', was.callerId === next.callerId, () => (patch.callerId = next.callerId));
-  note('campaign_type', was.campaignType === next.campaignType, () => (patch.campaignType = next.campaignType));
-  // `from` and `lists` each replace the number source: the patch carries the one now in force.
-  note('from', sameJson(was.numbers, next.numbers), () => next.lists === null && (patch.from = next.numbers));
-  note('lists', sameJson(was.lists, next.lists), () => next.lists !== null && (patch.lists = next.lists));
-  note('flow_type', was.flowType === next.flowType, () => (patch.flowType = next.flowType));
-  note('url', was.url === next.url, () => (patch.url = next.url));
-  note('read_via_text', was.readViaText === next.readViaText, () => (patch.readViaText = next.readViaText));
-  note(
-    'repeat_menu_attempts',
-    was.repeatMenuAttempts === next.repeatMenuAttempts,
-    () => (patch.repeatMenuAttempts = next.repeatMenuAttempts),
-  );
-  note('retries', sameJson(was.retries, next.retries), () => (patch.retries = next.retries));
-  const sendSame = ms(was.sendAt) === ms(next.sendAt);
-  const endSame = ms(was.endAt) === ms(next.endAt);
-  note('schedule', sendSame && endSame, () => {
-    if (!sendSame) patch.sendAtMs = ms(next.sendAt);
-    if (!endSame) patch.endAtMs = ms(next.endAt);
-  });
-  note(
-    'call_status_callback',
-    was.callStatusCallback === next.callStatusCallback,
-    () => (patch.callStatusCallback = next.callStatusCallback),
-  );
-  note(
-    'call_schedule_callback',
-    was.callScheduleCallback === next.callScheduleCallback,
-    () => (patch.callScheduleCallback = next.callScheduleCallback),
-  );
-  note(
-    'status_callback',
-    was.statusCallback === next.statusCallback,
-    () => (patch.statusCallback = next.statusCallback),
-  );
-  note('mode', was.mode === next.mode, () => (patch.mode = next.mode));
-  note('throttle', was.throttle === next.throttle, () => (patch.throttle = next.throttle));
-  note(
-    'custom_field',
-    sameJson(was.customField ?? null, next.customField ?? null),
-    () => (patch.customField = next.customField ?? null),
-  );
-  note(
-    'call_duplicate_numbers',
-    was.callDuplicateNumbers === next.callDuplicateNumbers,
-    () => (patch.callDuplicateNumbers = next.callDuplicateNumbers),
-  );
+    // `from` and `lists` each replace the number source: the patch carries the one now in force.
+    if (field === 'from') {
+      if (next.lists === null) patch.from = next.numbers;
+    } else if (field === 'lists') {
+      if (next.lists !== null) patch.lists = next.lists;
+    } else patch[spec.key] = now[spec.key];
+  }
   const changedFields = CAMPAIGN_FIELDS.filter((f) => changed.has(f));
-  return { action: null, changedFields, patch };
+  return { action: null, changedFields, patch: patch as CampaignPatch };
 }
 
 /** Before start: the merged campaign passes every create rule (SPEC §4.7 "with the same validation"). */
@@ -364,62 +192,28 @@ function beforeStart(
   if (callerIdError) return { ok: false, error: callerIdError };
   const schedule = checkScheduleUpdate({ sendAt: stored.fields.sendAt, endAt: stored.fields.endAt }, g.schedule, now);
   if (!schedule.ok) return schedule;
-  const next: CampaignDraft = {
-    name: body.name ?? stored.fields.name,
-    type: body.type,
-    callerId: body.caller_id,
-    campaignType: body.campaign_type,
-    numbers,
-    lists: body.lists ?? null,
-    flowType: body.url !== undefined ? 'ivr' : 'greeting',
-    url: body.url ?? null,
-    readViaText: body.read_via_text ?? null,
-    repeatMenuAttempts: body.repeat_menu_attempts,
-    retries: canonicalRetries(body.retries),
-    sendAt: schedule.schedule.sendAt,
-    endAt: schedule.schedule.endAt,
-    callStatusCallback: body.call_status_callback ?? null,
-    callScheduleCallback: body.call_schedule_callback ?? null,
-    statusCallback: body.status_callback ?? null,
-    mode: body.mode,
-    throttle: body.throttle ?? null,
-    customField: body.custom_field ?? null,
-    callDuplicateNumbers: body.call_duplicate_numbers,
-  };
+  const next = draftOf(body, { name: body.name ?? stored.fields.name, numbers, ...schedule.schedule });
   return { ok: true, update: diff(stored, next, new Set()) };
 }
 
-/**
- * Where a parsed field value goes in a draft (after start, where fields are compared one by one).
- * `type` has none: "trans" is the only value the schema accepts, so it never changes. Values were
- * parsed by the field's own create schema; the casts only restate that schema's output type.
- */
-const SETTERS: Partial<Record<CampaignField, (d: CampaignDraft, v: unknown) => void>> = {
-  name: (d, v) => (d.name = v as string),
-  caller_id: (d, v) => (d.callerId = v as string),
-  campaign_type: (d, v) => (d.campaignType = v as CampaignDraft['campaignType']),
-  flow_type: (d, v) => (d.flowType = v as CampaignDraft['flowType']),
-  lists: (d, v) => (d.lists = v as string[]),
-  url: (d, v) => (d.url = v as string),
-  read_via_text: (d, v) => (d.readViaText = v as string),
-  repeat_menu_attempts: (d, v) => (d.repeatMenuAttempts = v as number),
-  retries: (d, v) => (d.retries = canonicalRetries(v as Parameters<typeof canonicalRetries>[0])),
-  call_status_callback: (d, v) => (d.callStatusCallback = v as string | null),
-  call_schedule_callback: (d, v) => (d.callScheduleCallback = v as string | null),
-  status_callback: (d, v) => (d.statusCallback = v as string | null),
-  mode: (d, v) => (d.mode = v as CampaignDraft['mode']),
-  throttle: (d, v) => (d.throttle = v as number),
-  custom_field: (d, v) => (d.customField = v),
-  call_duplicate_numbers: (d, v) => (d.callDuplicateNumbers = v as boolean),
-};
-
 /** `from` as the numbers it would dial, or null when an entry is not a phone number. */
 function lenientNumbers(value: unknown, callDuplicates: boolean, region: string): string[] | null {
-  const parsed = fieldSchemas.from.safeParse(value);
+  const parsed = CAMPAIGN_FIELD_TABLE.from.input.safeParse(value);
   if (!parsed.success || parsed.data === undefined) return null;
   const r = normaliseNumbers(parsed.data, region);
   return r.ok ? numbersToDial(r.e164, callDuplicates) : null;
 }
+
+/** Where a parsed field value goes in a draft (after start, where fields are compared one by one). */
+function setField(draft: CampaignDraft, field: CampaignField, value: unknown): void {
+  const v = field === 'retries' ? canonicalRetries(value as Parameters<typeof canonicalRetries>[0]) : value;
+  // The value was parsed by the field's own create schema; the cast only restates its output type.
+  (draft as unknown as Props)[CAMPAIGN_FIELD_TABLE[field].key] = v;
+}
+
+/** What may change after start (the callbacks; `schedule`, while Paused): validated, and patched. */
+const UPDATABLE_AFTER_START = new Set<CampaignField>(fieldsUpdatable('while-paused'));
+const PATCHED_AFTER_START = [...UPDATABLE_AFTER_START].flatMap(patchKeysOf);
 
 /**
  * After start (and on terminal or draining campaigns): the fields that may still change somewhere in
@@ -430,10 +224,9 @@ function lenientNumbers(value: unknown, callDuplicates: boolean, region: string)
 function afterStart(stored: StoredCampaign, g: GivenFields, account: AccountSettings, now: Date): CampaignUpdateResult {
   const next: CampaignDraft = { ...stored.fields };
   const unreadable = new Set<CampaignField>();
-  const validated = new Set<string>(FIELDS_UPDATABLE_WHILE_PAUSED);
   const was = stored.fields;
 
-  const dup = fieldSchemas.call_duplicate_numbers.safeParse(
+  const dup = CAMPAIGN_FIELD_TABLE.call_duplicate_numbers.input.safeParse(
     g.set.get('call_duplicate_numbers') ?? was.callDuplicateNumbers,
   );
   const callDuplicates = dup.success ? dup.data : was.callDuplicateNumbers;
@@ -445,21 +238,21 @@ function afterStart(stored: StoredCampaign, g: GivenFields, account: AccountSett
       else next.numbers = numbers;
       continue;
     }
-    const schema = fieldSchemas[field];
+    const schema = CAMPAIGN_FIELD_TABLE[field].input;
     const input = field === 'retries' && isObject(value) ? { ...was.retries, ...value } : value;
     const parsed = schema.safeParse(input, { reportInput: true });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      if (validated.has(field) && issue) {
+      if (UPDATABLE_AFTER_START.has(field) && issue) {
         const d = describeIssue({ ...issue, path: [field, ...issue.path] });
         return invalid(d.field, d.description);
       }
       unreadable.add(field);
       continue;
     }
-    SETTERS[field]?.(next, parsed.data);
+    setField(next, field, parsed.data);
   }
-  for (const field of g.cleared) SETTERS[field]?.(next, null);
+  for (const field of g.cleared) setField(next, field, null);
   const schedule = checkScheduleUpdate({ sendAt: was.sendAt, endAt: was.endAt }, g.schedule, now);
   if (!schedule.ok) return schedule;
   next.sendAt = schedule.schedule.sendAt;
@@ -467,14 +260,9 @@ function afterStart(stored: StoredCampaign, g: GivenFields, account: AccountSett
 
   const update = diff(stored, next, unreadable);
   // Only what may change after start enters the patch; the rest is refused by the field rule.
-  const patch: CampaignPatch = {};
-  const p = update.patch;
-  if ('callStatusCallback' in p) patch.callStatusCallback = p.callStatusCallback;
-  if ('callScheduleCallback' in p) patch.callScheduleCallback = p.callScheduleCallback;
-  if ('statusCallback' in p) patch.statusCallback = p.statusCallback;
-  if ('sendAtMs' in p) patch.sendAtMs = p.sendAtMs;
-  if ('endAtMs' in p) patch.endAtMs = p.endAtMs;
-  return { ok: true, update: { ...update, patch } };
+  const patch: Props = {};
+  for (const key of PATCHED_AFTER_START) if (key in update.patch) patch[key] = update.patch[key];
+  return { ok: true, update: { ...update, patch: patch as CampaignPatch } };
 }
 
 /**

@@ -27,10 +27,10 @@ import { checkCampaignLists, checkThrottleHeadroom, type ListCheckError } from '
 import type { CampaignAction } from '../../domain/campaign-patch';
 import { isTerminal } from '../../domain/campaign-status';
 import { checkFieldUpdate, decideAction } from '../../domain/campaign-transitions';
+import { parseSingleBody } from '../../domain/campaign-put-body';
 import {
   listsToCheck,
   parseCampaignUpdate,
-  parseSingleBody,
   throttleToCheck,
   type CampaignUpdateError,
 } from '../../domain/campaign-update';

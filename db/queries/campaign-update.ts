@@ -1,68 +1,30 @@
 /**
- * SPEC §4.7 updates: the single place a `CampaignPatch` meets the `campaigns` columns, and the stored
- * campaign as the update rules read it. `applyCampaignPatch` runs inside the transaction the campaign
- * workflow's control activity opens, so the patch and the action land together or not at all.
+ * SPEC §4.7 updates: a `CampaignPatch` written to the campaign (its columns from campaign-row.ts)
+ * and the stored campaign as the update rules read it. `applyCampaignPatch` runs inside the transaction
+ * the campaign workflow's control activity opens, so the patch and the action land together or not at all.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { campaignNumbers, campaigns, csvUploads, lists } from '../schema';
 import type { Db } from '../client';
 import type { CampaignRow, Tx } from './campaigns';
-import type { CampaignDraft, ListFacts } from '../../domain/campaign-input';
+import type { ListFacts } from '../../domain/campaign-input';
 import type { CampaignPatch } from '../../domain/campaign-patch';
 import { isCampaignStatus } from '../../domain/campaign-status';
 import type { CampaignControlState } from '../../domain/campaign-transitions';
 import type { StoredCampaign } from '../../domain/campaign-update';
+import { columnsOfPatch, draftOfRow } from './campaign-row';
 import { snapshotListNumbers } from './snapshots';
 import { suppressDncNumbers } from './dnc';
 
 /** Rows per INSERT, as at create: 5 parameters a row stays far below PostgreSQL's 65,535 cap. */
 const NUMBER_BATCH = 1000;
 
-type CampaignSet = Partial<typeof campaigns.$inferInsert>;
-type FullPatch = Required<CampaignPatch>;
-
-/**
- * One writer per patch key. The mapped type makes a new `CampaignPatch` key a compile error here
- * until it is mapped, so a patch can never be half applied by omission.
- */
-const WRITERS: { [K in keyof FullPatch]: (set: CampaignSet, value: FullPatch[K]) => void } = {
-  name: (s, v) => (s.name = v),
-  callerId: (s, v) => (s.callerId = v),
-  campaignType: (s, v) => (s.campaignType = v),
-  flowType: (s, v) => (s.flowType = v),
-  url: (s, v) => (s.url = v),
-  readViaText: (s, v) => (s.readViaText = v),
-  repeatMenuAttempts: (s, v) => (s.repeatMenuAttempts = v),
-  retries: (s, v) => (s.retries = v),
-  sendAtMs: (s, v) => (s.sendAt = v === null ? null : new Date(v)),
-  endAtMs: (s, v) => (s.endAt = v === null ? null : new Date(v)),
-  callStatusCallback: (s, v) => (s.callStatusCallback = v),
-  callScheduleCallback: (s, v) => (s.callScheduleCallback = v),
-  statusCallback: (s, v) => (s.statusCallback = v),
-  mode: (s, v) => (s.mode = v),
-  throttle: (s, v) => (s.throttle = v),
-  // "Cleared" is SQL NULL, as at create; a JSON null would read back the same but compare differently.
-  customField: (s, v) => (s.customField = v === null || v === undefined ? sql`null` : v),
-  callDuplicateNumbers: (s, v) => (s.callDuplicateNumbers = v),
-  from: (s, v) => {
-    s.from = v;
-    s.lists = null;
-  },
-  lists: (s, v) => {
-    s.lists = v;
-    s.from = null;
-  },
-};
-
-function write<K extends keyof CampaignPatch>(set: CampaignSet, key: K, value: FullPatch[K]): void {
-  WRITERS[key](set, value);
-}
-
 /**
  * Writes `patch` to the campaign's row and sets `date_updated = now`, in the caller's transaction.
  * `from` replaces the campaign's numbers (positions 0.., `pending`, in the order given — the caller
  * has already de-duplicated them); `lists` (or `call_duplicate_numbers` on a list campaign) replaces
- * them with a preview of the lists, which the snapshot at start replaces in turn. Values are taken as validated and normalised (SPEC §4.7, `domain/campaign-update.ts`).
+ * them with a preview of the lists, which the snapshot at start replaces in turn. Values are taken as
+ * validated and normalised (SPEC §4.7, `domain/campaign-update.ts`).
  * Returns the updated row, or undefined when the campaign does not exist.
  */
 export async function applyCampaignPatch(
@@ -71,11 +33,7 @@ export async function applyCampaignPatch(
   patch: CampaignPatch,
   now: Date,
 ): Promise<CampaignRow | undefined> {
-  const set: CampaignSet = { dateUpdated: now };
-  for (const key of Object.keys(patch) as Array<keyof CampaignPatch>) {
-    const value = patch[key];
-    if (value !== undefined) write(set, key, value as FullPatch[typeof key]);
-  }
+  const set = { ...columnsOfPatch(patch), dateUpdated: now };
   const [row] = await tx.update(campaigns).set(set).where(eq(campaigns.id, campaignId)).returning();
   if (!row) return undefined;
   if (patch.from !== undefined || patch.lists !== undefined) {
@@ -111,29 +69,7 @@ export function controlStateOf(row: CampaignRow): CampaignControlState {
 
 /** The stored campaign as `parseCampaignUpdate` compares against it. */
 export function storedCampaignOf(row: CampaignRow): StoredCampaign {
-  const fields: CampaignDraft = {
-    name: row.name,
-    type: 'trans',
-    callerId: row.callerId,
-    campaignType: row.campaignType === 'dynamic' ? 'dynamic' : 'static',
-    numbers: row.from ?? [],
-    lists: row.lists,
-    flowType: row.flowType === 'ivr' ? 'ivr' : 'greeting',
-    url: row.url,
-    readViaText: row.readViaText,
-    repeatMenuAttempts: row.repeatMenuAttempts,
-    retries: row.retries,
-    sendAt: row.sendAt,
-    endAt: row.endAt,
-    callStatusCallback: row.callStatusCallback,
-    callScheduleCallback: row.callScheduleCallback,
-    statusCallback: row.statusCallback,
-    mode: row.mode === 'custom' ? 'custom' : 'auto',
-    throttle: row.throttle,
-    customField: row.customField ?? null,
-    callDuplicateNumbers: row.callDuplicateNumbers,
-  };
-  return { fields, state: controlStateOf(row) };
+  return { fields: draftOfRow(row), state: controlStateOf(row) };
 }
 
 /** The facts `checkCampaignLists` judges, for the account's lists among `sids` (unknown ones are absent). */

@@ -1,6 +1,6 @@
 /**
- * Campaign SQL for the API (SPEC §2, §3, §4.9, §4.10), and the one mapper per resource that turns rows
- * into wire objects (STYLE G9): the only place snake_case wire names meet camelCase columns.
+ * Campaign SQL for the API (SPEC §2, §3, §4.9, §4.10), and the mappers that turn rows into wire
+ * objects (STYLE G9); a campaign's fields are mapped by the field table (campaign-row.ts).
  */
 import { and, asc, count, desc, eq, ilike, inArray, isNull, or, sql, sum, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
@@ -8,6 +8,7 @@ import { attempts, campaignNumbers, campaigns } from '../schema';
 import type { AccountRow } from './accounts';
 import { suppressDncNumbers } from './dnc';
 import { nameOrder } from './name-order';
+import { columnsOfDraft, wireFieldsOfRow } from './campaign-row';
 import type { CampaignDraft } from '../../domain/campaign-input';
 import { NON_TERMINAL_CAMPAIGN_STATUSES, isCampaignStatus, type CampaignStatus } from '../../domain/campaign-status';
 import type { CampaignStats } from '../../domain/stats';
@@ -63,28 +64,7 @@ export async function insertCampaign(
     .values({
       id,
       accountSid,
-      name: draft.name,
-      type: draft.type,
-      callerId: draft.callerId,
-      campaignType: draft.campaignType,
-      // `from` is echoed only for inline numbers; a list campaign's numbers come from its snapshot.
-      from: draft.lists === null ? draft.numbers : null,
-      lists: draft.lists,
-      flowType: draft.flowType,
-      url: draft.url,
-      readViaText: draft.readViaText,
-      repeatMenuAttempts: draft.repeatMenuAttempts,
-      retries: draft.retries,
-      sendAt: draft.sendAt,
-      endAt: draft.endAt,
-      callStatusCallback: draft.callStatusCallback,
-      callScheduleCallback: draft.callScheduleCallback,
-      statusCallback: draft.statusCallback,
-      mode: draft.mode,
-      throttle: draft.throttle,
-      // A JSON null would read back as SQL NULL anyway; keep "absent" as SQL NULL.
-      customField: draft.customField === null ? sql`null` : draft.customField,
-      callDuplicateNumbers: draft.callDuplicateNumbers,
+      ...columnsOfDraft(draft),
       status: 'Created',
       dateCreated: now,
       dateUpdated: now,
@@ -208,25 +188,7 @@ export function toCampaignResource(
   return {
     id: row.id,
     account_sid: row.accountSid,
-    name: row.name,
-    type: 'trans',
-    caller_id: row.callerId,
-    campaign_type: row.campaignType === 'dynamic' ? 'dynamic' : 'static',
-    ...(opts.withFrom !== false && row.from && { from: row.from }),
-    lists: row.lists,
-    flow_type: row.flowType === 'ivr' || row.flowType === 'greeting' ? row.flowType : null,
-    url: row.url,
-    read_via_text: row.readViaText,
-    repeat_menu_attempts: row.repeatMenuAttempts,
-    retries: row.retries,
-    schedule: { send_at: formatOptional(row.sendAt, zone), end_at: formatOptional(row.endAt, zone) },
-    call_status_callback: row.callStatusCallback,
-    call_schedule_callback: row.callScheduleCallback,
-    status_callback: row.statusCallback,
-    mode: row.mode === 'custom' ? 'custom' : 'auto',
-    throttle: row.throttle,
-    custom_field: row.customField ?? null,
-    call_duplicate_numbers: row.callDuplicateNumbers,
+    ...wireFieldsOfRow(row, zone, opts.withFrom !== false),
     status: row.status,
     date_created: formatInstant(row.dateCreated, zone),
     date_updated: formatInstant(row.dateUpdated, zone),

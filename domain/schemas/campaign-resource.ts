@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import type { CampaignStats } from '../stats';
 import { CAMPAIGN_STATUSES } from '../campaign-status';
-import { RETRYABLE_STATUSES } from './campaign';
+import { campaignWireShape } from './campaign-fields';
+import { instantWire as instant } from './campaign-values';
 
 const count = z.int().min(0);
 
@@ -28,37 +29,11 @@ type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : neve
 const statsShapeMatches: SameShape<z.infer<typeof campaignStatsSchema>, CampaignStats> = true;
 void statsShapeMatches;
 
-/** RFC 3339 in the account's zone (SPEC §1 "Timestamps"). */
-const instant = z.string();
-
+/** The campaign object: its id and account, the fields of the field table, status, dates, stats. */
 export const campaignResourceSchema = z.object({
   id: z.string(),
   account_sid: z.string(),
-  name: z.string(),
-  type: z.literal('trans'),
-  caller_id: z.string(),
-  campaign_type: z.enum(['static', 'dynamic']),
-  /** E.164 numbers that will be dialled; omitted in list items. */
-  from: z.array(z.string()).optional(),
-  lists: z.array(z.string()).nullable(),
-  flow_type: z.enum(['ivr', 'greeting']).nullable(),
-  url: z.string().nullable(),
-  read_via_text: z.string().nullable(),
-  repeat_menu_attempts: z.int(),
-  retries: z.object({
-    number_of_retries: z.int(),
-    interval_mins: z.int().nullable(),
-    mechanism: z.enum(['Linear', 'Exponential']),
-    on_status: z.array(z.enum(RETRYABLE_STATUSES)),
-  }),
-  schedule: z.object({ send_at: instant.nullable(), end_at: instant.nullable() }),
-  call_status_callback: z.string().nullable(),
-  call_schedule_callback: z.string().nullable(),
-  status_callback: z.string().nullable(),
-  mode: z.enum(['auto', 'custom']),
-  throttle: z.int().nullable(),
-  custom_field: z.unknown(),
-  call_duplicate_numbers: z.boolean(),
+  ...campaignWireShape(),
   status: z.enum(CAMPAIGN_STATUSES),
   date_created: instant,
   date_updated: instant,

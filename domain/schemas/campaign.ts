@@ -5,85 +5,14 @@
  * throttle headroom) live in `domain/campaign-input.ts`.
  */
 import { z } from 'zod';
-import { normaliseStatusToken } from '../attempt-status';
 import { CAMPAIGN_STATUSES, parseCampaignStatusFilter, type CampaignStatus } from '../campaign-status';
-import { parseRfc3339 } from '../rfc3339';
+import { campaignInputShape } from './campaign-fields';
 import { bulkBodySchema } from './envelope';
-import { httpUrl, intInRange, lenientBoolean, lowerCase, queryInt } from './fields';
+import { lowerCase, queryInt } from './fields';
 
 export const MAX_FROM_ENTRIES = 5000;
 /** SPEC §3 `lists`: a static campaign takes 1..5 lists, a dynamic one exactly one. */
 export const MAX_STATIC_LISTS = 5;
-export const MAX_READ_VIA_TEXT = 2000;
-export const MAX_CUSTOM_FIELD = 128;
-export const RETRYABLE_STATUSES = ['busy', 'no-answer', 'failed'] as const;
-
-const RFC3339_HINT = 'must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30';
-const timestamp = z.string({ error: RFC3339_HINT }).refine((s) => parseRfc3339(s) !== null, { error: RFC3339_HINT });
-
-/** `from` entries in order: a comma string is split (empty pieces skipped), an array kept as given. */
-function fromEntries(v: string | Array<string | number>): string[] {
-  if (typeof v === 'string')
-    return v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-  return v.map((s) => String(s).trim());
-}
-
-/** `lists` entries in order, de-duplicated: a comma string is split, an array kept as given. */
-function listEntries(v: string | string[]): string[] {
-  const entries = typeof v === 'string' ? v.split(',') : v;
-  return [...new Set(entries.map((s) => s.trim()).filter((s) => s !== ''))];
-}
-
-const ON_STATUS_SPELLINGS: Record<string, (typeof RETRYABLE_STATUSES)[number]> = {
-  busy: 'busy',
-  noanswer: 'no-answer',
-  failed: 'failed',
-  failure: 'failed',
-};
-
-const retriesSchema = z.object(
-  {
-    number_of_retries: intInRange(0, 3).default(0),
-    interval_mins: intInRange(1, 1440).nullish(),
-    mechanism: z
-      .preprocess(
-        (v) =>
-          typeof v === 'string' ? ({ linear: 'Linear', exponential: 'Exponential' }[v.trim().toLowerCase()] ?? v) : v,
-        z.enum(['Linear', 'Exponential'], { error: 'must be "Linear" or "Exponential"' }),
-      )
-      .nullish(),
-    on_status: z
-      .preprocess(
-        (v) => (typeof v === 'string' ? v.split(',') : v),
-        z
-          .array(
-            z.preprocess(
-              (s) => (typeof s === 'string' ? (ON_STATUS_SPELLINGS[normaliseStatusToken(s)] ?? s) : s),
-              z.enum(RETRYABLE_STATUSES, { error: 'must be one of busy, no-answer, failed' }),
-            ),
-            { error: 'must be an array of busy, no-answer, failed' },
-          )
-          .min(1, { error: 'must name at least one of busy, no-answer, failed' }),
-      )
-      .nullish(),
-  },
-  { error: 'must be an object' },
-);
-
-const scheduleSchema = z.object(
-  { send_at: timestamp.nullish(), end_at: timestamp.nullish() },
-  { error: 'must be an object' },
-);
-
-/** `custom_field`: a string of ≤128 characters, or any JSON value whose JSON text is ≤128 characters. */
-const customField = z
-  .unknown()
-  .refine((v) => v === undefined || (typeof v === 'string' ? v : JSON.stringify(v)).length <= MAX_CUSTOM_FIELD, {
-    error: `must be at most ${MAX_CUSTOM_FIELD} characters (as JSON text when not a string)`,
-  });
 
 /** Top-level `null` means "not given" on create (clients serialise unset optionals as null). */
 const dropNulls = (v: unknown): unknown =>
@@ -94,60 +23,7 @@ const dropNulls = (v: unknown): unknown =>
 const rule = (ctx: z.core.$RefinementCtx, path: string, message: string, kind = 'invalid_parameter') =>
   ctx.addIssue({ code: 'custom', path: [path], message, params: { kind } });
 
-const campaignCreateObject = z.object(
-  {
-    from: z
-      .union([z.string(), z.array(z.union([z.string(), z.number()]))], {
-        error: 'must be a comma-separated string or an array of strings',
-      })
-      .transform(fromEntries)
-      .optional(),
-    lists: z
-      .union([z.string(), z.array(z.string())], { error: 'must be an array of list sids' })
-      .transform(listEntries)
-      .optional(),
-    caller_id: z
-      .string({ error: (iss) => (iss.input === undefined ? undefined : 'must be a string') })
-      .trim()
-      .min(1, { error: 'must not be empty' })
-      .max(32, { error: 'must be at most 32 characters' }),
-    campaign_type: z
-      .preprocess(lowerCase, z.enum(['static', 'dynamic'], { error: 'must be "static" or "dynamic"' }))
-      .default('static'),
-    flow_type: z
-      .preprocess(lowerCase, z.enum(['ivr', 'greeting'], { error: 'must be "ivr" or "greeting"' }))
-      .optional(),
-    url: httpUrl.optional(),
-    read_via_text: z
-      .string({ error: 'must be a string' })
-      .min(1, { error: 'must not be empty' })
-      .max(MAX_READ_VIA_TEXT, { error: `must be at most ${MAX_READ_VIA_TEXT} characters` })
-      .optional(),
-    name: z
-      .string({ error: 'must be a string' })
-      .trim()
-      .min(3, { error: 'must be at least 3 characters' })
-      .max(255, { error: 'must be at most 255 characters' })
-      .optional(),
-    type: z
-      .preprocess(
-        lowerCase,
-        z.literal('trans', { error: 'must be "trans" (only transactional campaigns are supported)' }),
-      )
-      .default('trans'),
-    call_duplicate_numbers: lenientBoolean.default(false),
-    retries: retriesSchema.optional(),
-    schedule: scheduleSchema.optional(),
-    call_status_callback: httpUrl.optional(),
-    call_schedule_callback: httpUrl.optional(),
-    status_callback: httpUrl.optional(),
-    mode: z.preprocess(lowerCase, z.enum(['auto', 'custom'], { error: 'must be "auto" or "custom"' })).default('auto'),
-    throttle: intInRange(1, 1_000_000).optional(),
-    custom_field: customField.optional(),
-    repeat_menu_attempts: intInRange(0, 5).default(0),
-  },
-  { error: 'must be a JSON object' },
-);
+const campaignCreateObject = z.object(campaignInputShape(), { error: 'must be a JSON object' });
 
 /** Cross-field rules of SPEC §3, in table order. Runs only when every field parsed. */
 function crossFieldRules(b: z.output<typeof campaignCreateObject>, ctx: z.core.$RefinementCtx) {

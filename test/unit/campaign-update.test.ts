@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { prepareCampaign, type AccountSettings, type CampaignDraft } from '../../domain/campaign-input';
 import type { CampaignStatus } from '../../domain/campaign-status';
+import { checkScheduleUpdate, parseAction, parseSingleBody } from '../../domain/campaign-put-body';
 import {
-  checkScheduleUpdate,
-  parseAction,
   parseCampaignUpdate,
-  parseSingleBody,
   sameJson,
   listsToCheck,
   throttleToCheck,
