@@ -4,6 +4,7 @@
  * drain and finish it. Each write is one transaction, idempotent under activity retry, and emits the
  * `status_callback` event of the change it makes.
  */
+import { createHmac } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
@@ -122,7 +123,7 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
     e: { status: string; previousStatus: string; now: Date; nowMs: number; terminal?: boolean },
   ): Promise<string[]> {
     const stats = await campaignStats(tx, c.id);
-    const token = e.terminal ? signReportToken(deps.signingSecret, c.id, e.nowMs) : null;
+    const token = e.terminal ? signReportToken(createHmac, deps.signingSecret, c.id, e.nowMs) : null;
     const id = await emitWebhook(tx, {
       // A status can be entered more than once (pause, resume, pause): the event id carries the moment.
       id: eventId(c.id, 'status', e.previousStatus, e.status, String(e.nowMs)),

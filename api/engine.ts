@@ -3,7 +3,6 @@
  * carrier callbacks to number workflows as signals (after recording the call's final status, which
  * frees its channel at once). Only message definitions are imported from workflows/, never workflow code.
  */
-import { and, eq } from 'drizzle-orm';
 import {
   ApplicationFailure,
   Client,
@@ -12,10 +11,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { accounts, campaigns } from '../db/schema';
-import { campaignStats } from '../db/queries/stats';
-import { emitWebhook, eventId } from '../db/queries/webhooks';
-import { campaignStatusPayload } from '../domain/webhook-payloads';
+import { archiveCompletedCampaign } from '../db/queries/campaign-archive';
 import { campaignWorkflowId, numberWorkflowId, TASK_QUEUE } from '../domain/ids';
 import { SA } from '../domain/search-attributes';
 import {
@@ -132,37 +128,7 @@ export function createTemporalEngine(deps: TemporalEngineDeps): CampaignEngine {
     },
 
     async archiveCampaign({ campaignId }) {
-      const now = new Date();
-      const deliveryIds = await db.transaction(async (tx) => {
-        const [row] = await tx
-          .select({ c: campaigns, tz: accounts.timezone })
-          .from(campaigns)
-          .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
-          .where(and(eq(campaigns.id, campaignId), eq(campaigns.status, 'Completed')))
-          .for('update', { of: campaigns });
-        if (!row) return null;
-        const { c, tz } = row;
-        await tx.update(campaigns).set({ status: 'Archived', dateUpdated: now }).where(eq(campaigns.id, campaignId));
-        const id = await emitWebhook(tx, {
-          id: eventId(campaignId, 'status', 'Archived'),
-          accountSid: c.accountSid,
-          campaignId,
-          kind: 'status',
-          url: c.statusCallback,
-          payload: campaignStatusPayload(
-            {
-              campaignSid: campaignId,
-              status: 'Archived',
-              previousStatus: 'Completed',
-              stats: await campaignStats(tx, campaignId),
-              dateCreated: c.dateCreated,
-              dateUpdated: now,
-            },
-            tz,
-          ),
-        });
-        return id ? [id] : [];
-      });
+      const deliveryIds = await archiveCompletedCampaign(db, campaignId, new Date());
       if (deliveryIds === null) return false;
       if (deliveryIds.length > 0) {
         await client.workflow

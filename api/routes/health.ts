@@ -1,6 +1,6 @@
 /** SPEC §2 `/healthz` (the process is up) and `/readyz` (PostgreSQL and Temporal answer now). */
 import { Hono } from 'hono';
-import { sql } from 'drizzle-orm';
+import { databaseAnswers } from '../../db/queries/health';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../context';
 import { ok } from '../envelope';
@@ -12,13 +12,7 @@ export function createHealthRoutes(deps: Pick<AppDeps, 'db' | 'engine'>): Hono<A
   app.get('/healthz', (c) => ok(c, { status: 'ok' }));
 
   app.get('/readyz', async (c) => {
-    const [database, temporal] = await Promise.all([
-      deps.db.execute(sql`select 1`).then(
-        () => true,
-        () => false,
-      ),
-      deps.engine.ping().catch(() => false),
-    ]);
+    const [database, temporal] = await Promise.all([databaseAnswers(deps.db), deps.engine.ping().catch(() => false)]);
     const state = (up: boolean) => (up ? 'ok' : 'unreachable');
     if (!database || !temporal) {
       throw new ApiError('NOT_READY', `database: ${state(database)}, temporal: ${state(temporal)}`);

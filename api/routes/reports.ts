@@ -3,12 +3,12 @@
  * auth (ext), and the `report_url` of the terminal `status_callback` (§6.1): the same report at
  * `/reports/{id}/report.csv?token=…`, authorised by a signed token valid 7 days instead.
  */
+import { createHmac } from 'node:crypto';
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
-import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { campaigns, accounts } from '../../db/schema';
-import { reportRows } from '../../db/queries/reports';
+import { findCampaign } from '../../db/queries/campaigns';
+import { campaignTimeZone, reportRows } from '../../db/queries/reports';
 import { csvRow } from '../../domain/csv';
 import { formatOptional } from '../../domain/time';
 import { verifyReportToken } from '../../domain/report-token';
@@ -91,11 +91,7 @@ export function createReportRoutes(deps: AppDeps) {
   return new Hono<AppEnv>().get('/v2/accounts/:sid/campaigns/:id/report.csv', async (c) => {
     const account = c.get('account');
     const id = c.req.param('id');
-    const [row] = await deps.db
-      .select({ id: campaigns.id })
-      .from(campaigns)
-      .where(and(eq(campaigns.id, id), eq(campaigns.accountSid, account.sid)));
-    if (!row)
+    if (!(await findCampaign(deps.db, account.sid, id)))
       throw new ApiError(
         'CAMPAIGN_NOT_FOUND',
         `campaign ${JSON.stringify(id)} does not exist in account ${account.sid}`,
@@ -108,14 +104,11 @@ export function createReportRoutes(deps: AppDeps) {
 export function createSignedReportRoutes(deps: AppDeps) {
   return new Hono<AppEnv>().get('/reports/:id/report.csv', async (c) => {
     const id = c.req.param('id');
-    const granted = verifyReportToken(deps.signingSecret, c.req.query('token') ?? '', Date.now());
+    const granted = verifyReportToken(createHmac, deps.signingSecret, c.req.query('token') ?? '', Date.now());
     if (granted !== id) throw new ApiError('UNAUTHORIZED', 'token: missing, invalid or expired report token');
-    const [row] = await deps.db
-      .select({ tz: accounts.timezone })
-      .from(campaigns)
-      .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
-      .where(eq(campaigns.id, id));
-    if (!row) throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign ${JSON.stringify(id)} does not exist`);
-    return streamReport(c, deps, id, row.tz);
+    const timeZone = await campaignTimeZone(deps.db, id);
+    if (timeZone === undefined)
+      throw new ApiError('CAMPAIGN_NOT_FOUND', `campaign ${JSON.stringify(id)} does not exist`);
+    return streamReport(c, deps, id, timeZone);
   });
 }

@@ -1,5 +1,7 @@
 /** SPEC §4.10 per-number report rows, read by cursor so 500,000 rows never sit in memory. */
+import { eq } from 'drizzle-orm';
 import type { Db } from '../client';
+import { accounts, campaigns } from '../schema';
 
 export interface ReportRow {
   number: string;
@@ -30,4 +32,14 @@ export async function* reportRows(db: Db, campaignId: string, batch = 1000): Asy
       next_attempt_at: toDate(r.next_attempt_at),
     }));
   }
+}
+
+/** The time zone of the account that owns the campaign, or undefined when there is no such campaign. */
+export async function campaignTimeZone(db: Db, campaignId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ tz: accounts.timezone })
+    .from(campaigns)
+    .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
+    .where(eq(campaigns.id, campaignId));
+  return row?.tz;
 }

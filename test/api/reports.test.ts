@@ -4,6 +4,7 @@
  * names, formula-injection-safe cells, and the signed `report_url` (no Basic auth; bound to one
  * campaign; expires after 7 days).
  */
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { createApp } from '../../api/app';
@@ -193,7 +194,7 @@ describe('§6.1 report_url', () => {
   const now = () => Date.now();
   it('downloads the report without Basic auth while its token is valid', async () => {
     const url = new URL(
-      reportUrl(deps().publicUrl, campaignId, signReportToken(deps().signingSecret, campaignId, now())),
+      reportUrl(deps().publicUrl, campaignId, signReportToken(createHmac, deps().signingSecret, campaignId, now())),
     );
     expect(url.origin).toBe('http://127.0.0.1:3000');
     const res = await get(url.pathname + url.search, {}, null);
@@ -202,11 +203,11 @@ describe('§6.1 report_url', () => {
   });
 
   it('refuses a token that is forged, for another campaign, or older than 7 days', async () => {
-    const good = signReportToken(deps().signingSecret, campaignId, now());
+    const good = signReportToken(createHmac, deps().signingSecret, campaignId, now());
     const forged = good.slice(0, -1) + (good.endsWith('0') ? '1' : '0');
-    const other = signReportToken(deps().signingSecret, newSid(), now());
-    const expired = signReportToken(deps().signingSecret, campaignId, now() - REPORT_URL_TTL_MS - 1000);
-    const wrongKey = signReportToken('another-secret-0123456789', campaignId, now());
+    const other = signReportToken(createHmac, deps().signingSecret, newSid(), now());
+    const expired = signReportToken(createHmac, deps().signingSecret, campaignId, now() - REPORT_URL_TTL_MS - 1000);
+    const wrongKey = signReportToken(createHmac, 'another-secret-0123456789', campaignId, now());
     for (const token of [forged, other, expired, wrongKey, '']) {
       const res = await get(`/reports/${campaignId}/report.csv?token=${token}`, {}, null);
       expect(res.status, token).toBe(401);

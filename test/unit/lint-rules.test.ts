@@ -12,8 +12,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** Files whose owners are still moving their SQL (eslint.config.js): not used as probes. */
+const PENDING = new Set(['api/routes/carrier-callbacks.ts', 'bin/ops.ts']);
+
 function fileIn(folder: string): string {
-  const name = readdirSync(path.join(root, folder)).find((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  const name = readdirSync(path.join(root, folder))
+    .sort()
+    .find((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !PENDING.has(`${folder}/${f}`));
   if (!name) throw new Error(`no .ts file in ${folder}/ to lint a probe as`);
   return path.join(root, folder, name);
 }
@@ -23,8 +28,10 @@ beforeAll(() => {
   eslint = new ESLint({ cwd: root });
 });
 
+/** Lints `code` as a file of `folder` (or as the file itself, given a path ending in `.ts`). */
 async function lintAs(folder: string, code: string): Promise<Linter.LintMessage[]> {
-  const [result] = await eslint.lintText(code, { filePath: fileIn(folder) });
+  const filePath = folder.endsWith('.ts') ? path.join(root, folder) : fileIn(folder);
+  const [result] = await eslint.lintText(code, { filePath });
   const messages = result!.messages;
   const fatal = messages.find((m) => m.fatal);
   if (fatal) throw new Error(`probe did not parse: ${fatal.message}`);
@@ -81,6 +88,13 @@ describe('G2 workflow sandbox imports', () => {
   });
 });
 
+/** The lines of `code` (one import per line, then an export using them all) that the rule reports. */
+async function refused(folder: string, imports: string[]): Promise<number[]> {
+  const names = imports.map((line) => /import (?:type )?\{ (\w+)/.exec(line)?.[1] ?? /import (\w+)/.exec(line)![1]);
+  const code = [...imports, `export const x = [${names.join(', ')}];`, ''].join('\n');
+  return restricted(await lintAs(folder, code));
+}
+
 describe('G1 folder boundaries', () => {
   it('keeps api/ from importing activities/', async () => {
     const messages = await lintAs(
@@ -90,10 +104,101 @@ describe('G1 folder boundaries', () => {
     expect(restricted(messages)).toEqual([1]);
   });
 
+  it('keeps api/ to db/queries/ for the database, and away from the simulator', async () => {
+    const lines = [
+      "import { campaigns } from '../db/schema';",
+      "import { createDb } from '../db/client';",
+      "import { eq } from 'drizzle-orm';",
+      "import postgres from 'postgres';",
+      "import { createSimulatorApp } from '../simulator';",
+      "import { findCampaign } from '../db/queries/campaigns';",
+    ];
+    expect(await refused('api', lines)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('lets api/ import database types', async () => {
+    const code = [
+      "import type { campaigns } from '../db/schema';",
+      "import type { SQL } from 'drizzle-orm';",
+      "import { type Db } from '../db/client';",
+      'export type T = [typeof campaigns, SQL, Db];',
+      '',
+    ].join('\n');
+    expect(await lintAs('api', code)).toEqual([]);
+  });
+
+  it('keeps the api/ rules other than the database on a file still moving its SQL', async () => {
+    const lines = ["import { createActivities } from '../../activities';", "import { eq } from 'drizzle-orm';"];
+    expect(await refused('api/routes/carrier-callbacks.ts', lines)).toEqual([1]);
+  });
+
+  it('keeps hono out of activities/, and the simulator but its contract', async () => {
+    const lines = [
+      "import { Hono } from 'hono';",
+      "import { serve } from '@hono/node-server';",
+      "import { createSimulatorApp } from '../simulator/app';",
+      "import { simulatedOutcome } from '../simulator/outcome';",
+      "import { simulatorBaseUrl } from '../simulator/contract';",
+    ];
+    expect(await refused('activities', lines)).toEqual([1, 2, 3, 4]);
+  });
+
   it('keeps domain/ from importing any other project folder', async () => {
     const code =
       "import { createDb } from '../db/client';\nimport { pauseSignal } from '../workflows/definitions';\nexport const x = [createDb, pauseSignal];\n";
     expect(restricted(await lintAs('domain', code))).toEqual([1, 2]);
+  });
+
+  it('keeps domain/ free of Node built-ins, SDKs and I/O packages', async () => {
+    const lines = [
+      "import { createHmac } from 'node:crypto';",
+      "import { randomUUID } from 'crypto';",
+      "import { defineSearchAttributeKey } from '@temporalio/common';",
+      "import { proxyActivities } from '@temporalio/workflow';",
+      "import pino from 'pino';",
+      "import { sql } from 'drizzle-orm';",
+      "import { Hono } from 'hono';",
+      "import { simulatedOutcome } from '../simulator/outcome';",
+      "import { z } from 'zod';",
+      "import { parsePhoneNumber } from 'libphonenumber-js';",
+    ];
+    expect(await refused('domain', lines)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('keeps the simulator its own part, and db/ below the engine', async () => {
+    const sim = [
+      "import { createActivities } from '../activities';",
+      "import { createApp } from '../api/app';",
+      "import { pauseSignal } from '../workflows/definitions';",
+      "import { loadConfig } from '../bin/config';",
+      "import { simCalls } from '../db/schema';",
+    ];
+    expect(await refused('simulator', sim)).toEqual([1, 2, 3, 4]);
+    const db = ["import { createApp } from '../../api/app';", "import { x } from '../../simulator/contract';"];
+    expect(await refused('db/queries', db)).toEqual([1, 2]);
+  });
+
+  it('keeps the simulator out of workflows/', async () => {
+    expect(await refused('workflows', ["import { simulatorBaseUrl } from '../simulator/contract';"])).toEqual([1]);
+  });
+
+  it('keeps bin/ to db/queries/ for reads and writes, wiring db/client and db/migrate', async () => {
+    const lines = [
+      "import { campaigns } from '../db/schema';",
+      "import { sql } from 'drizzle-orm';",
+      "import { createDb } from '../db/client';",
+      "import { migrateDb } from '../db/migrate';",
+      "import { findCampaign } from '../db/queries/campaigns';",
+    ];
+    expect(await refused('bin', lines)).toEqual([1, 2]);
+  });
+
+  it('keeps test/ from importing bench/', async () => {
+    const lines = [
+      "import { recordResults } from '../../bench/support/results';",
+      "import { x } from '../support/db';",
+    ];
+    expect(await refused('test/unit', lines)).toEqual([1]);
   });
 });
 
