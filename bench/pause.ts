@@ -71,7 +71,8 @@ export default async function pause(args: string[]): Promise<void> {
     if (created.status !== 200) throw new Error(`create: ${created.status} ${created.text}`);
     const id = created.json.response[0].data.id as string;
     console.log(
-      `pause benchmark${quick ? ' (--quick)' : ''}: ${n} numbers, 600 calls/min, 60 channels, busy numbers retried after 1 min`,
+      `pause benchmark${quick ? ' (--quick)' : ''}: ${n} numbers, 600 calls/min, 60 channels, busy numbers retried ` +
+        `after 1 min`,
     );
 
     // Run until retries are pending, then pause.
@@ -131,22 +132,26 @@ export default async function pause(args: string[]): Promise<void> {
         ).length
       : 0;
     console.log(
-      `  dials while paused (from 5 s after pause): ${whilePaused.length}, of which attempts begun before the pause: ${begunBefore}`,
+      `  dials while paused (from 5 s after pause): ${whilePaused.length}, of which attempts begun before the ` +
+        `pause: ${begunBefore}`,
     );
     console.log(
-      `  first dial after resume:                  ${firstAfter ? s(firstAfter.atMs - resumedAt) : 'none'}   (goal ≤ 5 s)`,
+      `  first dial after resume:                  ` +
+        `${firstAfter ? s(firstAfter.atMs - resumedAt) : 'none'}   (goal ≤ 5 s)`,
     );
     console.log(`  first held retry dialled after resume:    ${firstRetry ? s(firstRetry.atMs - resumedAt) : 'none'}`);
     if (heldDials.length > 0) {
       const lastHeld = heldDials[heldDials.length - 1]!;
       console.log(
-        `  held retries dialled again:               ${heldDials.length} of ${fellDue.length}, the last ${s(lastHeld.atMs - resumedAt)} after resume`,
+        `  held retries dialled again:               ${heldDials.length} of ${fellDue.length}, the last ` +
+          `${s(lastHeld.atMs - resumedAt)} after resume`,
       );
     }
     const firstFirst = nextFirsts[0];
     console.log(`  first new first attempt after resume:     ${firstFirst ? s(firstFirst.atMs - resumedAt) : 'none'}`);
     console.log(
-      `  dials in the first 10 s after resume:     ${in10.length} (${in10.length * 6}/min; before the pause ${rateBefore}/min; account limit 600/min)`,
+      `  dials in the first 10 s after resume:     ${in10.length} (${in10.length * 6}/min; before the pause ` +
+        `${rateBefore}/min; account limit 600/min)`,
     );
     const held = await stack.db
       .select({ n: sql<number>`count(*)::int` })

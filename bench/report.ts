@@ -5,8 +5,8 @@
  * API (Basic auth), reading the body as a stream. Prints for each: rows, bytes, time to the first
  * byte and to the last, and the API process's RSS before and at most during the download (the export
  * streams: it must not grow with N). Under `NODE_OPTIONS=--expose-gc` it also prints the live heap
- * (after a full collection each second), which unlike RSS does not count garbage not yet collected. Also the latency of `GET /campaigns/{id}`, whose `stats` are a
- * GROUP BY over the campaign's numbers.
+ * (after a full collection each second), which unlike RSS does not count garbage not yet collected.
+ * Also the latency of `GET /campaigns/{id}`, whose `stats` are a GROUP BY over the campaign's numbers.
  */
 import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
 import { median } from './support/figures';
@@ -40,8 +40,8 @@ async function makeCampaign(stack: EmbeddedStack, n: number): Promise<string> {
   await sql`delete from campaign_numbers where campaign_id = ${id}`;
   // Every 1,000th name starts with "=" so the formula guard is on the path being timed.
   await sql`
-    insert into campaign_numbers (campaign_id, position, number, name, status, reason, attempts, last_status, last_duration,
-                                  first_attempt_at, last_attempt_at, next_attempt_at, date_updated)
+    insert into campaign_numbers (campaign_id, position, number, name, status, reason, attempts, last_status,
+                                  last_duration, first_attempt_at, last_attempt_at, next_attempt_at, date_updated)
     select ${id}, g, '+9198' || lpad((10000000 + g * 10 + 1 + g % 5)::text, 8, '0'),
            case when g % 1000 = 0 then '=HYPERLINK("x")' else 'Contact ' || g || ', Esq.' end,
            (array['completed','completed','completed','failed','failed','retry','pending'])[1 + g % 7],
@@ -55,11 +55,11 @@ async function makeCampaign(stack: EmbeddedStack, n: number): Promise<string> {
            now()
       from generate_series(0, ${n - 1}::int) g`;
   await sql`
-    insert into attempts (call_sid, campaign_id, position, attempt_number, number, caller_id, token, carrier_sid, dial_started_at,
-                          status, reason, date_created, start_time, end_time, duration, settled_at)
-    select md5(${id} || position), ${id}, position, 1, number, '08012345678', '1_' || md5('t' || ${id} || position), md5('c' || position),
-           first_attempt_at, last_status, reason, first_attempt_at, first_attempt_at, first_attempt_at + last_duration * interval '1 s',
-           last_duration, last_attempt_at
+    insert into attempts (call_sid, campaign_id, position, attempt_number, number, caller_id, token, carrier_sid,
+                          dial_started_at, status, reason, date_created, start_time, end_time, duration, settled_at)
+    select md5(${id} || position), ${id}, position, 1, number, '08012345678', '1_' || md5('t' || ${id} || position),
+           md5('c' || position), first_attempt_at, last_status, reason, first_attempt_at, first_attempt_at,
+           first_attempt_at + last_duration * interval '1 s', last_duration, last_attempt_at
       from campaign_numbers
      where campaign_id = ${id} and attempts > 0`;
   await sql`analyze campaign_numbers`;
@@ -138,8 +138,10 @@ export default async function report(args: string[]): Promise<void> {
     ] as const) {
       const d = await download(stack, path, accept);
       console.log(
-        `  ${what}: ${d.rows} rows, ${(d.bytes / 2 ** 20).toFixed(1)} MiB, first byte ${d.firstByteMs} ms, all ${(d.totalMs / 1000).toFixed(1)} s ` +
-          `(${Math.round(d.rows / (d.totalMs / 1000))} rows/s); API process RSS ${d.rssBefore.toFixed(0)} MiB before, ${d.rssMax.toFixed(0)} MiB at most during` +
+        `  ${what}: ${d.rows} rows, ${(d.bytes / 2 ** 20).toFixed(1)} MiB, first byte ${d.firstByteMs} ms, all ` +
+          `${(d.totalMs / 1000).toFixed(1)} s ` +
+          `(${Math.round(d.rows / (d.totalMs / 1000))} rows/s); API process RSS ${d.rssBefore.toFixed(0)} MiB ` +
+          `before, ${d.rssMax.toFixed(0)} MiB at most during` +
           (gc ? `; live heap ${d.heapBefore.toFixed(0)} MiB before, ${d.heapMax.toFixed(0)} MiB at most during` : ''),
       );
     }

@@ -232,7 +232,8 @@ export default async function throttle(args: string[]): Promise<void> {
   const tailMs = quick ? 30_000 : 60_000;
   const size = (n: number) => (quick ? Math.ceil(n * 0.15) : n);
   console.log(
-    `throttle benchmark${quick ? ' (--quick)' : ''}: runs of ${runMs / 60_000} min, achieved rate from the first dial excluding the last ${tailMs / 1000} s`,
+    `throttle benchmark${quick ? ' (--quick)' : ''}: runs of ${runMs / 60_000} min, achieved rate from the first ` +
+      `dial excluding the last ${tailMs / 1000} s`,
   );
 
   if (only.has('a') || only.has('b')) {
@@ -256,7 +257,8 @@ export default async function throttle(args: string[]): Promise<void> {
       const firstA = only.has('a') ? await firstDialMs(stack, A.sid) : NaN;
       const firstB = only.has('b') ? await firstDialMs(stack, B.sid) : NaN;
       console.log(
-        `  first dial ${((Math.min(...[firstA, firstB].filter(Number.isFinite)) - started) / 1000).toFixed(1)} s after the first create`,
+        `  first dial ${((Math.min(...[firstA, firstB].filter(Number.isFinite)) - started) / 1000).toFixed(1)} s ` +
+          `after the first create`,
       );
       await sleepUntil(Math.max(...[firstA, firstB].filter(Number.isFinite)) + runMs + 2000);
 
@@ -265,7 +267,8 @@ export default async function throttle(args: string[]): Promise<void> {
         const ts = (await dialsOf(stack, A.sid, aNumbers)).map((d) => d.atMs).filter((t) => t < firstA + runMs);
         const sent = (await sentOf(stack, A.sid)).map((d) => d.atMs).filter((t) => t < firstA + runMs);
         console.log(
-          `\n(a) one custom campaign at 30 calls/min, ${aNumbers.length} numbers, ring 0 s, talk 1 s, ${runMs / 60_000} min`,
+          `\n(a) one custom campaign at 30 calls/min, ${aNumbers.length} numbers, ring 0 s, talk 1 s, ` +
+            `${runMs / 60_000} min`,
         );
         const achieved = printPacing(ts, sent, 30, w);
         const c = await concurrency(stack, A.sid, firstA + runMs);
@@ -288,7 +291,8 @@ export default async function throttle(args: string[]): Promise<void> {
         const ts = all.map((d) => d.atMs).filter((t) => t < firstB + runMs);
         const sent = (await sentOf(stack, B.sid)).map((d) => d.atMs).filter((t) => t < firstB + runMs);
         console.log(
-          `\n(b) two auto campaigns of ${bNumbers[0]!.length} numbers each on an account of 60 calls/min, ${runMs / 60_000} min`,
+          `\n(b) two auto campaigns of ${bNumbers[0]!.length} numbers each on an account of 60 calls/min, ` +
+            `${runMs / 60_000} min`,
         );
         const achieved = printPacing(ts, sent, 60, w);
         const c = await concurrency(stack, B.sid, firstB + runMs);
@@ -349,7 +353,8 @@ export default async function throttle(args: string[]): Promise<void> {
       // A run shorter than twice the tail is measured whole (a --quick smoke run).
       const w = { fromMs: first, toMs: last - first > 2 * tailMs ? last - tailMs : last };
       console.log(
-        `\n(c) an account of 600 calls/min with 40 channels and 10-second calls, ${cNumbers.length} numbers (${((last - first) / 60_000).toFixed(1)} min)`,
+        `\n(c) an account of 600 calls/min with 40 channels and 10-second calls, ${cNumbers.length} numbers ` +
+          `(${((last - first) / 60_000).toFixed(1)} min)`,
       );
       const sent = (await sentOf(stack, C.sid)).map((d) => d.atMs);
       const achieved = printPacing(ts, sent, 600, w);

@@ -108,11 +108,14 @@ async function main(): Promise<void> {
         temporal?.uiUrl ? `  Temporal UI   ${temporal.uiUrl}` : `  Temporal      ${temporalAddress}`,
         `  PostgreSQL    ${databaseUrl}`,
         '',
-        `Demo account (calling window 00:00-24:00): sid ${demo.sid}, API key ${demo.api_key}, API token ${demo.api_token}`,
+        `Demo account (calling window 00:00-24:00): sid ${demo.sid}, ` +
+          `API key ${demo.api_key}, API token ${demo.api_token}`,
         '',
         'Try it:',
-        `  curl -X POST "http://${demo.api_key}:${demo.api_token}@localhost:${api.port}/v2/accounts/${demo.sid}/campaigns" \\`,
-        `    -d '{"from":"+919876543210,+919876543216","caller_id":"08012345678","read_via_text":"Hello from Outcall","retries":{"number_of_retries":1,"interval_mins":1}}'`,
+        `  curl -X POST "http://${demo.api_key}:${demo.api_token}@localhost:${api.port}` +
+          `/v2/accounts/${demo.sid}/campaigns" \\`,
+        `    -d '{"from":"+919876543210,+919876543216","caller_id":"08012345678",` +
+          `"read_via_text":"Hello from Outcall","retries":{"number_of_retries":1,"interval_mins":1}}'`,
         '',
         'Press Ctrl-C to stop. State is kept in ' + dataDir,
         '',

@@ -139,7 +139,10 @@ export function reportNumbers(entries: string[], defaultRegion: string, callDupl
   };
 }
 
-/** SPEC §3 `schedule`: send_at not in the past (1 min grace) and within one year; end_at after send_at, or after now. */
+/**
+ * SPEC §3 `schedule`: send_at not in the past (1 min grace) and within one year; end_at after send_at,
+ * or after now.
+ */
 export function checkSchedule(
   schedule: CampaignCreateBody['schedule'],
   now: Date,
@@ -322,7 +325,9 @@ export function checkCampaignLists(input: {
       return {
         kind: 'invalid_parameter',
         field: 'lists[1]',
-        description: `lists[1]: list ${JSON.stringify(list.sid)} is ${list.type ?? 'not yet typed (no CSV upload)'}; a dynamic campaign needs a list uploaded with type=dynamic`,
+        description:
+          `lists[1]: list ${JSON.stringify(list.sid)} is ` +
+          `${list.type ?? 'not yet typed (no CSV upload)'}; a dynamic campaign needs a list uploaded with type=dynamic`,
       };
     }
     const token = input.readViaText === null ? null : unknownTemplateToken(input.readViaText, list.columns);
@@ -330,7 +335,9 @@ export function checkCampaignLists(input: {
       return {
         kind: 'invalid_parameter',
         field: 'read_via_text',
-        description: `read_via_text: @@${token} names no column of list ${JSON.stringify(list.sid)} (columns: ${list.columns.join(', ') || 'none'})`,
+        description:
+          `read_via_text: @@${token} names no column of list ${JSON.stringify(list.sid)} (columns: ` +
+          `${list.columns.join(', ') || 'none'})`,
       };
     }
   }
@@ -339,7 +346,9 @@ export function checkCampaignLists(input: {
     return {
       kind: 'upload_in_progress',
       field: 'lists',
-      description: `lists: list ${JSON.stringify(busy)} has a CSV upload still processing; retry when csv-status reports completed`,
+      description:
+        `lists: list ${JSON.stringify(busy)} has a CSV upload still processing; retry when csv-status ` +
+        `reports completed`,
     };
   }
   return null;

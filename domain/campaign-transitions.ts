@@ -131,7 +131,10 @@ function describeConflict(
 ): string {
   const where =
     state.closing && !isTerminal(state.status) ? `${state.status} and ending (a drain is under way)` : state.status;
-  return `action "${action}" is not allowed while the campaign is ${where}${reason ? `: ${reason}` : ''}; allowed: ${allowed.length > 0 ? allowed.join(', ') : 'none'}`;
+  return (
+    `action "${action}" is not allowed while the campaign is ${where}${reason ? `: ${reason}` : ''}; allowed: ` +
+    `${allowed.length > 0 ? allowed.join(', ') : 'none'}`
+  );
 }
 
 function decideRaw(state: CampaignControlState, action: ControlAction, nowMs: number) {
@@ -181,7 +184,9 @@ export function checkFieldUpdate(state: CampaignControlState, changedFields: rea
     why = `the campaign is ${state.status} and never changes again`;
   } else if (state.closing) {
     allowed = FIELDS_UPDATABLE_AFTER_START;
-    why = `the campaign is ${state.status} and ending (a drain is under way); only ${FIELDS_UPDATABLE_AFTER_START.join(', ')} may change`;
+    why =
+      `the campaign is ${state.status} and ending (a drain is under way); only ` +
+      `${FIELDS_UPDATABLE_AFTER_START.join(', ')} may change`;
   } else if (!hasStarted(state)) {
     allowed = CAMPAIGN_FIELDS;
     why = 'it is not a campaign field';
@@ -190,7 +195,9 @@ export function checkFieldUpdate(state: CampaignControlState, changedFields: rea
     why = `the campaign has started; while it is Paused only ${FIELDS_UPDATABLE_WHILE_PAUSED.join(', ')} may change`;
   } else {
     allowed = FIELDS_UPDATABLE_AFTER_START;
-    why = `the campaign has started and is ${state.status}; only ${FIELDS_UPDATABLE_AFTER_START.join(', ')} may change (and schedule while Paused)`;
+    why =
+      `the campaign has started and is ${state.status}; only ${FIELDS_UPDATABLE_AFTER_START.join(', ')} may ` +
+      `change (and schedule while Paused)`;
   }
   for (const field of changedFields) {
     if (!allowed.includes(field) || !known.has(field))

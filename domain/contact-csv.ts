@@ -54,7 +54,9 @@ export function checkCsvHeader(cells: string[], type: ListType): HeaderResult {
     if (!COLUMN_NAME.test(name)) {
       return {
         ok: false,
-        description: `file_name: header column ${index + 1} ${JSON.stringify(name)} is not a valid column name (letters, digits and _, not starting with a digit)`,
+        description:
+          `file_name: header column ${index + 1} ${JSON.stringify(name)} is not a valid column name ` +
+          `(letters, digits and _, not starting with a digit)`,
       };
     }
     if (seen.has(name))
@@ -80,7 +82,9 @@ export function checkCsvHeader(cells: string[], type: ListType): HeaderResult {
   if (layout.extras.length > MAX_EXTRA_COLUMNS) {
     return {
       ok: false,
-      description: `file_name: a dynamic upload keeps at most ${MAX_EXTRA_COLUMNS} extra columns; got ${layout.extras.length}`,
+      description:
+        `file_name: a dynamic upload keeps at most ${MAX_EXTRA_COLUMNS} extra columns; got ` +
+        `${layout.extras.length}`,
     };
   }
   return { ok: true, layout };

@@ -21,8 +21,8 @@
  *   waiters that are *present* (asking now or due back within `PRESENT_WITHIN_MS`): a campaign that is
  *   not there does not hold the others up (work conservation); the estimate of a waiter's turn tells
  *   it when to come back. Inside a campaign, once every channel is leased, a staged slot a later
- *   number is granted goes to the campaign's first in line, present or not (`firstInCampaign`: the gate hands it the slot and it is woken to
- *   collect it), so the campaign's dials keep its order.
+ *   number is granted goes to the campaign's first in line, present or not (`firstInCampaign`: the
+ *   gate hands it the slot and it is woken to collect it), so the campaign's dials keep its order.
  */
 
 /**

@@ -86,7 +86,8 @@ export function formatInstant(at: Date, timeZone: string): string {
   const o = Math.abs(off);
   return (
     `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}` +
-    `T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}${sign}${pad(Math.floor(o / 60))}:${pad(o % 60)}`
+    `T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}` +
+    `${sign}${pad(Math.floor(o / 60))}:${pad(o % 60)}`
   );
 }
 

@@ -81,12 +81,14 @@ export async function* callDetailRows(
   const settled = q.statuses?.filter((s) => s !== 'in-progress') ?? [];
   const live = q.statuses?.includes('in-progress') ?? false;
   const statusWhere = q.statuses
-    ? sql`and (${settled.length > 0 ? sql`a.status in ${sql(settled)}` : sql`false`} or ${live ? sql`a.status is null` : sql`false`})`
+    ? sql`and (${settled.length > 0 ? sql`a.status in ${sql(settled)}` : sql`false`}
+           or ${live ? sql`a.status is null` : sql`false`})`
     : sql``;
   const dir = q.sortBy === 'date_created:desc' ? sql`desc` : sql`asc`;
   const cursor = sql<RawCallDetail[]>`
     select a.call_sid as "callSid", a.campaign_id as "campaignId", a.position, a.attempt_number as "attemptNumber",
-           a.number, a.caller_id as "callerId", a.token, a.carrier_sid as "carrierSid", a.dial_started_at as "dialStartedAt",
+           a.number, a.caller_id as "callerId", a.token, a.carrier_sid as "carrierSid",
+           a.dial_started_at as "dialStartedAt",
            a.status, a.reason, a.date_created as "dateCreated", a.start_time as "startTime", a.end_time as "endTime",
            a.duration, a.digits, a.recording_url as "recordingUrl", a.settled_at as "settledAt", n.name
       from attempts a

@@ -137,7 +137,9 @@ export async function listContacts(
         )
       : undefined,
     q.listSids
-      ? sql`exists (select 1 from ${listMemberships} where ${listMemberships.contactSid} = ${contacts.sid} and ${inArray(listMemberships.listSid, q.listSids)})`
+      ? sql`exists (select 1 from ${listMemberships}
+                     where ${listMemberships.contactSid} = ${contacts.sid}
+                       and ${inArray(listMemberships.listSid, q.listSids)})`
       : undefined,
   );
   const order: SQL[] = {

@@ -50,6 +50,7 @@ export async function campaignStats(db: DbOrTx, campaignId: string): Promise<Cam
 /** The stats counted from the numbers themselves: what the counters must always equal (tests, ops checks). */
 export async function scannedStats(db: DbOrTx, campaignId: string): Promise<CampaignStats> {
   const rows = await db.execute<{ status: string; last_status: string | null; n: number }>(sql`
-    select status, last_status, count(*)::int as n from campaign_numbers where campaign_id = ${campaignId} group by 1, 2`);
+    select status, last_status, count(*)::int as n
+      from campaign_numbers where campaign_id = ${campaignId} group by 1, 2`);
   return statsFrom([...rows].map((r) => ({ status: r.status, lastStatus: r.last_status, count: Number(r.n) })));
 }

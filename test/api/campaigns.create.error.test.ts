@@ -153,7 +153,8 @@ describe('§3 create validation', () => {
     expect(first.status, JSON.stringify(first.json)).toBe(200);
     const over = await call(app, a, 'POST', path(a), aCampaignRequest({ mode: 'custom', throttle: 5 }));
     expect(expectFailure(over, 400, 1004).description).toBe(
-      'throttle 5 exceeds the headroom of 4 calls per minute (calls_per_minute 20 − 1 − 15 reserved by other custom campaigns)',
+      'throttle 5 exceeds the headroom of 4 calls per minute (calls_per_minute 20 − 1 − 15 reserved by other custom ' +
+        'campaigns)',
     );
     const fits = await call(app, a, 'POST', path(a), aCampaignRequest({ mode: 'custom', throttle: 4 }));
     expect(fits.status, JSON.stringify(fits.json)).toBe(200);

@@ -129,7 +129,8 @@ describe('§4.8 refusals', () => {
   it('refuses a running campaign with 409, naming the status and the allowed actions', async () => {
     const { res } = await refused({ status: 'InProgress', started: true });
     expect(expectFailure(res, 409, 4001).description).toBe(
-      'action "delete" is not allowed while the campaign is InProgress: it has started, and only a campaign that has not started can be deleted; allowed: pause',
+      'action "delete" is not allowed while the campaign is InProgress: it has started, and only a campaign that ' +
+        'has not started can be deleted; allowed: pause',
     );
   });
 
@@ -155,7 +156,8 @@ describe('§4.8 refusals', () => {
       kind: 'conflict',
       status: 'InProgress',
       description:
-        'action "delete" is not allowed while the campaign is InProgress: it has started, and only a campaign that has not started can be deleted; allowed: pause',
+        'action "delete" is not allowed while the campaign is InProgress: it has started, and only a campaign that ' +
+        'has not started can be deleted; allowed: pause',
       allowed: ['pause'],
     };
     const { res, id } = await refused(null, { engineAsked: true });

@@ -239,7 +239,8 @@ describe('§4.1/§4.7 state conflicts → 409, nothing changed', () => {
       { state: { status: 'InProgress', started: true }, engineAsked: true },
     );
     expect(expectFailure(res, 409, 4001).description).toBe(
-      'action "complete" is not allowed while the campaign is InProgress: pause it first, then complete it; allowed: pause',
+      'action "complete" is not allowed while the campaign is InProgress: pause it first, then complete it; ' +
+        'allowed: pause',
     );
     expect(controlsFor(id)).toEqual([{ campaignId: id, action: 'complete', changedFields: [], patch: {} }]);
   });

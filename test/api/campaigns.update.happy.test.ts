@@ -88,7 +88,7 @@ describe('§4.7 updates before start', () => {
     ]);
   });
 
-  it('changes several fields with the create rules: retries merged, schedule moved, greeting instead of flow', async () => {
+  it('changes several fields by the create rules: retries merged, schedule moved, a greeting for a flow', async () => {
     const c = await createCampaign({ retries: { number_of_retries: 2, interval_mins: 10 } });
     const sendAt = new Date(Date.now() + 2 * 86_400_000);
     sendAt.setUTCMilliseconds(0);

@@ -38,7 +38,7 @@ async function countContacts(account: TestAccount): Promise<number> {
 }
 
 describe('§5 creating contacts', () => {
-  it('creates contacts in bulk: items carry data.sid, custom_field is stored as custom, a bad item fails alone (207)', async () => {
+  it('creates contacts in bulk: items carry data.sid, custom_field is kept as custom, a bad item fails', async () => {
     const [n1, n2, n3] = [aNumber(), aNumber(), aNumber()];
     const res = await api('POST', `${base()}/contacts`, {
       contacts: [

@@ -176,7 +176,7 @@ describe('§5 CSV upload: import', () => {
     expect(rows).toHaveLength(3);
   });
 
-  it('keeps a dynamic upload extra columns per membership, and widens the list columns to the union of headers', async () => {
+  it('keeps a dynamic upload’s extra columns per membership; list columns become the union of headers', async () => {
     const a = uniqueName('Dyn A');
     const b = uniqueName('Dyn B');
     const one = await importCsv(served.baseUrl, acct, {
@@ -232,7 +232,7 @@ describe('§5 CSV upload: import', () => {
     expect(status.failures[999]).toMatchObject({ row: 1000, number: 'bad-999' });
   });
 
-  it('marks an upload failed, with its reason and counts that add up, when its stored file cannot be imported', async () => {
+  it('marks an upload failed, with its reason and counts that add up, when its stored file cannot import', async () => {
     // A stored file the POST would have refused (its header has no number column), written directly.
     const list = await api('POST', `${base()}/lists`, { name: uniqueName('Broken') });
     const listSid = list.json.response[0].data.sid;

@@ -35,7 +35,7 @@ const csvOf = (from: number, count: number) =>
   `number\n${Array.from({ length: count }, (_, i) => numberAt(from + i)).join('\n')}\n`;
 
 describe('§5 a static list holds at most 100,000 contacts', () => {
-  it('refuses the 100,001st contact from a CSV (list_full) and from add-to-list, and counts existing members', async () => {
+  it('refuses the 100,001st contact from a CSV (list_full) and add-to-list, counting existing members', async () => {
     expect(LIST_CAPS.static).toBe(100_000);
     const name = 'Capped';
     const full = await importCsv(served.baseUrl, acct, { listName: name, csv: csvOf(0, 100_000) });

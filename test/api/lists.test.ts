@@ -71,7 +71,7 @@ describe('§5 creating lists', () => {
     expect(data.date_created).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+05:30$/);
   });
 
-  it('creates several lists from {"lists": [...]}; a duplicate name is an item with code 409 inside a 207', async () => {
+  it('creates several lists from {"lists": [...]}; a duplicate name is an item with code 409 in a 207', async () => {
     const taken = unique('Taken');
     await createList(taken);
     const fresh = unique('Fresh');
@@ -190,7 +190,7 @@ describe('§2 renaming lists', () => {
     expect((await api('PUT', `${base()}/lists/${newSid()}`, { name: unique('x') })).status).toBe(404);
   });
 
-  it('renames in bulk, each element on its own (207 when one fails), and refuses more than 5,000 elements', async () => {
+  it('renames in bulk, each element on its own (207 when one fails); refuses more than 5,000 elements', async () => {
     const a = await createList(unique('Bulk A'));
     const b = await createList(unique('Bulk B'));
     const res = await api('PUT', `${base()}/lists`, {
@@ -226,7 +226,7 @@ describe('§5 deleting lists', () => {
     expect((await api('DELETE', `${base()}/lists/${list.sid}`)).status).toBe(404);
   });
 
-  it('refuses to delete a list attached to a non-terminal campaign (409), and allows it once the campaign ended', async () => {
+  it('refuses to delete a list a non-terminal campaign uses (409), and allows it once the campaign ended', async () => {
     const list = await createList(unique('In use'));
     const campaignId = await insertListCampaign(database.db, {
       accountSid: acct.sid,
@@ -258,7 +258,7 @@ describe('§5 deleting lists', () => {
 });
 
 describe('§5 list members', () => {
-  it('adds existing contacts by contact_references: items carry list_id and contact_sid, metadata counts them', async () => {
+  it('adds existing contacts by contact_references: items carry list_id and contact_sid; metadata counts', async () => {
     const list = await createList(unique('Members'));
     const sids = await createContacts(['+919722200001', '+919722200002']);
     const unknown = newSid();

@@ -118,13 +118,15 @@ describe('§4.10 call-details as CSV', () => {
     expect(res.disposition).toBe(`attachment; filename="campaign-${campaignId}-call-details.csv"`);
     const [header, first, second, ...rest] = csvLines(res.text);
     expect(header).toBe(
-      'call_sid,number,to,name,caller_id,from,status,attempt_number,reason,date_created,start_time,end_time,duration,digits,digit,recording_url,direction,custom_field',
+      'call_sid,number,to,name,caller_id,from,status,attempt_number,reason,date_created,start_time,end_time,' +
+        'duration,digits,digit,recording_url,direction,custom_field',
     );
     expect(rest).toEqual([]);
     expect(first!.split(',').slice(1, 4)).toEqual(['+919876543210', '+919876543210', '"Asha']);
     expect(first).toContain(',"Asha, ""A"" Rao",');
     expect(first).toContain(
-      ",completed,1,,2024-01-15T09:00:00+05:30,2024-01-15T09:00:01+05:30,2024-01-15T09:00:46+05:30,45,,,,Outgoing,'@SUM(A1)",
+      ',completed,1,,2024-01-15T09:00:00+05:30,2024-01-15T09:00:01+05:30,2024-01-15T09:00:46+05:30,' +
+        "45,,,,Outgoing,'@SUM(A1)",
     );
     // A name, a reason and a custom field that a spreadsheet would run are written as text.
     expect(second).toContain(`,"'=HYPERLINK(""http://x.example"")",`);
@@ -155,7 +157,8 @@ describe('§4.10 per-number report and (ext) numbers endpoint', () => {
     expect(csvLines(res.text)).toEqual([
       'number,name,status,reason,attempts,last_status,last_duration,first_attempt_at,last_attempt_at,next_attempt_at',
       '+919876543210,"Asha, ""A"" Rao",completed,,1,completed,45,2024-01-15T09:00:00+05:30,2024-01-15T09:00:00+05:30,',
-      `+919876543211,"'=HYPERLINK(""http://x.example"")",retry,,1,busy,0,2024-01-15T09:00:05+05:30,2024-01-15T09:00:05+05:30,2024-01-15T09:01:05+05:30`,
+      `+919876543211,"'=HYPERLINK(""http://x.example"")",retry,,1,busy,0,2024-01-15T09:00:05+05:30,` +
+        '2024-01-15T09:00:05+05:30,2024-01-15T09:01:05+05:30',
       '+911140002400,,pending,,0,,,,,',
     ]);
   });

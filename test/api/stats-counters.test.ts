@@ -95,7 +95,8 @@ describe('§4.9 stats counters', () => {
     await database.db.transaction(async (tx) => {
       await tx.delete(campaignNumbers).where(eq(campaignNumbers.campaignId, id));
       await tx.execute(
-        sql`insert into campaign_numbers (campaign_id, position, number, status) select ${id}, g, '+91' || g, 'pending' from generate_series(0, 9999) g`,
+        sql`insert into campaign_numbers (campaign_id, position, number, status)
+            select ${id}, g, '+91' || g, 'pending' from generate_series(0, 9999) g`,
       );
       expect(await campaignStats(tx, id)).toMatchObject({ created: 10_000, pending: 10_000 });
       // Not visible outside until the commit.
@@ -110,7 +111,7 @@ describe('§4.9 stats counters', () => {
     expect((await campaignStats(database.db, id)).canceled).toBe(10_000);
   });
 
-  it('stay exact under concurrent transactions moving numbers both ways and locking other rows, without deadlocks', async () => {
+  it('stay exact, without deadlocks, under concurrent transactions moving numbers both ways', async () => {
     const id = await campaignWith(64);
     await database.db
       .update(campaignNumbers)

@@ -230,7 +230,8 @@ describe('§3 throttle headroom', () => {
       kind: 'throttle_over_capacity',
       field: 'throttle',
       description:
-        'throttle 30 exceeds the headroom of 29 calls per minute (calls_per_minute 60 − 1 − 30 reserved by other custom campaigns)',
+        'throttle 30 exceeds the headroom of 29 calls per minute (calls_per_minute 60 − 1 − 30 reserved by other ' +
+        'custom campaigns)',
     });
   });
 

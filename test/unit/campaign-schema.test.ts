@@ -175,13 +175,15 @@ describe('§3 create body: each rule names the field and the value', () => {
       'rejects a send_at without offset',
       { schedule: { send_at: '2030-01-15T09:00:00' } },
       'schedule.send_at',
-      'schedule.send_at must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30; got "2030-01-15T09:00:00"',
+      'schedule.send_at must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30; got ' +
+        '"2030-01-15T09:00:00"',
     ],
     [
       'rejects an impossible end_at date',
       { schedule: { end_at: '2030-02-30T09:00:00Z' } },
       'schedule.end_at',
-      'schedule.end_at must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30; got "2030-02-30T09:00:00Z"',
+      'schedule.end_at must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30; got ' +
+        '"2030-02-30T09:00:00Z"',
     ],
     [
       'rejects a relative status_callback',
@@ -406,7 +408,8 @@ describe('§2 list query', () => {
     expect(r.success).toBe(false);
     if (!r.success)
       expect(firstIssue(r.error).description).toBe(
-        'status "running" is not a campaign status; use any of Created, InProgress, Paused, Completed, Failed, Canceled, Deleted, Archived',
+        'status "running" is not a campaign status; use any of Created, InProgress, Paused, Completed, Failed, ' +
+          'Canceled, Deleted, Archived',
       );
   });
 

@@ -192,14 +192,16 @@ describe('§4.1 conflicts name the status and the allowed actions', () => {
     const d = decideAction(state('InProgress', true), 'complete', NOW);
     expect(d).toMatchObject({ kind: 'conflict', allowed: ['pause'] });
     expect(d.kind === 'conflict' && d.description).toBe(
-      'action "complete" is not allowed while the campaign is InProgress: pause it first, then complete it; allowed: pause',
+      'action "complete" is not allowed while the campaign is InProgress: pause it first, then complete it; ' +
+        'allowed: pause',
     );
   });
 
   it('rejects delete after start, explaining why', () => {
     const d = decideAction(state('Paused', true), 'delete', NOW);
     expect(d.kind === 'conflict' && d.description).toBe(
-      'action "delete" is not allowed while the campaign is Paused: it has started, and only a campaign that has not started can be deleted; allowed: resume, complete',
+      'action "delete" is not allowed while the campaign is Paused: it has started, and only a campaign that has ' +
+        'not started can be deleted; allowed: resume, complete',
     );
   });
 
@@ -258,7 +260,8 @@ describe('§4.7 which fields may change', () => {
     expect(checkFieldUpdate(s, ['schedule'])).toEqual({
       field: 'schedule',
       description:
-        'schedule cannot be updated: the campaign has started and is InProgress; only status_callback, call_status_callback, call_schedule_callback may change (and schedule while Paused)',
+        'schedule cannot be updated: the campaign has started and is InProgress; only status_callback, ' +
+        'call_status_callback, call_schedule_callback may change (and schedule while Paused)',
     });
   });
 
@@ -281,7 +284,8 @@ describe('§4.7 which fields may change', () => {
     const s = state('Paused', false, { closing: true });
     expect(checkFieldUpdate(s, ['call_status_callback'])).toBeNull();
     expect(checkFieldUpdate(s, ['schedule'])?.description).toBe(
-      'schedule cannot be updated: the campaign is Paused and ending (a drain is under way); only status_callback, call_status_callback, call_schedule_callback may change',
+      'schedule cannot be updated: the campaign is Paused and ending (a drain is under way); only status_callback, ' +
+        'call_status_callback, call_schedule_callback may change',
     );
   });
 

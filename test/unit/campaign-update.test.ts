@@ -426,7 +426,8 @@ describe('§3/§4.7 schedule on update', () => {
       kind: 'invalid_parameter',
       field: 'schedule.end_at',
       description:
-        'schedule.end_at must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30; got "2025-03-11 18:00"',
+        'schedule.end_at must be an RFC 3339 time with an offset, e.g. 2024-01-15T09:00:00+05:30; ' +
+        'got "2025-03-11 18:00"',
     });
   });
 

@@ -144,9 +144,11 @@ describe('G1 folder boundaries', () => {
   });
 
   it('keeps domain/ from importing any other project folder', async () => {
-    const code =
-      "import { createDb } from '../db/client';\nimport { pauseSignal } from '../workflows/definitions';\nexport const x = [createDb, pauseSignal];\n";
-    expect(restricted(await lintAs('domain', code))).toEqual([1, 2]);
+    const lines = [
+      "import { createDb } from '../db/client';",
+      "import { pauseSignal } from '../workflows/definitions';",
+    ];
+    expect(await refused('domain', lines)).toEqual([1, 2]);
   });
 
   it('keeps domain/ free of Node built-ins, SDKs and I/O packages', async () => {

@@ -83,7 +83,7 @@ describe('§4.5 pacing arithmetic', () => {
     expect(leaseLimitMs(30, 3600)).toBe((30 + 3600) * 1000 + 120_000 + 3_600_000 + 300_000);
   });
 
-  it('grants the channels, plus the calls they settle in STAGE_LEAD_MS (staged at the spacer), at most twice the channels', () => {
+  it('grants the channels plus the calls they settle in STAGE_LEAD_MS (staged), at most twice the channels', () => {
     expect(STAGE_LEAD_MS).toBe(10_000);
     expect(leaseCap(40, 0)).toBe(40); // no call has settled yet: nothing to go by
     expect(leaseCap(40, 20_000)).toBe(60); // 40 channels free 20 calls in 10 s
@@ -106,7 +106,7 @@ describe('§4.5 pacing arithmetic', () => {
 });
 
 describe('§4.5 order of service', () => {
-  it('puts a campaign’s retries before its first attempts: the retry due longest ago first, first attempts by position', () => {
+  it('puts a campaign’s retries before its first attempts: longest due first, first attempts by position', () => {
     const ws = [
       waiter('f2', 'c', 2),
       waiter('r-late', 'c', 9, { isRetry: true, orderAtMs: NOW + 5 }),
@@ -293,7 +293,7 @@ describe('§4.5 planDial', () => {
     expect(plan({ account: acct, waiters: ws, callerId: 'w2' })).toMatchObject({ kind: 'wait', reason: 'turn' });
   });
 
-  it('stages grants beyond the channels only once every channel is leased, leaving room for present waiters ahead', () => {
+  it('stages grants beyond the channels only once every channel is leased, leaving room for waiters ahead', () => {
     const ws = Array.from({ length: 10 }, (_, i) => waiter(`w${i}`, 'a', i));
     // 5 channels, calls held 10 s: up to 10 leases. With 3 leased, the 2 free channels go first in line.
     const partly = account({ callsPerMinute: 600, channels: 5, live: 3, holdMs: 10_000 });

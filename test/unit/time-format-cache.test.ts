@@ -6,7 +6,8 @@ function reference(at: Date, zone: string): string {
   const p = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
   const w = wallClock(at, zone);
   const off = offsetMinutes(at, zone);
-  return `${p(w.year, 4)}-${p(w.month)}-${p(w.day)}T${p(w.hour)}:${p(w.minute)}:${p(w.second)}${off < 0 ? '-' : '+'}${p(Math.floor(Math.abs(off) / 60))}:${p(Math.abs(off) % 60)}`;
+  const offset = `${off < 0 ? '-' : '+'}${p(Math.floor(Math.abs(off) / 60))}:${p(Math.abs(off) % 60)}`;
+  return `${p(w.year, 4)}-${p(w.month)}-${p(w.day)}T${p(w.hour)}:${p(w.minute)}:${p(w.second)}${offset}`;
 }
 
 describe('formatInstant keeps the exact offset across transitions', () => {
