@@ -1,24 +1,22 @@
 /**
- * Records the workflow histories that `test/replay/replay.test.ts` replays (STYLE G16). Run it when a
- * workflow changes behaviour on purpose and the old histories are no longer needed, or to add a
- * scenario: `npm run test:record-histories`. It drives a whole stack (bin/embedded-stack.ts) over
- * HTTP through each scenario below and saves, per scenario, the first run of the campaign workflow and
- * one number workflow as Temporal's JSON history format, with the workflow id replay needs.
- *
- * Before changing a workflow that may already be running, keep these files: the replay test then fails
- * on any change that is not behind `patched()`.
+ * Records a set of the workflow histories that `test/replay/replay.test.ts` replays (STYLE G16):
+ * `npm run test:record-histories -- <issue>-<change>` (the name of the patch, see docs/architecture.md
+ * "Determinism") writes `histories/<issue>-<change>/`. It drives a whole stack (bin/embedded-stack.ts)
+ * over HTTP through each scenario below and saves, per scenario, the first run of the campaign workflow
+ * and one number workflow as Temporal's JSON history format, with the workflow id replay needs, and
+ * `sources.json`: the workflow sources the set was recorded against (test/replay/workflow-sources.ts).
+ * Earlier sets stay: each keeps replaying on the code after it.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { startEmbeddedStack, type EmbeddedStack } from '../../bin/embedded-stack';
 import { ensureToolchain } from '../../bin/toolchain';
 import { campaignWorkflowId, numberWorkflowId } from '../../domain/ids';
+import { bundledProjectFiles, bundleWorkflows, historiesDir, sourcesManifest } from './workflow-sources';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 const ACCOUNT = {
   sid: 'replay',
@@ -129,11 +127,25 @@ async function saveRun(client: Client, address: string, workflowId: string, file
   );
   const history = JSON.parse(stdout) as { events: unknown[] };
   const body = { workflowId, workflowType: first.type, history };
-  writeFileSync(path.join(here, 'histories', file), JSON.stringify(body, null, 1) + '\n');
-  process.stdout.write(`  ${file}: ${history.events.length} events\n`);
+  writeFileSync(file, JSON.stringify(body, null, 1) + '\n');
+  process.stdout.write(`  ${path.basename(file)}: ${history.events.length} events\n`);
+}
+
+/** The set's name: the patch it follows, `<issue>-<change>` (e.g. `10-not-sent-redials`). */
+function setName(): string {
+  const name = process.argv[2] ?? '';
+  if (!/^\d+-[a-z0-9]+(-[a-z0-9]+)*$/.test(name)) {
+    process.stderr.write('usage: npm run test:record-histories -- <issue>-<change>   (e.g. 10-not-sent-redials)\n');
+    process.exit(2);
+  }
+  return name;
 }
 
 async function main(): Promise<void> {
+  const dir = path.join(historiesDir, setName());
+  // The sources this run records against, read before the stack starts running them.
+  const sources = sourcesManifest(bundledProjectFiles(await bundleWorkflows()));
+  mkdirSync(dir, { recursive: true });
   const stack = await startEmbeddedStack({
     env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]), OUTCALL_SIM_RING_MS: '200', OUTCALL_SIM_TALK_MS: '500' },
   });
@@ -144,9 +156,16 @@ async function main(): Promise<void> {
       process.stdout.write(`${s.name}\n`);
       const { id, position } = await s.run(stack);
       await sleep(2000); // let the last number workflows close
-      await saveRun(client, stack.temporalAddress, campaignWorkflowId(id), `${s.name}.campaign.json`);
-      await saveRun(client, stack.temporalAddress, numberWorkflowId(id, position), `${s.name}.number.json`);
+      await saveRun(client, stack.temporalAddress, campaignWorkflowId(id), path.join(dir, `${s.name}.campaign.json`));
+      await saveRun(
+        client,
+        stack.temporalAddress,
+        numberWorkflowId(id, position),
+        path.join(dir, `${s.name}.number.json`),
+      );
     }
+    writeFileSync(path.join(dir, 'sources.json'), JSON.stringify(sources, null, 1) + '\n');
+    process.stdout.write(`${path.relative(process.cwd(), dir)}: recorded against ${sources.hash.slice(0, 12)}\n`);
   } finally {
     await connection.close();
     await stack.stop();
