@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { CAMPAIGN_FIELDS, type CampaignField } from '../campaign-transitions';
-import { httpUrl, intInRange, lenientBoolean } from './fields';
 import * as v from './campaign-values';
 
 /**
@@ -68,14 +67,14 @@ export const CAMPAIGN_FIELD_TABLE = {
   }),
   // Derived from url / read_via_text at create; the draft's value is never null.
   flow_type: field('flowType', 'flow_type', v.flowTypeInput, flowTypes.nullable(), 'before-start'),
-  url: field('url', 'url', httpUrl.optional(), optionalText, 'before-start'),
+  url: field('url', 'url', v.urlInput, optionalText, 'before-start'),
   read_via_text: field('readViaText', 'read_via_text', v.readViaTextInput, optionalText, 'before-start'),
   name: field('name', 'name', v.nameInput, text, 'before-start'),
   type: field('type', 'type', v.typeInput, z.literal('trans'), 'before-start', { read: () => 'trans' }),
   call_duplicate_numbers: field(
     'callDuplicateNumbers',
     'call_duplicate_numbers',
-    lenientBoolean.default(false),
+    v.duplicatesInput,
     z.boolean(),
     'before-start',
   ),
@@ -85,7 +84,7 @@ export const CAMPAIGN_FIELD_TABLE = {
   call_status_callback: field(
     'callStatusCallback',
     'call_status_callback',
-    httpUrl.optional(),
+    v.callbackInput,
     optionalText,
     'after-start',
     CLEARS,
@@ -93,28 +92,22 @@ export const CAMPAIGN_FIELD_TABLE = {
   call_schedule_callback: field(
     'callScheduleCallback',
     'call_schedule_callback',
-    httpUrl.optional(),
+    v.callbackInput,
     optionalText,
     'after-start',
     CLEARS,
   ),
-  status_callback: field('statusCallback', 'status_callback', httpUrl.optional(), optionalText, 'after-start', CLEARS),
+  status_callback: field('statusCallback', 'status_callback', v.callbackInput, optionalText, 'after-start', CLEARS),
   mode: field('mode', 'mode', v.modeInput, modes, 'before-start', {
     read: (s) => (s === 'custom' ? 'custom' : 'auto'),
   }),
-  throttle: field('throttle', 'throttle', intInRange(1, 1_000_000).optional(), z.int().nullable(), 'before-start'),
+  throttle: field('throttle', 'throttle', v.throttleInput, z.int().nullable(), 'before-start'),
   custom_field: field('customField', 'custom_field', v.customFieldInput, z.unknown(), 'before-start', {
     ...CLEARS,
     ...JSON_VALUE,
     read: (s) => s ?? null,
   }),
-  repeat_menu_attempts: field(
-    'repeatMenuAttempts',
-    'repeat_menu_attempts',
-    intInRange(0, 5).default(0),
-    z.int(),
-    'before-start',
-  ),
+  repeat_menu_attempts: field('repeatMenuAttempts', 'repeat_menu_attempts', v.repeatMenuInput, z.int(), 'before-start'),
 } as const satisfies Record<CampaignField, FieldSpec>;
 
 export type CampaignFieldTable = typeof CAMPAIGN_FIELD_TABLE;

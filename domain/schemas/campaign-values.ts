@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { normaliseStatusToken } from '../attempt-status';
 import { parseRfc3339 } from '../rfc3339';
-import { intInRange, lowerCase } from './fields';
+import { httpUrl, intInRange, lenientBoolean, lowerCase } from './fields';
 
 export const MAX_READ_VIA_TEXT = 2000;
 export const MAX_CUSTOM_FIELD = 128;
@@ -127,6 +127,14 @@ export const customFieldInput = z
     error: `must be at most ${MAX_CUSTOM_FIELD} characters (as JSON text when not a string)`,
   })
   .optional();
+
+/** A flow `url` or a callback: absolute http(s). */
+export const urlInput = httpUrl.optional();
+export const callbackInput = httpUrl.optional();
+
+export const duplicatesInput = lenientBoolean.default(false);
+export const throttleInput = intInRange(1, 1_000_000).optional();
+export const repeatMenuInput = intInRange(0, 5).default(0);
 
 /** RFC 3339 in the account's zone (SPEC §1 "Timestamps"). */
 export const instantWire = z.string();
