@@ -137,7 +137,8 @@ export default async function dnc(args: string[]): Promise<void> {
         `${suppressed} suppressed (expected ${overlap})`,
     );
     console.log(
-      `  ratio with/without: ${(b / a).toFixed(2)}× (allowed ≤ ${ALLOWED_RATIO}×): ${b / a <= ALLOWED_RATIO ? 'within' : 'OVER'}`,
+      `  ratio with/without: ${(b / a).toFixed(2)}× (allowed ≤ ${ALLOWED_RATIO}×): ` +
+        (b / a <= ALLOWED_RATIO ? 'within' : 'OVER'),
     );
   } finally {
     await stack.stop();

@@ -3,6 +3,7 @@
  * per-number report without Basic auth. Token = `<campaignId>.<expiry unix s>.<hex HMAC-SHA256>`.
  * The HMAC primitive is passed in (node:crypto's `createHmac`), so domain/ imports nothing with I/O.
  */
+import { equalInConstantTime } from './constant-time';
 
 export const REPORT_URL_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -11,14 +12,6 @@ export type CreateHmac = (algorithm: 'sha256', key: string) => { update(data: st
 
 function mac(createHmac: CreateHmac, secret: string, campaignId: string, exp: number): string {
   return createHmac('sha256', secret).update(`report:${campaignId}:${exp}`).digest('hex');
-}
-
-/** Equal-length hex strings compared in time independent of where they differ. */
-function sameHex(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 export function signReportToken(createHmac: CreateHmac, secret: string, campaignId: string, nowMs: number): string {
@@ -33,7 +26,7 @@ export function verifyReportToken(createHmac: CreateHmac, secret: string, token:
   const [, campaignId, expText, sig] = m as unknown as [string, string, string, string];
   const exp = Number(expText);
   if (exp * 1000 < nowMs) return null;
-  return sameHex(mac(createHmac, secret, campaignId, exp), sig) ? campaignId : null;
+  return equalInConstantTime(mac(createHmac, secret, campaignId, exp), sig) ? campaignId : null;
 }
 
 /** The absolute, auth-free URL of a campaign's report (served by api/routes/reports.ts). */

@@ -3,17 +3,26 @@
  * base64 of HMAC-SHA1, keyed with the account's auth token, over the full URL Twilio requested
  * (query string included) followed by every POST parameter, sorted by name, as name then value.
  * The API verifies callbacks with it; the simulator's Twilio contract signs its callbacks with it.
+ * The HMAC primitive is passed in (`hmacSha1Base64` below), so domain/ imports nothing with I/O.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { equalInConstantTime } from './constant-time';
 
 export const TWILIO_SIGNATURE_HEADER = 'X-Twilio-Signature';
 
+/** base64 of HMAC-SHA1 of the UTF-8 `data` keyed with `key` (node:crypto's, in the callers). */
+export type HmacSha1Base64 = (key: string, data: string) => string;
+
 /** The signature of a request to `url` carrying the form `params` (an empty object for a GET). */
-export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+export function twilioSignature(
+  hmac: HmacSha1Base64,
+  authToken: string,
+  url: string,
+  params: Record<string, string>,
+): string {
   const data = Object.keys(params)
     .sort()
     .reduce((acc, key) => acc + key + params[key], url);
-  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
+  return hmac(authToken, data);
 }
 
 /** `url` without and with its scheme's default port (Twilio may have signed either form). */
@@ -31,15 +40,14 @@ function portVariants(url: string): string[] {
  * given, with and without the default port.
  */
 export function verifyTwilioSignature(
+  hmac: HmacSha1Base64,
   authToken: string,
   signature: string | undefined,
   url: string,
   params: Record<string, string>,
 ): boolean {
   if (!signature) return false;
-  const given = Buffer.from(signature);
-  return portVariants(url).some((candidate) => {
-    const expected = Buffer.from(twilioSignature(authToken, candidate, params));
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
+  return portVariants(url).some((candidate) =>
+    equalInConstantTime(twilioSignature(hmac, authToken, candidate, params), signature),
+  );
 }

@@ -3,11 +3,14 @@
  * resource, as the signed `completed` status callback, and as the signed request Twilio makes to a
  * call's `Url` when it is answered (the greeting fetch).
  */
+import { createHmac } from 'node:crypto';
 import { formatTwilioTime } from '../domain/twilio-call';
 import { twilioSignature, TWILIO_SIGNATURE_HEADER } from '../domain/twilio-signature';
 import type { SimCallRow } from './records';
 import { hasEnded, statusAt } from './records';
 import { SIMULATOR_TWILIO_AUTH_TOKEN } from './twilio-contract';
+
+const hmacSha1Base64 = (key: string, data: string) => createHmac('sha1', key).update(data, 'utf8').digest('base64');
 
 const API_VERSION = '2010-04-01';
 const fmt = (d: Date | null) => (d ? formatTwilioTime(d) : null);
@@ -74,7 +77,7 @@ export function signedTwilioRequest(url: string, params: Record<string, string>)
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      [TWILIO_SIGNATURE_HEADER]: twilioSignature(SIMULATOR_TWILIO_AUTH_TOKEN, url, params),
+      [TWILIO_SIGNATURE_HEADER]: twilioSignature(hmacSha1Base64, SIMULATOR_TWILIO_AUTH_TOKEN, url, params),
       'user-agent': 'TwilioProxy/1.1',
     },
     body: new URLSearchParams(params).toString(),

@@ -34,7 +34,10 @@ const PURGE_EVERY_MS = 60_000;
 
 /** Hashes the request line and then the body while the route reads it. */
 interface BodyFingerprint {
-  /** The hex digest once the body has been read to its end (reading the rest if the route did not); null when it cannot be (the route cancelled the body). */
+  /**
+   * The hex digest once the body has been read to its end (reading the rest if the route did not);
+   * null when it cannot be (the route cancelled the body).
+   */
   digest(): Promise<string | null>;
 }
 

@@ -5,6 +5,7 @@
  * parameters; a mismatch is 403, logged, and changes nothing. A status callback must then also carry
  * the attempt's `CallSid` (when the dial's answer stored one) and the account's `AccountSid`.
  */
+import { createHmac } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { findCallbackAttempt, type CallbackAttempt } from '../../db/queries/carrier-callbacks';
@@ -19,6 +20,8 @@ import type { AppEnv } from '../context';
 import type { AppDeps } from '../deps';
 import { ok } from '../envelope';
 import { ApiError } from '../errors';
+
+const hmacSha1Base64 = (key: string, data: string) => createHmac('sha1', key).update(data, 'utf8').digest('base64');
 
 type TwilioAttempt = CallbackAttempt & { carrier: TwilioCarrierConfig };
 
@@ -62,7 +65,7 @@ async function verifiedAttempt(
   }
   const url = `${deps.publicUrl.replace(/\/+$/, '')}${path}${new URL(c.req.url).search}`;
   const signature = c.req.header(TWILIO_SIGNATURE_HEADER);
-  if (!verifyTwilioSignature(attempt.carrier.authToken, signature, url, fields)) {
+  if (!verifyTwilioSignature(hmacSha1Base64, attempt.carrier.authToken, signature, url, fields)) {
     log.warn(
       { callSid: attempt.callSid, path, signed: signature !== undefined },
       'Twilio callback refused: X-Twilio-Signature does not match',

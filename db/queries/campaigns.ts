@@ -52,7 +52,8 @@ export async function reservedCustomThrottle(db: Conn, accountSid: string, exclu
 
 /**
  * Inserts a `Created` campaign and its inline numbers (`pending`, positions 0..; `suppressed` when on
- * the do-not-call list) in the caller's transaction; a list campaign's numbers are its lists' snapshot (db/queries/snapshots.ts).
+ * the do-not-call list) in the caller's transaction; a list campaign's numbers are its lists' snapshot
+ * (db/queries/snapshots.ts).
  */
 export async function insertCampaign(
   tx: Tx,

@@ -202,7 +202,7 @@ describe('§7 simulator through the twilio adapter', () => {
     expect(received.some((r) => r.token === token && r.path.endsWith('/greeting'))).toBe(false);
   });
 
-  it('sends a greeting too long for the Twiml parameter as Url, fetched (signed) when the call is answered', async () => {
+  it('sends a greeting too long for Twiml as Url, fetched (signed) when the call is answered', async () => {
     const carrier = carrierFor(twilioConfig());
     const token = newToken();
     greetings.set(token, '&'.repeat(1000));

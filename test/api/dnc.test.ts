@@ -140,7 +140,8 @@ describe('§7 the do-not-call CSV upload', () => {
     await httpClient(served.baseUrl, other)('POST', dnc(other), { number: known });
     const a = aNumber();
     const b = aNumber();
-    const csv = `\uFEFFname,number\r\nAsha,${a}\r\n,\r\nRavi,12345\r\nDup,${a}\r\nOld,${known}\r\nBo,"0${b.slice(3)}"\r\n`;
+    const csv =
+      `\uFEFFname,number\r\nAsha,${a}\r\n,\r\nRavi,12345\r\n` + `Dup,${a}\r\nOld,${known}\r\nBo,"0${b.slice(3)}"\r\n`;
     const res = await uploadCsv(csv, other);
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.response[0].data).toEqual({

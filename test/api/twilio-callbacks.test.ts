@@ -199,7 +199,7 @@ describe('§7 Twilio status callback', () => {
     expect(reports).toEqual([]);
   });
 
-  it('refuses with 403 a signed callback for another CallSid or AccountSid, or for an account not on Twilio', async () => {
+  it('refuses with 403 a signed callback for another CallSid or AccountSid, or an account not on Twilio', async () => {
     const token = await anAttempt();
     const otherSid = await post('/carriers/twilio/status', token, completed({ CallSid: `CA${'f'.repeat(32)}` }));
     expect(otherSid.status).toBe(403);

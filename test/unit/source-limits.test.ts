@@ -55,8 +55,8 @@ const LONG_LINES: Record<string, number> = {
 const LONG_FILES: Record<string, number> = {
   'activities/attempts.ts': 705,
   'activities/dial-gate.ts': 483,
-  'bin/ops.ts': 498,
-  'db/schema.ts': 425,
+  'bin/ops.ts': 502,
+  'db/schema.ts': 486,
   'workflows/campaign.ts': 430,
 };
 

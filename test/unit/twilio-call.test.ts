@@ -68,7 +68,7 @@ describe('§7 Twilio status callback', () => {
     expect(r).toMatchObject({ ok: true, value: { status: 'no-answer', startTime: null, endTime: null, duration: 0 } });
   });
 
-  it('refuses a missing or malformed CallSid, a live or unknown status, bad numbers and times, naming the field', () => {
+  it('refuses a missing or bad CallSid, a live or unknown status, bad numbers and times, naming the field', () => {
     const fails = (fields: Record<string, unknown>) => {
       const r = parseTwilioStatusCallback(fields);
       return r.ok ? null : r.field;

@@ -7,7 +7,8 @@ describe('§7 greeting TwiML', () => {
     expect(xmlEscape(`Tom & "Jerry" <Hangup/> it's`)).toBe('Tom &amp; &quot;Jerry&quot; &lt;Hangup/&gt; it&apos;s');
     const twiml = sayTwiml('Hi </Say><Dial>+15550000</Dial><Say>');
     expect(twiml).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hi &lt;/Say&gt;&lt;Dial&gt;+15550000&lt;/Dial&gt;&lt;Say&gt;</Say></Response>',
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>' +
+        'Hi &lt;/Say&gt;&lt;Dial&gt;+15550000&lt;/Dial&gt;&lt;Say&gt;</Say></Response>',
     );
     expect(twiml.match(/<Say>/g)).toHaveLength(1);
   });
