@@ -12,7 +12,7 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { attempts, campaignNumbers, simCalls } from '../db/schema';
 import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
-import { startWorkerProcess } from './support/worker-process';
+import { startWorkerProcess } from '../bin/worker-process';
 
 const ACCOUNT = {
   sid: 'bench_pause',

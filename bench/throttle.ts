@@ -21,7 +21,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { attempts, campaigns, simCalls, simRequests } from '../db/schema';
 import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
-import { startWorkerProcess } from './support/worker-process';
+import { startWorkerProcess } from '../bin/worker-process';
 
 interface Account {
   sid: string;

@@ -1,8 +1,10 @@
 /**
- * A whole Outcall in this process, for benchmarks and the history recorder, built the way `npm start`
- * builds it (bin/outcall.ts): an embedded PostgreSQL (or BENCH_DATABASE_URL), a Temporal dev server
- * with one task-queue partition and any extra dynamic config, migrations, the worker, the API and the
- * simulator. Everything lives under a fresh temp directory and is removed by `stop()`.
+ * A whole Outcall in this process, for benchmarks, the history recorder and the cluster smoke test,
+ * built the way `npm start` builds it (bin/outcall.ts): an embedded PostgreSQL (or BENCH_DATABASE_URL),
+ * a Temporal engine with one task-queue partition and any extra dynamic config — the dev server, or
+ * the real server on that PostgreSQL (`engine: 'cluster'`, bin/temporal-cluster.ts) — migrations,
+ * the worker, the API and the simulator. Everything lives under a fresh temp directory and is
+ * removed by `stop()`.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +20,7 @@ import {
   type RunningPostgres,
   type RunningTemporal,
 } from './services';
+import { startTemporalCluster } from './temporal-cluster';
 import { ensureToolchain } from './toolchain';
 import type { Db } from '../db/client';
 
@@ -27,6 +30,9 @@ export interface EmbeddedStack {
   config: Config;
   databaseUrl: string;
   temporalAddress: string;
+  engine: TemporalEngine;
+  /** The Temporal server's process id (dev server or cluster), e.g. to read its CPU time. */
+  temporalPid: number | undefined;
   /** Basic-auth fetch against the API, returning the parsed JSON (or text) and the status. */
   api(
     method: string,
@@ -37,10 +43,15 @@ export interface EmbeddedStack {
   stop(): Promise<void>;
 }
 
+/** `dev`: `temporal server start-dev` (SQLite, one shard); `cluster`: the real server on PostgreSQL. */
+export type TemporalEngine = 'dev' | 'cluster';
+
 export interface EmbeddedStackOptions {
+  /** The Temporal engine (default `dev`). */
+  engine?: TemporalEngine;
   /** OUTCALL_* and other config variables for the worker and API (OUTCALL_ACCOUNTS included). */
   env: Record<string, string>;
-  /** Extra `--dynamic-config-value` settings for the dev server. */
+  /** Extra dynamic config for the engine (dev server flags, or the cluster's dynamic config file). */
   dynamicConfig?: Record<string, string | number | boolean>;
   /** Start the worker (default true); a benchmark may start its own. */
   worker?: boolean;
@@ -51,18 +62,25 @@ let temporalLoggerInstalled = false;
 export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const base = mkdtempSync(path.join(os.tmpdir(), 'outcall-stack-'));
   chmodSync(base, 0o777);
-  const tools = ensureToolchain();
   let pg: RunningPostgres | undefined;
   let databaseUrl = process.env.BENCH_DATABASE_URL;
   if (!databaseUrl) {
     pg = await startEmbeddedPostgres({ dataDir: path.join(base, 'pg'), persistent: false });
     databaseUrl = pg.url;
   }
-  const temporal: RunningTemporal = await startTemporalDevServer({
-    binary: tools.temporal,
-    logFile: path.join(base, 'temporal.log'),
-    ...(opts.dynamicConfig && { dynamicConfig: opts.dynamicConfig }),
-  });
+  const engine = opts.engine ?? 'dev';
+  const temporal: RunningTemporal =
+    engine === 'cluster'
+      ? await startTemporalCluster({
+          databaseUrl,
+          dir: path.join(base, 'temporal'),
+          ...(opts.dynamicConfig && { dynamicConfig: opts.dynamicConfig }),
+        })
+      : await startTemporalDevServer({
+          binary: ensureToolchain().temporal,
+          logFile: path.join(base, 'temporal.log'),
+          ...(opts.dynamicConfig && { dynamicConfig: opts.dynamicConfig }),
+        });
   const port = await freePort();
   const config = loadConfig(
     {
@@ -94,6 +112,8 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     config,
     databaseUrl,
     temporalAddress: temporal.address,
+    engine,
+    temporalPid: temporal.process.pid,
     async api(method, urlPath, auth, body) {
       const res = await fetch(baseUrl + urlPath, {
         method,
