@@ -4,10 +4,10 @@
  * embedded PostgreSQL unless DATABASE_URL is set; migrations; the worker; the API with the
  * simulator carrier. Ctrl-C stops everything; starting again resumes running campaigns.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type Config } from './config';
+import { loadConfig } from './config';
+import { demoAccount } from './demo-account';
 import { createLogger, installTemporalLogger } from './logger';
 import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from './outcall';
 import { startEmbeddedPostgres, startTemporalDevServer, type RunningPostgres, type RunningTemporal } from './services';
@@ -17,21 +17,6 @@ import type { Db } from '../db/client';
 
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
-
-interface DemoAccount {
-  sid: string;
-  api_key: string;
-  api_token: string;
-}
-
-/** The demo account's credentials, generated once and kept under the data dir. */
-function demoAccount(config: Config): DemoAccount {
-  const file = path.join(config.OUTCALL_DATA_DIR, 'demo-account.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoAccount;
-  const demo = { sid: 'demo', api_key: 'demo_key', api_token: randomBytes(18).toString('hex') };
-  writeFileSync(file, JSON.stringify(demo, null, 2), { mode: 0o600 });
-  return demo;
-}
 
 async function main(): Promise<void> {
   const config = loadConfig({ OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true', ...process.env });
@@ -83,7 +68,7 @@ async function main(): Promise<void> {
     }
     const db: Db = await openDatabase(databaseUrl, config, log);
     stops.push(() => closeDb(db));
-    const demo = demoAccount(config);
+    const demo = demoAccount(dataDir);
     await upsertAccount(db, { ...demo, calling_window: '00:00-24:00' });
     writeFileSync(path.join(dataDir, 'stack.json'), JSON.stringify({ databaseUrl, temporalAddress }, null, 2));
 

@@ -1,0 +1,124 @@
+/**
+ * `npm run stack:cluster [-- --workers N] [--port P] [--shards S]`: Outcall on the production engine,
+ * on this machine. The real Temporal server (built from its Go module into `.tools/` when missing,
+ * bin/temporal-server.ts) on PostgreSQL — the embedded one under `<OUTCALL_DATA_DIR>/cluster`, or
+ * DATABASE_URL's server — with S history shards (default 4, fixed when its database is first
+ * created) and its services in one process, frontend on 127.0.0.1:P (default 7333, the next ten
+ * ports for the others); schema, namespace and search attributes set up (idempotent); migrations;
+ * the API with the simulator carrier in this process; N worker processes (default 2), each restarted
+ * if it dies. Ctrl-C stops everything; starting again resumes running campaigns.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from './config';
+import { demoAccount } from './demo-account';
+import { createLogger, installTemporalLogger } from './logger';
+import { closeDb, openDatabase, startApi, temporalConnectionConfig } from './outcall';
+import { startEmbeddedPostgres } from './services';
+import { DEFAULT_HISTORY_SHARDS, startTemporalCluster } from './temporal-cluster';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { upsertAccount } from '../db/queries/accounts';
+
+const DEFAULT_FRONTEND_PORT = 7333;
+const DEFAULT_WORKERS = 2;
+
+function intArg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const raw = i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, not ${raw}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const workers = intArg(args, 'workers', DEFAULT_WORKERS);
+  const frontendPort = intArg(args, 'port', DEFAULT_FRONTEND_PORT);
+  const shards = intArg(args, 'shards', DEFAULT_HISTORY_SHARDS);
+  const config = loadConfig({ OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true', ...process.env });
+  const log = createLogger(config.LOG_LEVEL);
+  installTemporalLogger(log);
+  const dataDir = path.resolve(config.OUTCALL_DATA_DIR, 'cluster');
+  mkdirSync(dataDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nStopping Outcall...\n');
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, 'Error while stopping');
+      }
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      process.stdout.write('Starting embedded PostgreSQL...\n');
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), persistent: true });
+      stops.push(() => pg.stop());
+      databaseUrl = pg.url;
+    }
+    process.stdout.write(`Starting Temporal on PostgreSQL (${shards} history shards)...\n`);
+    const temporal = await startTemporalCluster({
+      databaseUrl,
+      dir: path.join(dataDir, 'temporal'),
+      frontendPort,
+      numHistoryShards: shards,
+      namespace: config.TEMPORAL_NAMESPACE,
+      log: (line) => process.stdout.write(`  ${line}\n`),
+    });
+    stops.push(() => temporal.stop());
+    const db = await openDatabase(databaseUrl, config, log);
+    stops.push(() => closeDb(db));
+    const demo = demoAccount(dataDir);
+    await upsertAccount(db, { ...demo, calling_window: '00:00-24:00' });
+    const stack = { databaseUrl, temporalAddress: temporal.address, config };
+    writeFileSync(path.join(dataDir, 'stack.json'), JSON.stringify({ databaseUrl, temporalAddress: temporal.address }));
+
+    const running: WorkerProcess[] = [];
+    const startWorker = async (i: number): Promise<void> => {
+      const w = await startWorkerProcess(stack, {}, path.join(dataDir, `worker-${i + 1}.log`));
+      running[i] = w;
+      void w.exited.then((code) => {
+        if (stopping) return;
+        log.error({ worker: i + 1, pid: w.pid, code }, 'Worker process exited; starting it again');
+        startWorker(i).catch((err: unknown) => log.error({ err }, 'Worker process did not start again'));
+      });
+    };
+    process.stdout.write(`Starting ${workers} worker process${workers > 1 ? 'es' : ''}...\n`);
+    await Promise.all(Array.from({ length: workers }, (_, i) => startWorker(i)));
+    stops.push(() => Promise.all(running.map((w) => w.stop())).then(() => undefined));
+    const tc = temporalConnectionConfig(config, temporal.address);
+    const api = await startApi({ config, db, log, temporal: tc, simulator: config.OUTCALL_SIMULATOR });
+    stops.push(() => api.stop());
+
+    const base = config.OUTCALL_PUBLIC_URL;
+    process.stdout.write(
+      [
+        '',
+        `Outcall is running on Temporal ${temporal.binaries.version} with PostgreSQL.`,
+        `  API           ${base}/v2/accounts/${demo.sid}/campaigns`,
+        `  Temporal      ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE}; config ${temporal.configFile})`,
+        `  PostgreSQL    ${databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
+        `  Workers       ${running.map((w) => `pid ${w.pid}`).join(', ')} (logs in ${dataDir})`,
+        `  Demo account  sid ${demo.sid}, API key ${demo.api_key}, API token ${demo.api_token}`,
+        '',
+        'Press Ctrl-C to stop. State is kept in ' + dataDir,
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    log.error({ err }, 'Outcall failed to start');
+    await shutdown(1);
+  }
+}
+
+void main();
