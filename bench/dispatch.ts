@@ -1,45 +1,43 @@
 /**
- * `npm run bench -- dispatch [--numbers N] [--quick] [--seconds S] [--cpm R] [--max-live M] [--max-run-children C] [--baseline K]`
+ * `npm run bench -- dispatch [--engine dev|cluster] [--workers 1|2|1,2] [--numbers N] [--quick] [--seconds S]
+ *  [--cpm R] [--max-live M] [--max-run-children C] [--baseline K] [--sample H] [--retry-numbers R]`
  *
- * How fast one campaign dispatches, and what it costs Temporal: a list campaign of N numbers
- * (default 20,000; `--quick` 2,000) on a whole stack whose limits are set out of the way (an account
- * of 100,000 calls/min and channels, the window always open, the dial queue's server rate limit
- * raised, a zero-latency simulator: ring and talk 0, every number completes on its first attempt).
- * The worker runs in its own process so its memory can be read. Prints:
+ * How fast one campaign dispatches, and what it costs Temporal, on either engine: the dev server
+ * (`dev`, the default: SQLite, one shard) or the real Temporal server on PostgreSQL (`cluster`:
+ * several history shards, bin/temporal-cluster.ts). A list campaign of N numbers (default 20,000;
+ * `--quick` 2,000) on a whole stack whose limits are set out of the way (an account of 100,000
+ * calls/min and channels, the window always open, the dial queue's server rate limit raised, a
+ * zero-latency simulator: ring and talk 0, every number completes on its first attempt). The workers
+ * run in their own processes (`--workers`, default 1; `1,2` runs the campaign once per count on the
+ * same server). Prints, per campaign:
  *
  * * first-attempt dials per second (from the first dial request to the last, `attempts.dial_started_at`);
- * * Temporal history events per number (every run of the campaign and every number workflow, from
- *   visibility), the most events in one campaign run, and how many runs there were;
- * * the worker's peak RSS and its RSS at each quarter of the campaign (flat = bounded);
- * * the rate at which the same dev server runs empty child workflows through a window of the same
- *   size (bench/support/empty-children.ts), and the ratio of the two;
- * * the create request's time (the lists' preview snapshot) and the median GET latency while it runs.
+ * * each worker's RSS at every tenth of the campaign and its peak, and the CPU time of the Temporal
+ *   server, PostgreSQL, the workers and this process beside how busy the machine was (what bounds it);
+ * * history events and Temporal Cloud Actions per number (../shared/reference/temporal-notes.md §7),
+ *   from every campaign run and a sample of `--sample` number histories (default 100), broken down by
+ *   event type and by Action rule; the most events in one campaign run;
+ *
+ * then a campaign of `--retry-numbers` numbers (default 100; 0 skips it) that are busy on the first
+ * attempt and answer the retry a minute later: its Actions per number minus the first-time ones are
+ * the Actions per extra retry. Last, the rate at which the same server runs empty child workflows
+ * through a window of the same size (bench/support/empty-children.ts), and each campaign's ratio to it.
  *
  * `--seconds S` stops measuring after S seconds of dialling (for a 500,000-number campaign: the
- * start and the steady rate, not the whole run); history figures then cover the runs and number
- * workflows closed by then. `--baseline K` sets the yardstick's children (default min(N, 5,000); 0 skips it).
+ * start and the steady rate); history figures then cover the runs and the numbers closed by then.
+ * `--baseline K` sets the yardstick's children (default min(N, 5,000); 0 skips it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { campaignWorkflowId, newSid } from '../domain/ids';
-import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
-import { median } from './support/figures';
+import { newSid } from '../domain/ids';
+import { startEmbeddedStack, type EmbeddedStack, type TemporalEngine } from '../bin/embedded-stack';
+import { startWorkerProcess, type WorkerProcess } from '../bin/worker-process';
+import { ACCOUNT, runCampaign, type CampaignResult } from './support/dispatch-campaign';
+import { addTally } from './support/history-accounting';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ACCOUNT = {
-  sid: 'bench',
-  api_key: 'bench_key',
-  api_token: 'bench_token_0123456789',
-  calling_window: '00:00-24:00',
-  calls_per_minute: 100_000,
-  channels: 100_000,
-};
-const AUTH = { key: ACCOUNT.api_key, token: ACCOUNT.api_token };
 const SECRET = 'bench-signing-secret-0123456789';
 
 function arg(args: string[], name: string): string | undefined {
@@ -48,75 +46,13 @@ function arg(args: string[], name: string): string | undefined {
   return args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 }
 
-/** VmRSS and VmHWM of a process, in MiB. */
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+function engineArg(args: string[]): TemporalEngine {
+  const e = arg(args, 'engine') ?? 'dev';
+  if (e !== 'dev' && e !== 'cluster') throw new Error(`--engine must be dev or cluster, not ${e}`);
+  return e;
 }
 
-/** N contacts in one list, straight into the database (the setup, not the measurement). */
-async function makeList(stack: EmbeddedStack, n: number): Promise<string> {
-  const sql = stack.db.$client;
-  const list = newSid();
-  await sql`insert into lists (sid, account_sid, name, type) values (${list}, ${ACCOUNT.sid}, ${`bench ${list.slice(0, 8)}`}, ${n > 100_000 ? 'dynamic' : 'static'})`;
-  // Distinct mobiles ending in 1..5: the simulator completes them on the first attempt.
-  await sql`
-    insert into contacts (sid, account_sid, number, first_name, date_created, date_updated)
-    select md5(${list} || g), ${ACCOUNT.sid}, '+9198' || lpad((10000000 + g * 10 + 1 + g % 5)::text, 8, '0'), 'Contact ' || g, now(), now()
-      from generate_series(0, ${n - 1}::int) g
-    on conflict do nothing`;
-  await sql`
-    insert into list_memberships (list_sid, contact_sid)
-    select ${list}, sid from contacts where account_sid = ${ACCOUNT.sid} order by number`;
-  return list;
-}
-
-function startWorkerProcess(stack: EmbeddedStack, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin/worker.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...env,
-      DATABASE_URL: stack.databaseUrl,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      OUTCALL_PUBLIC_URL: stack.baseUrl,
-      OUTCALL_SIGNING_SECRET: SECRET,
-      OUTCALL_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'outcall-bench-worker-')),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-interface HistoryFigures {
-  runs: number;
-  maxRunEvents: number;
-  campaignEvents: number;
-  numberWorkflows: number;
-  numberEvents: number;
-}
-
-async function historyOf(client: Client, campaignId: string, expectNumbers: number): Promise<HistoryFigures> {
-  for (let tries = 0; ; tries++) {
-    const f: HistoryFigures = { runs: 0, maxRunEvents: 0, campaignEvents: 0, numberWorkflows: 0, numberEvents: 0 };
-    for await (const w of client.workflow.list({ query: `OutcallCampaignId = '${campaignId}'`, pageSize: 1000 })) {
-      if (w.type === 'campaignWorkflow') {
-        f.runs++;
-        f.campaignEvents += w.historyLength;
-        f.maxRunEvents = Math.max(f.maxRunEvents, w.historyLength);
-      } else {
-        f.numberWorkflows++;
-        f.numberEvents += w.historyLength;
-      }
-    }
-    // Visibility is eventually consistent: wait until every number workflow is listed as closed.
-    if (f.numberWorkflows >= expectNumbers || tries >= 30) return f;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
-
-/** Empty children through a window of `window` on the same dev server: children per second. */
+/** Empty children through a window of `window` on the same server: children per second. */
 async function yardstick(
   stack: EmbeddedStack,
   count: number,
@@ -150,13 +86,38 @@ async function yardstick(
   }
 }
 
+async function startWorkers(stack: EmbeddedStack, env: Record<string, string>, n: number): Promise<WorkerProcess[]> {
+  const workerEnv = { ...env, OUTCALL_PUBLIC_URL: stack.baseUrl, LOG_LEVEL: 'warn' };
+  return Promise.all(Array.from({ length: n }, () => startWorkerProcess(stack, workerEnv)));
+}
+
+/** Actions per extra retry: the retrying campaign's Actions per number minus the first-time ones, by rule. */
+function printPerRetry(first: CampaignResult, retried: CampaignResult, extraAttempts: number): void {
+  const diff = new Map(retried.cost.actionsByRule);
+  addTally(diff, new Map([...first.cost.actionsByRule].map(([k, v]) => [k, -v])));
+  const rules = [...diff]
+    .filter(([, v]) => Math.abs(v) >= 0.005)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${(v / extraAttempts).toFixed(2)}`)
+    .join(', ');
+  const per = (retried.cost.actionsPerNumber - first.cost.actionsPerNumber) / extraAttempts;
+  console.log(`  Temporal Cloud Actions per extra retry: ${per.toFixed(2)} (by rule: ${rules})`);
+  const events = (retried.cost.eventsPerNumber - first.cost.eventsPerNumber) / extraAttempts;
+  console.log(`  history events per extra retry: ${events.toFixed(2)}`);
+}
+
 export default async function dispatch(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
+  const engine = engineArg(args);
   const n = Number(arg(args, 'numbers') ?? (quick ? 2000 : 20_000));
   const seconds = arg(args, 'seconds') ? Number(arg(args, 'seconds')) : null;
   const maxLive = Number(arg(args, 'max-live') ?? 500);
   const maxRunChildren = Number(arg(args, 'max-run-children') ?? 1000);
   const baseline = Number(arg(args, 'baseline') ?? Math.min(n, 5000));
+  const sample = Number(arg(args, 'sample') ?? 100);
+  const retryNumbers = Number(arg(args, 'retry-numbers') ?? 100);
+  const workerCounts = (arg(args, 'workers') ?? '1').split(',').map(Number);
+  if (workerCounts.some((w) => !Number.isInteger(w) || w < 1)) throw new Error('--workers takes counts ≥ 1, e.g. 1,2');
   // `--cpm`: the account's calls_per_minute (default out of the way), to see a campaign keep a configured rate.
   const cpm = Number(arg(args, 'cpm') ?? ACCOUNT.calls_per_minute);
   const env = {
@@ -168,119 +129,66 @@ export default async function dispatch(args: string[]): Promise<void> {
     OUTCALL_MAX_DIALS_PER_SECOND: '100000',
     OUTCALL_SIGNING_SECRET: SECRET,
   };
+  const engineName = engine === 'cluster' ? 'Temporal on PostgreSQL' : 'Temporal dev server';
   console.log(
-    `dispatch: ${n} numbers, window ${maxLive}, ≤${maxRunChildren} open children per run, calls_per_minute ${cpm}, simulator ring 0 talk 0${seconds ? `, measured for ${seconds} s` : ''}`,
+    `dispatch on ${engineName}: ${n} numbers, worker processes ${workerCounts.join(' then ')}, window ${maxLive}, ` +
+      `≤${maxRunChildren} open children per run, calls_per_minute ${cpm}, simulator ring 0 talk 0` +
+      (seconds ? `, measured for ${seconds} s` : ''),
   );
-  const stack = await startEmbeddedStack({ env, worker: false });
-  const worker = startWorkerProcess(stack, env);
-  const temporal = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection: temporal });
+  const stack = await startEmbeddedStack({ env, worker: false, engine });
+  const client = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
+  const results: Array<{ workers: number; result: CampaignResult }> = [];
+  let running: WorkerProcess[] = [];
   try {
-    const tList = Date.now();
-    const list = await makeList(stack, n);
-    console.log(`  list of ${n} contacts built in ${((Date.now() - tList) / 1000).toFixed(1)} s (setup)`);
-    const tCreate = Date.now();
-    const created = await stack.api('POST', `/v2/accounts/${ACCOUNT.sid}/campaigns`, AUTH, {
-      lists: [list],
-      caller_id: '08012345678',
-      url: 'http://flow.example/start',
-      retries: { number_of_retries: 0 },
-    });
-    if (created.status !== 200) throw new Error(`create: ${created.status} ${created.text}`);
-    const createMs = Date.now() - tCreate;
-    const id = created.json.response[0].data.id as string;
-    console.log(
-      `  POST /campaigns (preview snapshot of ${created.json.response[0].data.stats.created} numbers): ${createMs} ms`,
-    );
-
-    const getMs: number[] = [];
-    const rss: Array<{ done: number; rss: number }> = [];
-    let status = 'Created';
-    let done = 0;
-    let startedAt: number | null = null;
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 2000));
-      const t = Date.now();
-      const c = (await stack.api('GET', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}`, AUTH)).json.response[0].data;
-      getMs.push(Date.now() - t);
-      status = c.status;
-      done = c.stats.completed + c.stats.failed;
-      if (startedAt === null && c.date_started) {
-        startedAt = Date.now();
-        console.log(
-          `  InProgress (the start's snapshot of ${c.stats.created} numbers taken) within ${((startedAt - tCreate - createMs) / 1000).toFixed(1)} s of the create's answer`,
-        );
+    for (const [i, count] of workerCounts.entries()) {
+      running = await startWorkers(stack, env, count);
+      const label = `campaign ${i + 1}, ${count} worker process${count > 1 ? 'es' : ''}`;
+      const r = await runCampaign(stack, client, {
+        label,
+        numbers: n,
+        lastDigits: [1, 2, 3, 4, 5],
+        retries: { number_of_retries: 0 },
+        seconds,
+        sample,
+        workers: running,
+      });
+      results.push({ workers: count, result: r });
+      if (i === 0 && retryNumbers > 0 && r.status === 'Completed') {
+        const retried = await runCampaign(stack, client, {
+          label: `retry variant (busy first, answered on the retry 1 min later), ${count} worker process(es)`,
+          numbers: retryNumbers,
+          lastDigits: [9],
+          retries: { number_of_retries: 1, interval_mins: 1, on_status: ['busy'] },
+          seconds: null,
+          sample,
+          workers: running,
+        });
+        printPerRetry(r, retried, 1);
       }
-      if (worker.pid) rss.push({ done, rss: memoryOf(worker.pid).rss });
-      if (status === 'Completed') break;
-      if (seconds !== null && startedAt !== null && Date.now() - startedAt > seconds * 1000) break;
-      if (worker.exitCode !== null) throw new Error(`worker exited with ${worker.exitCode}`);
-    }
-    const peak = worker.pid ? memoryOf(worker.pid).peak : NaN;
-    const [d] = await stack.db.$client<{ n: number; first: Date; last: Date; snapshotted: number }[]>`
-      select count(*)::int as n, min(dial_started_at) as first, max(dial_started_at) as last,
-             (select count(*)::int from campaign_numbers where campaign_id = ${id}) as snapshotted
-        from attempts where campaign_id = ${id} and attempt_number = 1 and dial_started_at is not null`;
-    const spanS = (new Date(d!.last).getTime() - new Date(d!.first).getTime()) / 1000;
-    const rate = (d!.n - 1) / spanS;
-    console.log(`  status ${status}; ${d!.n} first attempts dialled over ${spanS.toFixed(1)} s`);
-    console.log(`  first-attempt dials per second: ${rate.toFixed(1)}`);
-    console.log(
-      `  GET /campaigns/{id} with stats over ${d!.snapshotted} numbers: median ${median(getMs)} ms, max ${Math.max(...getMs)} ms (${getMs.length} reads)`,
-    );
-    const quarter = (q: number) => rss.find((r) => r.done >= (q * Math.max(done, 1)) / 4)?.rss ?? NaN;
-    console.log(
-      `  worker RSS: peak ${peak.toFixed(0)} MiB; at 25/50/75/100% of the numbers done: ${[1, 2, 3, 4].map((q) => quarter(q).toFixed(0)).join(' / ')} MiB`,
-    );
-
-    if (status === 'Completed') {
-      const h = await historyOf(client, id, n);
-      console.log(
-        `  campaign runs: ${h.runs}; most events in one run: ${h.maxRunEvents}; campaign events ${h.campaignEvents}, number workflows ${h.numberWorkflows} with ${h.numberEvents} events`,
-      );
-      console.log(
-        `  Temporal history events per number: ${((h.campaignEvents + h.numberEvents) / n).toFixed(2)} (campaign ${(h.campaignEvents / n).toFixed(2)} + number ${(h.numberEvents / h.numberWorkflows).toFixed(2)})`,
-      );
-    } else {
-      // Stopped early: the runs closed so far, the current one, and the number workflows that closed.
-      const runs: number[] = [];
-      for await (const w of client.workflow.list({
-        query: `WorkflowId = '${campaignWorkflowId(id)}' and ExecutionStatus != 'Running'`,
-      }))
-        runs.push(w.historyLength);
-      const current = (await client.workflow.getHandle(campaignWorkflowId(id)).describe()).historyLength;
-      let closed = 0;
-      let numberEvents = 0;
-      for await (const w of client.workflow.list({
-        query: `OutcallCampaignId = '${id}' and WorkflowType = 'numberWorkflow' and ExecutionStatus = 'Completed'`,
-        pageSize: 1000,
-      })) {
-        closed++;
-        numberEvents += w.historyLength;
-      }
-      const campaignEvents = runs.reduce((a, b) => a + b, 0) + current;
-      console.log(
-        `  campaign runs so far: ${runs.length} closed + 1 running (${current} events); most events in one closed run: ${Math.max(0, ...runs)}`,
-      );
-      console.log(
-        `  Temporal history events per number (${closed} closed numbers): ${(campaignEvents / Math.max(done, 1) + numberEvents / Math.max(closed, 1)).toFixed(2)} ` +
-          `(campaign ${(campaignEvents / Math.max(done, 1)).toFixed(2)} + number ${(numberEvents / Math.max(closed, 1)).toFixed(2)})`,
-      );
+      await Promise.all(running.map((w) => w.stop()));
+      running = [];
     }
     if (baseline > 0) {
-      worker.kill('SIGTERM');
       const y = await yardstick(stack, baseline, maxLive);
       console.log(
-        `  empty child workflows, window ${maxLive}, same dev server: ${y.perSecond.toFixed(1)} per second (${y.runs} runs, ${y.eventsPerChild.toFixed(2)} parent events per child)`,
+        `  empty child workflows, window ${maxLive}, same ${engineName}: ${y.perSecond.toFixed(1)} per second ` +
+          `(${y.runs} runs, ${y.eventsPerChild.toFixed(2)} parent events per child)`,
       );
-      console.log(`  ratio of first-attempt dials to empty children per second: ${(rate / y.perSecond).toFixed(2)}`);
+      for (const { workers, result } of results)
+        console.log(
+          `  ratio of first-attempt dials to empty children per second, ${workers} worker process(es): ` +
+            `${(result.rate / y.perSecond).toFixed(2)}`,
+        );
     }
+    const one = results.find((r) => r.workers === 1);
+    for (const r of results.filter((x) => x.workers > 1 && one))
+      console.log(
+        `  ${r.workers} worker processes ÷ 1: ${(r.result.rate / one!.result.rate).toFixed(2)} ` +
+          `(${r.result.rate.toFixed(1)} vs ${one!.result.rate.toFixed(1)} first-attempt dials per second)`,
+      );
   } finally {
-    if (worker.exitCode === null) {
-      worker.kill('SIGTERM');
-      await new Promise((r) => worker.once('exit', r));
-    }
-    await temporal.close();
+    await Promise.all(running.map((w) => w.stop()));
+    await client.connection.close();
     await stack.stop();
   }
 }
