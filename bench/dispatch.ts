@@ -18,9 +18,9 @@
  *   from every campaign run and a sample of `--sample` number histories (default 100), broken down by
  *   event type and by Action rule; the most events in one campaign run;
  *
- * then a campaign of `--retry-numbers` numbers (default 100; 0 skips it) that are busy on the first
- * attempt and answer the retry a minute later: its Actions per number minus the first-time ones are
- * the Actions per extra retry. Last, the rate at which the same server runs empty child workflows
+ * then a campaign of `--retry-numbers` numbers (default 100; 0 skips it), half answered at once, half
+ * busy on the first attempt and answered on the retry a minute later: the Actions of a number that
+ * took two attempts minus those of one that took one are the Actions per extra retry. Last, the rate at which the same server runs empty child workflows
  * through a window of the same size (bench/support/empty-children.ts), and each campaign's ratio to it.
  *
  * `--seconds S` stops measuring after S seconds of dialling (for a 500,000-number campaign: the
@@ -34,8 +34,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { newSid } from '../domain/ids';
 import { startEmbeddedStack, type EmbeddedStack, type TemporalEngine } from '../bin/embedded-stack';
 import { startWorkerProcess, type WorkerProcess } from '../bin/worker-process';
-import { ACCOUNT, runCampaign, type CampaignResult } from './support/dispatch-campaign';
-import { addTally } from './support/history-accounting';
+import type { CampaignCost } from './support/campaign-histories';
+import { ACCOUNT, attemptsLabel, runCampaign, type CampaignResult } from './support/dispatch-campaign';
+import { addTally, formatTally, tallyTotal } from './support/history-accounting';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET = 'bench-signing-secret-0123456789';
@@ -91,19 +92,28 @@ async function startWorkers(stack: EmbeddedStack, env: Record<string, string>, n
   return Promise.all(Array.from({ length: n }, () => startWorkerProcess(stack, workerEnv)));
 }
 
-/** Actions per extra retry: the retrying campaign's Actions per number minus the first-time ones, by rule. */
-function printPerRetry(first: CampaignResult, retried: CampaignResult, extraAttempts: number): void {
-  const diff = new Map(retried.cost.actionsByRule);
-  addTally(diff, new Map([...first.cost.actionsByRule].map(([k, v]) => [k, -v])));
-  const rules = [...diff]
-    .filter(([, v]) => Math.abs(v) >= 0.005)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, v]) => `${k} ${(v / extraAttempts).toFixed(2)}`)
-    .join(', ');
-  const per = (retried.cost.actionsPerNumber - first.cost.actionsPerNumber) / extraAttempts;
-  console.log(`  Temporal Cloud Actions per extra retry: ${per.toFixed(2)} (by rule: ${rules})`);
-  const events = (retried.cost.eventsPerNumber - first.cost.eventsPerNumber) / extraAttempts;
-  console.log(`  history events per extra retry: ${events.toFixed(2)}`);
+/**
+ * Actions and events per extra retry, from one campaign: its numbers that took 2 attempts minus those
+ * that took 1 (the campaign's own cost per number is the same for both), by rule and by event type.
+ */
+function printPerRetry(cost: CampaignCost): void {
+  const once = cost.groups.get(attemptsLabel(1));
+  const twice = cost.groups.get(attemptsLabel(2));
+  if (!once || !twice) {
+    console.log(`  Actions per extra retry: not measured (groups read: ${[...cost.groups.keys()].join(', ')})`);
+    return;
+  }
+  const diff = <K extends string>(a: ReadonlyMap<K, number>, b: ReadonlyMap<K, number>) => {
+    const d = new Map(a);
+    addTally(d, new Map([...b].map(([k, v]) => [k, -v])));
+    return d;
+  };
+  const actions = diff(twice.actions, once.actions);
+  const events = diff(twice.events, once.events);
+  console.log(
+    `  Temporal Cloud Actions per extra retry: ${tallyTotal(actions).toFixed(2)} (${formatTally(actions, 1)})`,
+  );
+  console.log(`  history events per extra retry: ${tallyTotal(events).toFixed(2)} (${formatTally(events, 1)})`);
 }
 
 export default async function dispatch(args: string[]): Promise<void> {
@@ -155,15 +165,16 @@ export default async function dispatch(args: string[]): Promise<void> {
       results.push({ workers: count, result: r });
       if (i === 0 && retryNumbers > 0 && r.status === 'Completed') {
         const retried = await runCampaign(stack, client, {
-          label: `retry variant (busy first, answered on the retry 1 min later), ${count} worker process(es)`,
+          label: `retry variant (half answer at once, half busy first and answer the retry 1 min later), ${count} worker process(es)`,
           numbers: retryNumbers,
-          lastDigits: [9],
+          lastDigits: [1, 9],
           retries: { number_of_retries: 1, interval_mins: 1, on_status: ['busy'] },
           seconds: null,
           sample,
           workers: running,
+          groupByAttempts: true,
         });
-        printPerRetry(r, retried, 1);
+        printPerRetry(retried.cost);
       }
       await Promise.all(running.map((w) => w.stop()));
       running = [];

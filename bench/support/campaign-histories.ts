@@ -5,8 +5,7 @@
  * where it came from.
  */
 import type { Client } from '@temporalio/client';
-import { campaignWorkflowId } from '../../domain/ids';
-import { SEARCH_ATTRIBUTES } from '../../domain/ids';
+import { campaignWorkflowId, SEARCH_ATTRIBUTES } from '../../domain/ids';
 import {
   actionsByRule,
   addTally,
@@ -92,78 +91,89 @@ export interface CampaignCost {
   numbers: number;
   eventsPerNumber: number;
   actionsPerNumber: number;
-  /** Actions per number by rule, number workflow and campaign runs together. */
-  actionsByRule: Map<string, number>;
   runs: number;
   maxRunEvents: number;
+  /** Per group of number workflows (see `printCampaignCost`): its events and Actions per number, by kind. */
+  groups: Map<string, { events: Tally; actions: Map<ActionRule, number> }>;
 }
 
-function scaled(t: ReadonlyMap<string, number>, by: number): Map<string, number> {
-  return new Map([...t].map(([k, v]) => [k, v * by]));
+function perOne<K extends string>(t: ReadonlyMap<K, number>, n: number): Map<K, number> {
+  return new Map([...t].map(([k, v]) => [k, v / Math.max(n, 1)]));
 }
 
 /**
  * Reads the campaign's histories and prints its cost per number. `numbers` is how many numbers
- * closed (the divisor for the campaign runs' cost); `sample` how many number histories to read.
+ * closed (the divisor for the campaign runs' cost); `sample` how many number histories to read, in
+ * each group when `groupOf` sorts number workflows (by workflow id) into groups, e.g. by attempts.
  */
 export async function printCampaignCost(
   client: Client,
   campaignId: string,
   numbers: number,
   sample: number,
-  indent = '  ',
+  groupOf: (workflowId: string) => string = () => 'all',
 ): Promise<CampaignCost> {
   const l = await listCampaign(client, campaignId, numbers);
   const closed = l.numbers.filter((n) => n.closed);
   const runs = await accountHistories(client, l.runs);
-  const picked = evenSample(closed, sample);
-  const nums = await accountHistories(client, picked);
   const others = await accountHistories(
     client,
     l.others.filter((o) => o.closed),
   );
+  const byGroup = new Map<string, Execution[]>();
+  for (const n of closed) byGroup.set(groupOf(n.workflowId), [...(byGroup.get(groupOf(n.workflowId)) ?? []), n]);
+  const groups = new Map<string, HistoryAccount>();
+  for (const [g, members] of [...byGroup].sort())
+    groups.set(g, await accountHistories(client, evenSample(members, sample)));
   const per = Math.max(numbers, 1);
-  const perSampled = Math.max(nums.histories, 1);
   // Exact mean from visibility for all closed numbers; the breakdown from the sample.
   const numberEvents = closed.reduce((a, n) => a + n.historyLength, 0) / Math.max(closed.length, 1);
+  // A group's mean weighs in by its share of the closed numbers.
+  let numberActions = 0;
+  for (const [g, acc] of groups)
+    numberActions +=
+      (tallyTotal(acc.actions) / Math.max(acc.histories, 1)) * (byGroup.get(g)!.length / Math.max(closed.length, 1));
   const campaignEvents = tallyTotal(runs.events) / per;
   const otherEvents = tallyTotal(others.events) / per;
-  const numberActions = tallyTotal(nums.actions) / perSampled;
   const campaignActions = tallyTotal(runs.actions) / per;
   const otherActions = tallyTotal(others.actions) / per;
-  const p = (line: string) => console.log(`${indent}${line}`);
+  const p = (line: string) => console.log(`  ${line}`);
   const o = others.histories > 0;
+  const sampled = [...groups.values()].reduce((a, g) => a + g.histories, 0);
+  const label = (g: string) =>
+    groups.size > 1 ? `number workflow (${g}, ${groups.get(g)!.histories} read)` : 'number workflow';
   p(
     `history events per number: ${(numberEvents + campaignEvents + otherEvents).toFixed(2)} = number workflow ` +
-      `${numberEvents.toFixed(2)} (all ${closed.length} closed, from visibility; sample of ${nums.histories}: ` +
-      `${(tallyTotal(nums.events) / perSampled).toFixed(2)}) + campaign runs ${campaignEvents.toFixed(2)}` +
+      `${numberEvents.toFixed(2)} (all ${closed.length} closed, from visibility) + campaign runs ${campaignEvents.toFixed(2)}` +
       (o ? ` + ${others.histories} other workflows ${otherEvents.toFixed(2)}` : ''),
   );
-  p(`  number workflow, by type: ${formatTally(nums.events, perSampled)}`);
+  for (const [g, acc] of groups) p(`  ${label(g)}, by type: ${formatTally(acc.events, acc.histories)}`);
   p(`  campaign runs, by type, per number: ${formatTally(runs.events, per)}`);
   if (o) p(`  other workflows, by type, per number: ${formatTally(others.events, per)}`);
   const actionsPerNumber = numberActions + campaignActions + otherActions;
   p(
     `Temporal Cloud Actions per number: ${actionsPerNumber.toFixed(2)} = number workflow ${numberActions.toFixed(2)} ` +
-      `(sample of ${nums.histories}) + campaign runs ${campaignActions.toFixed(2)}` +
+      `(${sampled} histories read) + campaign runs ${campaignActions.toFixed(2)}` +
       (o ? ` + other workflows ${otherActions.toFixed(2)}` : ''),
   );
-  p(`  number workflow, by rule: ${formatTally(nums.actions, perSampled)}`);
+  for (const [g, acc] of groups) p(`  ${label(g)}, by rule: ${formatTally(acc.actions, acc.histories)}`);
   p(`  campaign runs, by rule, per number: ${formatTally(runs.actions, per)}`);
   if (o) p(`  other workflows, by rule, per number: ${formatTally(others.actions, per)}`);
   p(
     `campaign runs: ${runs.histories} (${l.runs.filter((r) => !r.closed).length} still running); ` +
       `most events in one run: ${runs.maxEvents}`,
   );
-  const byRule = scaled(nums.actions, 1 / perSampled);
-  addTally(byRule, scaled(runs.actions, 1 / per));
-  addTally(byRule, scaled(others.actions, 1 / per));
   return {
     numbers,
     eventsPerNumber: numberEvents + campaignEvents + otherEvents,
     actionsPerNumber,
-    actionsByRule: byRule,
     runs: runs.histories,
     maxRunEvents: runs.maxEvents,
+    groups: new Map(
+      [...groups].map(([g, acc]) => [
+        g,
+        { events: perOne(acc.events, acc.histories), actions: perOne(acc.actions, acc.histories) },
+      ]),
+    ),
   };
 }

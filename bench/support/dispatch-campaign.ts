@@ -4,7 +4,7 @@
  * CPU per process), the first-attempt dial rate, and its cost read from the histories.
  */
 import type { Client } from '@temporalio/client';
-import { newSid } from '../../domain/ids';
+import { newSid, numberWorkflowId } from '../../domain/ids';
 import type { EmbeddedStack } from '../../bin/embedded-stack';
 import type { WorkerProcess } from '../../bin/worker-process';
 import { printCampaignCost, type CampaignCost } from './campaign-histories';
@@ -53,8 +53,10 @@ export interface CampaignRun {
   retries: { number_of_retries: number; interval_mins?: number; on_status?: string[] };
   /** Stop measuring after this many seconds of dialling (null: run to Completed). */
   seconds: number | null;
-  /** Number histories to read for the cost breakdown. */
+  /** Number histories to read for the cost breakdown (in each group of `groupByAttempts`). */
   sample: number;
+  /** Read and print the number workflows' cost apart by how many attempts each made. */
+  groupByAttempts?: boolean;
   workers: WorkerProcess[];
 }
 
@@ -130,8 +132,19 @@ export async function runCampaign(stack: EmbeddedStack, client: Client, run: Cam
   );
   for (const line of rss.report(done)) log(line);
   log(`CPU ${cpu.report()}`);
-  const cost = await printCampaignCost(client, id, done, run.sample);
+  let groupOf: ((workflowId: string) => string) | undefined;
+  if (run.groupByAttempts) {
+    const rows = await stack.db.$client<{ position: number; attempts: number }[]>`
+      select position, attempts from campaign_numbers where campaign_id = ${id}`;
+    const byId = new Map(rows.map((r) => [numberWorkflowId(id, r.position), attemptsLabel(r.attempts)]));
+    groupOf = (workflowId) => byId.get(workflowId) ?? 'unknown';
+  }
+  const cost = await printCampaignCost(client, id, done, run.sample, groupOf);
   return { status, done, firstAttempts: d!.n, rate, cost };
+}
+
+export function attemptsLabel(n: number): string {
+  return `${n} attempt${n === 1 ? '' : 's'}`;
 }
 
 async function isGone(w: WorkerProcess): Promise<boolean> {

@@ -137,7 +137,7 @@ export function tallyTotal(t: ReadonlyMap<string, number>): number {
 /** `Kind 4.00, Other 1.50, …` per `per` (largest first), e.g. per number. */
 export function formatTally(t: ReadonlyMap<string, number>, per: number, digits = 2): string {
   return [...t.entries()]
-    .filter(([, n]) => n !== 0)
+    .filter(([, n]) => Math.abs(n) > 1e-9)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([k, n]) => `${k} ${(n / per).toFixed(digits)}`)
     .join(', ');
