@@ -34,7 +34,7 @@ export function temporalServerDir(version = TEMPORAL_SERVER_VERSION): string {
 }
 
 function goEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, GOTOOLCHAIN: TEMPORAL_GO_TOOLCHAIN, GOFLAGS: '-mod=mod', GO111MODULE: 'on' };
+  return { ...process.env, GOTOOLCHAIN: TEMPORAL_GO_TOOLCHAIN, GO111MODULE: 'on' };
 }
 
 function reportsVersion(binary: string, version: string): boolean {
@@ -102,15 +102,15 @@ function cacheSchema(dir: string, version: string, log: (line: string) => void):
 }
 
 /**
- * Finds the cached server and schema tool of `version`, building what is missing. Quick when the
- * cache is filled (two `--version` calls).
+ * Finds the cached server and schema tool of `version` (in `dir`, default the shared cache),
+ * building what is missing. Quick when the cache is filled (two `--version` calls).
  */
 export async function ensureTemporalServer(
-  opts: { version?: string; log?: (line: string) => void } = {},
+  opts: { version?: string; log?: (line: string) => void; dir?: string } = {},
 ): Promise<TemporalServerBinaries> {
   const version = opts.version ?? TEMPORAL_SERVER_VERSION;
   const log = opts.log ?? ((line: string) => process.stderr.write(`[temporal-server] ${line}\n`));
-  const dir = temporalServerDir(version);
+  const dir = opts.dir ?? temporalServerDir(version);
   mkdirSync(dir, { recursive: true });
   const server = path.join(dir, 'server');
   const sql = path.join(dir, 'sql');
@@ -119,10 +119,4 @@ export async function ensureTemporalServer(
   for (const b of [server, sql])
     if (!reportsVersion(b, version)) throw new Error(`${b} does not report version ${version} after the build`);
   return { version, server, sql, postgresSchemaDir: cacheSchema(dir, version, log) };
-}
-
-/** True when the binaries of `version` are already built (nothing to do but start them). */
-export function temporalServerCached(version = TEMPORAL_SERVER_VERSION): boolean {
-  const dir = temporalServerDir(version);
-  return reportsVersion(path.join(dir, 'server'), version) && reportsVersion(path.join(dir, 'sql'), version);
 }
