@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       running[i] = w;
       void w.exited.then((code) => {
         if (stopping) return;
-        log.error({ worker: i + 1, pid: w.pid, code }, 'Worker process exited; starting it again');
+        log.error({ worker: i + 1, workerPid: w.pid, code }, 'Worker process exited; starting it again');
         startWorker(i).catch((err: unknown) => log.error({ err }, 'Worker process did not start again'));
       });
     };
