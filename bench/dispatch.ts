@@ -37,6 +37,7 @@ import { startWorkerProcess, type WorkerProcess } from '../bin/worker-process';
 import type { CampaignCost } from './support/campaign-histories';
 import { ACCOUNT, attemptsLabel, runCampaign, type CampaignResult } from './support/dispatch-campaign';
 import { addTally, formatTally, tallyTotal } from './support/history-accounting';
+import { describeBound } from './support/process-usage';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET = 'bench-signing-secret-0123456789';
@@ -192,11 +193,14 @@ export default async function dispatch(args: string[]): Promise<void> {
         );
     }
     const one = results.find((r) => r.workers === 1);
-    for (const r of results.filter((x) => x.workers > 1 && one))
+    for (const r of results.filter((x) => x.workers > 1 && one)) {
       console.log(
         `  ${r.workers} worker processes ÷ 1: ${(r.result.rate / one!.result.rate).toFixed(2)} ` +
           `(${r.result.rate.toFixed(1)} vs ${one!.result.rate.toFixed(1)} first-attempt dials per second)`,
       );
+      for (const x of [one!, r])
+        console.log(`    bound with ${x.workers} worker process(es): ${describeBound(x.result.cpu)}`);
+    }
   } finally {
     await Promise.all(running.map((w) => w.stop()));
     await client.connection.close();

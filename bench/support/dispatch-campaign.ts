@@ -9,7 +9,7 @@ import type { EmbeddedStack } from '../../bin/embedded-stack';
 import type { WorkerProcess } from '../../bin/worker-process';
 import { printCampaignCost, type CampaignCost } from './campaign-histories';
 import { median } from './figures';
-import { CpuMeter, descendantsNamed, RssTrajectory } from './process-usage';
+import { CpuMeter, descendantsNamed, RssTrajectory, type CpuUsage } from './process-usage';
 
 export const ACCOUNT = {
   sid: 'bench',
@@ -67,6 +67,7 @@ export interface CampaignResult {
   /** First-attempt dials per second, from the first dial request to the last. */
   rate: number;
   cost: CampaignCost;
+  cpu: CpuUsage;
 }
 
 export async function runCampaign(stack: EmbeddedStack, client: Client, run: CampaignRun): Promise<CampaignResult> {
@@ -140,7 +141,7 @@ export async function runCampaign(stack: EmbeddedStack, client: Client, run: Cam
     groupOf = (workflowId) => byId.get(workflowId) ?? 'unknown';
   }
   const cost = await printCampaignCost(client, id, done, run.sample, groupOf);
-  return { status, done, firstAttempts: d!.n, rate, cost };
+  return { status, done, firstAttempts: d!.n, rate, cost, cpu: cpu.usage() };
 }
 
 export function attemptsLabel(n: number): string {

@@ -91,24 +91,62 @@ export class CpuMeter {
     this.t1 = Date.now();
   }
 
-  /** One line: machine busy %, then each group's CPU seconds and share of one core, the largest first. */
-  report(): string {
-    const wall = Math.max((this.t1 - this.t0) / 1000, 0.001);
+  /** CPU seconds per group, the machine's busy and total CPU seconds, and the wall time, since the start. */
+  usage(): CpuUsage {
     const byGroup = new Map<string, number>();
     for (const s of this.seen.values()) byGroup.set(s.group, (byGroup.get(s.group) ?? 0) + s.last - s.first);
     const busy = this.machineEnd.busy - this.machineStart.busy;
-    const total = Math.max(this.machineEnd.total - this.machineStart.total, 0.001);
-    const groups = [...byGroup]
-      .sort((a, b) => b[1] - a[1])
-      .map(([g, s]) => `${g} ${s.toFixed(0)} s (${((100 * s) / wall).toFixed(0)}% of a core)`)
-      .join(', ');
     const known = [...byGroup.values()].reduce((a, b) => a + b, 0);
+    return {
+      wallS: Math.max((this.t1 - this.t0) / 1000, 0.001),
+      byGroup,
+      machineBusyS: busy,
+      machineTotalS: Math.max(this.machineEnd.total - this.machineStart.total, 0.001),
+      otherS: Math.max(0, busy - known),
+    };
+  }
+
+  /** One line: machine busy %, then each group's CPU seconds and share of one core, the largest first. */
+  report(): string {
+    const u = this.usage();
+    const groups = [...u.byGroup]
+      .sort((a, b) => b[1] - a[1])
+      .map(([g, s]) => `${g} ${s.toFixed(0)} s (${((100 * s) / u.wallS).toFixed(0)}% of a core)`)
+      .join(', ');
     return (
-      `over ${wall.toFixed(0)} s: machine ${((100 * busy) / total).toFixed(0)}% busy on ${os.cpus().length} cores ` +
-      `(load average ${this.loadAtStart.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}); ${groups}; ` +
-      `everything else on the machine ${Math.max(0, busy - known).toFixed(0)} s`
+      `over ${u.wallS.toFixed(0)} s: machine ${((100 * u.machineBusyS) / u.machineTotalS).toFixed(0)}% busy on ` +
+      `${os.cpus().length} cores (load average ${this.loadAtStart.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}); ` +
+      `${groups}; everything else on the machine ${u.otherS.toFixed(0)} s`
     );
   }
+}
+
+export interface CpuUsage {
+  wallS: number;
+  byGroup: Map<string, number>;
+  machineBusyS: number;
+  machineTotalS: number;
+  /** Busy CPU seconds of processes outside every group (other work on a shared machine). */
+  otherS: number;
+}
+
+/**
+ * What bounds a rate, from the CPU it used: the machine's busy share, how much of that was other
+ * work, and which of the stack's processes took most of the rest (per core, so a single-threaded
+ * process at 100 % is visible).
+ */
+export function describeBound(u: CpuUsage): string {
+  const cores = os.cpus().length;
+  const busyPct = (100 * u.machineBusyS) / u.machineTotalS;
+  const stack = [...u.byGroup.values()].reduce((a, b) => a + b, 0);
+  const top = [...u.byGroup].sort((a, b) => b[1] - a[1])[0];
+  const share = (s: number) => `${((100 * s) / Math.max(u.machineBusyS, 0.001)).toFixed(0)}%`;
+  const saturated =
+    busyPct >= 90 ? `the ${cores} cores were saturated` : `the cores had room (${busyPct.toFixed(0)}% busy)`;
+  return (
+    `${saturated}; other work on the machine took ${share(u.otherS)} of the busy CPU, this stack ${share(stack)}` +
+    (top ? `, most of it the ${top[0]} (${((100 * top[1]) / u.wallS).toFixed(0)}% of a core)` : '')
+  );
 }
 
 /** Each worker's RSS through the campaign: samples taken as numbers finish, printed at each tenth. */
