@@ -27,6 +27,8 @@
  * start and the steady rate); history figures then cover the runs and the numbers closed by then.
  * `--baseline K` sets the yardstick's children (default min(N, 5,000); 0 skips it).
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -88,9 +90,17 @@ async function yardstick(
   }
 }
 
+/** Worker logs outlive the stack (its temp dir is removed at the end), so a crash can be read. */
+const logDir = mkdtempSync(path.join(os.tmpdir(), 'outcall-bench-logs-'));
+let workersStarted = 0;
+
 async function startWorkers(stack: EmbeddedStack, env: Record<string, string>, n: number): Promise<WorkerProcess[]> {
   const workerEnv = { ...env, OUTCALL_PUBLIC_URL: stack.baseUrl, LOG_LEVEL: 'warn' };
-  return Promise.all(Array.from({ length: n }, () => startWorkerProcess(stack, workerEnv)));
+  return Promise.all(
+    Array.from({ length: n }, () =>
+      startWorkerProcess(stack, workerEnv, path.join(logDir, `worker-${++workersStarted}.log`)),
+    ),
+  );
 }
 
 /**
@@ -146,6 +156,7 @@ export default async function dispatch(args: string[]): Promise<void> {
       `≤${maxRunChildren} open children per run, calls_per_minute ${cpm}, simulator ring 0 talk 0` +
       (seconds ? `, measured for ${seconds} s` : ''),
   );
+  console.log(`  worker logs: ${logDir}`);
   const stack = await startEmbeddedStack({ env, worker: false, engine });
   const client = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
   const results: Array<{ workers: number; result: CampaignResult }> = [];

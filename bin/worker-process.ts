@@ -21,6 +21,8 @@ export interface WorkerTarget {
 
 export interface WorkerProcess {
   pid: number;
+  /** Where its output goes, when the caller gave a file. */
+  logFile?: string;
   /** Resolves with the exit code (or the signal's name) once the process has exited. */
   exited: Promise<number | string>;
   /** SIGTERM, then SIGKILL after 15 s; resolves once it has exited. */
@@ -78,6 +80,7 @@ export async function startWorkerProcess(
   };
   return {
     pid: child.pid!,
+    ...(logFile && { logFile }),
     exited,
     kill,
     stop: () => {

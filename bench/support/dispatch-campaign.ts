@@ -3,6 +3,7 @@
  * into the database, the create request, the polling while it runs (GET latency, each worker's RSS,
  * CPU per process), the first-attempt dial rate, and its cost read from the histories.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { newSid, numberWorkflowId } from '../../domain/ids';
 import type { EmbeddedStack } from '../../bin/embedded-stack';
@@ -117,7 +118,7 @@ export async function runCampaign(stack: EmbeddedStack, client: Client, run: Cam
     cpu.sample();
     if (status === 'Completed') break;
     if (run.seconds !== null && startedAt !== null && Date.now() - startedAt > run.seconds * 1000) break;
-    for (const w of run.workers) if (await isGone(w)) throw new Error(`worker ${w.pid} exited`);
+    for (const w of run.workers) if (await isGone(w)) throw new Error(await exitReport(w));
   }
   const [d] = await stack.db.$client<{ n: number; first: Date; last: Date; snapshotted: number }[]>`
     select count(*)::int as n, min(dial_started_at) as first, max(dial_started_at) as last,
@@ -146,6 +147,14 @@ export async function runCampaign(stack: EmbeddedStack, client: Client, run: Cam
 
 export function attemptsLabel(n: number): string {
   return `${n} attempt${n === 1 ? '' : 's'}`;
+}
+
+/** Why a worker is gone: its exit code or signal and the end of its log. */
+async function exitReport(w: WorkerProcess): Promise<string> {
+  const code = await w.exited;
+  const tail =
+    w.logFile && existsSync(w.logFile) ? readFileSync(w.logFile, 'utf8').split('\n').slice(-30).join('\n') : '';
+  return `worker ${w.pid} exited with ${code}` + (w.logFile ? ` (log ${w.logFile}):\n${tail}` : '');
 }
 
 async function isGone(w: WorkerProcess): Promise<boolean> {
