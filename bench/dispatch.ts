@@ -20,8 +20,9 @@
  *
  * then a campaign of `--retry-numbers` numbers (default 100; 0 skips it), half answered at once, half
  * busy on the first attempt and answered on the retry a minute later: the Actions of a number that
- * took two attempts minus those of one that took one are the Actions per extra retry. Last, the rate at which the same server runs empty child workflows
- * through a window of the same size (bench/support/empty-children.ts), and each campaign's ratio to it.
+ * took two attempts minus those of one that took one are the Actions per extra retry. Last, the rate at
+ * which the same server runs empty child workflows through a window of the same size
+ * (bench/support/empty-children.ts), and each campaign's ratio to it.
  *
  * `--seconds S` stops measuring after S seconds of dialling (for a 500,000-number campaign: the
  * start and the steady rate); history figures then cover the runs and the numbers closed by then.
@@ -38,7 +39,7 @@ import { startEmbeddedStack, type EmbeddedStack, type TemporalEngine } from '../
 import { startWorkerProcess, type WorkerProcess } from '../bin/worker-process';
 import type { CampaignCost } from './support/campaign-histories';
 import { ACCOUNT, attemptsLabel, runCampaign, type CampaignResult } from './support/dispatch-campaign';
-import { addTally, formatTally, tallyTotal } from './support/history-accounting';
+import { addTally, formatTally, tallyTotal } from '../bin/history-accounting';
 import { describeBound } from './support/process-usage';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -138,7 +139,9 @@ export default async function dispatch(args: string[]): Promise<void> {
   const sample = Number(arg(args, 'sample') ?? 100);
   const retryNumbers = Number(arg(args, 'retry-numbers') ?? 100);
   const workerCounts = (arg(args, 'workers') ?? '1').split(',').map(Number);
-  if (workerCounts.some((w) => !Number.isInteger(w) || w < 1)) throw new Error('--workers takes counts ≥ 1, e.g. 1,2');
+  if (workerCounts.some((w) => !Number.isInteger(w) || w < 1)) {
+    throw new Error('--workers takes counts ≥ 1, e.g. 1,2');
+  }
   // `--cpm`: the account's calls_per_minute (default out of the way), to see a campaign keep a configured rate.
   const cpm = Number(arg(args, 'cpm') ?? ACCOUNT.calls_per_minute);
   const env = {
@@ -177,7 +180,9 @@ export default async function dispatch(args: string[]): Promise<void> {
       results.push({ workers: count, result: r });
       if (i === 0 && retryNumbers > 0 && r.status === 'Completed') {
         const retried = await runCampaign(stack, client, {
-          label: `retry variant (half answer at once, half busy first and answer the retry 1 min later), ${count} worker process(es)`,
+          label:
+            'retry variant (half answer at once, half busy first and answer the retry 1 min later), ' +
+            `${count} worker process(es)`,
           numbers: retryNumbers,
           lastDigits: [1, 9],
           retries: { number_of_retries: 1, interval_mins: 1, on_status: ['busy'] },

@@ -13,7 +13,6 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { msToTs } from '@temporalio/common/lib/time';
-import postgres from 'postgres';
 import { SA } from '../domain/search-attributes';
 import type { RunningTemporal } from './services';
 import {
@@ -28,6 +27,7 @@ import {
   type DynamicConfigValue,
 } from './temporal-cluster-config';
 import { ensureTemporalServer, type TemporalServerBinaries } from './temporal-server';
+import { existingDatabases } from '../db/queries/databases';
 
 export const DEFAULT_HISTORY_SHARDS = 4;
 
@@ -96,17 +96,7 @@ function sqlTool(bin: TemporalServerBinaries, db: ClusterDatabase, database: str
 /** Creates the two databases when missing and brings both schemas to the binary's version. */
 export async function setupTemporalSchema(bin: TemporalServerBinaries, databaseUrl: string): Promise<void> {
   const db = clusterDatabase(databaseUrl);
-  const admin = new URL(databaseUrl);
-  admin.pathname = '/postgres';
-  const sql = postgres(admin.toString(), { max: 1, onnotice: () => undefined });
-  let existing: string[];
-  try {
-    const rows = await sql<{ datname: string }[]>`
-      select datname from pg_database where datname in (${TEMPORAL_DATABASES.default}, ${TEMPORAL_DATABASES.visibility})`;
-    existing = rows.map((r) => r.datname);
-  } finally {
-    await sql.end();
-  }
+  const existing = await existingDatabases(databaseUrl, [TEMPORAL_DATABASES.default, TEMPORAL_DATABASES.visibility]);
   for (const [database, dir] of [
     [TEMPORAL_DATABASES.default, 'temporal'],
     [TEMPORAL_DATABASES.visibility, 'visibility'],

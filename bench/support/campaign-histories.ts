@@ -14,7 +14,7 @@ import {
   tallyTotal,
   type ActionRule,
   type Tally,
-} from './history-accounting';
+} from '../../bin/history-accounting';
 
 export interface Execution {
   workflowId: string;
@@ -144,7 +144,8 @@ export async function printCampaignCost(
     groups.size > 1 ? `number workflow (${g}, ${groups.get(g)!.histories} read)` : 'number workflow';
   p(
     `history events per number: ${(numberEvents + campaignEvents + otherEvents).toFixed(2)} = number workflow ` +
-      `${numberEvents.toFixed(2)} (all ${closed.length} closed, from visibility) + campaign runs ${campaignEvents.toFixed(2)}` +
+      `${numberEvents.toFixed(2)} (all ${closed.length} closed, from visibility) ` +
+      `+ campaign runs ${campaignEvents.toFixed(2)}` +
       (o ? ` + ${others.histories} other workflows ${otherEvents.toFixed(2)}` : ''),
   );
   for (const [g, acc] of groups) p(`  ${label(g)}, by type: ${formatTally(acc.events, acc.histories)}`);

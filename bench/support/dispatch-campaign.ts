@@ -30,7 +30,9 @@ const AUTH = { key: ACCOUNT.api_key, token: ACCOUNT.api_token };
 async function makeList(stack: EmbeddedStack, n: number, lastDigits: number[]): Promise<string> {
   const sql = stack.db.$client;
   const list = newSid();
-  await sql`insert into lists (sid, account_sid, name, type) values (${list}, ${ACCOUNT.sid}, ${`bench ${list.slice(0, 8)}`}, ${n > 100_000 ? 'dynamic' : 'static'})`;
+  const type = n > 100_000 ? 'dynamic' : 'static';
+  await sql`insert into lists (sid, account_sid, name, type)
+    values (${list}, ${ACCOUNT.sid}, ${`bench ${list.slice(0, 8)}`}, ${type})`;
   // A contact's sid follows from its number, so a second list of the same numbers reuses the contacts.
   await sql`
     with numbers as (
@@ -41,7 +43,9 @@ async function makeList(stack: EmbeddedStack, n: number, lastDigits: number[]): 
     on conflict do nothing`;
   await sql`
     insert into list_memberships (list_sid, contact_sid)
-    select ${list}, md5(${ACCOUNT.sid} || '+9198' || (10000000 + g * 10 + (${lastDigits}::int[])[1 + g % ${lastDigits.length}])::text)
+    select ${list},
+           md5(${ACCOUNT.sid} || '+9198' ||
+               (10000000 + g * 10 + (${lastDigits}::int[])[1 + g % ${lastDigits.length}])::text)
       from generate_series(0, ${n - 1}::int) g order by g`;
   return list;
 }

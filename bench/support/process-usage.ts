@@ -165,7 +165,8 @@ export class RssTrajectory {
       const at = (q: number) =>
         this.samples.find((s) => s.done >= (q * Math.max(total, 1)) / 10)?.rss[w] ?? this.samples.at(-1)?.rss[w] ?? NaN;
       const tenths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((q) => at(q).toFixed(0)).join(' ');
-      return `worker ${w + 1} (pid ${pid}) RSS: peak ${memoryOf(pid).peak.toFixed(0)} MiB; at 10 %…100 % of numbers done: ${tenths} MiB`;
+      const peak = memoryOf(pid).peak.toFixed(0);
+      return `worker ${w + 1} (pid ${pid}) RSS: peak ${peak} MiB; at 10 %…100 % of numbers done: ${tenths} MiB`;
     });
   }
 }

@@ -16,7 +16,7 @@ import {
   formatTally,
   tallyTotal,
   type HistoryEvent,
-} from '../../bench/support/history-accounting';
+} from '../../bin/history-accounting';
 
 const histories = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../replay/histories');
 

@@ -26,7 +26,6 @@ const LONG_LINES: Record<string, number> = {
   'bench/csv-import.ts': 13,
   'test/integration/csv_import_survives_restart.test.ts': 1,
   // Dispatch benchmark, ops CLI, security tests, the compose file, the simulator.
-  'bench/dispatch.ts': 13,
   'bin/ops.ts': 2,
   'test/api/campaigns.security.test.ts': 1,
   'docker-compose.yml': 4,

@@ -1,7 +1,7 @@
 /**
  * What one workflow history costs Temporal, counted from its events: the events by type, and the
  * Temporal Cloud Actions by the rules of ../shared/reference/temporal-notes.md §7. Pure: histories
- * in, counts out (bench/support/campaign-histories.ts fetches them).
+ * in, counts out (bench/support/campaign-histories.ts fetches them); in bin/ so tests may import it.
  *
  * Counted from the history, one Action each unless said:
  * * a workflow started by a client or by continue-as-new (a child's start is its parent's: 2);
