@@ -151,6 +151,7 @@ function accountView(a: AccountRow) {
     timezone: a.timezone,
     calling_window: a.callingWindow,
     calling_days: a.callingDays,
+    recipient_local_time: a.recipientLocalTime,
     default_region: a.defaultRegion,
     caller_ids: a.callerIds,
     carrier,

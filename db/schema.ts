@@ -37,6 +37,7 @@ export const accounts = pgTable('accounts', {
     .$type<number[]>()
     .notNull()
     .default(sql`'[1,2,3,4,5,6,7]'::jsonb`),
+  recipientLocalTime: boolean('recipient_local_time').notNull().default(false), // SPEC §4.4 (ext), recipient-window.ts
   defaultRegion: text('default_region').notNull().default('IN'),
   callerIds: jsonb('caller_ids').$type<string[] | null>(),
   /** `{ type: 'simulator' }`, `{ type: 'exotel', baseUrl, sid, apiKey, apiToken }` or a Twilio account. */

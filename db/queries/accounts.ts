@@ -53,6 +53,7 @@ export async function upsertAccount(db: Db, input: AccountInput): Promise<Accoun
     ...(input.timezone !== undefined && { timezone: input.timezone }),
     ...(input.calling_window !== undefined && { callingWindow: input.calling_window }),
     ...(input.calling_days !== undefined && { callingDays: input.calling_days }),
+    ...(input.recipient_local_time !== undefined && { recipientLocalTime: input.recipient_local_time }),
     ...(input.default_region !== undefined && { defaultRegion: input.default_region }),
     ...(input.caller_ids !== undefined && { callerIds: input.caller_ids }),
     ...(input.ring_timeout_s !== undefined && { ringTimeoutS: input.ring_timeout_s }),

@@ -48,6 +48,8 @@ export const accountInputSchema = z.object({
     .refine((w) => parseWindow(w) !== null, 'calling_window must be HH:MM-HH:MM (00:00-24:00 = always)')
     .optional(),
   calling_days: z.array(z.number().int().min(1).max(7)).min(1).optional(),
+  /** SPEC §4.4 (ext): apply `calling_window` and `calling_days` in each recipient's local time. */
+  recipient_local_time: z.boolean().optional(),
   default_region: z
     .string()
     .regex(/^[A-Z]{2}$/)

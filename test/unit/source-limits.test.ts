@@ -54,8 +54,8 @@ const LONG_LINES: Record<string, number> = {
 const LONG_FILES: Record<string, number> = {
   'activities/attempts.ts': 705,
   'activities/dial-gate.ts': 483,
-  'bin/ops.ts': 502,
-  'db/schema.ts': 486,
+  'bin/ops.ts': 503,
+  'db/schema.ts': 487,
   'workflows/campaign.ts': 430,
 };
 
