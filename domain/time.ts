@@ -48,8 +48,12 @@ export function offsetMinutes(at: Date, timeZone: string): number {
 const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
 
 const HOUR_MS = 3_600_000;
-/** `zone|hour` → the zone's exact offset (ms) throughout that UTC hour, or NaN when it changes within it. */
-const hourOffsets = new Map<string, number>();
+const DAY_MS = 86_400_000;
+/**
+ * `zone|d<day>` and `zone|<hour>` → the zone's exact offset (ms) throughout that UTC day or hour, or
+ * NaN when it changes within it.
+ */
+const spanOffsets = new Map<string, number>();
 
 /** The exact offset of `timeZone` at the whole second `wholeMs` (wall clock − UTC, in ms). */
 function exactOffsetMs(wholeMs: number, timeZone: string): number {
@@ -57,24 +61,41 @@ function exactOffsetMs(wholeMs: number, timeZone: string): number {
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - wholeMs;
 }
 
+/** The offset throughout the span `[startMs, startMs + lengthMs)`, or NaN when it changes within it. */
+function spanOffset(key: string, startMs: number, lengthMs: number, timeZone: string): number {
+  let off = spanOffsets.get(key);
+  if (off === undefined) {
+    const first = exactOffsetMs(startMs, timeZone);
+    off = first === exactOffsetMs(startMs + lengthMs - 1000, timeZone) ? first : NaN;
+    if (spanOffsets.size >= 50_000) spanOffsets.clear();
+    spanOffsets.set(key, off);
+  }
+  return off;
+}
+
 /**
- * The offset at `wholeMs`, from a per-hour cache: an hour whose first and last seconds share an
- * offset has no transition inside (zones change offset at most a few times a year), so every
- * instant in it has that offset; an hour with a transition is computed per instant. Exact either
- * way, and one `formatToParts` per zone and hour instead of two per timestamp: a 500,000-row report
- * renders three timestamps a row.
+ * The offset at `wholeMs`, from a per-day, then per-hour cache: a span whose first and last seconds
+ * share an offset has no transition inside (zones change offset at most a few times a year), so
+ * every instant in it has that offset; an hour with a transition is computed per instant. Exact
+ * either way, and one `formatToParts` per zone and day instead of two per timestamp: a 500,000-row
+ * report renders three timestamps a row, and a country's calling window asks each of its zones for
+ * many instants.
  */
 function offsetMsAt(wholeMs: number, timeZone: string): number {
+  const day = Math.floor(wholeMs / DAY_MS);
+  const daily = spanOffset(`${timeZone}|d${day}`, day * DAY_MS, DAY_MS, timeZone);
+  if (!Number.isNaN(daily)) return daily;
   const hour = Math.floor(wholeMs / HOUR_MS);
-  const key = `${timeZone}|${hour}`;
-  let off = hourOffsets.get(key);
-  if (off === undefined) {
-    const first = exactOffsetMs(hour * HOUR_MS, timeZone);
-    off = first === exactOffsetMs(hour * HOUR_MS + HOUR_MS - 1000, timeZone) ? first : NaN;
-    if (hourOffsets.size >= 50_000) hourOffsets.clear();
-    hourOffsets.set(key, off);
-  }
-  return Number.isNaN(off) ? exactOffsetMs(wholeMs, timeZone) : off;
+  const hourly = spanOffset(`${timeZone}|${hour}`, hour * HOUR_MS, HOUR_MS, timeZone);
+  return Number.isNaN(hourly) ? exactOffsetMs(wholeMs, timeZone) : hourly;
+}
+
+/**
+ * The offset of `timeZone` at `atMs` (wall clock − UTC, in ms), exact and served from the per-hour
+ * cache: what the window arithmetic uses to find local dates many times a second.
+ */
+export function zoneOffsetMs(atMs: number, timeZone: string): number {
+  return offsetMsAt(Math.floor(atMs / 1000) * 1000, timeZone);
 }
 
 /** `at` as RFC 3339 in `timeZone`, whole seconds, with that instant's offset. */
