@@ -49,3 +49,17 @@ export function toE164(raw: string, defaultRegion: string): E164Result {
     throw e;
   }
 }
+
+/**
+ * The country (ISO 3166 alpha-2, as libphonenumber-js names regions) of an E.164 number, or null for
+ * a number no country owns (`+800` freephone, `+882` networks) or that does not parse. Numbers shared
+ * by several countries (`+1`, `+7`, `+44`) are told apart by the full metadata.
+ */
+export function regionOf(e164: string): string | null {
+  try {
+    return parsePhoneNumberWithError(e164).country ?? null;
+  } catch (e) {
+    if (e instanceof ParseError) return null;
+    throw e;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toE164 } from '../../domain/phone';
+import { regionOf, toE164 } from '../../domain/phone';
 
 describe('§3 numbers: toE164', () => {
   const valid: Array<[string, string, string]> = [
@@ -48,5 +48,25 @@ describe('§3 numbers: toE164', () => {
 
   it('still parses numbers with a country code when the default region is unknown', () => {
     expect(toE164('+919876543210', 'ZZ')).toEqual({ ok: true, e164: '+919876543210' });
+  });
+});
+
+describe('§4.4 (ext) the country of a number: regionOf', () => {
+  it.each([
+    ['+919876543210', 'IN'],
+    ['+12125550123', 'US'],
+    ['+16045550123', 'CA'],
+    ['+79161234567', 'RU'],
+    ['+77011234567', 'KZ'],
+    ['+447781123456', 'GG'],
+    ['+61891234567', 'AU'],
+  ])('%s is in %s, shared country codes told apart', (e164, country) => {
+    expect(regionOf(e164)).toBe(country);
+  });
+
+  it('is null for a number no country owns, or one that does not parse', () => {
+    expect(regionOf('+80012345678')).toBeNull();
+    expect(regionOf('+88216123456')).toBeNull();
+    expect(regionOf('not a number')).toBeNull();
   });
 });

@@ -48,6 +48,12 @@ describe('workflow code cannot change control flow on replay through tz data', (
     expect(modules).not.toContain('domain/time.ts');
   });
 
+  it("never reaches the recipient's zone rules, the zone table or the phone metadata (SPEC §4.4 ext)", () => {
+    expect(modules).not.toContain('domain/recipient-window.ts');
+    expect(modules).not.toContain('domain/country-zones.ts');
+    expect(modules).not.toContain('domain/phone.ts');
+  });
+
   it.each([
     ['Intl', /\bIntl\./],
     ['toLocale*String', /\.toLocale\w*String\(/],
