@@ -47,24 +47,6 @@ export interface CampaignInputError {
 
 export type CampaignInputResult = { ok: true; draft: CampaignDraft } | { ok: false; error: CampaignInputError };
 
-export interface InvalidNumber {
-  /** 1-based position in `from` (after a comma string is split). */
-  position: number;
-  number: string;
-  reason: string;
-}
-
-export interface NumberReport {
-  /** Entries in `from`, counted before de-duplication. */
-  total: number;
-  valid: number;
-  /** Numbers that would be dialled (distinct unless duplicates are allowed). */
-  dialled: number;
-  invalid: InvalidNumber[];
-}
-
-export type NumberReportResult = { ok: true; report: NumberReport } | { ok: false; error: CampaignInputError };
-
 const SEND_AT_GRACE_MS = 60_000;
 
 const KINDS = new Set<string>(['invalid_parameter']);
@@ -120,23 +102,6 @@ export function normaliseNumbers(
     e164.push(r.e164);
   }
   return { ok: true, e164 };
-}
-
-/** **(ext)** `?validation=report`: every invalid number with its reason, in `from` order. */
-export function reportNumbers(entries: string[], defaultRegion: string, callDuplicateNumbers: boolean): NumberReport {
-  const invalid: InvalidNumber[] = [];
-  const valid: string[] = [];
-  for (const [i, raw] of entries.entries()) {
-    const r = toE164(raw, defaultRegion);
-    if (r.ok) valid.push(r.e164);
-    else invalid.push({ position: i + 1, number: raw, reason: r.reason });
-  }
-  return {
-    total: entries.length,
-    valid: valid.length,
-    dialled: numbersToDial(valid, callDuplicateNumbers).length,
-    invalid,
-  };
 }
 
 /**
@@ -216,7 +181,7 @@ export function parseCampaignBody(raw: unknown): ParsedBody {
 }
 
 /** Every rule but numbers and throttle headroom (which needs a count from the database). */
-function checkContext(body: CampaignCreateBody, account: AccountSettings, now: Date) {
+export function checkContext(body: CampaignCreateBody, account: AccountSettings, now: Date) {
   const callerIdError = checkCallerId(body.caller_id, account);
   if (callerIdError) return { ok: false as const, error: callerIdError };
   return checkSchedule(body.schedule, now);
@@ -264,21 +229,6 @@ export function draftOf(
   for (const f of CAMPAIGN_FIELDS) if (!OWN_RULE.has(f)) draft[CAMPAIGN_FIELD_TABLE[f].key] = body[f] ?? null;
   // The loop wrote every other property of the table; the cast restates that.
   return draft as CampaignDraft;
-}
-
-/**
- * **(ext)** `?validation=report`: the same rules as `prepareCampaign`, except that invalid numbers are
- * collected instead of failing the request. Creates nothing; other broken rules still fail.
- */
-export function reportCampaign(raw: unknown, account: AccountSettings, now: Date): NumberReportResult {
-  const parsed = parseCampaignBody(raw);
-  if (!parsed.ok) return parsed;
-  const context = checkContext(parsed.body, account, now);
-  if (!context.ok) return context;
-  return {
-    ok: true,
-    report: reportNumbers(parsed.body.from ?? [], account.defaultRegion, parsed.body.call_duplicate_numbers),
-  };
 }
 
 /** What a create needs to know about one list it names, read from the database by the caller. */

@@ -102,7 +102,11 @@ export function recipientWindow(
   vars: Readonly<Record<string, string>> | null | undefined,
   atMs: number,
 ): RecipientWindow {
-  const zones = recipientZones(settings, number, vars);
+  return windowOfZones(settings, recipientZones(settings, number, vars), atMs);
+}
+
+/** `recipientWindow` for zones already found (many numbers of one country share them). */
+export function windowOfZones(settings: WindowSettings, zones: RecipientZones, atMs: number): RecipientWindow {
   const window = intersectionOf(
     zones.zones.map((zone) => callingWindow(settings.callingWindow, zone, settings.callingDays)),
   );

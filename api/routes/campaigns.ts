@@ -8,7 +8,7 @@ import type { AppEnv } from '../context';
 import { failureItem, ok, okItems, okList, successItem, type ResponseItem } from '../envelope';
 import { ApiError, inputError, listInputError, parseOrThrow, toApiError } from '../errors';
 import { readJsonBody } from '../middleware/json-body';
-import type { AccountRow } from '../../db/queries/accounts';
+import { windowSettingsOf, type AccountRow } from '../../db/queries/accounts';
 import {
   campaignStats,
   findCampaign,
@@ -26,9 +26,9 @@ import {
   checkCampaignLists,
   checkThrottleHeadroom,
   prepareCampaign,
-  reportCampaign,
   type AccountSettings,
 } from '../../domain/campaign-input';
+import { reportCampaign } from '../../domain/campaign-report';
 import { newSid } from '../../domain/ids';
 import { campaignCreateEnvelopeSchema, listCampaignsQuerySchema } from '../../domain/schemas/campaign';
 import type { CampaignResource } from '../../domain/schemas/campaign-resource';
@@ -105,7 +105,7 @@ export function createCampaignRoutes(deps: AppDeps): Hono<AppEnv> {
     for (const raw of items) {
       try {
         if (report) {
-          const r = reportCampaign(raw, settingsOf(account), new Date());
+          const r = reportCampaign(raw, settingsOf(account), new Date(), windowSettingsOf(account));
           if (!r.ok) throw inputError(r.error);
           results.push(successItem({ validation: 'report', created: false, ...r.report }));
         } else {

@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../client';
 import { accounts, type CarrierConfig } from '../schema';
 import { TWILIO_API_BASE_URL, type AccountInput } from '../../domain/schemas/account';
+import type { WindowSettings } from '../../domain/recipient-window';
 
 export type AccountRow = typeof accounts.$inferSelect;
 
@@ -16,6 +17,16 @@ export function tokenMatches(token: string, storedHash: string): boolean {
   const a = Buffer.from(hashToken(token), 'hex');
   const b = Buffer.from(storedHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The settings a recipient's calling window depends on (SPEC §4.4), for `recipientWindow`. */
+export function windowSettingsOf(account: AccountRow): WindowSettings {
+  return {
+    timezone: account.timezone,
+    callingWindow: account.callingWindow,
+    callingDays: account.callingDays,
+    recipientLocalTime: account.recipientLocalTime,
+  };
 }
 
 /** The stored form of an account's `carrier` setting (SPEC §7). */

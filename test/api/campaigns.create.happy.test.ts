@@ -233,6 +233,7 @@ describe('§3 creating a campaign', () => {
         { position: 2, number: '12ab', reason: expect.any(String) },
         { position: 4, number: '1234', reason: 'too short' },
       ],
+      no_window: [],
     });
     expect((await database.db.select().from(campaigns)).length).toBe(before);
     expect(engine.started.length).toBe(startsBefore);

@@ -8,7 +8,6 @@ import {
   normaliseNumbers,
   numbersToDial,
   prepareCampaign,
-  reportCampaign,
   type AccountSettings,
 } from '../../domain/campaign-input';
 
@@ -87,33 +86,6 @@ describe('§3 numbers', () => {
   it('keeps first-seen order when de-duplicating', () => {
     expect(numbersToDial(['+2', '+1', '+2', '+3', '+1'], false)).toEqual(['+2', '+1', '+3']);
     expect(numbersToDial(['+2', '+1', '+2'], true)).toEqual(['+2', '+1', '+2']);
-  });
-});
-
-describe('§3 validation=report (ext)', () => {
-  it('lists every invalid number with its reason and position', () => {
-    const r = reportCampaign(
-      { ...base, from: ['9876543210', '12ab', '09876543210', '1234', '+919876543211'] },
-      account,
-      now,
-    );
-    expect(r).toEqual({
-      ok: true,
-      report: {
-        total: 5,
-        valid: 3,
-        dialled: 2,
-        invalid: [
-          { position: 2, number: '12ab', reason: 'only digits, spaces, a leading +, and - . ( ) / are allowed' },
-          { position: 4, number: '1234', reason: 'too short' },
-        ],
-      },
-    });
-  });
-
-  it('still fails on rules other than numbers', () => {
-    const r = reportCampaign({ ...base, caller_id: undefined }, account, now);
-    expect(r.ok).toBe(false);
   });
 });
 
