@@ -10,7 +10,7 @@
  * Imports phone metadata and tz arithmetic: activities and the API call it, the workflow bundle never
  * does (the workflows see its answers as activity results).
  */
-import { callingWindow, intersectionOf, windowState, type CallingWindow } from './calling-window';
+import { callingWindow, intersectionOf, windowState, type CallingWindow, type WindowState } from './calling-window';
 import { countryZones } from './country-zones';
 import { regionOf } from './phone';
 import { isValidTimeZone } from './time';
@@ -115,4 +115,45 @@ export function windowOfZones(settings: WindowSettings, zones: RecipientZones, a
     if (!s.open && s.nextOpenMs === null) return { kind: 'none', ...zones };
   }
   return { kind: 'window', window, ...zones };
+}
+
+/** How soon a campaign whose remaining numbers include some without a window looks at its window again. */
+export const NO_WINDOW_RECHECK_MS = 60_000;
+
+/**
+ * SPEC §4.4 (ext) the campaign-level window (what `campaignWindow` answers): open while any remaining
+ * recipient's window is open, closing at the first of their closings (the campaign then asks again),
+ * else opening at the first of their openings. Recipients whose zones have no window count as open
+ * for `NO_WINDOW_RECHECK_MS`, so the campaign dials them (each ends `failed`, reason `no_window`, at
+ * the check before its dial) instead of waiting for a window that never comes. With the setting off,
+ * or no recipients, it is the account's window. Each distinct set of zones is judged once.
+ */
+export function campaignWindowState(
+  settings: WindowSettings,
+  recipients: Iterable<{ number: string; vars?: Readonly<Record<string, string>> | null }>,
+  atMs: number,
+): WindowState {
+  const account = () =>
+    windowState(callingWindow(settings.callingWindow, settings.timezone, settings.callingDays), atMs);
+  if (!settings.recipientLocalTime) return account();
+  const states = new Map<string, WindowState>();
+  for (const r of recipients) {
+    const zones = recipientZones(settings, r.number, r.vars);
+    const key = zones.zones.join(' ');
+    if (states.has(key)) continue;
+    const w = windowOfZones(settings, zones, atMs);
+    states.set(
+      key,
+      w.kind === 'none' ? { open: true, closesAtMs: atMs + NO_WINDOW_RECHECK_MS } : windowState(w.window, atMs),
+    );
+  }
+  if (states.size === 0) return account();
+  const all = [...states.values()];
+  if (all.some((s) => s.open)) {
+    const closings = all.flatMap((s) => (s.open ? [s.closesAtMs] : []));
+    const finite = closings.flatMap((c) => (c === null ? [] : [c]));
+    return { open: true, closesAtMs: finite.length < closings.length ? null : Math.min(...finite) };
+  }
+  const openings = all.flatMap((s) => (!s.open && s.nextOpenMs !== null ? [s.nextOpenMs] : []));
+  return { open: false, nextOpenMs: openings.length === 0 ? null : Math.min(...openings) };
 }
