@@ -1,10 +1,10 @@
 /** `npm run start:api`: the API process alone (docker-compose), against DATABASE_URL and TEMPORAL_ADDRESS. */
 import { loadConfig } from './config';
-import { createLogger, installTemporalLogger } from './logger';
+import { createRootLogger, installTemporalLogger } from './logger';
 import { closeDb, openDatabase, startApi, temporalConnectionConfig } from './outcall';
 
 const config = loadConfig();
-const log = createLogger(config.LOG_LEVEL);
+const log = createRootLogger(config);
 installTemporalLogger(log);
 if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
   log.fatal('DATABASE_URL and TEMPORAL_ADDRESS are required for start:api (npm start runs the whole local stack)');

@@ -51,6 +51,10 @@ export const configSchema = z.object({
   /** Serve the simulator carrier at /simulator from the API process (default on). */
   OUTCALL_SIMULATOR: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: one coloured line per event on a terminal outside production, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  /** `production` keeps logs JSON even on a terminal (the Docker image sets it). */
+  NODE_ENV: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { OUTCALL_PUBLIC_URL: string };

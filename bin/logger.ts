@@ -1,6 +1,7 @@
 /**
  * The root logger (STYLE G13): pino, one JSON object per line. Process entry points create it once
- * and hand children (`log.child({ component })`) to the components they wire.
+ * and hand children (`log.child({ component })`) to the components they wire. On a terminal (and not
+ * in production) the same events print as one coloured line each, campaign id first (`pretty`).
  *
  * `installTemporalLogger` routes the Temporal SDK's own logs — worker and core messages, and the
  * replay-aware `log` of `@temporalio/workflow` and `@temporalio/activity` — into the same stream,
@@ -9,21 +10,83 @@
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import type { LogLevel as TemporalLogLevel } from '@temporalio/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** `json`: one JSON object per line (machines, production); `pretty`: one coloured line per event (people). */
+export type LogFormat = 'json' | 'pretty';
 
-/** Creates the process's root logger. `destination` defaults to stdout (tests pass a stream). */
-export function createLogger(level: LogLevel, opts: { name?: string; destination?: DestinationStream } = {}): Logger {
+/**
+ * `LOG_FORMAT=auto` (the default) is `pretty` when stdout is a terminal outside production, and
+ * `json` otherwise (a pipe, a file, a container's log driver, NODE_ENV=production).
+ */
+export function resolveLogFormat(setting: 'auto' | LogFormat, env: { isTTY: boolean; production: boolean }): LogFormat {
+  if (setting !== 'auto') return setting;
+  return env.isTTY && !env.production ? 'pretty' : 'json';
+}
+
+const CAMPAIGN_ID_FIELDS = ['campaignId', 'campaignSid', 'campaign_id', 'campaign_sid'] as const;
+
+/** The campaign an event is about: an id field, or the id inside a Temporal workflow id (`campaign/<id>/…`). */
+export function campaignIdOf(event: Record<string, unknown>): string | null {
+  for (const key of CAMPAIGN_ID_FIELDS) if (typeof event[key] === 'string') return event[key];
+  const workflowId = event.workflowId;
+  const m = typeof workflowId === 'string' ? /^campaign\/([0-9a-f]{32})/.exec(workflowId) : null;
+  return m ? m[1]! : null;
+}
+
+/** A pino-pretty stream: `HH:MM:ss.l LEVEL <campaign id> message {other fields}`, one line per event. */
+export function prettyStream(opts: { colorize: boolean; destination?: NodeJS.WritableStream }): DestinationStream {
+  return pinoPretty({
+    colorize: opts.colorize,
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,' + CAMPAIGN_ID_FIELDS.join(','),
+    messageFormat: (event, messageKey, _level, { colors }) => {
+      const id = campaignIdOf(event);
+      const msg = String(event[messageKey] ?? '');
+      return id ? `${colors.magenta(id)} ${msg}` : msg;
+    },
+    ...(opts.destination && { destination: opts.destination }),
+  });
+}
+
+/**
+ * Creates the process's root logger. `destination` defaults to stdout (tests pass a stream); `format`
+ * defaults to JSON.
+ */
+export function createLogger(
+  level: LogLevel,
+  opts: { name?: string; destination?: DestinationStream; format?: LogFormat } = {},
+): Logger {
+  const name = opts.name !== undefined ? { name: opts.name } : {};
+  if (opts.format === 'pretty') {
+    return pino({ level, ...name }, opts.destination ?? prettyStream({ colorize: true }));
+  }
   return pino(
     {
       level,
-      ...(opts.name !== undefined && { name: opts.name }),
+      ...name,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
     opts.destination,
   );
+}
+
+/** The root logger of a process entry point, in the format its config and its stdout call for. */
+export function createRootLogger(config: {
+  LOG_LEVEL: LogLevel;
+  LOG_FORMAT: 'auto' | LogFormat;
+  NODE_ENV?: string;
+}): Logger {
+  const format = resolveLogFormat(config.LOG_FORMAT, {
+    isTTY: process.stdout.isTTY === true,
+    production: config.NODE_ENV === 'production',
+  });
+  return createLogger(config.LOG_LEVEL, { format });
 }
 
 /** The SDK's level for a pino level: the SDK then drops what pino would drop anyway. */

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { demoAccount } from './demo-account';
-import { createLogger, installTemporalLogger } from './logger';
+import { createRootLogger, installTemporalLogger } from './logger';
 import { closeDb, openDatabase, startApi, temporalConnectionConfig } from './outcall';
 import { startEmbeddedPostgres } from './services';
 import { DEFAULT_HISTORY_SHARDS, startTemporalCluster } from './temporal-cluster';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const frontendPort = intArg(args, 'port', DEFAULT_FRONTEND_PORT);
   const shards = intArg(args, 'shards', DEFAULT_HISTORY_SHARDS);
   const config = loadConfig({ OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true', ...process.env });
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createRootLogger(config);
   installTemporalLogger(log);
   const dataDir = path.resolve(config.OUTCALL_DATA_DIR, 'cluster');
   mkdirSync(dataDir, { recursive: true });

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { demoAccount } from './demo-account';
-import { createLogger, installTemporalLogger } from './logger';
+import { createRootLogger, installTemporalLogger } from './logger';
 import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from './outcall';
 import { startEmbeddedPostgres, startTemporalDevServer, type RunningPostgres, type RunningTemporal } from './services';
 import { ensureToolchain } from './toolchain';
@@ -20,7 +20,7 @@ const TEMPORAL_UI_PORT = 8233;
 
 async function main(): Promise<void> {
   const config = loadConfig({ OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true', ...process.env });
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createRootLogger(config);
   installTemporalLogger(log);
   const dataDir = path.resolve(config.OUTCALL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });

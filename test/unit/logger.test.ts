@@ -1,6 +1,24 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, forwardTemporalEntry, temporalLevel } from '../../bin/logger';
+import {
+  campaignIdOf,
+  createLogger,
+  forwardTemporalEntry,
+  prettyStream,
+  resolveLogFormat,
+  temporalLevel,
+} from '../../bin/logger';
+
+function captureText(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
 
 function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>> } {
   const chunks: string[] = [];
@@ -48,5 +66,48 @@ describe('G13 logging', () => {
     expect(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => temporalLevel(l as never)),
     ).toEqual(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'ERROR', 'ERROR']);
+  });
+
+  it('is pretty only on a terminal outside production, JSON otherwise, unless LOG_FORMAT says', () => {
+    expect(resolveLogFormat('auto', { isTTY: true, production: false })).toBe('pretty');
+    expect(resolveLogFormat('auto', { isTTY: false, production: false })).toBe('json');
+    expect(resolveLogFormat('auto', { isTTY: true, production: true })).toBe('json');
+    expect(resolveLogFormat('json', { isTTY: true, production: false })).toBe('json');
+    expect(resolveLogFormat('pretty', { isTTY: false, production: true })).toBe('pretty');
+  });
+
+  it('finds the campaign id in an id field or in a Temporal workflow id', () => {
+    const id = 'a'.repeat(32);
+    expect(campaignIdOf({ campaignId: id })).toBe(id);
+    expect(campaignIdOf({ campaign_sid: id })).toBe(id);
+    expect(campaignIdOf({ workflowId: `campaign/${id}/number/3` })).toBe(id);
+    expect(campaignIdOf({ workflowId: 'other' })).toBeNull();
+  });
+
+  it('prints a pretty event as one line: time, level, campaign id first, message, then the other fields', () => {
+    const out = captureText();
+    const log = createLogger('info', {
+      format: 'pretty',
+      destination: prettyStream({ colorize: false, destination: out.stream }),
+    });
+    const id = 'b'.repeat(32);
+    log.info({ campaignId: id, position: 3, status: 'busy' }, 'Number settled');
+    log.warn({ url: 'https://example.com/hook' }, 'Webhook delivery failed');
+    const lines = out.text().trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] INFO: ${id} Number settled \\{`));
+    expect(lines[0]).toContain('"position":3');
+    expect(lines[0]).not.toContain('campaignId');
+    expect(lines[1]).toMatch(/WARN: Webhook delivery failed \{"url":"https:\/\/example.com\/hook"\}$/);
+  });
+
+  it('colours the pretty output for a terminal', () => {
+    const out = captureText();
+    const log = createLogger('info', {
+      format: 'pretty',
+      destination: prettyStream({ colorize: true, destination: out.stream }),
+    });
+    log.error({ campaignId: 'c'.repeat(32) }, 'Campaign failed');
+    expect(out.text()).toMatch(/\x1b\[3\dm/);
   });
 });
