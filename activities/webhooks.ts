@@ -6,12 +6,14 @@
  */
 import { createHmac } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import { accounts, webhookDeliveries } from '../db/schema';
 import { addressRefusal, classifyAddress, isAbsoluteHttpUrl, type AddressPolicy } from '../domain/url-policy';
+import { nextTryDelayMs } from '../domain/webhook-delivery';
 
 /** Failure types of the webhook activities (STYLE G11). */
 export const WebhookFailure = {
@@ -71,6 +73,25 @@ async function urlRefusal(url: string, policy: AddressPolicy): Promise<string | 
   return null;
 }
 
+/**
+ * When Temporal sends the next try after this one fails (shown in the delivery log), or null when
+ * the activity's 24-h schedule-to-close deadline comes first (it will be abandoned). Outside a
+ * Temporal activity (a direct call) the stored try count stands in for the attempt number.
+ */
+function nextTryAt(now: Date, triesBefore: number, retryAfter: number | undefined): Date | null {
+  let attempt = triesBefore + 1;
+  let deadlineMs: number | null = null;
+  try {
+    const info = Context.current().info;
+    attempt = info.attempt;
+    if (info.scheduleToCloseTimeoutMs > 0) deadlineMs = info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
+  } catch {
+    // not running as an activity
+  }
+  const at = now.getTime() + nextTryDelayMs(attempt, retryAfter);
+  return deadlineMs !== null && at >= deadlineMs ? null : new Date(at);
+}
+
 function retryAfterMs(header: string | null): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
@@ -84,11 +105,23 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
   const policy: AddressPolicy = { allowLoopback: deps.allowLoopback, allowPrivate: deps.allowPrivate };
   const pending = (id: string) => and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'pending'));
 
-  async function recordFailure(id: string, error: string, httpStatus: number | null): Promise<void> {
+  async function recordFailure(
+    row: { id: string; tries: number },
+    error: string,
+    httpStatus: number | null,
+    retryAfter?: number,
+  ): Promise<void> {
+    const now = new Date();
     await db
       .update(webhookDeliveries)
-      .set({ tries: sql`${webhookDeliveries.tries} + 1`, lastError: error, lastHttpStatus: httpStatus })
-      .where(pending(id));
+      .set({
+        tries: sql`${webhookDeliveries.tries} + 1`,
+        lastError: error,
+        lastHttpStatus: httpStatus,
+        lastTriedAt: now,
+        nextTryAt: nextTryAt(now, row.tries, retryAfter),
+      })
+      .where(pending(row.id));
   }
 
   return {
@@ -104,6 +137,8 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
         .from(webhookDeliveries)
         .innerJoin(accounts, eq(accounts.sid, webhookDeliveries.accountSid))
         .where(eq(webhookDeliveries.id, deliveryId))
+        // Waits for a replay's transaction (db/queries/webhook-deliveries.ts) to commit before reading.
+        .for('share', { of: webhookDeliveries })
         .limit(1);
       if (!row) {
         throw ApplicationFailure.create({
@@ -121,13 +156,16 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
         refusal = await urlRefusal(delivery.url, policy);
       } catch (err) {
         const error = `cannot resolve the webhook host: ${(err as Error).message}`;
-        await recordFailure(deliveryId, error, null);
+        await recordFailure(delivery, error, null);
         log?.warn({ ...logFields, error }, 'Webhook delivery failed');
         throw ApplicationFailure.create({ type: WebhookFailure.failed, message: error, nonRetryable: false });
       }
       if (refusal) {
         const error = `refused by the outbound URL policy: ${refusal}`;
-        await db.update(webhookDeliveries).set({ status: 'abandoned', lastError: error }).where(pending(deliveryId));
+        await db
+          .update(webhookDeliveries)
+          .set({ status: 'abandoned', lastError: error, nextTryAt: null })
+          .where(pending(deliveryId));
         log?.warn({ ...logFields, error }, 'Webhook refused');
         throw ApplicationFailure.create({ type: WebhookFailure.refused, message: error, nonRetryable: true });
       }
@@ -151,7 +189,7 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
         await res.body?.cancel();
       } catch (err) {
         const error = `POST failed: ${(err as Error).message}`;
-        await recordFailure(deliveryId, error, null);
+        await recordFailure(delivery, error, null);
         log?.warn({ ...logFields, error }, 'Webhook delivery failed');
         throw ApplicationFailure.create({ type: WebhookFailure.failed, message: error, nonRetryable: false });
       }
@@ -162,6 +200,8 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
             status: 'delivered',
             tries: sql`${webhookDeliveries.tries} + 1`,
             deliveredAt: new Date(),
+            lastTriedAt: new Date(),
+            nextTryAt: null,
             lastHttpStatus: res.status,
             lastError: null,
           })
@@ -170,13 +210,14 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
         return { status: 'delivered', httpStatus: res.status };
       }
       const error = `receiver answered HTTP ${res.status}`;
-      await recordFailure(deliveryId, error, res.status);
+      const retryAfter = retryAfterMs(res.headers.get('retry-after'));
+      await recordFailure(delivery, error, res.status, retryAfter);
       log?.warn({ ...logFields, httpStatus: res.status }, 'Webhook delivery failed');
       throw ApplicationFailure.create({
         type: WebhookFailure.failed,
         message: error,
         nonRetryable: false,
-        nextRetryDelay: retryAfterMs(res.headers.get('retry-after')),
+        nextRetryDelay: retryAfter,
       });
     },
 
@@ -184,7 +225,7 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
     async abandonWebhook(input: AbandonWebhookInput): Promise<void> {
       await db
         .update(webhookDeliveries)
-        .set({ status: 'abandoned', lastError: input.error })
+        .set({ status: 'abandoned', lastError: input.error, nextTryAt: null })
         .where(pending(input.deliveryId));
       log?.warn({ deliveryId: input.deliveryId, error: input.error }, 'Webhook abandoned');
     },

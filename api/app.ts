@@ -30,6 +30,7 @@ import { createCsvUploadRoutes } from './routes/csv-upload';
 import { createListRoutes } from './routes/lists';
 import { createHealthRoutes } from './routes/health';
 import { createReportRoutes, createSignedReportRoutes } from './routes/reports';
+import { createWebhookDeliveryRoutes } from './routes/webhook-deliveries';
 
 export interface CreateAppOptions {
   /** Extra sub-apps by path (the local stack mounts the simulator carrier at `/simulator`). */
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.route('/v2/accounts/:sid/campaigns', createCampaignUpdateRoutes(deps));
   app.route('/v2/accounts/:sid', createCallDetailsRoutes(deps));
   app.route('/v2/accounts/:sid', createCampaignNumberRoutes(deps));
+  app.route('/v2/accounts/:sid', createWebhookDeliveryRoutes(deps));
   // SPEC §2/§5; `/contact-lists` is an alias of `/lists` [C-17]. The CSV routes come before
   // `/contacts`, whose `/:contact_sid` would otherwise take `csv-upload`.
   const lists = createListRoutes(deps);

@@ -37,6 +37,12 @@ export interface CampaignEngine {
    * the read model plus its `status_callback`. Returns false when the campaign is not `Completed`.
    */
   archiveCampaign(input: { campaignId: string }): Promise<boolean>;
+  /**
+   * SPEC §6.2 replay: sends one stored webhook event again through the delivery workflow
+   * (`deliverWebhooksWorkflow`, workflow id `campaign/<id>/webhooks/replay/<delivery>/<n>`), with the
+   * usual retries. Throws `EngineUnavailableError` when Temporal cannot be reached.
+   */
+  replayWebhook(input: { campaignId: string; deliveryId: string; replay: number }): Promise<void>;
   /** Readiness: can Temporal be reached now. */
   ping(): Promise<boolean>;
 }

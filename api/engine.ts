@@ -144,6 +144,19 @@ export function createTemporalEngine(deps: TemporalEngineDeps): CampaignEngine {
       return true;
     },
 
+    async replayWebhook({ campaignId, deliveryId, replay }) {
+      try {
+        await client.workflow.start('deliverWebhooksWorkflow', {
+          taskQueue: deps.taskQueue ?? TASK_QUEUE,
+          workflowId: `${campaignWorkflowId(campaignId)}/webhooks/replay/${deliveryId}/${replay}`,
+          args: [{ campaignId, deliveryIds: [deliveryId] }],
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+        throw new EngineUnavailableError(err);
+      }
+    },
+
     async ping() {
       try {
         await client.connection.withDeadline(Date.now() + 2000, () => client.workflowService.getSystemInfo({}));

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   LIST_NOT_FOUND: { code: 3002, http: 404, message: 'List not found' },
   CONTACT_NOT_FOUND: { code: 3003, http: 404, message: 'Contact not found' },
   UPLOAD_NOT_FOUND: { code: 3004, http: 404, message: 'Upload not found' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { code: 3009, http: 404, message: 'Webhook delivery not found' },
   STATE_CONFLICT: { code: 4001, http: 409, message: 'State conflict' },
   FIELD_NOT_UPDATABLE: { code: 4002, http: 409, message: 'Field not updatable' },
   DUPLICATE_NAME: { code: 4003, http: 409, message: 'Duplicate name' },

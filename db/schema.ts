@@ -244,8 +244,23 @@ export const webhookDeliveries = pgTable(
     lastHttpStatus: integer('last_http_status'),
     createdAt: ts('created_at').notNull().defaultNow(),
     deliveredAt: ts('delivered_at'),
+    /** When the last POST was tried (delivered or not). */
+    lastTriedAt: ts('last_tried_at'),
+    /** When the retry schedule sends the next try of a pending delivery (SPEC §6.2); null otherwise. */
+    nextTryAt: ts('next_try_at'),
+    /** How many times an operator has replayed it (`POST .../webhook-deliveries/{id}/replay`). */
+    replays: integer('replays').notNull().default(0),
   },
-  (t) => [index('webhook_deliveries_campaign').on(t.campaignId, t.createdAt)],
+  (t) => [
+    index('webhook_deliveries_campaign').on(t.campaignId, t.createdAt),
+    // `/metrics` reads the undelivered and the abandoned at every scrape; both sets stay small.
+    index('webhook_deliveries_pending')
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'pending'`),
+    index('webhook_deliveries_abandoned')
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'abandoned'`),
+  ],
 );
 
 /** SPEC §1 rate limit: one row per counted request, shared by every API replica. */

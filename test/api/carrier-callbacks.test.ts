@@ -42,6 +42,9 @@ const engine: CampaignEngine = {
   archiveCampaign: async () => {
     throw new Error('carrier callbacks never archive a campaign');
   },
+  replayWebhook: async () => {
+    throw new Error('carrier callbacks never replay a webhook');
+  },
 };
 
 async function insertCampaign(over: Partial<typeof campaigns.$inferInsert> = {}): Promise<string> {

@@ -13,6 +13,7 @@ import { newSid } from '../../domain/ids';
 export interface FakeEngine extends CampaignEngine {
   started: Array<{ campaignId: string; accountSid: string; campaignName: string }>;
   controls: Array<Parameters<CampaignEngine['controlCampaign']>[0]>;
+  replays: Array<Parameters<CampaignEngine['replayWebhook']>[0]>;
 }
 
 /**
@@ -28,9 +29,15 @@ export function fakeEngine(
 ): FakeEngine {
   const started: FakeEngine['started'] = [];
   const controls: FakeEngine['controls'] = [];
+  const replays: FakeEngine['replays'] = [];
   return {
     started,
     controls,
+    replays,
+    async replayWebhook(input) {
+      if (opts.unavailable) throw new EngineUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:7233'));
+      replays.push(input);
+    },
     async controlCampaign(input) {
       if (opts.unavailable) throw new EngineUnavailableError(new Error('connect ECONNREFUSED 127.0.0.1:7233'));
       controls.push(input);
