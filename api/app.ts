@@ -17,7 +17,9 @@ import {
   unauthenticatedRateLimit,
   UNAUTHENTICATED_LIMIT,
 } from './middleware/rate-limit';
+import { requestMetrics } from './middleware/metrics';
 import { requestId } from './middleware/request-id';
+import { createApiMetrics } from './metrics';
 import { createCallDetailsRoutes } from './routes/call-details';
 import { createCampaignNumberRoutes } from './routes/campaign-numbers';
 import { createCampaignUpdateRoutes } from './routes/campaign-updates';
@@ -25,9 +27,12 @@ import { createCampaignRoutes } from './routes/campaigns';
 import { createCarrierRoutes } from './routes/carrier-callbacks';
 import { createTwilioCallbackRoutes } from './routes/twilio-callbacks';
 import { createContactRoutes } from './routes/contacts';
+import { createDashboardRoutes } from './routes/dashboard';
 import { createDncRoutes } from './routes/dnc';
+import { createDocsRoutes } from './routes/docs';
 import { createCsvUploadRoutes } from './routes/csv-upload';
 import { createListRoutes } from './routes/lists';
+import { createMetricsRoutes } from './routes/metrics';
 import { createHealthRoutes } from './routes/health';
 import { createReportRoutes, createSignedReportRoutes } from './routes/reports';
 import { createWebhookDeliveryRoutes } from './routes/webhook-deliveries';
@@ -39,8 +44,10 @@ export interface CreateAppOptions {
 
 export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const metrics = deps.metrics ?? createApiMetrics(deps.db);
 
   app.use('*', requestId());
+  app.use('*', requestMetrics(metrics));
   app.use('*', requestLogger(deps.log));
   app.use('*', bodyLimit());
   // /v2: an unauthenticated request counts against its IP; an authenticated one against its account.
@@ -51,6 +58,9 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.use('/v2/*', idempotency(deps));
 
   app.route('/', createHealthRoutes(deps));
+  app.route('/', createMetricsRoutes({ metrics, metricsToken: deps.metricsToken }));
+  app.route('/', createDocsRoutes(deps));
+  app.route('/', createDashboardRoutes(deps));
   app.route('/', createTwilioCallbackRoutes(deps));
   app.route('/', createCarrierRoutes(deps));
   app.route('/', createSignedReportRoutes(deps));

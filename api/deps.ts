@@ -4,6 +4,7 @@ import type { CallOutcome } from '../domain/attempt-status';
 import type { Db } from '../db/client';
 import type { CampaignPatch } from '../domain/campaign-patch';
 import type { CsvImporter } from './csv-import';
+import type { ApiMetrics } from './metrics';
 
 /** The API's port to the workflow engine; implemented over the Temporal client in `api/engine.ts`. */
 export interface CampaignEngine {
@@ -72,6 +73,12 @@ export interface AppDeps {
   allowPrivateWebhooks: boolean;
   /** Mount the simulator carrier at `/simulator` (the local stack and tests). */
   simulator?: { ringMs: number; talkMs: number };
+  /** SPEC §8 `/metrics`; the app makes its own registry when absent. */
+  metrics?: ApiMetrics;
+  /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** The built dashboard (SPEC §9); default `dist/dashboard` of the checkout. */
+  dashboardDir?: string;
   /** SPEC §5 CSV imports of this process (`api/csv-import.ts`); the upload route makes its own when absent. */
   csvImporter?: CsvImporter;
 }

@@ -50,6 +50,17 @@ export const configSchema = z.object({
   OUTCALL_SIGNING_SECRET: z.string().min(16).optional(),
   /** Serve the simulator carrier at /simulator from the API process (default on). */
   OUTCALL_SIMULATOR: bool.default(true),
+  /** Where workers reach the simulator's Exotel-compatible API; default `<OUTCALL_PUBLIC_URL>/simulator`. */
+  OUTCALL_SIMULATOR_URL: z.string().url().optional(),
+  /**
+   * The simulator's own way to Outcall: status callbacks and greeting fetches addressed to
+   * OUTCALL_PUBLIC_URL go to this base instead (a simulator on a private network, docker compose).
+   */
+  OUTCALL_SIM_CALLBACK_URL: z.string().url().optional(),
+  /** Port of a worker's own `/metrics` (SPEC §8); 0 picks a free one. */
+  OUTCALL_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** When set, the API's `/metrics` needs `Authorization: Bearer <token>`. */
+  OUTCALL_METRICS_TOKEN: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `auto`: one coloured line per event on a terminal outside production, JSON lines otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

@@ -91,6 +91,7 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
       TEMPORAL_ADDRESS: temporal.address,
       OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true',
       LOG_LEVEL: 'warn',
+      OUTCALL_WORKER_METRICS_PORT: '0',
       ...opts.env,
     },
     false,

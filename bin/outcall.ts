@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createApp } from '../api/app';
+import { createApiMetrics } from '../api/metrics';
 import { createCsvImporter } from '../api/csv-import';
 import { createTemporalEngine } from '../api/engine';
 import { createActivities } from '../activities';
@@ -31,6 +32,7 @@ import { parseAccountsJson } from '../domain/schemas/account';
 import { dialTaskQueue, webhookTaskQueue } from '../domain/ids';
 import type { Config } from './config';
 import { bundlerLogger } from './logger';
+import { activityMetricsInterceptor, createWorkerMetrics, instrumentCarriers, serveMetrics } from './worker-metrics';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKFLOWS_PATH = path.join(root, 'workflows/index.ts');
@@ -129,6 +131,7 @@ export async function startApi(opts: {
     ringMs: config.OUTCALL_SIM_RING_MS,
     talkMs: config.OUTCALL_SIM_TALK_MS,
     publicUrl: config.OUTCALL_PUBLIC_URL,
+    ...(config.OUTCALL_SIM_CALLBACK_URL && { callbackBaseUrl: config.OUTCALL_SIM_CALLBACK_URL }),
   };
   const app = createApp(
     {
@@ -141,6 +144,8 @@ export async function startApi(opts: {
       allowPrivateWebhooks: config.OUTCALL_ALLOW_PRIVATE_WEBHOOKS,
       ...(opts.simulator && { simulator: { ringMs: config.OUTCALL_SIM_RING_MS, talkMs: config.OUTCALL_SIM_TALK_MS } }),
       csvImporter,
+      metrics: createApiMetrics(db, { processMetrics: true }),
+      metricsToken: config.OUTCALL_METRICS_TOKEN,
     },
     opts.simulator
       ? {
@@ -175,6 +180,8 @@ export async function startApi(opts: {
 export interface RunningWorker {
   /** Resolves when both workers have stopped. */
   done: Promise<void>;
+  /** This worker process's own `GET /metrics` (SPEC §8). */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -192,13 +199,17 @@ export async function startWorker(opts: {
     tls: tlsOptions(opts.temporal),
     apiKey: opts.temporal.apiKey,
   });
+  const metrics = createWorkerMetrics({ processMetrics: true });
+  const carriers = createCarrierFactory({
+    publicUrl: config.OUTCALL_PUBLIC_URL,
+    ...(config.OUTCALL_SIMULATOR_URL && { simulatorUrl: config.OUTCALL_SIMULATOR_URL }),
+    greetingText: (token) => greetingForToken(db, token),
+  });
+  const interceptors = { activity: [activityMetricsInterceptor(metrics)] };
   const activities = createActivities({
     db,
     log,
-    carriers: createCarrierFactory({
-      publicUrl: config.OUTCALL_PUBLIC_URL,
-      greetingText: (token) => greetingForToken(db, token),
-    }),
+    carriers: instrumentCarriers(carriers, metrics),
     publicUrl: config.OUTCALL_PUBLIC_URL,
     signingSecret: signingSecret(config),
     allowLoopbackWebhooks: config.OUTCALL_ALLOW_LOOPBACK_WEBHOOKS,
@@ -217,6 +228,7 @@ export async function startWorker(opts: {
     taskQueue: config.OUTCALL_TASK_QUEUE,
     ...workflows,
     activities,
+    interceptors,
     maxConcurrentActivityTaskExecutions: 200,
     maxCachedWorkflows: 2000,
   });
@@ -227,6 +239,7 @@ export async function startWorker(opts: {
     namespace: opts.temporal.namespace,
     taskQueue: webhookTaskQueue(config.OUTCALL_TASK_QUEUE),
     activities,
+    interceptors,
     maxConcurrentActivityTaskExecutions: 10,
   });
   // SPEC §4.5 first layer: the dial requests' own queue, rate-limited by the server for every worker
@@ -237,20 +250,34 @@ export async function startWorker(opts: {
     namespace: opts.temporal.namespace,
     taskQueue: dialTaskQueue(config.OUTCALL_TASK_QUEUE),
     activities,
+    interceptors,
     maxConcurrentActivityTaskExecutions: 200,
     maxTaskQueueActivitiesPerSecond: config.OUTCALL_MAX_DIALS_PER_SECOND,
   });
   const workers = [main, hooks, dials];
+  const queue = config.OUTCALL_TASK_QUEUE;
+  metrics.watch([
+    { taskQueue: queue, worker: main, activitySlots: 200 },
+    { taskQueue: webhookTaskQueue(queue), worker: hooks, activitySlots: 10 },
+    { taskQueue: dialTaskQueue(queue), worker: dials, activitySlots: 200 },
+  ]);
+  const metricsServer = await serveMetrics(metrics.registry, config.OUTCALL_WORKER_METRICS_PORT);
   const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
   log.info(
-    { taskQueue: config.OUTCALL_TASK_QUEUE, maxDialsPerSecond: config.OUTCALL_MAX_DIALS_PER_SECOND },
+    {
+      taskQueue: config.OUTCALL_TASK_QUEUE,
+      maxDialsPerSecond: config.OUTCALL_MAX_DIALS_PER_SECOND,
+      metricsUrl: metricsServer.url,
+    },
     'Worker running',
   );
   return {
     done,
+    metricsUrl: metricsServer.url,
     stop: async () => {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
+      await metricsServer.stop();
       await connection.close();
     },
   };

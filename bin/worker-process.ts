@@ -47,6 +47,7 @@ export async function startWorkerProcess(
       OUTCALL_DATA_DIR: stack.config.OUTCALL_DATA_DIR,
       OUTCALL_TASK_QUEUE: stack.config.OUTCALL_TASK_QUEUE,
       OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true',
+      OUTCALL_WORKER_METRICS_PORT: '0',
       ...env,
       // The start is read from the log: it is written at info whatever LOG_LEVEL the caller wants.
       LOG_LEVEL: env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? env.LOG_LEVEL : 'info',

@@ -18,6 +18,12 @@ import type { SimulatorAppDeps } from './app';
 export interface SimulatorDispatcherDeps extends SimulatorAppDeps {
   /** Base of the URLs the simulated greeting flow fetches from (`OUTCALL_PUBLIC_URL`). */
   publicUrl: string;
+  /**
+   * Where this simulator reaches Outcall's public URL, when it cannot reach it as is (a private
+   * network: docker compose's `http://api:3000`). Callbacks and greeting fetches addressed to
+   * `publicUrl` go to this base instead.
+   */
+  callbackBaseUrl?: string;
   /** How often to look for due work at most; default 200 ms (sooner when a callback falls due sooner). */
   pollMs?: number;
   fetch?: typeof fetch;
@@ -44,6 +50,12 @@ const MIN_SLEEP_MS = 10;
 /** Starts polling; `stop()` resolves once the tick in progress (if any) has finished. */
 export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(): Promise<void> } {
   const { db, log, ringMs, publicUrl } = deps;
+  const trim = (u: string) => u.replace(/\/+$/, '');
+  /** A URL under the public URL, moved under `callbackBaseUrl` when one is set. */
+  const reachable = (url: string) =>
+    deps.callbackBaseUrl && url.startsWith(trim(publicUrl))
+      ? trim(deps.callbackBaseUrl) + url.slice(trim(publicUrl).length)
+      : url;
   const pollMs = deps.pollMs ?? 200;
   const fetchImpl = deps.fetch ?? globalThis.fetch;
 
@@ -75,9 +87,12 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
 
   async function fetchGreeting(row: SimCallRow): Promise<void> {
     // Twilio asks the call's own `Url` for TwiML, signed; Exotel's greeting applet asks Outcall's endpoint.
+    // The signature covers the URL as addressed (Outcall checks it against its public URL), not the
+    // base the request is sent to.
     const twilio = row.api === 'twilio';
-    const url = twilio ? (row.url ?? '') : greetingFetchUrl(publicUrl, row.customField ?? '');
-    const init = twilio ? signedTwilioRequest(url, twilioUrlFetchParams(row)) : {};
+    const addressed = twilio ? (row.url ?? '') : greetingFetchUrl(publicUrl, row.customField ?? '');
+    const init = twilio ? signedTwilioRequest(addressed, twilioUrlFetchParams(row)) : {};
+    const url = reachable(addressed);
     try {
       const res = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
       const text = await res.text();
@@ -147,7 +162,10 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
               headers: { 'content-type': 'application/json' },
               body: JSON.stringify(statusCallbackBody(row)),
             };
-      const res = await fetchImpl(row.statusCallback, { ...request, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+      const res = await fetchImpl(reachable(row.statusCallback), {
+        ...request,
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
       await res.body?.cancel();
       // A 4xx other than 408/429 is the receiver's final word: a real carrier would not retry it.
       if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)) {

@@ -11,21 +11,24 @@ export { createTwilioCarrier } from './twilio';
 export { simulatorGreetingFlowUrl } from '../../simulator/contract';
 
 /**
- * `{type:'simulator'}` is the exotel adapter pointed at the simulator under the public URL, with the
- * account's own sid and the credentials the simulator accepts; `{type:'exotel'}` is the real one;
- * `{type:'twilio'}` the twilio adapter (on Twilio, or on the simulator's Twilio contract), which reads
- * greetings with `greetingText` to send them as TwiML.
+ * `{type:'simulator'}` is the exotel adapter pointed at the simulator (under the public URL unless
+ * `simulatorUrl` says where), with the account's own sid and the credentials the simulator accepts;
+ * `{type:'exotel'}` is the real one; `{type:'twilio'}` the twilio adapter (on Twilio, or on the
+ * simulator's Twilio contract), which reads greetings with `greetingText` to send them as TwiML.
  */
 export function createCarrierFactory(opts: {
   publicUrl: string;
+  /** Where the simulator's API is, when not under the public URL (docker compose: its own service). */
+  simulatorUrl?: string;
   fetch?: typeof fetch;
   greetingText?: (token: string) => Promise<string | null>;
 }): CarrierFactory {
+  const simulatorUrl = opts.simulatorUrl ?? simulatorBaseUrl(opts.publicUrl);
   return (config: CarrierConfig, accountSid: string): Carrier => {
     switch (config.type) {
       case 'simulator':
         return createExotelCarrier({
-          baseUrl: simulatorBaseUrl(opts.publicUrl),
+          baseUrl: simulatorUrl,
           accountSid,
           apiKey: SIMULATOR_API_KEY,
           apiToken: SIMULATOR_API_TOKEN,

@@ -31,6 +31,8 @@ export interface TestStack {
   db: Db;
   config: Config;
   taskQueue: string;
+  /** The worker's own `GET /metrics` (SPEC §8). */
+  workerMetricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startTestStack(env: Record<string, string> & { OUTCALL_ACC
       // Every child a run has open counts toward that limit, so a run keeps at most 48.
       OUTCALL_MAX_RUN_CHILDREN: '48',
       LOG_LEVEL: 'warn',
+      OUTCALL_WORKER_METRICS_PORT: '0',
       ...env,
     },
     false,
@@ -78,6 +81,7 @@ export async function startTestStack(env: Record<string, string> & { OUTCALL_ACC
     db,
     config,
     taskQueue,
+    workerMetricsUrl: worker.metricsUrl.replace('localhost', '127.0.0.1'),
     stop: async () => {
       await api.stop();
       await worker.stop();

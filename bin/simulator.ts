@@ -1,0 +1,46 @@
+/**
+ * `npm run start:simulator`: the simulator carrier as its own process (docker compose runs it as a
+ * service on the private network only, so the production topology never exposes it, SPEC §7). It
+ * serves the Exotel-compatible API under `/simulator` on PORT and sends the simulated calls' status
+ * callbacks; workers reach it through OUTCALL_SIMULATOR_URL, and it reaches Outcall through
+ * OUTCALL_SIM_CALLBACK_URL when the public URL is not reachable from where it runs.
+ */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { loadConfig } from './config';
+import { createRootLogger } from './logger';
+import { closeDb, openDatabase } from './outcall';
+import { createSimulatorApp, startSimulatorDispatcher } from '../simulator';
+import { SIMULATOR_MOUNT_PATH } from '../simulator/contract';
+
+const config = loadConfig();
+const log = createRootLogger(config).child({ component: 'simulator' });
+if (!config.DATABASE_URL) {
+  log.fatal('DATABASE_URL is required for start:simulator (npm start runs the whole local stack)');
+  process.exit(2);
+}
+const db = await openDatabase(config.DATABASE_URL, config, log);
+const deps = {
+  db,
+  log,
+  ringMs: config.OUTCALL_SIM_RING_MS,
+  talkMs: config.OUTCALL_SIM_TALK_MS,
+  publicUrl: config.OUTCALL_PUBLIC_URL,
+  ...(config.OUTCALL_SIM_CALLBACK_URL && { callbackBaseUrl: config.OUTCALL_SIM_CALLBACK_URL }),
+};
+const app = new Hono();
+app.get('/healthz', (c) => c.json({ status: 'ok' }));
+app.route(SIMULATOR_MOUNT_PATH, createSimulatorApp(deps));
+const dispatcher = startSimulatorDispatcher(deps);
+const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, () =>
+  log.info({ port: config.PORT, callbacksTo: deps.callbackBaseUrl ?? deps.publicUrl }, 'Simulator carrier listening'),
+);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    void dispatcher
+      .stop()
+      .then(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      .then(() => closeDb(db))
+      .then(() => process.exit(0));
+  });
+}
