@@ -4,6 +4,7 @@ FROM node:20-bookworm-slim
 
 WORKDIR /app
 ENV NODE_ENV=production \
+    LOG_FORMAT=json \
     OUTCALL_DATA_DIR=/app/.data \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 
@@ -12,7 +13,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY . .
-RUN mkdir -p /app/.data && chown node:node /app/.data
+# SPEC §9: the dashboard's static files (dist/dashboard), served by the API at /.
+RUN npm run build && mkdir -p /app/.data && chown node:node /app/.data
 
 USER node
 EXPOSE 3000

@@ -134,10 +134,18 @@ const workflowRestrictions = {
 
 export default defineConfig(
   {
-    ignores: ['node_modules/**', '.data/**', '.tools/**', 'dist/**', 'db/migrations/**', 'coverage/**'],
+    ignores: [
+      'node_modules/**',
+      '.data/**',
+      '.tools/**',
+      'dist/**',
+      'db/migrations/**',
+      'coverage/**',
+      'test-results/**',
+    ],
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', 'dashboard/**/*.tsx'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

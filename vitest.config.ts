@@ -1,4 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { findChromium } from './test/support/browser';
+
+// The dashboard's browser test runs wherever Debian's Chromium is installed; CI always installs it.
+const chromium = findChromium();
+if (!chromium && process.env.CI === 'true')
+  throw new Error('CI runs the dashboard in Chromium: apt-get install -y chromium (.ci/run does it)');
 
 /**
  * Three layers (STYLE G14): unit (pure, no I/O), workflows (time-skipping test server) and replay of
@@ -24,6 +30,15 @@ export default defineConfig({
           testTimeout: 600_000,
         },
       },
+      // SPEC §9: the dashboard in a real browser (test/browser/), with the integration suite's stack.
+      ...(chromium
+        ? [
+            {
+              extends: true as const,
+              test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 300_000 },
+            },
+          ]
+        : []),
     ],
   },
 });

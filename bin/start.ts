@@ -12,6 +12,7 @@ import { createRootLogger, installTemporalLogger } from './logger';
 import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from './outcall';
 import { startEmbeddedPostgres, startTemporalDevServer, type RunningPostgres, type RunningTemporal } from './services';
 import { ensureToolchain } from './toolchain';
+import { buildDashboard } from './build-dashboard';
 import { upsertAccount } from '../db/queries/accounts';
 import type { Db } from '../db/client';
 
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
+    // SPEC §9: the dashboard the API serves at / is built from dashboard/ at every start (under a second).
+    await buildDashboard();
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporal: RunningTemporal | undefined;
     if (!temporalAddress) {

@@ -3,6 +3,7 @@
  * this test parses the file and checks it against the project: services, env vars the config schema
  * knows, search attributes from domain/ids.ts, ports, and npm scripts that exist.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,7 @@ interface Service {
   entrypoint?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];
   ports?: Array<string | number>;
+  expose?: Array<string | number>;
   depends_on?: Record<string, { condition?: string }> | string[];
   healthcheck?: { test?: string | string[] };
   deploy?: { replicas?: number };
@@ -77,7 +79,7 @@ describe('§10 docker-compose.yml', () => {
 
   it('sets only variables that bin/config.ts reads', () => {
     const known = Object.keys(configSchema.shape);
-    for (const name of ['api', 'worker'])
+    for (const name of ['api', 'worker', 'simulator'])
       for (const v of Object.keys(env(name))) expect(known, `${name}.${v}`).toContain(v);
   });
 
@@ -110,6 +112,38 @@ describe('§10 docker-compose.yml', () => {
     }
   });
 
+  it('dials the simulator out of the box without ever publishing it (issue 11)', () => {
+    const sim = services.simulator!;
+    expect(words(sim.command)).toMatch(/npm run start:simulator/);
+    expect(sim.ports, 'the simulator publishes no port').toBeUndefined();
+    const simPort = env('simulator').PORT!;
+    expect(sim.expose?.map(String)).toContain(simPort);
+    // Workers reach it by service name on the compose network, under its mount path.
+    const target = new URL(env('worker').OUTCALL_SIMULATOR_URL!);
+    expect([target.hostname, target.port, target.pathname]).toEqual(['simulator', simPort, '/simulator']);
+    // It reaches the API the same way, for status callbacks and greeting fetches.
+    const back = new URL(env('simulator').OUTCALL_SIM_CALLBACK_URL!);
+    expect([back.hostname, back.port]).toEqual(['api', env('api').PORT]);
+    expect(env('simulator').OUTCALL_PUBLIC_URL).toBe(env('worker').OUTCALL_PUBLIC_URL);
+    // The API's public port does not serve /simulator.
+    expect(env('api').OUTCALL_SIMULATOR).toBe('false');
+  });
+
+  it('runs Temporal server and admin-tools of one version, 1.32.2', () => {
+    const versions = Object.values(services)
+      .map((s) => s.image ?? '')
+      .filter((i) => /^temporalio\/(server|admin-tools):/.test(i))
+      .map((i) => interpolate(i.split(':').slice(1).join(':')));
+    expect(versions.length).toBe(3);
+    expect(new Set(versions)).toEqual(new Set(['1.32.2']));
+  });
+
+  it('gives each worker its own metrics port on the network, and checks its health there', () => {
+    const port = env('worker').OUTCALL_WORKER_METRICS_PORT!;
+    expect(services.worker!.expose?.map(String)).toContain(port);
+    expect(words(services.worker!.healthcheck?.test)).toContain(`:${port}/metrics`);
+  });
+
   it('publishes the API on 3000 and the Web UI on 8233', () => {
     expect(services.api!.ports?.map(String)).toContain('3000:3000');
     expect(services['temporal-ui']!.ports?.map(String)).toContain('8233:8080');
@@ -137,7 +171,36 @@ describe('§10 docker-compose.yml', () => {
   });
 
   it('health-checks the long-running services', () => {
-    for (const name of ['postgresql', 'temporal', 'api', 'worker'])
+    for (const name of ['postgresql', 'temporal', 'api', 'worker', 'simulator'])
       expect(services[name]!.healthcheck?.test, name).toBeDefined();
   });
 });
+
+/** `docker compose` (or `docker-compose` v2) where installed; it needs no Docker engine to read a file. */
+function composeCommand(): string[] | null {
+  for (const cmd of [['docker', 'compose'], ['docker-compose']]) {
+    const r = spawnSync(cmd[0]!, [...cmd.slice(1), 'version', '--short'], { encoding: 'utf8' });
+    if (r.status === 0 && /^v?2\./.test(r.stdout.trim())) return cmd;
+  }
+  return null;
+}
+
+const composeCli = composeCommand();
+// Registered only where Docker Compose v2 is installed (no engine is needed): here it checks what
+// the parse above cannot, the Compose specification itself.
+if (composeCli) {
+  describe('§10 docker compose config', () => {
+    it('accepts the file, with the services above', () => {
+      const out = execFileSync(
+        composeCli[0]!,
+        [...composeCli.slice(1), '-f', 'docker-compose.yml', 'config', '--services'],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          env: { ...process.env, OUTCALL_SIGNING_SECRET: '0123456789abcdef0123456789abcdef' },
+        },
+      );
+      expect(out.trim().split('\n').sort()).toEqual(Object.keys(services).sort());
+    });
+  });
+}
