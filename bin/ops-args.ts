@@ -12,6 +12,17 @@ export type OpsCommand =
   | { kind: 'campaigns.list'; accountSid?: string; status?: string; limit: number }
   | { kind: 'campaigns.show'; campaignId: string }
   | { kind: 'campaigns.signal'; action: CampaignAction; campaignId: string }
+  | { kind: 'campaigns.tail'; campaignId: string; intervalMs: number }
+  | {
+      kind: 'lists.upload';
+      file: string;
+      name: string;
+      type: 'static' | 'dynamic';
+      accountSid?: string;
+      key?: string;
+      token?: string;
+      url?: string;
+    }
   | { kind: 'doctor' };
 
 export interface ParsedOps {
@@ -36,7 +47,17 @@ export const USAGE = `Usage: npm run ops -- <command> [--json]
   campaigns pause <id>              send the pause signal to workflow campaign/<id>
   campaigns resume <id>             send the resume signal
   campaigns complete <id>           send the complete signal
+  campaigns tail <id> [--interval <ms>]
+                                    print status changes and attempts as they happen, until the
+                                    campaign ends or Ctrl-C
+  lists upload <file> --name <list> [--type static|dynamic]
+                [--account <sid> --key <api key> --token <api token>] [--url <api base url>]
+                                    upload a CSV through the API with a progress bar, then print the
+                                    counts and the first failures (default: the local stack's demo
+                                    account, at OUTCALL_PUBLIC_URL)
   doctor                            check the database, Temporal and carrier settings
+
+--json prints JSON for scripts (tail: one object per line).
 
 DATABASE_URL and TEMPORAL_ADDRESS come from the environment, or else from the running local
 stack (<OUTCALL_DATA_DIR>/stack.json, written by \`npm start\`).`;
@@ -118,6 +139,15 @@ export function parseOpsArgs(argv: string[]): ParsedOps {
         exactly(args, 1, 'the campaign id');
         return { command: { kind: 'campaigns.show', campaignId: args[0]! }, json };
       }
+      if (verb === 'tail') {
+        const { words, options } = splitOptions(args, ['interval']);
+        exactly(words, 1, 'the campaign id');
+        const text = options.get('interval');
+        const intervalMs = text === undefined ? 500 : Number(text);
+        if (!Number.isInteger(intervalMs) || intervalMs < 50 || intervalMs > 60_000)
+          throw new UsageError(`--interval must be an integer from 50 to 60000 (milliseconds), got '${text}'`);
+        return { command: { kind: 'campaigns.tail', campaignId: words[0]!, intervalMs }, json };
+      }
       if (verb !== undefined && CAMPAIGN_ACTIONS.includes(verb)) {
         exactly(args, 1, 'the campaign id');
         return { command: { kind: 'campaigns.signal', action: verb as CampaignAction, campaignId: args[0]! }, json };
@@ -125,8 +155,33 @@ export function parseOpsArgs(argv: string[]): ParsedOps {
       throw new UsageError(
         verb
           ? `unknown campaigns command '${verb}'`
-          : 'campaigns needs a command: list | show | pause | resume | complete',
+          : 'campaigns needs a command: list | show | tail | pause | resume | complete',
       );
+    }
+    case 'lists': {
+      if (verb !== 'upload')
+        throw new UsageError(verb ? `unknown lists command '${verb}'` : 'lists needs a command: upload');
+      const { words, options } = splitOptions(args, ['name', 'type', 'account', 'key', 'token', 'url']);
+      exactly(words, 1, 'the CSV file');
+      const name = options.get('name');
+      if (!name) throw new UsageError('--name is required: the list to add the contacts to');
+      const type = (options.get('type') ?? 'static').toLowerCase();
+      if (type !== 'static' && type !== 'dynamic')
+        throw new UsageError(`--type must be static or dynamic, got '${options.get('type')}'`);
+      const pick = (k: string) => options.get(k);
+      return {
+        command: {
+          kind: 'lists.upload',
+          file: words[0]!,
+          name,
+          type,
+          ...(pick('account') !== undefined && { accountSid: pick('account') }),
+          ...(pick('key') !== undefined && { key: pick('key') }),
+          ...(pick('token') !== undefined && { token: pick('token') }),
+          ...(pick('url') !== undefined && { url: pick('url') }),
+        },
+        json,
+      };
     }
     default:
       throw new UsageError(`unknown command '${group}'`);

@@ -7,6 +7,7 @@ import {
   resolveEndpoint,
   UsageError,
 } from '../../bin/ops-args';
+import { renderBar } from '../../bin/ops/progress';
 
 describe('§8 ops CLI arguments', () => {
   it('parses every campaign signal to the same command shape', () => {
@@ -61,6 +62,52 @@ describe('§8 ops CLI arguments', () => {
       expect(() => parseOpsArgs(argv), argv.join(' ')).toThrow(UsageError);
       expect(() => parseOpsArgs(argv), argv.join(' ')).toThrow(message);
     }
+  });
+});
+
+describe('§8 ops CLI: tail and lists upload', () => {
+  it('parses campaigns tail with its polling interval', () => {
+    expect(parseOpsArgs(['campaigns', 'tail', 'abc']).command).toEqual({
+      kind: 'campaigns.tail',
+      campaignId: 'abc',
+      intervalMs: 500,
+    });
+    expect(parseOpsArgs(['campaigns', 'tail', 'abc', '--interval=200', '--json'])).toEqual({
+      command: { kind: 'campaigns.tail', campaignId: 'abc', intervalMs: 200 },
+      json: true,
+    });
+    expect(() => parseOpsArgs(['campaigns', 'tail'])).toThrow(/missing the campaign id/);
+    expect(() => parseOpsArgs(['campaigns', 'tail', 'abc', '--interval', '5'])).toThrow(/--interval/);
+  });
+
+  it('parses lists upload with the list name, type and credentials', () => {
+    expect(parseOpsArgs(['lists', 'upload', 'c.csv', '--name', 'July']).command).toEqual({
+      kind: 'lists.upload',
+      file: 'c.csv',
+      name: 'July',
+      type: 'static',
+    });
+    const all = ['--type=Dynamic', '--account', 'acme', '--key', 'k', '--token', 't', '--url', 'http://h:3000'];
+    expect(parseOpsArgs(['lists', 'upload', 'c.csv', '--name', 'July', ...all]).command).toEqual({
+      kind: 'lists.upload',
+      file: 'c.csv',
+      name: 'July',
+      type: 'dynamic',
+      accountSid: 'acme',
+      key: 'k',
+      token: 't',
+      url: 'http://h:3000',
+    });
+    expect(() => parseOpsArgs(['lists', 'upload', 'c.csv'])).toThrow(/--name is required/);
+    expect(() => parseOpsArgs(['lists', 'upload', '--name', 'x'])).toThrow(/missing the CSV file/);
+    expect(() => parseOpsArgs(['lists', 'upload', 'c.csv', '--name', 'x', '--type', 'big'])).toThrow(/--type/);
+    expect(() => parseOpsArgs(['lists', 'drop'])).toThrow(/unknown lists command 'drop'/);
+  });
+
+  it('draws a progress bar from a fraction, clamped to 0..100 %', () => {
+    expect(renderBar(0.5, 'uploading', '1.0 of 2.0 MB', 10)).toBe('[#####-----]  50%  uploading  1.0 of 2.0 MB');
+    expect(renderBar(1.7, 'importing', '', 4)).toBe('[####] 100%  importing');
+    expect(renderBar(Number.NaN, 'x', '', 4)).toBe('[----]   0%  x');
   });
 });
 
