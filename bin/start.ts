@@ -90,7 +90,10 @@ async function main(): Promise<void> {
       [
         '',
         'Outcall is running.',
+        `  Dashboard     ${base}/`,
         `  API           ${base}/v2/accounts/${demo.sid}/campaigns`,
+        `  Reference     ${base}/docs  (OpenAPI 3.1 at ${base}/openapi.json)`,
+        `  Metrics       ${base}/metrics  (API), ${worker.metricsUrl}  (worker)`,
         `  Health        ${base}/readyz`,
         `  Simulator     ${base}/simulator/calls?number=<E.164>`,
         temporal?.uiUrl ? `  Temporal UI   ${temporal.uiUrl}` : `  Temporal      ${temporalAddress}`,
