@@ -303,6 +303,47 @@ describe('§7 simulator through the exotel adapter', () => {
     dispatcher = startDispatcher();
     expect((await callbackFor(token)).body).toMatchObject({ CallSid: sid, Status: 'completed' });
   });
+
+  it('on a private network, reaches the public URL at its callback base (docker compose)', async () => {
+    // Outcall's public URL does not resolve from where this simulator runs; the API is reached at
+    // `callbackBaseUrl` instead, and workers reach the simulator at `simulatorUrl`.
+    const outside = 'http://outcall.invalid';
+    await dispatcher.stop();
+    dispatcher = startSimulatorDispatcher({
+      db: database.db,
+      log,
+      ringMs: RING_MS,
+      talkMs: TALK_MS,
+      publicUrl: outside,
+      callbackBaseUrl: publicUrl,
+      pollMs: 50,
+    });
+    try {
+      const privateCarrier = createCarrierFactory({ publicUrl: outside, simulatorUrl: `${publicUrl}/simulator` })(
+        { type: 'simulator' },
+        'acme',
+      );
+      const number = '+919800000071';
+      const token = newToken();
+      const r = await privateCarrier.placeCall(
+        dial(number, token, {
+          url: simulatorGreetingFlowUrl(outside),
+          customField: token,
+          statusCallbackUrl: `${outside}/hooks/status?token=${token}`,
+        }),
+      );
+      expect(r.kind).toBe('accepted');
+      expect((await callbackFor(token)).body).toMatchObject({ Status: 'completed' });
+      const [call] = (await simulatorView(number)).requests;
+      expect(call).toMatchObject({
+        greeting: `Hello from ${token}`,
+        status_callback: `${outside}/hooks/status?token=${token}`,
+      });
+    } finally {
+      await dispatcher.stop();
+      dispatcher = startDispatcher();
+    }
+  });
 });
 
 describe('§7 exotel adapter error mapping', () => {
