@@ -21,6 +21,8 @@ import {
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
+export { webhookDeliveries } from './schema-webhooks';
+
 /** SPEC §7: an account, its limits, its window and its carrier. */
 export const accounts = pgTable('accounts', {
   sid: text('sid').primaryKey(),
@@ -223,43 +225,6 @@ export const attempts = pgTable(
   (t) => [
     uniqueIndex('attempts_number_attempt').on(t.campaignId, t.position, t.attemptNumber),
     index('attempts_campaign_created').on(t.campaignId, t.dateCreated),
-  ],
-);
-
-/** SPEC §6.2: the webhook outbox and delivery log. One row per event; the URL is fixed at emission. */
-export const webhookDeliveries = pgTable(
-  'webhook_deliveries',
-  {
-    id: text('id').primaryKey(),
-    accountSid: text('account_sid').notNull(),
-    campaignId: text('campaign_id').notNull(),
-    /** call_status | call_schedule | status */
-    kind: text('kind').notNull(),
-    url: text('url').notNull(),
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    /** pending | delivered | abandoned */
-    status: text('status').notNull().default('pending'),
-    tries: integer('tries').notNull().default(0),
-    lastError: text('last_error'),
-    lastHttpStatus: integer('last_http_status'),
-    createdAt: ts('created_at').notNull().defaultNow(),
-    deliveredAt: ts('delivered_at'),
-    /** When the last POST was tried (delivered or not). */
-    lastTriedAt: ts('last_tried_at'),
-    /** When the retry schedule sends the next try of a pending delivery (SPEC §6.2); null otherwise. */
-    nextTryAt: ts('next_try_at'),
-    /** How many times an operator has replayed it (`POST .../webhook-deliveries/{id}/replay`). */
-    replays: integer('replays').notNull().default(0),
-  },
-  (t) => [
-    index('webhook_deliveries_campaign').on(t.campaignId, t.createdAt),
-    // `/metrics` reads the undelivered and the abandoned at every scrape; both sets stay small.
-    index('webhook_deliveries_pending')
-      .on(t.createdAt)
-      .where(sql`${t.status} = 'pending'`),
-    index('webhook_deliveries_abandoned')
-      .on(t.createdAt)
-      .where(sql`${t.status} = 'abandoned'`),
   ],
 );
 
