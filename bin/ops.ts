@@ -75,9 +75,9 @@ export async function runOps(argv: string[], config: Config): Promise<number> {
         return (await doctor(config, o)) ? 0 : 1;
     }
   } catch (err) {
-    process.stderr.write(
-      `ops: ${err instanceof OpsError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
+    const message =
+      err instanceof OpsError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`ops: ${message}\n`);
     return 1;
   }
 }

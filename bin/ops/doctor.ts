@@ -107,7 +107,8 @@ export async function doctor(config: Config, o: Output): Promise<boolean> {
     add(
       'public url',
       'warn',
-      `OUTCALL_PUBLIC_URL is ${publicUrl} (loopback) but account(s) ${realCarriers.map((a) => a.sid).join(', ')} use a real carrier, ` +
+      `OUTCALL_PUBLIC_URL is ${publicUrl} (loopback) but account(s) ` +
+        `${realCarriers.map((a) => a.sid).join(', ')} use a real carrier, ` +
         'which cannot reach status callbacks or greetings there',
     );
   } else {

@@ -91,7 +91,7 @@ afterAll(async () => {
 const statuses = (json: Json) => json.response.map((i: Json) => i.data.status);
 
 describe('§6.2 the webhook delivery log', () => {
-  it('lists a campaign’s deliveries oldest first, each with url, event, attempts, last error and next try', async () => {
+  it('lists a campaign’s deliveries oldest first: url, event, attempts, last error, next try', async () => {
     const res = await call(app, acct, 'GET', base());
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.metadata).toEqual({ count: 4, offset: 0, limit: 20, total: 4 });
