@@ -34,6 +34,9 @@ const csvUploadAccepted = z.object({
   summary: z.object({ url: z.string().describe('the csv-status URL of this upload') }),
 });
 
+/** A removed membership answers `list_id` and `contact_sid` only; an added one carries `sid` too. */
+const membershipRemoved = listMembershipResourceSchema.omit({ sid: true });
+
 const lists = '/v2/accounts/{sid}/lists';
 const contacts = '/v2/accounts/{sid}/contacts';
 
@@ -131,7 +134,7 @@ const listOperations: OperationDoc[] = [
     tag: 'Lists',
     summary: 'Remove one membership (the contact stays)',
     auth: 'basic',
-    response: { kind: 'item', name: 'ListMembership', schema: listMembershipResourceSchema },
+    response: { kind: 'item', name: 'ListMembershipRemoved', schema: membershipRemoved },
     errors: ['LIST_NOT_FOUND', 'CONTACT_NOT_FOUND'],
   },
 ];
