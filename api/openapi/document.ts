@@ -6,9 +6,11 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorKey } from '../errors';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from '../middleware/idempotency';
 import { bareListEnvelope, errorEnvelope, itemEnvelope, itemsEnvelope, listEnvelope } from './envelopes';
-import type { OperationAuth, OperationDoc, OperationResponse } from './operation';
+import type { FieldDoc, OperationAuth, OperationDoc, OperationResponse } from './operation';
 import { campaignOperations } from './paths-campaigns';
+import { dncOperations } from './paths-dnc';
 import { listAndContactOperations } from './paths-lists';
 import { systemOperations } from './paths-system';
 
@@ -18,6 +20,7 @@ type Json = Record<string, unknown>;
 export const OPERATIONS: readonly OperationDoc[] = [
   ...campaignOperations,
   ...listAndContactOperations,
+  ...dncOperations,
   ...systemOperations,
 ];
 
@@ -28,11 +31,21 @@ const ALWAYS: Record<OperationAuth, ErrorKey[]> = {
   none: ['INTERNAL'],
 };
 
+/**
+ * SPEC §1 (ext): `api/middleware/idempotency.ts` runs on every POST under /v2 (api/app.ts), so each
+ * takes an `Idempotency-Key` and can answer 409 (4005) or 400 for a malformed key.
+ */
+const takesIdempotencyKey = (op: OperationDoc) => op.method === 'post' && op.path.startsWith('/v2/');
+const IDEMPOTENCY_ERRORS: ErrorKey[] = ['INVALID_PARAMETER', 'IDEMPOTENCY_KEY_REUSED'];
+/** Answered before the key is read (Basic auth, the rate limit) or never kept (≥ 500): never replayed. */
+const notReplayed = (http: number) => http === 401 || http === 403 || http === 429 || http >= 500;
+
 const TAGS = [
   { name: 'Campaigns', description: 'SPEC §3–§4: create, read, control and report on campaigns' },
   { name: 'Webhooks', description: 'SPEC §6.2: the delivery log of outbound webhooks, and replay' },
   { name: 'Lists', description: 'SPEC §5: contact lists and memberships (also at /contact-lists)' },
   { name: 'Contacts', description: 'SPEC §5: contacts and CSV uploads' },
+  { name: 'Do not call', description: "SPEC §7 (ext): the account's do-not-call list" },
   { name: 'Carriers', description: 'SPEC §7: what carriers call (no Basic auth; per-attempt tokens)' },
   { name: 'Operations', description: 'Health, metrics, this reference and the dashboard' },
 ];
@@ -64,9 +77,12 @@ const RATE_HEADERS = {
   'X-RateLimit-Reset': { $ref: '#/components/headers/RateLimitReset' },
 };
 
+const REPLAYED = { [REPLAYED_HEADER]: { $ref: '#/components/headers/IdempotentReplayed' } };
+
 function successResponses(op: OperationDoc): Json {
   const r = op.response;
-  const headers = op.auth === 'basic' ? { headers: RATE_HEADERS } : {};
+  const replayable = takesIdempotencyKey(op) ? REPLAYED : {};
+  const headers = op.auth === 'basic' ? { headers: { ...RATE_HEADERS, ...replayable } } : {};
   switch (r.kind) {
     case 'csv':
       return {
@@ -90,7 +106,8 @@ const json = (schema: Json) => ({ 'application/json': { schema } });
 
 /** The error responses, one per HTTP status, listing the catalogue codes each can carry. */
 function errorResponses(op: OperationDoc): Json {
-  const keys = [...new Set([...(op.errors ?? []), ...ALWAYS[op.auth]])];
+  const idempotent = takesIdempotencyKey(op);
+  const keys = [...new Set([...(op.errors ?? []), ...(idempotent ? IDEMPOTENCY_ERRORS : []), ...ALWAYS[op.auth]])];
   const byHttp = new Map<number, ErrorKey[]>();
   for (const key of keys) byHttp.set(ERROR_CODES[key].http, [...(byHttp.get(ERROR_CODES[key].http) ?? []), key]);
   const out: Json = {};
@@ -100,19 +117,35 @@ function errorResponses(op: OperationDoc): Json {
       description: `error_data.code: ${codes}`,
       ...(http === 429 && { headers: { ...RATE_HEADERS, 'Retry-After': { schema: { type: 'integer' } } } }),
       ...(http === 401 && op.auth === 'basic' && { headers: { 'WWW-Authenticate': { schema: { type: 'string' } } } }),
+      ...(idempotent && !notReplayed(http) && { headers: REPLAYED }),
       content: json(ref('Error')),
     };
   }
   return out;
 }
 
-function parameters(op: OperationDoc): Json[] {
-  const path = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-    name: m[1]!,
-    in: 'path',
-    required: true,
+/** The request headers of an operation: its own, and `Idempotency-Key` where the middleware reads it. */
+function headerParameters(op: OperationDoc): Json[] {
+  const own = Object.entries(op.headers ?? {}).map(([name, h]) => ({
+    name,
+    in: 'header',
+    required: h.required === true,
+    description: h.description,
     schema: { type: 'string' },
   }));
+  return takesIdempotencyKey(op) ? [...own, { $ref: '#/components/parameters/IdempotencyKey' }] : own;
+}
+
+function parameters(op: OperationDoc): Json[] {
+  const path = [
+    ...[...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1]!,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })),
+    ...headerParameters(op),
+  ];
   if (!op.query) return path;
   const q = jsonSchema(op.query, 'input') as { properties?: Record<string, Json>; required?: string[] };
   const query = Object.entries(q.properties ?? {}).map(([name, schema]) => ({
@@ -124,8 +157,21 @@ function parameters(op: OperationDoc): Json[] {
   return [...path, ...query];
 }
 
+/** Twilio posts its parameters form-encoded; the route reads a few, the signature covers them all. */
+function formBody(fields: Record<string, FieldDoc>): Json {
+  const entries = Object.entries(fields);
+  const schema = {
+    type: 'object',
+    properties: Object.fromEntries(entries.map(([name, f]) => [name, { type: 'string', description: f.description }])),
+    required: entries.filter(([, f]) => f.required).map(([name]) => name),
+    additionalProperties: { type: 'string' },
+  };
+  return { required: true, content: { 'application/x-www-form-urlencoded': { schema } } };
+}
+
 function requestBody(op: OperationDoc): Json | undefined {
   if (op.body) return { required: true, content: json(jsonSchema(op.body, 'input')) };
+  if (op.form) return formBody(op.form);
   if (!op.multipart) return undefined;
   const parts = Object.entries(op.multipart);
   return {
@@ -207,6 +253,17 @@ export function buildOpenApiDocument(opts: { publicUrl: string; version?: string
     tags: TAGS,
     paths,
     components: {
+      parameters: {
+        IdempotencyKey: {
+          name: IDEMPOTENCY_HEADER,
+          in: 'header',
+          required: false,
+          description:
+            'Per account, 24 h: a repeat with the same method, path, query and body gets the first answer ' +
+            `again (with ${REPLAYED_HEADER}: true) and creates nothing; the key on another request is 409 (4005)`,
+          schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[!-~]+$' },
+        },
+      },
       securitySchemes: {
         basicAuth: { type: 'http', scheme: 'basic', description: 'user = API key, password = API token (SPEC §1)' },
       },
@@ -216,6 +273,10 @@ export function buildOpenApiDocument(opts: { publicUrl: string; version?: string
         RateLimitReset: {
           description: 'Unix seconds when the oldest counted request leaves',
           schema: { type: 'integer' },
+        },
+        IdempotentReplayed: {
+          description: `\`true\` when this is the kept answer of an earlier request with this ${IDEMPOTENCY_HEADER}`,
+          schema: { type: 'string', enum: ['true'] },
         },
       },
       schemas: componentSchemas(),

@@ -24,6 +24,12 @@ export type OperationResponse =
   | { kind: 'csv'; description: string }
   | { kind: 'text'; contentType: string; description: string };
 
+/** A described string field of a form body or a request header. */
+export interface FieldDoc {
+  description: string;
+  required?: true;
+}
+
 export interface OperationDoc {
   method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI path template: `/v2/accounts/{sid}/campaigns/{id}`. */
@@ -39,6 +45,10 @@ export interface OperationDoc {
   body?: z.ZodType;
   /** A multipart body: its parts, each a described string (or the file). */
   multipart?: Record<string, { description: string; file?: true; required?: true }>;
+  /** An `application/x-www-form-urlencoded` body (Twilio's callbacks): the fields the route reads. */
+  form?: Record<string, FieldDoc>;
+  /** Request headers the route reads besides Basic auth (e.g. `X-Twilio-Signature`). */
+  headers?: Record<string, FieldDoc>;
   response: OperationResponse;
   /** Errors beyond those every operation of its kind can answer (auth, rate limit, 500). */
   errors?: ErrorKey[];

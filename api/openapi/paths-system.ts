@@ -1,6 +1,8 @@
 /** SPEC §2: health, metrics, the API reference, the dashboard, carrier callbacks and the signed report. */
 import { z } from 'zod';
-import type { OperationDoc } from './operation';
+import { TWILIO_GREETING_PATH, TWILIO_STATUS_PATH } from '../../domain/carrier-urls';
+import { TWILIO_SIGNATURE_HEADER } from '../../domain/twilio-signature';
+import type { FieldDoc, OperationDoc } from './operation';
 
 const health = z.object({ status: z.literal('ok') });
 const ready = z.object({ status: z.literal('ready'), database: z.string(), temporal: z.string() });
@@ -9,6 +11,35 @@ const callbackAnswer = z.object({
   status: z.string(),
   result: z.enum(['delivered', 'already_settled']),
 });
+
+/** Every Twilio request carries its signature; Outcall checks it before anything else. */
+const twilioSigned: Record<string, FieldDoc> = {
+  [TWILIO_SIGNATURE_HEADER]: {
+    description:
+      "Base64 HMAC-SHA1, keyed with the account's Twilio auth token, of the URL Outcall handed out " +
+      '(under OUTCALL_PUBLIC_URL, with its token) followed by the sorted form fields; a mismatch is 403',
+    required: true,
+  },
+};
+const twilioToken = z.object({ token: z.string().describe('the attempt token of the URL Outcall handed out') });
+/** The fields Outcall reads from Twilio's `completed` status callback; Twilio sends others, all signed. */
+const twilioStatusFields: Record<string, FieldDoc> = {
+  CallSid: { description: 'the dialled call (CA + 32 hex); must be the call this attempt dialled', required: true },
+  CallStatus: { description: 'completed, busy, no-answer, failed or canceled', required: true },
+  AccountSid: { description: "when present, must be the attempt's Twilio account" },
+  CallDuration: { description: 'seconds connected' },
+  Timestamp: { description: 'when the call ended (RFC 2822)' },
+  RecordingUrl: { description: 'the recording, when there is one' },
+};
+const twilioGreeting = {
+  path: TWILIO_GREETING_PATH,
+  tag: 'Carriers',
+  summary: "The greeting of one attempt as `<Say>` TwiML, for Twilio's fetch of the dial's `Url`",
+  auth: 'token',
+  query: twilioToken,
+  headers: twilioSigned,
+  response: { kind: 'text', contentType: 'text/xml', description: 'TwiML: `<Response><Say>…</Say></Response>`' },
+} as const satisfies Partial<OperationDoc>;
 
 export const systemOperations: OperationDoc[] = [
   {
@@ -109,6 +140,36 @@ export const systemOperations: OperationDoc[] = [
     query: z.object({ CustomField: z.string() }),
     response: { kind: 'text', contentType: 'text/plain', description: 'the greeting (≤4,000 characters)' },
     errors: ['NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: TWILIO_STATUS_PATH,
+    operationId: 'twilioStatusCallback',
+    tag: 'Carriers',
+    summary: "Twilio's status callback for one attempt: signed, and naming the attempt by the token in its URL",
+    auth: 'token',
+    query: twilioToken,
+    headers: twilioSigned,
+    form: twilioStatusFields,
+    response: { kind: 'item', name: 'CallbackAnswer', schema: callbackAnswer },
+    errors: [
+      'NOT_FOUND',
+      'FORBIDDEN',
+      'INVALID_PARAMETER',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'PAYLOAD_TOO_LARGE',
+      'ENGINE_UNAVAILABLE',
+    ],
+  },
+  { ...twilioGreeting, method: 'get', operationId: 'twilioGreeting', errors: ['NOT_FOUND', 'FORBIDDEN'] },
+  {
+    ...twilioGreeting,
+    method: 'post',
+    operationId: 'twilioGreetingPost',
+    form: {
+      CallSid: { description: "Twilio's call parameters (CallSid, AccountSid, From, To, …): signed, not read" },
+    },
+    errors: ['NOT_FOUND', 'FORBIDDEN', 'INVALID_PARAMETER', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'],
   },
   {
     method: 'post',

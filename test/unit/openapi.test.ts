@@ -7,6 +7,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { ERROR_CODES } from '../../api/errors';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from '../../api/middleware/idempotency';
 import { buildOpenApiDocument, OPERATIONS } from '../../api/openapi/document';
 import { createDb } from '../../db/client';
 import { fakeEngine, testDeps } from '../support/api';
@@ -104,6 +105,65 @@ describe('§2 the OpenAPI document', () => {
       'query:limit',
       'query:status',
     ]);
+  });
+
+  it('takes an Idempotency-Key on every /v2 POST, with its 409 (4005) and replay header, and nowhere else', () => {
+    const key = (doc.components as { parameters: Record<string, { name: string; in: string }> }).parameters
+      .IdempotencyKey!;
+    expect(key).toMatchObject({ name: IDEMPOTENCY_HEADER, in: 'header', required: false });
+    let posts = 0;
+    for (const [p, ops] of Object.entries(paths))
+      for (const [m, op] of Object.entries(ops)) {
+        const takesKey = m === 'post' && p.startsWith('/v2/');
+        const refs = op.parameters.filter(
+          (x: { $ref?: string }) => x.$ref === '#/components/parameters/IdempotencyKey',
+        );
+        expect(refs.length, `${m} ${p}`).toBe(takesKey ? 1 : 0);
+        expect(JSON.stringify(op.responses).includes(REPLAYED_HEADER), `${m} ${p}`).toBe(takesKey);
+        if (!takesKey) continue;
+        posts++;
+        expect(op.responses['409'].description, `${m} ${p}`).toContain(
+          `${ERROR_CODES.IDEMPOTENCY_KEY_REUSED.code} IDEMPOTENCY_KEY_REUSED`,
+        );
+        expect(op.responses['200'].headers, `${m} ${p}`).toHaveProperty(REPLAYED_HEADER);
+        expect(op.responses['401'].headers ?? {}, `${m} ${p}: answered before the key is read`).not.toHaveProperty(
+          REPLAYED_HEADER,
+        );
+      }
+    expect(posts).toBe(OPERATIONS.filter((o) => o.method === 'post' && o.path.startsWith('/v2/')).length);
+    expect(posts).toBeGreaterThanOrEqual(10);
+  });
+
+  it('describes the do-not-call list and the Twilio callbacks with what their routes read', () => {
+    const add = paths['/v2/accounts/{sid}/dnc']!.post;
+    const [flat, bulk] = add.requestBody.content['application/json'].schema.anyOf;
+    expect(flat.properties.number).toMatchObject({ type: 'string', maxLength: 64 });
+    expect(bulk.properties.numbers).toMatchObject({ minItems: 1, maxItems: 5000 });
+    expect(add.responses['400'].description).toContain('INVALID_PHONE_NUMBER');
+    const page = paths['/v2/accounts/{sid}/dnc']!.get.parameters.map((p: { name: string }) => p.name);
+    expect(page).toEqual(['sid', 'offset', 'limit']);
+    const upload = paths['/v2/accounts/{sid}/dnc/csv-upload']!.post.requestBody.content['multipart/form-data'];
+    expect(upload.schema.required).toEqual(['file_name']);
+    for (const m of ['get', 'delete'])
+      expect(paths['/v2/accounts/{sid}/dnc/{number}']![m].responses).toHaveProperty('404');
+
+    const status = paths['/carriers/twilio/status']!.post;
+    expect(status.security).toEqual([]);
+    expect(status.parameters).toContainEqual(
+      expect.objectContaining({ name: 'X-Twilio-Signature', in: 'header', required: true }),
+    );
+    expect(status.parameters).toContainEqual(expect.objectContaining({ name: 'token', in: 'query', required: true }));
+    const form = status.requestBody.content['application/x-www-form-urlencoded'].schema;
+    expect(form.required).toEqual(['CallSid', 'CallStatus']);
+    expect(status.responses['403'].description).toContain('FORBIDDEN');
+    for (const m of ['get', 'post']) {
+      const greeting = paths['/carriers/twilio/greeting']![m];
+      expect(Object.keys(greeting.responses['200'].content), m).toEqual(['text/xml']);
+      expect(
+        greeting.parameters.map((p: { name: string }) => p.name),
+        m,
+      ).toEqual(['X-Twilio-Signature', 'token']);
+    }
   });
 
   it('describes responses as the envelopes of SPEC §1', () => {
