@@ -1,8 +1,9 @@
 /**
  * Issue 14 contract test: the responses of a real stack — a campaign's create, get, list, update,
  * delete, call-details and numbers; lists, contacts and memberships; a CSV upload and its status;
- * the webhook delivery log and a replay that really re-sends — each match the schema the OpenAPI
- * document gives for its operation and status. Errors are checked against the error envelope.
+ * the webhook delivery log and a replay that really re-sends; the do-not-call list; a POST repeated
+ * with its Idempotency-Key — each match the schema the OpenAPI document gives for its operation and
+ * status. Errors are checked against the error envelope.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -50,6 +51,7 @@ afterAll(async () => {
 });
 
 const path = (p: string) => p.replace('{sid}', ACCOUNT.sid);
+const basicAuth = `Basic ${Buffer.from(`${ACCOUNT.api_key}:${ACCOUNT.api_token}`).toString('base64')}`;
 
 /** Calls the API and checks the answer against the document; returns the parsed body. */
 async function contract(method: string, template: string, ids: Record<string, string>, body?: unknown) {
@@ -104,10 +106,9 @@ describe('responses match the OpenAPI document', () => {
     form.set('list_name', 'contract upload');
     form.set('type', 'dynamic');
     form.set('file_name', new Blob(['number,first_name,city\n+919876543211,Ravi,Pune\nbad,X,Y\n']), 'c.csv');
-    const auth = `Basic ${Buffer.from(`${ACCOUNT.api_key}:${ACCOUNT.api_token}`).toString('base64')}`;
     const upload = await fetch(`${stack.baseUrl}${path(`${V2}/contacts/csv-upload`)}`, {
       method: 'POST',
-      headers: { authorization: auth },
+      headers: { authorization: basicAuth },
       body: form,
     });
     const accepted = (await upload.json()) as { response: Array<{ data: { upload_id: string } }> };
@@ -229,6 +230,48 @@ describe('responses match the OpenAPI document', () => {
     expect(report.json.response[0].data).toMatchObject({ validation: 'report', created: false });
   });
 
+  it('the do-not-call list, and a POST repeated with its Idempotency-Key', async () => {
+    const added = await contract('POST', `${V2}/dnc`, {}, { numbers: [{ number: '+919876543290' }, { number: 'x' }] });
+    expect(added.status).toBe(207);
+    const entry = added.json.response[0].data;
+    expect(entry).toMatchObject({ number: '+919876543290', source: 'api' });
+    const number = encodeURIComponent(entry.number);
+    await contract('GET', `${V2}/dnc?limit=5`, {});
+    await contract('GET', `${V2}/dnc/{number}`, { number });
+    const form = new FormData();
+    form.set('file_name', new Blob(['number\n+919876543291\n+919876543290\nbad\n']), 'dnc.csv');
+    const upload = await fetch(`${stack.baseUrl}${path(`${V2}/dnc/csv-upload`)}`, {
+      method: 'POST',
+      headers: { authorization: basicAuth },
+      body: form,
+    });
+    const counts = (await upload.json()) as { response: Array<{ data: Record<string, number> }> };
+    expectMatchesContract('POST', `${V2}/dnc/csv-upload`, upload.status, counts);
+    expect(counts.response[0]!.data).toMatchObject({ success_count: 1, duplicate_count: 1, failure_count: 1 });
+    expect((await contract('DELETE', `${V2}/dnc/{number}`, { number })).status).toBe(200);
+    expect((await contract('GET', `${V2}/dnc/{number}`, { number })).status).toBe(404);
+
+    const post = (body: unknown) =>
+      fetch(`${stack.baseUrl}${path(`${V2}/lists`)}`, {
+        method: 'POST',
+        headers: { authorization: basicAuth, 'content-type': 'application/json', 'idempotency-key': 'contract-1' },
+        body: JSON.stringify(body),
+      });
+    const first = await post({ name: 'idempotent list' });
+    const firstBody = await first.json();
+    expectMatchesContract('POST', `${V2}/lists`, first.status, firstBody);
+    const again = await post({ name: 'idempotent list' });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const againBody = await again.json();
+    expectMatchesContract('POST', `${V2}/lists`, again.status, againBody);
+    expect(againBody).toEqual(firstBody);
+    const reused = await post({ name: 'another list' });
+    const reusedBody = (await reused.json()) as { response: Array<{ error_data: { code: number } }> };
+    expectMatchesContract('POST', `${V2}/lists`, reused.status, reusedBody);
+    expect(reused.status).toBe(409);
+    expect(reusedBody.response[0]!.error_data.code).toBe(4005);
+  });
+
   it('catches a response that drifts from the document', () => {
     const data = campaignBody.response[0].data;
     const drift = (d: unknown) => ({ ...campaignBody, response: [{ ...campaignBody.response[0], data: d }] });
@@ -251,6 +294,11 @@ describe('responses match the OpenAPI document', () => {
       `GET ${V2}/lists/{list_sid}/contacts 200`,
       `GET ${V2}/contacts 200`,
       `GET ${V2}/csv-status/{upload_id} 200`,
+      `POST ${V2}/dnc 207`,
+      `GET ${V2}/dnc 200`,
+      `POST ${V2}/dnc/csv-upload 200`,
+      `DELETE ${V2}/dnc/{number} 200`,
+      `POST ${V2}/lists 409`,
     ])
       expect([...checked], op).toContain(op);
   });
