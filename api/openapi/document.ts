@@ -13,6 +13,7 @@ import { campaignOperations } from './paths-campaigns';
 import { dncOperations } from './paths-dnc';
 import { listAndContactOperations } from './paths-lists';
 import { systemOperations } from './paths-system';
+import { accountCallingWindowSchema } from './report';
 
 type Json = Record<string, unknown>;
 
@@ -207,11 +208,15 @@ function operationObject(op: OperationDoc): Json {
   };
 }
 
-/** The response envelopes as components, generated from zod through one registry. */
+/**
+ * The response envelopes as components, generated from zod through one registry, and the account's
+ * calling-window settings the campaign operations refer to (accounts are provisioned outside the API).
+ */
 function componentSchemas(): Json {
   const registry = z.registry<{ id: string }>();
   registry.add(errorEnvelope, { id: 'Error' });
-  const seen = new Set<string>(['Error']);
+  registry.add(accountCallingWindowSchema, { id: 'AccountCallingWindow' });
+  const seen = new Set<string>(['Error', 'AccountCallingWindow']);
   for (const op of OPERATIONS) {
     const r = op.response;
     if (!('name' in r) || seen.has(r.name)) continue;

@@ -7,6 +7,7 @@ import { campaignNumberResourceSchema, campaignNumbersQuerySchema } from '../../
 import { callRecordSchema, campaignResourceSchema } from '../../domain/schemas/campaign-resource';
 import { webhookDeliveriesQuerySchema, webhookDeliveryResourceSchema } from '../../domain/schemas/webhook-delivery';
 import { BODY_ERRORS, type OperationDoc } from './operation';
+import { validationReportSchema } from './report';
 
 const campaignFields = campaignCreateSchema.out.shape;
 
@@ -28,16 +29,6 @@ const updateBody = z.union([updateItem, z.object({ campaigns: z.array(updateItem
 /** The campaign after a PUT: plus `closing: true` while a drain is under way (SPEC §4.1). */
 const updatedCampaign = campaignResourceSchema.extend({ closing: z.literal(true).optional() });
 
-/** `?validation=report`: every invalid number, nothing created. */
-const validationReport = z.object({
-  validation: z.literal('report'),
-  created: z.literal(false),
-  total: z.int(),
-  valid: z.int(),
-  dialled: z.int(),
-  invalid: z.array(z.object({ position: z.int(), number: z.string(), reason: z.string() })),
-});
-
 const base = '/v2/accounts/{sid}/campaigns';
 const campaignErrors = ['CAMPAIGN_NOT_FOUND', 'INVALID_PARAMETER'] as const;
 
@@ -50,11 +41,16 @@ export const campaignOperations: OperationDoc[] = [
     summary: 'Create a campaign (or up to 100 in the bulk form)',
     description:
       'SPEC §3. Exactly one of `from` / `lists` and of `url` / `read_via_text`. With `?validation=report` ' +
-      'every invalid number is returned and nothing is created.',
+      'nothing is created: the answer lists every invalid number and, for an account with ' +
+      '`recipient_local_time` (component AccountCallingWindow), every number with no calling window.',
     auth: 'basic',
     query: z.object({ validation: z.enum(['report']).optional() }),
     body: createBody,
-    response: { kind: 'items', name: 'CampaignCreated', schema: z.union([campaignResourceSchema, validationReport]) },
+    response: {
+      kind: 'items',
+      name: 'CampaignCreated',
+      schema: z.union([campaignResourceSchema, validationReportSchema]),
+    },
     errors: [
       ...BODY_ERRORS,
       'INVALID_PHONE_NUMBER',

@@ -1,6 +1,7 @@
 /**
  * Issue 14 contract test: the responses of a real stack — a campaign's create, get, list, update,
- * delete, call-details and numbers; lists, contacts and memberships; a CSV upload and its status;
+ * delete, call-details and numbers; `?validation=report`, with `no_window` for an account with
+ * `recipient_local_time`; lists, contacts and memberships; a CSV upload and its status;
  * the webhook delivery log and a replay that really re-sends; the do-not-call list; a POST repeated
  * with its Idempotency-Key — each match the schema the OpenAPI document gives for its operation and
  * status. Errors are checked against the error envelope.
@@ -17,6 +18,14 @@ const ACCOUNT = {
   api_token: 'contract_token_0123456789',
   calling_window: '00:00-24:00',
   api_requests_per_minute: 100_000,
+};
+/** SPEC §4.4 (ext): a window in each recipient's zone; Russia's zones share no instant of 09:00-17:00. */
+const LOCAL = {
+  sid: 'contract_local',
+  api_key: 'contract_local_key',
+  api_token: 'contract_local_token_0123',
+  calling_window: '09:00-17:00',
+  recipient_local_time: true,
 };
 const V2 = '/v2/accounts/{sid}';
 
@@ -41,7 +50,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', () => resolve()));
   hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
-  stack = await startTestStack({ OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]) });
+  stack = await startTestStack({ OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT, LOCAL]) });
   api = client(stack.baseUrl, ACCOUNT.api_key, ACCOUNT.api_token);
 });
 
@@ -227,7 +236,18 @@ describe('responses match the OpenAPI document', () => {
         url: 'https://flows.example.com/1',
       },
     );
-    expect(report.json.response[0].data).toMatchObject({ validation: 'report', created: false });
+    expect(report.json.response[0].data).toMatchObject({ validation: 'report', created: false, no_window: [] });
+
+    const local = client(stack.baseUrl, LOCAL.api_key, LOCAL.api_token);
+    const localReport = await local('POST', `/v2/accounts/${LOCAL.sid}/campaigns?validation=report`, {
+      from: ['+79161234567', '+12125550123'],
+      caller_id: '08012345678',
+      url: 'https://flows.example.com/1',
+    });
+    expectMatchesContract('POST', `${V2}/campaigns`, localReport.status, localReport.json);
+    expect(localReport.json.response[0].data.no_window).toEqual([
+      expect.objectContaining({ position: 1, number: '+79161234567', reason: 'no_window' }),
+    ]);
   });
 
   it('the do-not-call list, and a POST repeated with its Idempotency-Key', async () => {

@@ -166,6 +166,34 @@ describe('§2 the OpenAPI document', () => {
     }
   });
 
+  it('describes the report of ?validation=report with no_window, and the account setting behind it', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document is walked as plain JSON
+    const schemas = (doc.components as { schemas: Record<string, any> }).schemas;
+    const window = schemas.AccountCallingWindow;
+    expect(Object.keys(window.properties)).toEqual([
+      'timezone',
+      'calling_window',
+      'calling_days',
+      'recipient_local_time',
+    ]);
+    expect(window.properties.recipient_local_time).toMatchObject({ type: 'boolean' });
+    expect(window.properties.recipient_local_time.description).toContain('no_window');
+    const item = schemas.CampaignCreated.properties.response.items.anyOf.find(
+      (i: { properties: { status: { const: string } } }) => i.properties.status.const === 'success',
+    );
+    const report = item.properties.data.anyOf.find(
+      (d: { properties: Record<string, unknown> }) => 'validation' in d.properties,
+    );
+    expect(report.required).toEqual(expect.arrayContaining(['invalid', 'no_window']));
+    expect(report.properties.no_window.description).toContain('recipient_local_time');
+    expect(report.properties.no_window.items).toMatchObject({
+      properties: { reason: { const: 'no_window' }, zones: { type: 'array', items: { type: 'string' } } },
+      required: ['position', 'number', 'reason', 'zones'],
+      additionalProperties: false,
+    });
+    expect(paths['/v2/accounts/{sid}/campaigns']!.post.description).toContain('AccountCallingWindow');
+  });
+
   it('describes responses as the envelopes of SPEC §1', () => {
     const schemas = doc.components as { schemas: Record<string, { properties: Record<string, unknown> }> };
     expect(Object.keys(schemas.schemas.Campaign!.properties)).toEqual([
