@@ -10,8 +10,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
 import { demoAccount } from './demo-account';
+import { buildDashboard } from './build-dashboard';
 import { createRootLogger, installTemporalLogger } from './logger';
 import { closeDb, openDatabase, startApi, temporalConnectionConfig } from './outcall';
 import { startEmbeddedPostgres } from './services';
@@ -28,6 +29,11 @@ function intArg(args: string[], name: string, fallback: number): number {
   const n = raw === undefined ? fallback : Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, not ${raw}`);
   return n;
+}
+
+/** SPEC §8: each worker serves its own /metrics, on the configured port plus its index (0: any free port). */
+function workerMetricsPort(config: Config, i: number): number {
+  return config.OUTCALL_WORKER_METRICS_PORT === 0 ? 0 : config.OUTCALL_WORKER_METRICS_PORT + i;
 }
 
 async function main(): Promise<void> {
@@ -59,6 +65,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
+    // SPEC §9: the dashboard the API serves at /, built as `npm start` builds it.
+    await buildDashboard();
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       process.stdout.write('Starting embedded PostgreSQL...\n');
@@ -85,7 +93,8 @@ async function main(): Promise<void> {
 
     const running: WorkerProcess[] = [];
     const startWorker = async (i: number): Promise<void> => {
-      const w = await startWorkerProcess(stack, {}, path.join(dataDir, `worker-${i + 1}.log`));
+      const env = { OUTCALL_WORKER_METRICS_PORT: String(workerMetricsPort(config, i)) };
+      const w = await startWorkerProcess(stack, env, path.join(dataDir, `worker-${i + 1}.log`));
       running[i] = w;
       void w.exited.then((code) => {
         if (stopping) return;
@@ -101,11 +110,18 @@ async function main(): Promise<void> {
     stops.push(() => api.stop());
 
     const base = config.OUTCALL_PUBLIC_URL;
+    const workerMetrics =
+      config.OUTCALL_WORKER_METRICS_PORT === 0
+        ? 'a free port per worker'
+        : running.map((_, i) => `http://localhost:${workerMetricsPort(config, i)}/metrics`).join(', ');
     process.stdout.write(
       [
         '',
         `Outcall is running on Temporal ${temporal.binaries.version} with PostgreSQL.`,
+        `  Dashboard     ${base}/`,
         `  API           ${base}/v2/accounts/${demo.sid}/campaigns`,
+        `  Reference     ${base}/docs  (OpenAPI 3.1 at ${base}/openapi.json)`,
+        `  Metrics       ${base}/metrics  (API), ${workerMetrics}  (workers)`,
         `  Temporal      ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE}; config ${temporal.configFile})`,
         `  PostgreSQL    ${databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
         `  Workers       ${running.map((w) => `pid ${w.pid}`).join(', ')} (logs in ${dataDir})`,
