@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../bin/config';
+import { TEMPORAL_SERVER_VERSION } from '../../bin/temporal-server';
 import { SEARCH_ATTRIBUTES } from '../../domain/ids';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -129,13 +130,13 @@ describe('§10 docker-compose.yml', () => {
     expect(env('api').OUTCALL_SIMULATOR).toBe('false');
   });
 
-  it('runs Temporal server and admin-tools of one version, 1.32.2', () => {
+  it('runs Temporal server and admin-tools of the version stack:cluster builds', () => {
     const versions = Object.values(services)
       .map((s) => s.image ?? '')
       .filter((i) => /^temporalio\/(server|admin-tools):/.test(i))
       .map((i) => interpolate(i.split(':').slice(1).join(':')));
     expect(versions.length).toBe(3);
-    expect(new Set(versions)).toEqual(new Set(['1.32.2']));
+    expect(new Set(versions)).toEqual(new Set([TEMPORAL_SERVER_VERSION]));
   });
 
   it('gives each worker its own metrics port on the network, and checks its health there', () => {
