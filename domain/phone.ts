@@ -3,6 +3,9 @@
  * account's default region (default `IN`) applying to numbers written without a country code.
  * Landlines with their STD code (`01140002400`) are valid. Workflows never import this file: numbers
  * reach them already in E.164 (STYLE G2), so the metadata stays out of the workflow bundle.
+ * Plain E.164 and bare national numbers take `fastE164` (domain/phone-fast-path.ts), which follows
+ * the library's own steps and metadata at a fraction of the cost; everything else, and every
+ * refusal, comes from the full parse.
  */
 import {
   isSupportedCountry,
@@ -11,6 +14,7 @@ import {
   validatePhoneNumberLength,
   type CountryCode,
 } from 'libphonenumber-js/max';
+import { fastE164 } from './phone-fast-path';
 
 export type E164Result = { ok: true; e164: string } | { ok: false; reason: string };
 
@@ -31,6 +35,13 @@ const LENGTH_REASONS: Record<string, string> = {
  * human reason ("too short", "not a valid number in IN").
  */
 export function toE164(raw: string, defaultRegion: string): E164Result {
+  const text = raw.trim();
+  const fast = fastE164(text, defaultRegion);
+  return fast !== null ? { ok: true, e164: fast } : toE164ByFullParse(text, defaultRegion);
+}
+
+/** `toE164` without the fast path: libphonenumber's full parse for every number (and the unit tests' reference). */
+export function toE164ByFullParse(raw: string, defaultRegion: string): E164Result {
   const text = raw.trim();
   if (text === '') return { ok: false, reason: 'empty' };
   if (!ALLOWED.test(text)) return { ok: false, reason: 'only digits, spaces, a leading +, and - . ( ) / are allowed' };
