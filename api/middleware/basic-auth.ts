@@ -5,7 +5,8 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/client';
-import { findAccountByApiKey, hashToken, tokenMatches } from '../../db/queries/accounts';
+import { hashToken, tokenMatches } from '../../db/queries/accounts';
+import { createAccountCache } from '../account-cache';
 import type { AppEnv } from '../context';
 import { ApiError } from '../errors';
 
@@ -25,6 +26,7 @@ function credentials(header: string | undefined): { key: string; token: string }
 
 /** Authenticates the API key and token; sets `account` to the key's account. */
 export function basicAuth(deps: { db: Db }): MiddlewareHandler<AppEnv> {
+  const accounts = createAccountCache(deps.db);
   return async (c, next) => {
     const creds = credentials(c.req.header('authorization'));
     if (!creds) {
@@ -36,7 +38,7 @@ export function basicAuth(deps: { db: Db }): MiddlewareHandler<AppEnv> {
         },
       );
     }
-    const account = await findAccountByApiKey(deps.db, creds.key);
+    const account = await accounts.byApiKey(creds.key);
     const valid = tokenMatches(creds.token, account?.apiTokenHash ?? UNKNOWN_KEY_HASH) && account !== undefined;
     if (!valid) throw new ApiError('UNAUTHORIZED', 'the API key or API token is not valid', { headers: CHALLENGE });
     c.set('account', account);

@@ -1,7 +1,8 @@
 /**
  * SPEC §1 "Rate limit": per account, a sliding 60-second window over every authenticated `/v2`
  * request (default 200, the account's `api_requests_per_minute`), kept in PostgreSQL so all replicas
- * share it; requests rejected with 429 do not count. Unauthenticated requests are limited per client
+ * share it (one round trip per request, `db/queries/api-requests.ts`); requests rejected with 429 do
+ * not count, and each element of a bulk body counts (`chargeBulkElements`, called by the handler). Unauthenticated requests are limited per client
  * IP, in this process's memory. Every `/v2` response carries `X-RateLimit-Limit`,
  * `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds); a 429 also `Retry-After`.
  */
@@ -9,7 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Db } from '../../db/client';
 import type { AccountRow } from '../../db/queries/accounts';
-import { hitWindow, pruneRequests } from '../../db/queries/api-requests';
+import { hitWindow, pruneRequests, refundHit, type WindowState } from '../../db/queries/api-requests';
 import type { AppEnv } from '../context';
 import { renderError } from '../envelope';
 import { ApiError } from '../errors';
@@ -51,25 +52,78 @@ function setHeaders(c: Context<AppEnv>, q: Quota, now: number): void {
   for (const [name, value] of Object.entries(quotaHeaders(q, now, false))) c.res.headers.set(name, value);
 }
 
-/** The account limit, after Basic auth. */
+/** What the account limit puts on the context for a bulk handler (SPEC §1: each element counts). */
+export interface RateLimitHandle {
+  /**
+   * Counts a bulk body of `elements` elements as that many requests: the request itself was counted
+   * once on arrival, so the other `elements - 1` are charged now, all or none. When they do not fit
+   * the request becomes a 429 and its own hit is taken back (a rejected request does not count).
+   * Call it before doing any of the elements' work; a second call on the same request does nothing.
+   */
+  chargeElements(elements: number): Promise<void>;
+}
+
+/** The account's quota from the window's state (reset: when the oldest counted request leaves it). */
+function quotaOf(state: WindowState, limit: number): Quota {
+  return { limit, remaining: limit - state.count, resetAt: state.oldest.getTime() + WINDOW_MS };
+}
+
+/**
+ * The account limit, after Basic auth: one database round trip per request (`hitWindow`), exact
+ * across replicas. Quota headers go on every response, errors included.
+ */
 export function accountRateLimit(deps: { db: Db }): MiddlewareHandler<AppEnv> {
   let lastPrune = 0;
   return async (c, next) => {
     const account = c.get('account');
-    const now = new Date();
+    const bucket = `account:${account.sid}`;
+    const who = `account "${account.sid}"`;
     const limit = account.apiRequestsPerMinute;
-    const state = await hitWindow(deps.db, { bucket: `account:${account.sid}`, limit, windowMs: WINDOW_MS, now });
-    const quota: Quota = { limit, remaining: limit - state.count, resetAt: state.oldest.getTime() + WINDOW_MS };
-    if (!state.allowed) throw rejection(quota, now.getTime(), `account "${account.sid}"`);
-    if (now.getTime() - lastPrune > PRUNE_EVERY_MS) {
-      lastPrune = now.getTime();
-      pruneRequests(deps.db, new Date(now.getTime() - WINDOW_MS)).catch((err: unknown) =>
+    const state = await hitWindow(deps.db, { bucket, limit, windowMs: WINDOW_MS });
+    let quota = quotaOf(state, limit);
+    let now = state.now.getTime();
+    if (!state.allowed) throw rejection(quota, now, who);
+    let settled = false;
+    const handle: RateLimitHandle = {
+      async chargeElements(elements) {
+        if (settled) return;
+        settled = true;
+        const extra = Math.floor(elements) - 1;
+        if (extra <= 0) return;
+        const more = await hitWindow(deps.db, { bucket, limit, windowMs: WINDOW_MS, weight: extra });
+        now = more.now.getTime();
+        if (more.allowed) {
+          quota = quotaOf(more, limit);
+          return;
+        }
+        await refundHit(deps.db, bucket, state.hitId!);
+        quota = { ...quotaOf(more, limit), remaining: limit - (more.count - 1) };
+        throw rejection(
+          quota,
+          now,
+          `${who} (a bulk body of ${elements} elements counts as ${elements} requests; ${quota.remaining} remain)`,
+        );
+      },
+    };
+    c.set('rateLimit', handle);
+    if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = Date.now();
+      pruneRequests(deps.db, WINDOW_MS).catch((err: unknown) =>
         c.get('log').warn({ err }, 'Pruning api_requests failed'),
       );
     }
     await next();
-    setHeaders(c, quota, now.getTime());
+    setHeaders(c, quota, now);
   };
+}
+
+/**
+ * SPEC §1 for bulk bodies: counts the body's `elements` against the account's limit (see
+ * `RateLimitHandle.chargeElements`); a no-op on requests the account limit did not see.
+ */
+export async function chargeBulkElements(c: Context<AppEnv>, elements: number): Promise<void> {
+  const handle = c.get('rateLimit') as RateLimitHandle | undefined;
+  await handle?.chargeElements(elements);
 }
 
 /** An in-memory sliding-window log per key; created once per app, never a module singleton. */

@@ -8,6 +8,7 @@ import type { AppEnv } from '../context';
 import { failureItem, ok, okItems, okList, successItem, type ResponseItem } from '../envelope';
 import { ApiError, inputError, listInputError, parseOrThrow, toApiError } from '../errors';
 import { readJsonBody } from '../middleware/json-body';
+import { chargeBulkElements } from '../middleware/rate-limit';
 import { windowSettingsOf, type AccountRow } from '../../db/queries/accounts';
 import {
   campaignStats,
@@ -100,6 +101,8 @@ export function createCampaignRoutes(deps: AppDeps): Hono<AppEnv> {
   app.post('/', async (c) => {
     const account = c.get('account');
     const { bulk, items } = parseOrThrow(campaignCreateEnvelopeSchema, await readJsonBody(c));
+    // SPEC §1: each element of a bulk body counts against the rate limit (all or none, before any work).
+    await chargeBulkElements(c, items.length);
     const report = c.req.query('validation') === 'report';
     const results: ResponseItem[] = [];
     for (const raw of items) {

@@ -1,40 +1,61 @@
 /**
  * SPEC §1 rate limit: a sliding 60-second window per account, shared by every API replica through
- * the `api_requests` table. A per-bucket advisory lock makes count-then-insert exact across replicas.
+ * `api_requests` and `api_rate_counters`. One round trip per request: the SQL function `api_rate_hit`
+ * (migration 0015_api_rate_counters) locks the bucket's counter row, expires what left the window,
+ * and counts the request only when it fits, all on the database's clock.
  */
-import { and, count, eq, gt, lt, min, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { apiRequests } from '../schema';
 
 export interface WindowState {
   allowed: boolean;
   /** Requests counted in the window, this one included when allowed. */
   count: number;
-  /** The oldest counted request in the window; it leaves the window first. */
+  /** The oldest counted request in the window (it leaves the window first); `now` when none. */
   oldest: Date;
+  /** The database's clock when the request was judged (every replica's clock for the window). */
+  now: Date;
+  /** The counted hit, for `refundHit`; null when not allowed. */
+  hitId: number | null;
 }
 
-/** Counts one request in `bucket` unless the window already holds `limit`; rejected requests are not recorded. */
+interface HitRow extends Record<string, unknown> {
+  allowed: boolean;
+  counted: number;
+  oldest_at: string | null;
+  db_now: string;
+  hit_id: string | null;
+}
+
+/**
+ * Counts `weight` requests in `bucket` unless that would take the window past `limit`; rejected
+ * requests are not counted.
+ */
 export async function hitWindow(
   db: Db,
-  input: { bucket: string; limit: number; windowMs: number; now: Date },
+  input: { bucket: string; limit: number; windowMs: number; weight?: number },
 ): Promise<WindowState> {
-  const { bucket, limit, windowMs, now } = input;
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket}, 0))`);
-    const [row] = await tx
-      .select({ n: count(), oldest: min(apiRequests.at) })
-      .from(apiRequests)
-      .where(and(eq(apiRequests.bucket, bucket), gt(apiRequests.at, new Date(now.getTime() - windowMs))));
-    const n = row?.n ?? 0;
-    const oldest = row?.oldest ? new Date(row.oldest) : now;
-    if (n >= limit) return { allowed: false, count: n, oldest };
-    await tx.insert(apiRequests).values({ bucket, at: now });
-    return { allowed: true, count: n + 1, oldest };
-  });
+  const [row] = await db.execute<HitRow>(
+    sql`select * from api_rate_hit(${input.bucket}, ${input.limit}, ${input.weight ?? 1}, ${input.windowMs})`,
+  );
+  if (!row) throw new Error('api_rate_hit returned no row');
+  const now = new Date(row.db_now);
+  return {
+    allowed: row.allowed,
+    count: Number(row.counted),
+    oldest: row.oldest_at ? new Date(row.oldest_at) : now,
+    now,
+    hitId: row.hit_id === null ? null : Number(row.hit_id),
+  };
 }
 
-/** Deletes rows that no window can see any more. */
-export async function pruneRequests(db: Db, before: Date): Promise<void> {
-  await db.delete(apiRequests).where(lt(apiRequests.at, before));
+/** Takes back a counted hit (its request ended as a 429 after all). */
+export async function refundHit(db: Db, bucket: string, hitId: number): Promise<void> {
+  await db.execute(sql`select api_rate_refund(${bucket}, ${hitId})`);
+}
+
+/** Expires the windows of buckets unused for `windowMs`; returns how many it looked at. */
+export async function pruneRequests(db: Db, windowMs: number): Promise<number> {
+  const [row] = await db.execute<{ n: number }>(sql`select api_rate_prune(${windowMs}) as n`);
+  return Number(row?.n ?? 0);
 }
