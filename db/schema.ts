@@ -138,9 +138,8 @@ export interface RetriesColumn {
 export const campaignNumbers = pgTable(
   'campaign_numbers',
   {
-    campaignId: text('campaign_id')
-      .notNull()
-      .references(() => campaigns.id),
+    /** No foreign key (campaigns are never deleted; a 500,000-row snapshot would check each row): docs/architecture.md. */
+    campaignId: text('campaign_id').notNull(),
     position: integer('position').notNull(),
     number: text('number').notNull(),
     name: text('name'),
@@ -323,9 +322,8 @@ export const contacts = pgTable(
   'contacts',
   {
     sid: text('sid').primaryKey(),
-    accountSid: text('account_sid')
-      .notNull()
-      .references(() => accounts.sid),
+    /** No foreign key (accounts are never deleted; an import would check each row): docs/architecture.md. */
+    accountSid: text('account_sid').notNull(),
     number: text('number').notNull(),
     firstName: text('first_name'),
     lastName: text('last_name'),
@@ -339,16 +337,17 @@ export const contacts = pgTable(
   (t) => [uniqueIndex('contacts_account_number').on(t.accountSid, t.number)],
 );
 
-/** SPEC §5: a contact's place in a list, in insertion order, with the row's dynamic columns. */
+/**
+ * SPEC §5: a contact's place in a list, in insertion order, with the row's dynamic columns. No
+ * foreign keys: every writer locks the list row and the contacts it references instead, once per
+ * batch rather than once per row, and list and contact deletes wait for those locks
+ * (docs/architecture.md "Contacts, lists and the CSV import").
+ */
 export const listMemberships = pgTable(
   'list_memberships',
   {
-    listSid: text('list_sid')
-      .notNull()
-      .references(() => lists.sid),
-    contactSid: text('contact_sid')
-      .notNull()
-      .references(() => contacts.sid),
+    listSid: text('list_sid').notNull(),
+    contactSid: text('contact_sid').notNull(),
     /** Insertion order within the list; campaigns dial in this order. */
     seq: bigserial('seq', { mode: 'number' }).notNull(),
     vars: jsonb('vars').$type<Record<string, string>>(),

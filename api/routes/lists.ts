@@ -163,6 +163,7 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
     const parsed = body.items.map((raw) => contactReferenceSchema.safeParse(raw, { reportInput: true }));
     const valid = parsed.flatMap((p) => (p.success ? [p.data.contact_sid] : []));
     const outcomes = await addMembers(deps.db, { accountSid: account.sid, list, contactSids: valid });
+    if (!outcomes) throw notFound(account, sid);
     let next = 0;
     const results = await eachItem(c, parsed, async (p) => {
       if (!p.success) return failureItem(new ApiError('INVALID_PARAMETER', firstIssue(p.error).description));

@@ -193,17 +193,25 @@ export async function updateContact(
   }
 }
 
-/** Deletes contacts and their memberships; returns the deleted rows. */
+/**
+ * Deletes contacts and their memberships; returns the deleted rows. The contacts go first: a writer
+ * adding one of them to a list holds it `FOR KEY SHARE` (there is no foreign key), so the delete
+ * waits for that writer, and the memberships statement after it sees what the writer committed.
+ */
 export async function deleteContacts(db: Db, accountSid: string, sids: string[]): Promise<ContactRow[]> {
   if (sids.length === 0) return [];
   return db.transaction(async (tx) => {
-    const owned = await tx
-      .select({ sid: contacts.sid })
-      .from(contacts)
-      .where(and(eq(contacts.accountSid, accountSid), inArray(contacts.sid, sids)));
-    if (owned.length === 0) return [];
-    const ids = owned.map((r) => r.sid);
-    await tx.delete(listMemberships).where(inArray(listMemberships.contactSid, ids));
-    return tx.delete(contacts).where(inArray(contacts.sid, ids)).returning();
+    const deleted = await tx
+      .delete(contacts)
+      .where(and(eq(contacts.accountSid, accountSid), inArray(contacts.sid, sids)))
+      .returning();
+    if (deleted.length === 0) return [];
+    await tx.delete(listMemberships).where(
+      inArray(
+        listMemberships.contactSid,
+        deleted.map((r) => r.sid),
+      ),
+    );
+    return deleted;
   });
 }

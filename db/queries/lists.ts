@@ -217,14 +217,23 @@ export type AddMemberResult = 'added' | 'already_member' | 'contact_not_found' |
 
 /**
  * SPEC §5 add existing contacts to a list, in order: a contact already in the list is left as it is;
- * contacts past the list's cap are refused. One transaction under the list lock.
+ * contacts past the list's cap are refused. One transaction under the list lock; null when the list
+ * was deleted meanwhile.
  */
 export async function addMembers(
   db: Db,
   input: { accountSid: string; list: ListRow; contactSids: string[] },
-): Promise<AddMemberResult[]> {
+): Promise<AddMemberResult[] | null> {
   return db.transaction(async (tx) => {
     await lockList(tx, input.list.sid);
+    // No foreign keys on memberships: the list row and the contacts are locked instead, so a delete
+    // of either waits for this transaction (docs/architecture.md).
+    const [list] = await tx
+      .select({ sid: lists.sid })
+      .from(lists)
+      .where(eq(lists.sid, input.list.sid))
+      .for('no key update');
+    if (!list) return null;
     const wanted = [...new Set(input.contactSids)];
     const known = new Set(
       (
@@ -232,6 +241,8 @@ export async function addMembers(
           .select({ sid: contacts.sid })
           .from(contacts)
           .where(and(eq(contacts.accountSid, input.accountSid), inArray(contacts.sid, wanted)))
+          .orderBy(contacts.sid)
+          .for('key share')
       ).map((r) => r.sid),
     );
     const members = new Set(
