@@ -1,31 +1,30 @@
 /**
- * `npm run bench -- csv-import [--rows N | --quick]` (`--quick` = 20,000 rows): SPEC §5 CSV import measured on a whole stack (embedded
- * PostgreSQL, dev server, API; no worker). A dynamic CSV of N rows (default 500,000) with the standard
- * columns number, first_name, last_name and 5 extra columns is streamed from disk to
- * `POST /contacts/csv-upload` and polled at `csv-status` until completed. Printed: rows/s, wall time,
- * peak RSS of this process (which hosts the API and the importer), the status-poll latency while the
- * import runs, and the ratio to a plain PostgreSQL `COPY` of the same file into a bare table in the
- * same database. Then where the time goes, each phase measured on its own over the same rows: storing
- * the upload, reading and parsing the CSV, validating rows (E.164 numbers), and the database writes
- * (the import's own `writeImportBatch`, into a fresh account).
+ * `npm run bench -- csv-import [--rows N | --quick] [--costs]` (`--quick` = 20,000 rows): SPEC §5 CSV
+ * import measured on a whole stack (embedded PostgreSQL, dev server, API; no worker). Dynamic CSVs
+ * (bench/support/csv-files.ts) are streamed from disk to `POST /contacts/csv-upload` and polled at
+ * `csv-status` until completed: first a file of N/5 rows, then one of N rows (default 500,000), each
+ * into a new list, then the N-row file again into its list (every row a duplicate). Printed for
+ * each: rows/s, wall time (POST to completed), the ratio to a plain PostgreSQL `COPY` of the same
+ * file into a bare table in the same database (median of three), and the peak RSS of this process
+ * (it hosts the API and its import thread) after it, so the N/5 and N figures show whether memory
+ * grows with the file. Then the status-poll latency and event-loop delay while importing, and where
+ * the time goes, each phase measured on its own over the same rows. `--costs` adds what each index
+ * and foreign key of the import's tables costs (bench/support/import-costs.ts).
  */
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { upsertAccount } from '../db/queries/accounts';
 import { insertList } from '../db/queries/lists';
-import { writeImportBatch, type ImportBatch } from '../db/queries/csv-import';
+import { writeImportBatch, type ImportBatch, type ListTally } from '../db/queries/csv-import';
 import { checkCsvHeader, contactFromRecord, LIST_CAPS, type ContactRow, type RowFailure } from '../domain/contact-csv';
 import { CsvParser, type CsvRecord } from '../domain/csv-parser';
 import { newSid } from '../domain/ids';
 import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
 import { median, peakRssMiB } from './support/figures';
+import { copyBaselineMs, CSV_HEADER, multipartFromFile, MULTIPART_TYPE, writeCsv } from './support/csv-files';
+import { importCosts } from './support/import-costs';
 
 const ACCOUNT = {
   sid: 'bench_csv',
@@ -33,10 +32,9 @@ const ACCOUNT = {
   api_token: 'bench_csv_token_0123456789',
   api_requests_per_minute: 1_000_000,
 };
-const HEADER = 'number,first_name,last_name,plan,amount,due_date,branch,ref';
-const BOUNDARY = 'outcallBenchBoundary9f8e7d6c';
+const AUTH = { key: ACCOUNT.api_key, token: ACCOUNT.api_token };
 
-function parseArgs(args: string[]): { rows: number } {
+function parseArgs(args: string[]): { rows: number; costs: boolean } {
   let rows = 500_000;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -44,126 +42,32 @@ function parseArgs(args: string[]): { rows: number } {
     else if (a.startsWith('--rows=')) rows = Number(a.slice(7));
     else if (a === '--quick') rows = 20_000;
   }
-  if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a positive integer');
-  return { rows };
-}
-
-/** Writes the CSV to `file` row by row (never held in memory); returns its size in bytes. */
-async function writeCsv(file: string, rows: number): Promise<number> {
-  const out = createWriteStream(file);
-  const plans = ['Gold', 'Silver', 'Bronze', 'Platinum', 'Basic'];
-  let chunk: string[] = [HEADER];
-  for (let i = 0; i < rows; i++) {
-    chunk.push(
-      `+9190${String(10_000_000 + i)},Name${i},Surname${i % 997},${plans[i % 5]},${(i % 9000) + 100}.50,2025-0${(i % 9) + 1}-1${i % 10},BR${i % 100},REF-${i}`,
-    );
-    if (chunk.length >= 10_000) {
-      if (!out.write(`${chunk.join('\n')}\n`)) await once(out, 'drain');
-      chunk = [];
-    }
-  }
-  out.end(chunk.length > 0 ? `${chunk.join('\n')}\n` : '');
-  await once(out, 'finish');
-  return statSync(file).size;
-}
-
-/** `COPY` of the file into a bare table with one text column per CSV column. */
-async function copyBaseline(stack: EmbeddedStack, file: string): Promise<number> {
-  const sql = stack.db.$client;
-  await sql.unsafe(
-    `create table bench_copy (${HEADER.split(',')
-      .map((c) => `${c} text`)
-      .join(', ')})`,
-  );
-  const started = performance.now();
-  const writable = await sql`copy bench_copy from stdin with (format csv, header true)`.writable();
-  await pipeline(createReadStream(file), writable);
-  const ms = performance.now() - started;
-  const [{ n } = { n: 0 }] = await sql<Array<{ n: number }>>`select count(*)::int as n from bench_copy`;
-  await sql`drop table bench_copy`;
-  if (n <= 0) throw new Error('COPY loaded nothing');
-  return ms;
-}
-
-/** The multipart body, streamed from disk: `list_name`, `type`, then the file. */
-function multipartFromFile(file: string, listName: string): ReadableStream<Uint8Array> {
-  const head = [
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="list_name"\r\n\r\n${listName}\r\n`,
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="type"\r\n\r\ndynamic\r\n`,
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file_name"; filename="bench.csv"\r\nContent-Type: text/csv\r\n\r\n`,
-  ].join('');
-  async function* parts() {
-    yield Buffer.from(head);
-    for await (const piece of createReadStream(file, { highWaterMark: 256 * 1024 })) yield piece as Buffer;
-    yield Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
-  }
-  return Readable.toWeb(Readable.from(parts())) as ReadableStream<Uint8Array>;
-}
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-/** Heap and buffers still reachable after a full GC, in MiB: memory the process actually holds. */
-function liveMiB(): number {
-  gc();
-  const m = process.memoryUsage();
-  return (m.heapUsed + m.external) / 2 ** 20;
-}
-
-/** The same kind of authenticated GET before the import starts, for comparison with the polls. */
-async function idlePollMs(stack: EmbeddedStack): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const t = performance.now();
-    await stack.api('GET', `/v2/accounts/${ACCOUNT.sid}/lists?limit=1`, {
-      key: ACCOUNT.api_key,
-      token: ACCOUNT.api_token,
-    });
-    out.push(performance.now() - t);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return out;
+  if (!Number.isInteger(rows) || rows < 5) throw new Error('--rows must be an integer of at least 5');
+  return { rows, costs: args.includes('--costs') };
 }
 
 interface ImportRun {
-  /** Event-loop delay while importing, in ms: p50, p99, max. */
+  /** Event-loop delay of the API process while importing, in ms: p50, p99, max. */
   loopDelayMs: [number, number, number];
-  liveBeforeMiB: number;
-  liveMaxMiB: number;
   postMs: number;
   totalMs: number;
-  rssBeforeMiB: number;
-  rssMaxMiB: number;
   peakRssMiB: number;
   pollMs: number[];
   status: Record<string, unknown>;
 }
 
-async function importOverHttp(stack: EmbeddedStack, file: string): Promise<ImportRun> {
-  const auth = `Basic ${Buffer.from(`${ACCOUNT.api_key}:${ACCOUNT.api_token}`).toString('base64')}`;
-  const liveBeforeMiB = liveMiB();
+/** One upload over HTTP, from the POST until csv-status says it is no longer processing. */
+async function importOverHttp(stack: EmbeddedStack, file: string, listName: string): Promise<ImportRun> {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20;
-  let rssMax = 0;
-  let liveMax = liveBeforeMiB;
-  let lastLive = performance.now();
-  const sampler = setInterval(() => {
-    rssMax = Math.max(rssMax, process.memoryUsage().rss);
-    // A full GC now and then (not often: it would also hold RSS down) to read the live set.
-    if (performance.now() - lastLive > 15_000) {
-      // The forced GC's own pause is the bench's, not the import's: kept out of the delay histogram.
-      loop.disable();
-      liveMax = Math.max(liveMax, liveMiB());
-      loop.enable();
-      lastLive = performance.now();
-    }
-  }, 100);
   const started = performance.now();
   const res = await fetch(`${stack.baseUrl}/v2/accounts/${ACCOUNT.sid}/contacts/csv-upload`, {
     method: 'POST',
-    headers: { authorization: auth, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-    body: multipartFromFile(file, 'bench list'),
+    headers: {
+      authorization: `Basic ${Buffer.from(`${AUTH.key}:${AUTH.token}`).toString('base64')}`,
+      'content-type': MULTIPART_TYPE,
+    },
+    body: multipartFromFile(file, listName),
     duplex: 'half',
   } as RequestInit);
   const posted = (await res.json()) as { response: Array<{ data: { upload_id: string } }> };
@@ -173,45 +77,46 @@ async function importOverHttp(stack: EmbeddedStack, file: string): Promise<Impor
   const pollMs: number[] = [];
   for (;;) {
     const t = performance.now();
-    const s = await stack.api('GET', `/v2/accounts/${ACCOUNT.sid}/csv-status/${uploadId}`, {
-      key: ACCOUNT.api_key,
-      token: ACCOUNT.api_token,
-    });
+    const s = await stack.api('GET', `/v2/accounts/${ACCOUNT.sid}/csv-status/${uploadId}`, AUTH);
     pollMs.push(performance.now() - t);
     const status = s.json.response[0].data as Record<string, unknown>;
     if (status.status !== 'processing') {
-      clearInterval(sampler);
+      const totalMs = performance.now() - started;
       loop.disable();
-      const loopDelayMs: [number, number, number] = [
-        loop.percentile(50) / 1e6,
-        loop.percentile(99) / 1e6,
-        loop.max / 1e6,
-      ];
       return {
-        loopDelayMs,
-        liveBeforeMiB,
-        liveMaxMiB: liveMax,
+        loopDelayMs: [loop.percentile(50) / 1e6, loop.percentile(99) / 1e6, loop.max / 1e6],
         postMs,
-        totalMs: performance.now() - started,
-        rssBeforeMiB,
-        rssMaxMiB: rssMax / 2 ** 20,
+        totalMs,
         peakRssMiB: await peakRssMiB(),
         pollMs,
         status,
       };
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-/** Reads and parses the file the way the importer does (1 MiB text pieces). */
+function expectCounts(run: ImportRun, counts: { total: number; success: number; duplicate: number }): void {
+  const st = run.status;
+  if (
+    st.status !== 'completed' ||
+    st.total_records !== counts.total ||
+    st.success_count !== counts.success ||
+    st.duplicate_count !== counts.duplicate
+  ) {
+    const shown = { ...st, failures: (st.failures as unknown[]).slice(0, 3) };
+    throw new Error(`unexpected csv-status (wanted ${JSON.stringify(counts)}): ${JSON.stringify(shown)}`);
+  }
+}
+
+/** Reads and parses the file in 256 KiB text pieces, as the importer does. */
 function* records(file: string): Generator<CsvRecord> {
   const text = readFileSync(file, 'utf8');
   const parser = new CsvParser(1001);
   const out: CsvRecord[] = [];
-  for (let i = 0; i < text.length; i += 1 << 20) {
+  for (let i = 0; i < text.length; i += 1 << 18) {
     out.length = 0;
-    parser.push(text.slice(i, i + (1 << 20)), out);
+    parser.push(text.slice(i, i + (1 << 18)), out);
     yield* out;
   }
   out.length = 0;
@@ -219,113 +124,130 @@ function* records(file: string): Generator<CsvRecord> {
   yield* out;
 }
 
-/** Phase timings over the same rows, each on its own. */
+/** Phase timings over the same rows, each on its own, in this thread. */
 async function phases(stack: EmbeddedStack, file: string) {
   let started = performance.now();
-  let n = 0;
-  for (const r of records(file)) n += r.fields.length > 0 ? 1 : 0;
+  for (const r of records(file)) void r;
   const parseMs = performance.now() - started;
 
-  const header = checkCsvHeader(HEADER.split(','), 'dynamic');
+  const header = checkCsvHeader(CSV_HEADER.split(','), 'dynamic');
   if (!header.ok) throw new Error(header.description);
-  // The writes alone go into a fresh account and list (no contact exists yet, as in the real run).
+  const batches: Array<{ rows: ContactRow[]; failures: RowFailure[] }> = [{ rows: [], failures: [] }];
+  started = performance.now();
+  let row = 0;
+  for (const r of records(file)) {
+    if (row++ === 0) continue;
+    const v = contactFromRecord(r, row - 1, header.layout, 'IN');
+    const b = batches.at(-1)!;
+    if (v.ok) b.rows.push(v.contact);
+    else b.failures.push(v.failure);
+    if (b.rows.length + b.failures.length >= 50_000) batches.push({ rows: [], failures: [] });
+  }
+  const validateMs = performance.now() - started - parseMs;
+
+  // The writes alone go into a fresh account and list (no contact exists yet, as in the first run).
   const accountSid = `bench_w_${newSid().slice(0, 6)}`;
   await upsertAccount(stack.db, { sid: accountSid, api_key: `${accountSid}_k`, api_token: `${accountSid}_t` });
   const list = await insertList(stack.db, { sid: newSid(), accountSid, name: 'writes', tag: null, now: new Date() });
   const uploadId = newSid();
-  await stack.db
-    .$client`insert into csv_uploads (id, account_sid, list_sid, type, status) values (${uploadId}, ${accountSid}, ${list!.sid}, 'dynamic', 'processing')`;
-  // This loop is the upload's importer: it holds the upload's lease, so the API's sweep leaves it alone.
-  const lease = await stack.db.$client.reserve();
-  await lease`select pg_advisory_lock(hashtextextended(${`csv-upload:${uploadId}`}, 0))`;
+  await stack.db.$client`
+    insert into csv_uploads (id, account_sid, list_sid, type, status)
+    values (${uploadId}, ${accountSid}, ${list!.sid}, 'dynamic', 'processing')`;
+  // This connection is the upload's importer: it holds the lease, so the API's sweep leaves it alone.
+  const conn = await stack.db.$client.reserve();
+  await conn`select pg_advisory_lock(hashtextextended(${`csv-upload:${uploadId}`}, 0))`;
   const writeMs: number[] = [];
-  const write = async (b: { rows: ContactRow[]; failures: RowFailure[] }) => {
+  let tally: ListTally | null = null;
+  for (const b of batches) {
     const input: ImportBatch = {
       uploadId,
       accountSid,
       listSid: list!.sid,
       cap: LIST_CAPS.dynamic,
-      rows: b.rows,
-      failures: b.failures,
+      ...b,
       reported: 0,
       progressPermille: 0,
     };
     const t = performance.now();
-    await writeImportBatch(stack.db.$client, input);
+    tally = (await writeImportBatch(conn, input, tally)).tally;
     writeMs.push(performance.now() - t);
-  };
-  started = performance.now();
-  let row = 0;
-  let batch: { rows: ContactRow[]; failures: RowFailure[] } = { rows: [], failures: [] };
-  let first = true;
-  for (const r of records(file)) {
-    if (first) {
-      first = false;
-      continue;
-    }
-    const v = contactFromRecord(r, ++row, header.layout, 'IN');
-    if (v.ok) batch.rows.push(v.contact);
-    else batch.failures.push(v.failure);
-    if (batch.rows.length + batch.failures.length >= 5000) {
-      await write(batch);
-      batch = { rows: [], failures: [] };
-    }
   }
-  if (batch.rows.length + batch.failures.length > 0) await write(batch);
-  lease.release();
-  const validateMs = performance.now() - started - parseMs - writeMs.reduce((a, b) => a + b, 0);
-  return { records: n, parseMs, validateMs, writeMs };
+  conn.release();
+  return { parseMs, validateMs, writeMs };
 }
 
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (x: number) => `${x.toFixed(0)} MiB`;
+const perSecond = (rows: number, ms: number) => Math.round(rows / (ms / 1000)).toLocaleString('en');
+
+function describeRun(what: string, rows: number, run: ImportRun, copyMs: number): string[] {
+  return [
+    `${what}`,
+    `  rows/s (POST to completed)       ${perSecond(rows, run.totalMs)}`,
+    `  wall time                        ${s(run.totalMs)}  (upload+store ${s(run.postMs)}, ` +
+      `import ${s(run.totalMs - run.postMs)})`,
+    `  COPY of the same file            ${s(copyMs)}  (${perSecond(rows, copyMs)} rows/s, median of 3)`,
+    `  ratio import / COPY              ${(run.totalMs / copyMs).toFixed(1)}x`,
+    `  peak RSS of this process so far  ${mib(run.peakRssMiB)}`,
+  ];
+}
 
 export default async function csvImportBench(args: string[]): Promise<void> {
-  const { rows } = parseArgs(args);
+  const { rows, costs } = parseArgs(args);
+  const small = Math.max(1, Math.round(rows / 5));
   const loadAtStart = os.loadavg()[0]!.toFixed(1);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'outcall-bench-csv-'));
-  const file = path.join(dir, 'bench.csv');
-  const bytes = await writeCsv(file, rows);
+  const smallFile = path.join(dir, 'small.csv');
+  const bigFile = path.join(dir, 'big.csv');
+  await writeCsv(smallFile, small, rows);
+  const bytes = await writeCsv(bigFile, rows);
   const stack = await startEmbeddedStack({ env: { OUTCALL_ACCOUNTS: JSON.stringify([ACCOUNT]) }, worker: false });
+  const out = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
   try {
-    const copyMs = await copyBaseline(stack, file);
-    const idle = await idlePollMs(stack);
-    const run = await importOverHttp(stack, file);
-    const st = run.status;
-    if (
-      st.status !== 'completed' ||
-      st.total_records !== rows ||
-      st.success_count !== Math.min(rows, LIST_CAPS.dynamic)
-    ) {
-      throw new Error(
-        `unexpected csv-status: ${JSON.stringify({ ...st, failures: (st.failures as unknown[]).slice(0, 3) })}`,
-      );
-    }
-    const importMs = run.totalMs - run.postMs;
-    const out = [
-      `CSV import (SPEC §5): ${rows.toLocaleString('en')} rows, dynamic list, 3 standard + 5 extra columns, ${(bytes / 2 ** 20).toFixed(1)} MiB`,
-      `  machine: ${os.cpus().length} CPUs, load average at start ${loadAtStart}, now ${os.loadavg()[0]!.toFixed(1)} (timings on a shared machine are noisy)`,
-      `  rows/s (POST to completed)       ${Math.round(rows / (run.totalMs / 1000)).toLocaleString('en')}`,
-      `  wall time                        ${s(run.totalMs)}  (upload+store ${s(run.postMs)}, import ${s(importMs)})`,
-      `  peak RSS (API + importer + client, one process)  ${mib(run.peakRssMiB)}  (RSS before upload ${mib(run.rssBeforeMiB)}, max sampled during ${mib(run.rssMaxMiB)})`,
-      `  live heap + buffers after a full GC (sampled every 15 s)  before ${mib(run.liveBeforeMiB)}, max during ${mib(run.liveMaxMiB)}`,
-      `  csv-status latency while importing  median ${median(run.pollMs).toFixed(0)} ms, max ${Math.max(...run.pollMs).toFixed(0)} ms (${run.pollMs.length} polls; idle before: median ${median(idle).toFixed(0)} ms, max ${Math.max(...idle).toFixed(0)} ms)`,
-      `  event-loop delay of the API process while importing  p50 ${run.loopDelayMs[0].toFixed(0)} ms, p99 ${run.loopDelayMs[1].toFixed(0)} ms, max ${run.loopDelayMs[2].toFixed(0)} ms`,
-      `  COPY of the same file into a bare table  ${s(copyMs)}  (${Math.round(rows / (copyMs / 1000)).toLocaleString('en')} rows/s)`,
-      `  ratio import / COPY              ${(run.totalMs / copyMs).toFixed(1)}x`,
-    ];
-    process.stdout.write(`${out.join('\n')}\n`);
-    const p = await phases(stack, file);
+    const sql = stack.db.$client;
+    out([
+      `CSV import (SPEC §5): dynamic lists, 3 standard + 5 extra columns; ${rows.toLocaleString('en')} rows are ` +
+        `${(bytes / 2 ** 20).toFixed(1)} MiB`,
+      `  machine: ${os.cpus().length} CPUs, load average at start ${loadAtStart} (shared machine: ratios to COPY ` +
+        'in the same run are the figures that travel)',
+      `  peak RSS of this process before any upload  ${mib(await peakRssMiB())}`,
+    ]);
+    const copySmall = await copyBaselineMs(sql, smallFile);
+    const first = await importOverHttp(stack, smallFile, 'bench small');
+    expectCounts(first, { total: small, success: small, duplicate: 0 });
+    out(describeRun(`${small.toLocaleString('en')} rows into a new list`, small, first, copySmall));
+
+    const copyBig = await copyBaselineMs(sql, bigFile);
+    const big = await importOverHttp(stack, bigFile, 'bench big');
+    const joined = Math.min(rows, LIST_CAPS.dynamic);
+    expectCounts(big, { total: rows, success: joined, duplicate: 0 });
+    out(describeRun(`${rows.toLocaleString('en')} rows into a new list`, rows, big, copyBig));
+
+    const again = await importOverHttp(stack, bigFile, 'bench big');
+    expectCounts(again, { total: rows, success: 0, duplicate: joined });
+    out(describeRun(`the same ${rows.toLocaleString('en')} rows again (all duplicates)`, rows, again, copyBig));
+    out([
+      `While importing ${rows.toLocaleString('en')} rows (the API relays; parsing, validation and writes run ` +
+        'on its import thread):',
+      `  csv-status latency  median ${median(big.pollMs).toFixed(0)} ms, max ${Math.max(...big.pollMs).toFixed(0)} ms ` +
+        `(${big.pollMs.length} polls)`,
+      `  event-loop delay of the API process  p50 ${big.loopDelayMs[0].toFixed(0)} ms, ` +
+        `p99 ${big.loopDelayMs[1].toFixed(0)} ms, max ${big.loopDelayMs[2].toFixed(0)} ms`,
+    ]);
+
+    const p = await phases(stack, bigFile);
     const writeTotal = p.writeMs.reduce((a, b) => a + b, 0);
-    const where = [
-      `Where the time goes (each phase alone, same rows, this process):`,
-      `  upload + store (multipart stream → 1 MiB chunks in PostgreSQL)  ${s(run.postMs)}`,
+    out([
+      `Where the time goes (each phase alone, same ${rows.toLocaleString('en')} rows, one thread):`,
+      `  upload + store (multipart stream → 1 MiB chunks in PostgreSQL)  ${s(big.postMs)}`,
       `  read + parse CSV                 ${s(p.parseMs)}`,
-      `  validate rows (E.164 via libphonenumber, cells)  ${s(p.validateMs)}`,
-      `  database writes (${p.writeMs.length} batches of ≤5,000: contacts + memberships + counters)  ${s(writeTotal)}  (median batch ${median(p.writeMs).toFixed(0)} ms, last ${p.writeMs.at(-1)!.toFixed(0)} ms)`,
-      `  the import overlaps validating one batch with writing the previous one: import ≈ parse + max(validate, writes) + reading the chunks back`,
-    ];
-    process.stdout.write(`${where.join('\n')}\n`);
+      `  validate rows (E.164: fast path, else libphonenumber; cells)  ${s(p.validateMs)}`,
+      `  database writes (${p.writeMs.length} batches of ≤50,000: lookup + COPY contacts + COPY memberships + ` +
+        `counters)  ${s(writeTotal)}  (median batch ${median(p.writeMs).toFixed(0)} ms)`,
+      '  the import overlaps parsing and validating one batch with writing the previous one',
+    ]);
+    if (costs) out(await importCosts(stack, bigFile, rows));
+    out([`  load average at end ${os.loadavg()[0]!.toFixed(1)}`]);
   } finally {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });

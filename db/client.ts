@@ -13,9 +13,20 @@ export type Tx = PgTransaction<PostgresJsQueryResultHKT, typeof schema, ExtractT
 /** A transaction handle or the database itself: both can run a query. */
 export type DbOrTx = Db | Tx;
 
+const urls = new WeakMap<Db, string>();
+
 export function createDb(url: string, opts: { max?: number } = {}): Db {
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, idle_timeout: 30 });
-  return drizzle(client, { schema }) as Db;
+  const db = drizzle(client, { schema }) as Db;
+  urls.set(db, url);
+  return db;
+}
+
+/** The URL `db` was opened with, for a worker thread that opens its own connections to the same database. */
+export function databaseUrlOf(db: Db): string {
+  const url = urls.get(db);
+  if (!url) throw new Error('databaseUrlOf: this Db was not made by createDb');
+  return url;
 }
 
 export async function closeDb(db: Db): Promise<void> {

@@ -1,12 +1,14 @@
 /**
  * SPEC §5 CSV import, the processing side: the stored file read back chunk by chunk, and one batch of
  * rows written in one transaction together with the upload's counters, so the counters are a
- * checkpoint a restarted process resumes from. Raw postgres-js (arrays through `unnest`) because a
- * batch is thousands of rows: a handful of statements per batch whatever its size.
+ * checkpoint a restarted process resumes from. Raw postgres-js on the import's own connection: a
+ * batch is tens of thousands of rows, written with COPY, a handful of statements whatever its size.
  */
 import type postgres from 'postgres';
+import { copyField, copyIn } from './copy-text';
 import { listLockKey } from './lists';
 import { MAX_REPORTED_FAILURES, type ContactRow, type RowFailure } from '../../domain/contact-csv';
+import { orderedSids } from '../../domain/ordered-sids';
 
 type Sql = postgres.Sql;
 
@@ -68,101 +70,159 @@ export interface ImportBatchResult {
 }
 
 /**
- * Writes one batch under the list's lock: each distinct number not yet in the list becomes a
- * membership (reusing the account's contact with that number, or creating one) until the list is
- * full; numbers already in the list, or seen earlier in the batch, are duplicates; rows past the cap
- * fail with `list_full`. The upload's counters, failures and progress move in the same transaction.
+ * What an importer knows of its list between batches: the members it counted and the highest
+ * membership `seq` then. Every membership insert holds the list's lock and takes its `seq` from one
+ * sequence, so the members added since are exactly those with a higher `seq`: counting them costs
+ * an index probe, not a scan of the list. Removals since make `members` an overestimate, which only
+ * matters near the cap, where the list is counted again in full.
  */
-export async function writeImportBatch(sql: Sql, b: ImportBatch): Promise<ImportBatchResult> {
-  return (await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtextextended(${listLockKey(b.listSid)}, 0))`;
-    const [{ n: members } = { n: 0 }] = await tx<
-      Array<{ n: number }>
-    >`select count(*)::int as n from list_memberships where list_sid = ${b.listSid}`;
+export interface ListTally {
+  members: number;
+  maxSeq: number;
+}
 
-    // Distinct numbers of the batch, first occurrence first.
-    const first = new Map<string, ContactRow>();
-    let duplicate = 0;
-    for (const r of b.rows) {
-      if (first.has(r.e164)) duplicate++;
-      else first.set(r.e164, r);
-    }
-    const distinct = [...first.values()];
-    const numbers = distinct.map((r) => r.e164);
-    const existing = new Map<string, { sid: string; member: boolean }>();
-    if (numbers.length > 0) {
-      const rows = await tx<Array<{ number: string; sid: string; member: boolean }>>`
-        select c.number, c.sid, (m.contact_sid is not null) as member
-          from contacts c
-          left join list_memberships m on m.list_sid = ${b.listSid} and m.contact_sid = c.sid
-         where c.account_sid = ${b.accountSid} and c.number = any(${numbers}::text[])`;
-      for (const r of rows) existing.set(r.number, { sid: r.sid, member: r.member });
-    }
+type Conn = postgres.ReservedSql;
 
-    let room = b.cap - members;
-    const joining: ContactRow[] = [];
-    const full: RowFailure[] = [];
-    for (const r of distinct) {
-      if (existing.get(r.e164)?.member) duplicate++;
-      else if (room > 0) {
-        room--;
-        joining.push(r);
-      } else full.push({ row: r.row, number: r.raw, reason: 'list_full' });
-    }
+async function tallyMembers(conn: Conn, listSid: string, since: ListTally | null): Promise<ListTally> {
+  const [row] = await conn<Array<{ n: number; max: string | null }>>`
+    select count(*)::int as n, max(seq)::text as max from list_memberships
+     where list_sid = ${listSid} and seq > ${since?.maxSeq ?? 0}`;
+  return {
+    members: (since?.members ?? 0) + (row?.n ?? 0),
+    maxSeq: row?.max === null || row?.max === undefined ? (since?.maxSeq ?? 0) : Number(row.max),
+  };
+}
 
-    // New contacts for numbers the account does not have yet (existing ones are never overwritten).
+/**
+ * The account's contacts among `numbers` and whether each is already in the list. Written as
+ * per-number subqueries so that each is an index probe whatever the planner's statistics say (a
+ * table that has just grown by a bulk insert looks empty to it, and a join would then scan); `offset
+ * 0` keeps the contact's subquery from being inlined, and so evaluated, once per use of `sid`.
+ */
+async function existingContacts(
+  conn: Conn,
+  b: ImportBatch,
+  numbers: string[],
+): Promise<Map<string, { sid: string; member: boolean }>> {
+  const out = new Map<string, { sid: string; member: boolean }>();
+  if (numbers.length === 0) return out;
+  const rows = await conn<Array<{ number: string; sid: string; member: boolean }>>`
+    select x.number, x.sid,
+           exists (select 1 from list_memberships m where m.list_sid = ${b.listSid} and m.contact_sid = x.sid) as member
+      from (select n.number,
+                   (select c.sid from contacts c where c.account_sid = ${b.accountSid} and c.number = n.number) as sid
+              from unnest(${numbers}::text[]) as n(number)
+            offset 0) x
+     where x.sid is not null`;
+  for (const r of rows) out.set(r.number, { sid: r.sid, member: r.member });
+  return out;
+}
+
+const CONTACT_COPY =
+  'copy contacts (sid, account_sid, number, first_name, last_name, company_name, email, tag, date_created, date_updated) from stdin';
+const MEMBERSHIP_COPY = 'copy list_memberships (list_sid, contact_sid, vars) from stdin';
+
+/**
+ * Writes one batch in one transaction on `conn` (the import's own connection), under the list's
+ * lock: each distinct number not yet in the list becomes a membership (reusing the account's
+ * contact with that number, or creating one) until the list is full; numbers already in the list,
+ * or seen earlier in the batch, are duplicates; rows past the cap fail with `list_full`. New
+ * contacts and the memberships are streamed with COPY. The upload's counters, failures and progress
+ * move in the same transaction. Returns the counts and the tally to pass to the next batch.
+ *
+ * The foreign keys these rows once had are replaced by locks taken once per batch (the list row,
+ * the reused contacts; see docs/architecture.md): a list or contact deleted meanwhile waits for this
+ * transaction, and a contact created meanwhile by another request makes the COPY fail with a unique
+ * violation, after which the batch is written again (it then finds that contact).
+ */
+export async function writeImportBatch(
+  conn: Conn,
+  b: ImportBatch,
+  tally: ListTally | null,
+): Promise<{ result: ImportBatchResult; tally: ListTally }> {
+  for (let attempt = 1; ; attempt++) {
+    await conn`begin`;
+    try {
+      const written = await writeInTransaction(conn, b, tally);
+      await conn`commit`;
+      return written;
+    } catch (err) {
+      await conn`rollback`.catch(() => {});
+      const unique = (err as { code?: string }).code === '23505';
+      if (!unique || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function writeInTransaction(
+  conn: Conn,
+  b: ImportBatch,
+  since: ListTally | null,
+): Promise<{ result: ImportBatchResult; tally: ListTally }> {
+  await conn`select pg_advisory_xact_lock(hashtextextended(${listLockKey(b.listSid)}, 0))`;
+  const [list] = await conn`select 1 from lists where sid = ${b.listSid} for no key update`;
+  if (!list) throw new Error(`list ${b.listSid} no longer exists`);
+  let tally = await tallyMembers(conn, b.listSid, since);
+
+  // Distinct numbers of the batch, first occurrence first.
+  const first = new Map<string, ContactRow>();
+  let duplicate = 0;
+  for (const r of b.rows) {
+    if (first.has(r.e164)) duplicate++;
+    else first.set(r.e164, r);
+  }
+  const distinct = [...first.values()];
+  const existing = await existingContacts(
+    conn,
+    b,
+    distinct.map((r) => r.e164),
+  );
+  const newcomers = distinct.filter((r) => !existing.get(r.e164)?.member);
+  duplicate += distinct.length - newcomers.length;
+  // Near the cap the tally must be exact (removals since the last count would otherwise be missed).
+  if (since && tally.members + newcomers.length > b.cap) tally = await tallyMembers(conn, b.listSid, null);
+
+  const room = Math.max(0, b.cap - tally.members);
+  const joining = newcomers.slice(0, room);
+  const full: RowFailure[] = newcomers.slice(room).map((r) => ({ row: r.row, number: r.raw, reason: 'list_full' }));
+
+  if (joining.length > 0) {
+    const reused = joining.flatMap((r) => existing.get(r.e164)?.sid ?? []);
+    if (reused.length > 0)
+      await conn`select 1 from contacts where sid = any(${reused}::text[]) order by sid for key share`;
     const fresh = joining.filter((r) => !existing.has(r.e164));
-    if (fresh.length > 0) {
-      const col = (f: (r: ContactRow) => string | null) => fresh.map(f);
-      const created = await tx<Array<{ number: string; sid: string }>>`
-        insert into contacts (sid, account_sid, number, first_name, last_name, company_name, email, tag, date_created, date_updated)
-        select replace(gen_random_uuid()::text, '-', ''), ${b.accountSid}, t.number, t.first_name, t.last_name, t.company_name, t.email, t.tag, now(), now()
-          from unnest(${col((r) => r.e164)}::text[], ${col((r) => r.firstName)}::text[], ${col((r) => r.lastName)}::text[],
-                      ${col((r) => r.companyName)}::text[], ${col((r) => r.email)}::text[], ${col((r) => r.tag)}::text[])
-               as t(number, first_name, last_name, company_name, email, tag)
-        on conflict (account_sid, number) do nothing
-        returning number, sid`;
-      for (const r of created) existing.set(r.number, { sid: r.sid, member: false });
-      // A contact created concurrently (committed after this statement's snapshot) is reused too.
-      const missing = fresh.filter((r) => !existing.has(r.e164)).map((r) => r.e164);
-      if (missing.length > 0) {
-        const late = await tx<Array<{ number: string; sid: string }>>`
-          select number, sid from contacts where account_sid = ${b.accountSid} and number = any(${missing}::text[])`;
-        for (const r of late) existing.set(r.number, { sid: r.sid, member: false });
-      }
+    const sids = orderedSids(fresh.length);
+    let contactsCopy = '';
+    for (const [i, r] of fresh.entries()) {
+      existing.set(r.e164, { sid: sids[i]!, member: false });
+      contactsCopy += `${sids[i]}\t${copyField(b.accountSid)}\t${r.e164}\t${copyField(r.firstName)}\t${copyField(r.lastName)}\t${copyField(r.companyName)}\t${copyField(r.email)}\t${copyField(r.tag)}\tnow\tnow\n`;
     }
+    if (fresh.length > 0) await copyIn(conn, CONTACT_COPY, contactsCopy);
+    // In file order: `seq` (the dialling order) follows the order of the COPY.
+    let membersCopy = '';
+    for (const r of joining)
+      membersCopy += `${b.listSid}\t${existing.get(r.e164)!.sid}\t${copyField(r.vars ? JSON.stringify(r.vars) : null)}\n`;
+    await copyIn(conn, MEMBERSHIP_COPY, membersCopy);
+    await conn`update lists set date_updated = now() where sid = ${b.listSid}`;
+    const [top] = await conn<Array<{ seq: string }>>`
+      select seq::text from list_memberships where list_sid = ${b.listSid} order by seq desc limit 1`;
+    tally = { members: tally.members + joining.length, maxSeq: Number(top!.seq) };
+  }
 
-    let success = 0;
-    if (joining.length > 0) {
-      const sids = joining.map((r) => existing.get(r.e164)!.sid);
-      const vars = joining.map((r) => (r.vars ? JSON.stringify(r.vars) : null));
-      // No ON CONFLICT (a speculative insert per row costs ~15%): every membership insert holds the
-      // list lock, these contacts were not members under it, and distinct numbers are distinct
-      // contacts. Should that ever not hold, the unique violation rolls the whole batch back.
-      const inserted = await tx`
-        insert into list_memberships (list_sid, contact_sid, vars)
-        select ${b.listSid}, t.sid, t.vars::jsonb
-          from unnest(${sids}::text[], ${vars}::text[]) with ordinality as t(sid, vars, ord)
-         order by t.ord`;
-      success = inserted.count;
-      await tx`update lists set date_updated = now() where sid = ${b.listSid}`;
-    }
-
-    const failures = [...b.failures, ...full].sort((x, y) => x.row - y.row);
-    const report = failures.slice(0, Math.max(0, MAX_REPORTED_FAILURES - b.reported));
-    const counted = await tx`
-      update csv_uploads
-         set total_records = total_records + ${b.rows.length + b.failures.length},
-             success_count = success_count + ${success},
-             duplicate_count = duplicate_count + ${duplicate},
-             failure_count = failure_count + ${failures.length},
-             progress_permille = greatest(progress_permille, ${b.progressPermille}),
-             failures = jsonb_path_query_array(failures || ${JSON.stringify(report)}::jsonb, ${`$[0 to ${MAX_REPORTED_FAILURES - 1}]`}::jsonpath)
-       where id = ${b.uploadId} and status = 'processing'`;
-    // Failed meanwhile (another process gave up on it): roll the batch back rather than count it twice.
-    if (counted.count !== 1) throw new Error(`upload ${b.uploadId} is no longer processing`);
-    return { success, duplicate, failure: failures.length };
-  })) as ImportBatchResult;
+  const failures = [...b.failures, ...full].sort((x, y) => x.row - y.row);
+  const report = failures.slice(0, Math.max(0, MAX_REPORTED_FAILURES - b.reported));
+  const counted = await conn`
+    update csv_uploads
+       set total_records = total_records + ${b.rows.length + b.failures.length},
+           success_count = success_count + ${joining.length},
+           duplicate_count = duplicate_count + ${duplicate},
+           failure_count = failure_count + ${failures.length},
+           progress_permille = greatest(progress_permille, ${b.progressPermille}),
+           failures = jsonb_path_query_array(failures || ${JSON.stringify(report)}::jsonb, ${`$[0 to ${MAX_REPORTED_FAILURES - 1}]`}::jsonpath)
+     where id = ${b.uploadId} and status = 'processing'`;
+  // Failed meanwhile (another process gave up on it): roll the batch back rather than count it twice.
+  if (counted.count !== 1) throw new Error(`upload ${b.uploadId} is no longer processing`);
+  return { result: { success: joining.length, duplicate, failure: failures.length }, tally };
 }
 
 /** Marks the upload completed and drops its stored file (the rows are imported). */
