@@ -11,7 +11,7 @@ import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { accounts, attempts, campaignNumbers, campaigns, webhookDeliveries } from '../db/schema';
 import { applyCampaignPatch } from '../db/queries/campaign-update';
-import { snapshotListNumbers } from '../db/queries/snapshots';
+import { snapshotListNumbers, takeListSnapshot } from '../db/queries/snapshots';
 import type { DbOrTx } from '../db/client';
 import { campaignStats } from '../db/queries/stats';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
@@ -147,14 +147,49 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
     return id ? [id] : [];
   }
 
-  /** Enters InProgress inside `tx`: sets `date_started` and snapshots list numbers the first time. */
-  async function enterInProgress(tx: DbOrTx, c: typeof campaigns.$inferSelect, now: Date) {
+  /**
+   * Whether entering InProgress now is a list campaign's first start, whose snapshot (SPEC §5) is
+   * then copied by `takeListSnapshot` before the transaction that enters it: in chunks, committed as
+   * they go, so `stats.snapshot` shows how far it is. Read without a lock: the workflow makes this
+   * call under its control lock, so nothing else changes the campaign's status meanwhile.
+   */
+  async function snapshotDue(campaignId: string): Promise<boolean> {
+    const [c] = await db
+      .select({ status: campaigns.status, dateStarted: campaigns.dateStarted, lists: campaigns.lists })
+      .from(campaigns)
+      .where(eq(campaigns.id, campaignId));
+    return !!c && c.dateStarted === null && !!c.lists && c.lists.length > 0 && !TERMINAL.has(c.status);
+  }
+
+  /**
+   * Enters InProgress inside `tx`: sets `date_started`, and the first time marks the list snapshot
+   * taken (`copied`: `takeListSnapshot` ran just before) or takes it here in one statement.
+   */
+  async function enterInProgress(tx: DbOrTx, c: typeof campaigns.$inferSelect, now: Date, copied: boolean) {
     const first = c.dateStarted === null;
-    if (first && c.lists && c.lists.length > 0) await snapshotListNumbers(tx, c.id);
+    const list = first && c.lists !== null && c.lists.length > 0;
+    if (list && !copied) await snapshotListNumbers(tx, c.id);
     await tx
       .update(campaigns)
-      .set({ status: 'InProgress', dateUpdated: now, pausedAt: null, ...(first && { dateStarted: now }) })
+      .set({
+        status: 'InProgress',
+        dateUpdated: now,
+        pausedAt: null,
+        ...(first && { dateStarted: now }),
+        ...(list && {
+          snapshotAt: now,
+          snapshotCopied: null,
+          listNumbers: sql`(select count(*) from campaign_numbers where campaign_id = ${c.id})::int`,
+        }),
+      })
       .where(eq(campaigns.id, c.id));
+  }
+
+  /** Numbers a snapshot copied for a campaign that did not start after all: not its numbers. */
+  async function dropUnusedSnapshot(tx: DbOrTx, c: typeof campaigns.$inferSelect): Promise<void> {
+    if (c.snapshotAt !== null || c.snapshotCopied === null) return;
+    await tx.delete(campaignNumbers).where(eq(campaignNumbers.campaignId, c.id));
+    await tx.update(campaigns).set({ snapshotCopied: null }).where(eq(campaigns.id, c.id));
   }
 
   return {
@@ -190,6 +225,7 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
     /** Created → InProgress (SPEC §4.1) at `send_at`: `date_started`, list snapshot, `status_callback`. */
     async markCampaignStarted(input: MarkCampaignStartedInput): Promise<MarkCampaignStartedOutput> {
       const now = new Date(input.nowMs);
+      const copied = (await snapshotDue(input.campaignId)) && (await takeListSnapshot(db, input.campaignId), true);
       return db.transaction(async (tx) => {
         const row = await campaignWithAccount(tx, input.campaignId);
         if (!row) return { started: false, deliveryIds: [] };
@@ -204,8 +240,11 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
             .where(eq(webhookDeliveries.id, id));
           return { started: true, deliveryIds: emitted ? [emitted.id] : [] };
         }
-        if (c.status !== 'Created') return { started: false, deliveryIds: [] };
-        await enterInProgress(tx, c, now);
+        if (c.status !== 'Created') {
+          await dropUnusedSnapshot(tx, c);
+          return { started: false, deliveryIds: [] };
+        }
+        await enterInProgress(tx, c, now, copied);
         const deliveryIds = await statusEvent(tx, c, acct.timezone, {
           status: 'InProgress',
           previousStatus: 'Created',
@@ -223,18 +262,30 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
      */
     async applyControl(input: ApplyControlInput): Promise<WebhookEventsOutput> {
       const now = new Date(input.nowMs);
+      // A first start copies the snapshot beforehand, unless the same request changes the lists: then
+      // it is taken inside the transaction, after the patch, so the request stays all or nothing.
+      const listsPatched = 'lists' in input.patch || 'callDuplicateNumbers' in input.patch || 'from' in input.patch;
+      const copied =
+        input.toStatus === 'InProgress' &&
+        !listsPatched &&
+        (await snapshotDue(input.campaignId)) &&
+        (await takeListSnapshot(db, input.campaignId), true);
       return db.transaction(async (tx) => {
         const row = await campaignWithAccount(tx, input.campaignId);
         if (!row) return { deliveryIds: [] };
         const { c, acct } = row;
-        if (TERMINAL.has(c.status)) return { deliveryIds: [] };
+        if (TERMINAL.has(c.status)) {
+          await dropUnusedSnapshot(tx, c);
+          return { deliveryIds: [] };
+        }
         if (Object.keys(input.patch).length > 0) await applyCampaignPatch(tx, c.id, input.patch, now);
         if (input.toStatus === null || input.toStatus === c.status) {
+          if (copied) await dropUnusedSnapshot(tx, c);
           if (Object.keys(input.patch).length > 0)
             await tx.update(campaigns).set({ dateUpdated: now }).where(eq(campaigns.id, c.id));
           return { deliveryIds: [] };
         }
-        if (input.toStatus === 'InProgress') await enterInProgress(tx, c, now);
+        if (input.toStatus === 'InProgress') await enterInProgress(tx, c, now, copied);
         else {
           await tx
             .update(campaigns)

@@ -120,6 +120,16 @@ export const campaigns = pgTable(
      * answer); at `CALLER_ID_REFUSAL_LIMIT` the campaign fails as on an account-level error.
      */
     callerIdRefusals: integer('caller_id_refusals').notNull().default(0),
+    /**
+     * List campaigns (SPEC §3/§5): the numbers its lists held when last counted (at create, at a PUT
+     * of `lists`, when the snapshot starts). `stats` show it until the numbers are in
+     * `campaign_numbers` (`snapshot_at`); null for a campaign with `from`.
+     */
+    listNumbers: integer('list_numbers'),
+    /** Numbers the snapshot under way has copied so far; null when none is under way. */
+    snapshotCopied: integer('snapshot_copied'),
+    /** When the list numbers in `campaign_numbers` were written (a preview at create, the snapshot at start). */
+    snapshotAt: ts('snapshot_at'),
   },
   (t) => [index('campaigns_account_created').on(t.accountSid, t.dateCreated)],
 );

@@ -21,8 +21,7 @@ import {
   toCampaignResource,
 } from '../../db/queries/campaigns';
 import { lockListFacts } from '../../db/queries/campaign-lists';
-import { snapshotListNumbers } from '../../db/queries/snapshots';
-import { countSuppressed } from '../../db/queries/dnc';
+import { previewListNumbers } from '../../db/queries/snapshots';
 import {
   checkCampaignLists,
   checkThrottleHeadroom,
@@ -33,7 +32,6 @@ import { reportCampaign } from '../../domain/campaign-report';
 import { newSid } from '../../domain/ids';
 import { campaignCreateEnvelopeSchema, listCampaignsQuerySchema } from '../../domain/schemas/campaign';
 import type { CampaignResource } from '../../domain/schemas/campaign-resource';
-import { statsFrom } from '../../domain/stats';
 
 /** The account settings the SPEC §3 rules depend on. */
 export function settingsOf(account: AccountRow): AccountSettings {
@@ -50,8 +48,9 @@ export function settingsOf(account: AccountRow): AccountSettings {
  * Creates one campaign, all or nothing (SPEC §1): the campaign, its numbers and the workflow start
  * share one transaction, so an unreachable Temporal (`EngineUnavailableError`) rolls everything back.
  * A list campaign's lists are judged under a share lock (they cannot be deleted before the commit)
- * and previewed into its numbers, so `stats` reflect the lists at creation (SPEC §3 "Response");
- * the snapshot taken at start replaces the preview (SPEC §5).
+ * and counted, so `stats` reflect the lists at creation (SPEC §3 "Response"); a small list is also
+ * previewed into its numbers. The snapshot taken at start (after this answer, by the workflow)
+ * replaces the preview; until then `stats.snapshot` says how far it is (SPEC §5, docs/architecture.md).
  */
 async function createCampaign(deps: AppDeps, account: AccountRow, raw: unknown): Promise<CampaignResource> {
   const now = new Date();
@@ -59,7 +58,7 @@ async function createCampaign(deps: AppDeps, account: AccountRow, raw: unknown):
   if (!prepared.ok) throw inputError(prepared.error);
   const { draft } = prepared;
   const id = newSid();
-  const { row, numbers, suppressed } = await deps.db.transaction(async (tx) => {
+  const { row, stats } = await deps.db.transaction(async (tx) => {
     if (draft.mode === 'custom' && draft.throttle !== null) {
       await lockAccountThrottles(tx, account.sid);
       const reservedByOthers = await reservedCustomThrottle(tx, account.sid);
@@ -81,17 +80,13 @@ async function createCampaign(deps: AppDeps, account: AccountRow, raw: unknown):
       if (problem) throw listInputError(problem);
     }
     const inserted = await insertCampaign(tx, { id, accountSid: account.sid, draft, now });
-    const count = draft.lists !== null ? await snapshotListNumbers(tx, id) : draft.numbers.length;
-    const suppressed = await countSuppressed(tx, id);
+    if (draft.lists !== null) await previewListNumbers(tx, id);
+    const stats = await campaignStats(tx, id);
     // Started before commit: if Temporal refuses, the transaction rolls back and nothing is left behind.
     // The workflow tolerates reading the campaign a moment before this commit lands.
     await deps.engine.startCampaign({ campaignId: id, accountSid: account.sid, campaignName: draft.name });
-    return { row: inserted, numbers: count, suppressed };
+    return { row: inserted, stats };
   });
-  const stats = statsFrom([
-    { status: 'pending', lastStatus: null, count: numbers - suppressed },
-    { status: 'suppressed', lastStatus: null, count: suppressed },
-  ]);
   return toCampaignResource(row, stats, account);
 }
 

@@ -71,7 +71,8 @@ export function columnsOfPatch(patch: CampaignPatch): CampaignSet {
     else if (key === 'endAtMs') set.endAt = value === null ? null : new Date(value as number);
     else if (key === 'customField') set.customField = sqlNullable(value);
     // Each replaces the number source.
-    else if (key === 'from') Object.assign(set, { from: value, lists: null });
+    else if (key === 'from')
+      Object.assign(set, { from: value, lists: null, listNumbers: null, snapshotCopied: null, snapshotAt: null });
     else if (key === 'lists') Object.assign(set, { lists: value, from: null });
     else set[key] = value;
   }

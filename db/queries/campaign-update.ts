@@ -13,7 +13,7 @@ import { isCampaignStatus } from '../../domain/campaign-status';
 import type { CampaignControlState } from '../../domain/campaign-transitions';
 import type { StoredCampaign } from '../../domain/campaign-update';
 import { columnsOfPatch, draftOfRow } from './campaign-row';
-import { snapshotListNumbers } from './snapshots';
+import { previewListNumbers } from './snapshots';
 import { suppressDncNumbers } from './dnc';
 
 /** Rows per INSERT, as at create: 5 parameters a row stays far below PostgreSQL's 65,535 cap. */
@@ -22,9 +22,10 @@ const NUMBER_BATCH = 1000;
 /**
  * Writes `patch` to the campaign's row and sets `date_updated = now`, in the caller's transaction.
  * `from` replaces the campaign's numbers (positions 0.., `pending`, in the order given — the caller
- * has already de-duplicated them); `lists` (or `call_duplicate_numbers` on a list campaign) replaces
- * them with a preview of the lists, which the snapshot at start replaces in turn. Values are taken as
- * validated and normalised (SPEC §4.7, `domain/campaign-update.ts`).
+ * has already de-duplicated them); `lists` (or `call_duplicate_numbers` on a list campaign) counts the
+ * lists again and replaces them with a preview of a small list (`previewListNumbers`), which the
+ * snapshot at start replaces in turn. Values are taken as validated and normalised (SPEC §4.7,
+ * `domain/campaign-update.ts`).
  * Returns the updated row, or undefined when the campaign does not exist.
  */
 export async function applyCampaignPatch(
@@ -49,9 +50,10 @@ export async function applyCampaignPatch(
       );
   }
   if (numbers.length > 0) await suppressDncNumbers(tx, campaignId, row.accountSid);
-  // A list campaign previews its lists' numbers as a create does, so `stats` are recomputed (SPEC §4.7).
+  // A list campaign counts (and previews) its lists' numbers as a create does, so `stats` are recomputed
+  // (SPEC §4.7).
   if (row.lists !== null && (patch.lists !== undefined || patch.callDuplicateNumbers !== undefined))
-    await snapshotListNumbers(tx, campaignId);
+    await previewListNumbers(tx, campaignId);
   return row;
 }
 

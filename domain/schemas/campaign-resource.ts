@@ -22,6 +22,10 @@ export const campaignStatsSchema = z.object({
   suppressed: count,
   busy: count,
   no_answer: count,
+  /** (ext) list campaigns: how far the copy of the lists' numbers is (SPEC §5 snapshot). */
+  snapshot: z
+    .object({ status: z.enum(['pending', 'copying', 'taken', 'skipped']), copied: count, total: count })
+    .optional(),
 });
 
 // The stats schema and the domain's CampaignStats must stay the same shape.
