@@ -55,7 +55,10 @@ function lines(title: string, results: Array<{ what: string; ms: number }>): str
 export async function importCosts(stack: EmbeddedStack, file: string, rows: number): Promise<string[]> {
   const sql = stack.db.$client;
   const numbers = [...readFileSync(file, 'utf8').matchAll(/^(\+\d+),([^,]*),([^,]*),/gm)].map((m) => m.slice(1, 4));
-  const account = 'bench_csv';
+  // A fresh account: the real `contacts` rows loaded below (for the contact key) must not collide.
+  const account = `costs_${newSid().slice(0, 8)}`;
+  await sql`insert into accounts (sid, api_key, api_token_hash, webhook_secret)
+            values (${account}, ${account}, 'x', 'x')`;
   const listSid = newSid();
   const campaignId = newSid();
   await sql`insert into lists (sid, account_sid, name) values (${listSid}, ${account}, ${`costs ${listSid}`})`;
@@ -130,8 +133,9 @@ export async function importCosts(stack: EmbeddedStack, file: string, rows: numb
     ],
   );
   await sql.unsafe('drop table cost_contacts, cost_members, cost_numbers');
-  await sql`delete from contacts where sid = any(${ordered}::text[])`;
+  await sql`delete from contacts where account_sid = ${account}`;
   await sql`delete from lists where sid = ${listSid}`;
+  await sql`delete from campaigns where id = ${campaignId}`;
   return [
     `Hidden costs: COPY of ${rows.toLocaleString('en')} rows into tables shaped like the import's (median of 2)`,
     ...lines('contacts', [...contacts, ...randomContacts]),
