@@ -11,7 +11,13 @@ import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { accounts, attempts, campaignNumbers, campaigns, webhookDeliveries } from '../db/schema';
 import { applyCampaignPatch } from '../db/queries/campaign-update';
-import { snapshotListNumbers, takeListSnapshot } from '../db/queries/snapshots';
+import {
+  dropUnusedSnapshot,
+  listSnapshotDue,
+  markSnapshotTaken,
+  snapshotListNumbers,
+  takeListSnapshot,
+} from '../db/queries/snapshots';
 import type { DbOrTx } from '../db/client';
 import { campaignStats } from '../db/queries/stats';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
@@ -147,49 +153,16 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
     return id ? [id] : [];
   }
 
-  /**
-   * Whether entering InProgress now is a list campaign's first start, whose snapshot (SPEC §5) is
-   * then copied by `takeListSnapshot` before the transaction that enters it: in chunks, committed as
-   * they go, so `stats.snapshot` shows how far it is. Read without a lock: the workflow makes this
-   * call under its control lock, so nothing else changes the campaign's status meanwhile.
-   */
-  async function snapshotDue(campaignId: string): Promise<boolean> {
-    const [c] = await db
-      .select({ status: campaigns.status, dateStarted: campaigns.dateStarted, lists: campaigns.lists })
-      .from(campaigns)
-      .where(eq(campaigns.id, campaignId));
-    return !!c && c.dateStarted === null && !!c.lists && c.lists.length > 0 && !TERMINAL.has(c.status);
-  }
-
-  /**
-   * Enters InProgress inside `tx`: sets `date_started`, and the first time marks the list snapshot
-   * taken (`copied`: `takeListSnapshot` ran just before) or takes it here in one statement.
-   */
+  /** Enters InProgress in `tx`: `date_started`, and at first the list snapshot (`copied` before, or here). */
   async function enterInProgress(tx: DbOrTx, c: typeof campaigns.$inferSelect, now: Date, copied: boolean) {
     const first = c.dateStarted === null;
     const list = first && c.lists !== null && c.lists.length > 0;
     if (list && !copied) await snapshotListNumbers(tx, c.id);
+    if (list) await markSnapshotTaken(tx, c.id, now);
     await tx
       .update(campaigns)
-      .set({
-        status: 'InProgress',
-        dateUpdated: now,
-        pausedAt: null,
-        ...(first && { dateStarted: now }),
-        ...(list && {
-          snapshotAt: now,
-          snapshotCopied: null,
-          listNumbers: sql`(select count(*) from campaign_numbers where campaign_id = ${c.id})::int`,
-        }),
-      })
+      .set({ status: 'InProgress', dateUpdated: now, pausedAt: null, ...(first && { dateStarted: now }) })
       .where(eq(campaigns.id, c.id));
-  }
-
-  /** Numbers a snapshot copied for a campaign that did not start after all: not its numbers. */
-  async function dropUnusedSnapshot(tx: DbOrTx, c: typeof campaigns.$inferSelect): Promise<void> {
-    if (c.snapshotAt !== null || c.snapshotCopied === null) return;
-    await tx.delete(campaignNumbers).where(eq(campaignNumbers.campaignId, c.id));
-    await tx.update(campaigns).set({ snapshotCopied: null }).where(eq(campaigns.id, c.id));
   }
 
   return {
@@ -225,7 +198,8 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
     /** Created → InProgress (SPEC §4.1) at `send_at`: `date_started`, list snapshot, `status_callback`. */
     async markCampaignStarted(input: MarkCampaignStartedInput): Promise<MarkCampaignStartedOutput> {
       const now = new Date(input.nowMs);
-      const copied = (await snapshotDue(input.campaignId)) && (await takeListSnapshot(db, input.campaignId), true);
+      const copied =
+        (await listSnapshotDue(db, input.campaignId)) && (await takeListSnapshot(db, input.campaignId), true);
       return db.transaction(async (tx) => {
         const row = await campaignWithAccount(tx, input.campaignId);
         if (!row) return { started: false, deliveryIds: [] };
@@ -268,7 +242,7 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
       const copied =
         input.toStatus === 'InProgress' &&
         !listsPatched &&
-        (await snapshotDue(input.campaignId)) &&
+        (await listSnapshotDue(db, input.campaignId)) &&
         (await takeListSnapshot(db, input.campaignId), true);
       return db.transaction(async (tx) => {
         const row = await campaignWithAccount(tx, input.campaignId);

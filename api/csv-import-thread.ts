@@ -5,7 +5,7 @@
  * `{ op, id?, uploadId? }`; log lines go back to the API's logger as `{ op: 'log' }` messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { closeDb, createDb } from '../db/client';
+import { closeImportPool, openImportPool } from '../db/queries/import-pool';
 import { createImportEngine, type EngineLog } from './csv-import-engine';
 
 export interface ThreadData {
@@ -40,7 +40,7 @@ const log: EngineLog = {
   error: (obj, msg) => send({ op: 'log', level: 'error', obj: loggable(obj), msg }),
 };
 
-const db = createDb(data.databaseUrl, { max: data.connections });
+const db = openImportPool(data.databaseUrl, data.connections);
 const engine = createImportEngine({ db, log, sweepEveryMs: data.sweepEveryMs });
 
 async function answer(id: number, work: () => Promise<number | void>): Promise<void> {
@@ -59,6 +59,6 @@ port.on('message', (m: ThreadRequest) => {
   else
     void answer(m.id, async () => {
       await engine.stop();
-      await closeDb(db);
+      await closeImportPool(db);
     });
 });

@@ -14,7 +14,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { databaseUrlOf, type Db } from '../db/client';
+import type { Db } from '../db/client';
+import { importDatabaseUrl } from '../db/queries/import-pool';
 import type { ThreadData, ThreadMessage, ThreadRequest } from './csv-import-thread';
 
 export interface CsvImporterDeps {
@@ -52,7 +53,7 @@ export function createCsvImporter(deps: CsvImporterDeps): CsvImporter {
   function thread(): Worker {
     if (worker) return worker;
     const data: ThreadData = {
-      databaseUrl: databaseUrlOf(deps.db),
+      databaseUrl: importDatabaseUrl(deps.db),
       sweepEveryMs: deps.sweepEveryMs ?? 0,
       connections: THREAD_CONNECTIONS,
     };

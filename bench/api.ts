@@ -92,7 +92,8 @@ function startWorkerProcess(stack: EmbeddedStack, env: Record<string, string>): 
 async function makeList(stack: EmbeddedStack, n: number): Promise<string> {
   const sql = stack.db.$client;
   const list = newSid();
-  await sql`insert into lists (sid, account_sid, name, type) values (${list}, ${ACCOUNT.sid}, ${`bench ${list.slice(0, 8)}`}, 'dynamic')`;
+  const name = `bench ${list.slice(0, 8)}`;
+  await sql`insert into lists (sid, account_sid, name, type) values (${list}, ${ACCOUNT.sid}, ${name}, 'dynamic')`;
   // Distinct mobiles ending in 1..5: the simulator completes them on the first attempt.
   await sql`
     insert into contacts (sid, account_sid, number, first_name, date_created, date_updated)
@@ -101,7 +102,8 @@ async function makeList(stack: EmbeddedStack, n: number): Promise<string> {
       from generate_series(0, ${n - 1}::int) g`;
   await sql`
     insert into list_memberships (list_sid, contact_sid, vars)
-    select ${list}, sid, jsonb_build_object('plan', 'Gold') from contacts where account_sid = ${ACCOUNT.sid} order by number`;
+    select ${list}, sid, jsonb_build_object('plan', 'Gold')
+      from contacts where account_sid = ${ACCOUNT.sid} order by number`;
   await sql`analyze contacts`;
   await sql`analyze list_memberships`;
   return list;
@@ -170,7 +172,8 @@ export default async function apiBench(args: string[]): Promise<void> {
     }
     console.log(
       `  2. POST /campaigns over ${n.toLocaleString('en')} contacts: answered in ${answerMs.toFixed(0)} ms ` +
-        `(stats ${JSON.stringify(created.json.response[0].data.stats.snapshot)}); InProgress ${(startedMs / 1000).toFixed(1)} s ` +
+        `(stats ${JSON.stringify(created.json.response[0].data.stats.snapshot)}); ` +
+        `InProgress ${(startedMs / 1000).toFixed(1)} s ` +
         `after the POST${progress ? ` (snapshot seen: ${progress})` : ''}`,
     );
     const [before] = await sql<Array<{ n: number }>>`select count(*)::int as n from attempts where campaign_id = ${id}`;

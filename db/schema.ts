@@ -22,6 +22,8 @@ import {
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export { webhookDeliveries } from './schema-webhooks';
+// The SPEC §1 rate limit's tables, in a file of their own; exported here so the schema is one module.
+export * from './schema-rate-limit';
 
 /** SPEC §7: an account, its limits, its window and its carrier. */
 export const accounts = pgTable('accounts', {
@@ -121,9 +123,8 @@ export const campaigns = pgTable(
      */
     callerIdRefusals: integer('caller_id_refusals').notNull().default(0),
     /**
-     * List campaigns (SPEC §3/§5): the numbers its lists held when last counted (at create, at a PUT
-     * of `lists`, when the snapshot starts). `stats` show it until the numbers are in
-     * `campaign_numbers` (`snapshot_at`); null for a campaign with `from`.
+     * List campaigns (SPEC §3/§5): the numbers its lists held when last counted (create, PUT of `lists`,
+     * snapshot start), shown by `stats` until they are in `campaign_numbers`; null with `from`.
      */
     listNumbers: integer('list_numbers'),
     /** Numbers the snapshot under way has copied so far; null when none is under way. */
@@ -148,7 +149,7 @@ export interface RetriesColumn {
 export const campaignNumbers = pgTable(
   'campaign_numbers',
   {
-    /** No foreign key (campaigns are never deleted; a 500,000-row snapshot would check each row): docs/architecture.md. */
+    /** No foreign key (campaigns are never deleted; a big snapshot would check each row): docs/architecture.md. */
     campaignId: text('campaign_id').notNull(),
     position: integer('position').notNull(),
     number: text('number').notNull(),
@@ -236,34 +237,6 @@ export const attempts = pgTable(
     index('attempts_campaign_created').on(t.campaignId, t.dateCreated),
   ],
 );
-
-/**
- * SPEC §1 rate limit: one row per counted request (a bulk body's extra elements are one row of
- * `weight` elements), shared by every API replica. Written and expired only by the SQL function
- * `api_rate_hit` (migration 0016_api_rate_counters), which keeps `api_rate_counters` equal to the
- * sum of `weight` in the window.
- */
-export const apiRequests = pgTable(
-  'api_requests',
-  {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
-    bucket: text('bucket').notNull(),
-    at: ts('at').notNull().defaultNow(),
-    weight: integer('weight').notNull().default(1),
-  },
-  (t) => [index('api_requests_bucket_at').on(t.bucket, t.at)],
-);
-
-/**
- * SPEC §1 rate limit: per bucket, the requests counted in its window (the sum of `weight` of its
- * `api_requests` rows). The row is also the bucket's lock: every replica's requests for a bucket
- * queue on it, so count-then-insert is exact across replicas in one statement.
- */
-export const apiRateCounters = pgTable('api_rate_counters', {
-  bucket: text('bucket').primaryKey(),
-  n: integer('n').notNull(),
-  updatedAt: ts('updated_at').notNull(),
-});
 
 /** SPEC §7 simulator: the calls it received, kept so lookups and pending callbacks survive a restart. */
 export const simCalls = pgTable(

@@ -44,7 +44,8 @@ function lines(title: string, results: Array<{ what: string; ms: number }>): str
   const base = results[0]!.ms;
   let previous = base;
   const rows = results.map((r) => {
-    const line = `    ${r.what.padEnd(58)} ${(r.ms / 1000).toFixed(2)} s  (+${((r.ms - previous) / 1000).toFixed(2)} s)`;
+    const step = `(+${((r.ms - previous) / 1000).toFixed(2)} s)`;
+    const line = `    ${r.what.padEnd(58)} ${(r.ms / 1000).toFixed(2)} s  ${step}`;
     previous = r.ms;
     return line;
   });

@@ -1,7 +1,7 @@
 /**
  * SPEC §1 rate limit: a sliding 60-second window per account, shared by every API replica through
  * `api_requests` and `api_rate_counters`. One round trip per request: the SQL function `api_rate_hit`
- * (migration 0015_api_rate_counters) locks the bucket's counter row, expires what left the window,
+ * (migration 0016_api_rate_counters) locks the bucket's counter row, expires what left the window,
  * and counts the request only when it fits, all on the database's clock.
  */
 import { sql } from 'drizzle-orm';

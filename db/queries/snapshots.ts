@@ -12,11 +12,13 @@
  * the lists are held still by shared locks.
  */
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client';
 import * as schema from '../schema';
+import { campaignNumbers, campaigns } from '../schema';
 import { listLockKey } from './lists';
 import { REASONS } from '../../domain/attempt-status';
+import { isCampaignStatus, isTerminal } from '../../domain/campaign-status';
 
 /** Rows per transaction of `takeListSnapshot`. */
 export const SNAPSHOT_CHUNK = 50_000;
@@ -122,8 +124,9 @@ export async function countSnapshotNumbers(db: DbOrTx, src: { lists: string[]; d
 
 /**
  * Replaces the campaign's `campaign_numbers` with a snapshot of its lists (`pending`, or `suppressed`
- * when on the do-not-call list), inside the caller's transaction, and marks them taken. Returns how many numbers it holds; a campaign with
- * `from` instead of lists is left untouched (returns its current count).
+ * when on the do-not-call list), inside the caller's transaction, and marks them taken. Returns how
+ * many numbers it holds; a campaign with `from` instead of lists is left untouched (returns its
+ * current count).
  */
 export async function snapshotListNumbers(tx: DbOrTx, campaignId: string): Promise<number> {
   const src = await sourceOf(tx, campaignId);
@@ -214,4 +217,37 @@ export async function takeListSnapshot(db: Db, campaignId: string, chunk = SNAPS
     }
     conn.release();
   }
+}
+
+/**
+ * Whether entering InProgress now is a list campaign's first start, whose snapshot is then copied by
+ * `takeListSnapshot` before the transaction that enters it: in chunks, committed as they go, so
+ * `stats.snapshot` shows how far it is. Read without a lock: the workflow asks under its control
+ * lock, so nothing else changes the campaign's status meanwhile.
+ */
+export async function listSnapshotDue(db: DbOrTx, campaignId: string): Promise<boolean> {
+  const [c] = await db
+    .select({ status: campaigns.status, dateStarted: campaigns.dateStarted, lists: campaigns.lists })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId));
+  if (!c || c.dateStarted !== null || !c.lists || c.lists.length === 0) return false;
+  return !(isCampaignStatus(c.status) && isTerminal(c.status));
+}
+
+/** Drops the numbers a snapshot copied for a campaign that did not start after all: not its numbers. */
+export async function dropUnusedSnapshot(
+  tx: DbOrTx,
+  c: { id: string; snapshotAt: Date | null; snapshotCopied: number | null },
+): Promise<void> {
+  if (c.snapshotAt !== null || c.snapshotCopied === null) return;
+  await tx.delete(campaignNumbers).where(eq(campaignNumbers.campaignId, c.id));
+  await tx.update(campaigns).set({ snapshotCopied: null }).where(eq(campaigns.id, c.id));
+}
+
+/** Marks the campaign's numbers as its snapshot, taken at `now` (the start that used it). */
+export async function markSnapshotTaken(tx: DbOrTx, campaignId: string, now: Date): Promise<void> {
+  await tx.execute(sql`
+    update campaigns set snapshot_at = ${now.toISOString()}::timestamptz, snapshot_copied = null,
+           list_numbers = (select count(*) from campaign_numbers where campaign_id = ${campaignId})::int
+     where id = ${campaignId}`);
 }

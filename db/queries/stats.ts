@@ -42,9 +42,11 @@ export async function statsByCampaign(db: DbOrTx, ids: string[]): Promise<Map<st
   const rows = await db.execute<StatsRow>(sql`
     with k as (
       select campaign_id, status, last_status, sum(n)::int as n
-        from (select campaign_id, status, last_status, n from campaign_stat_counts where campaign_id in (${idList})
+        from (select campaign_id, status, last_status, n
+                from campaign_stat_counts where campaign_id in (${idList})
               union all
-              select campaign_id, status, last_status, delta from campaign_stat_deltas where campaign_id in (${idList})) c
+              select campaign_id, status, last_status, delta
+                from campaign_stat_deltas where campaign_id in (${idList})) c
        group by 1, 2, 3
       having sum(n) > 0)
     select c.id, c.lists is not null as list_campaign, c.status in (${terminal}) as terminal, c.list_numbers,

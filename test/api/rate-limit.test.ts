@@ -58,7 +58,7 @@ describe('§1 rate limit across replicas and bulk bodies', () => {
     expect(await counted(limited)).toEqual({ rows: 25, weight: 25, counter: 25 });
   });
 
-  it('counts each element of a bulk create, and refuses a bulk body that does not fit without counting it', async () => {
+  it('counts each element of a bulk create; refuses a bulk body that does not fit, uncounted', async () => {
     const limited = await provisionAccount(database.db, { api_requests_per_minute: 10 });
     const app = replicas[0]!;
     const path = `/v2/accounts/${limited.sid}/campaigns`;
