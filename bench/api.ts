@@ -4,7 +4,7 @@
  * in this process, the worker in its own process, limits set out of the way as `bench dispatch`
  * sets them — and an open-loop load generator in a third process (bench/support/load.ts) sending
  * `GET /campaigns/{id}` (with stats) at R requests/s (default 200) for S seconds (default 15).
- * Printed, each as p50 / p99 / max:
+ * After 2 s of warm-up requests (not reported), printed, each as p50 / p99 / max:
  *
  * 1. idle: against a campaign of 5,000 numbers scheduled for later (nothing else running);
  * 2. the create of a campaign over one list of N contacts (default 500,000; `--quick` 20,000):
@@ -140,6 +140,8 @@ export default async function apiBench(args: string[]): Promise<void> {
     });
     if (idle.status !== 200) throw new Error(`create: ${idle.status} ${idle.text}`);
     const idleId = idle.json.response[0].data.id as string;
+    // Warm-up, not reported: the first requests pay for connections and compiling the handlers.
+    await load(stack, `${base}/campaigns/${idleId}`, Math.min(rate, 50), 2);
     const idleLoad = await load(stack, `${base}/campaigns/${idleId}`, rate, seconds);
     console.log(`  1. idle (a campaign of 5,000 numbers): ${figures(idleLoad)}`);
 
