@@ -108,7 +108,10 @@ export async function campaignsTail(config: Config, campaignId: string, opts: Ta
         emit(attemptEvent(a, 'settled'));
       }
       if (isCampaignStatus(row.status) && isTerminal(row.status) && live.size === 0) {
-        const stats: Record<string, number> = { ...(await campaignStats(db, campaignId)) };
+        // The end line carries the counts; a list snapshot's progress is over by then.
+        const { snapshot, ...counts } = await campaignStats(db, campaignId);
+        void snapshot;
+        const stats: Record<string, number> = { ...counts };
         emit({ type: 'end', at: (row.dateEnded ?? row.dateUpdated).toISOString(), status: row.status, stats });
         return 0;
       }
