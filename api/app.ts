@@ -10,6 +10,7 @@ import { ApiError } from './errors';
 import { basicAuth, requireOwnAccount } from './middleware/basic-auth';
 import { bodyLimit } from './middleware/body-limit';
 import { idempotency } from './middleware/idempotency';
+import { inputGuard } from './middleware/input-guard';
 import { requestLogger } from './middleware/logger';
 import {
   accountRateLimit,
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.use('*', requestId());
   app.use('*', requestMetrics(metrics));
   app.use('*', requestLogger(deps.log));
+  app.use('*', inputGuard());
   app.use('*', bodyLimit());
   // /v2: an unauthenticated request counts against its IP; an authenticated one against its account.
   app.use('/v2/*', unauthenticatedRateLimit(createMemoryWindow(UNAUTHENTICATED_LIMIT)));

@@ -105,6 +105,14 @@ export function okItemsCounted(c: Context<AppEnv>, bulk: boolean, items: Respons
   return send(c, code, items, metadata);
 }
 
+/**
+ * The failure envelope as a plain object, for answers given outside Hono (the HTTP server's own
+ * refusals of requests it cannot parse, `bin/http-server.ts`).
+ */
+export function failureEnvelope(requestId: string, method: string, err: ApiError) {
+  return { request_id: requestId, method, http_code: err.http, response: [failureItem(err)] };
+}
+
 /** The failure envelope for any thrown value; unexpected errors are logged with the request id. */
 export function renderError(c: Context<AppEnv>, err: unknown): Response {
   const { error, internal } = toApiError(err, c.get('requestId'));

@@ -3,7 +3,7 @@
  * `error_data.code` (documented in the README from `ERROR_CODES`) and its HTTP status. Routes throw
  * `ApiError(key, description)`; `api/envelope.ts` renders it. Codes never change meaning once shipped.
  *
- * Ranges: 1xxx request/validation (400, 413, 415), 2xxx auth and limits (401, 403, 429),
+ * Ranges: 1xxx request/validation (400, 413, 414, 415, 431), 2xxx auth and limits (401, 403, 429),
  * 3xxx not found (404), 4xxx state conflicts (409), 5xxx server (500, 503).
  */
 import type { z } from 'zod';
@@ -20,7 +20,9 @@ export const ERROR_CODES = {
   UNKNOWN_ACTION: { code: 1006, http: 400, message: 'Unknown action' },
   UNKNOWN_LIST: { code: 1007, http: 400, message: 'Unknown list' },
   PAYLOAD_TOO_LARGE: { code: 1013, http: 413, message: 'Payload too large' },
+  URI_TOO_LONG: { code: 1014, http: 414, message: 'URI too long' },
   UNSUPPORTED_MEDIA_TYPE: { code: 1015, http: 415, message: 'Unsupported media type' },
+  HEADERS_TOO_LARGE: { code: 1016, http: 431, message: 'Request header fields too large' },
   UNAUTHORIZED: { code: 2001, http: 401, message: 'Unauthorized' },
   FORBIDDEN: { code: 2003, http: 403, message: 'Forbidden' },
   RATE_LIMITED: { code: 2029, http: 429, message: 'Too many requests' },

@@ -2,8 +2,10 @@
  * A streaming `multipart/form-data` reader (RFC 7578) over a web `ReadableStream`, for the CSV upload
  * (SPEC §5): parts come one at a time and a part's body is read in pieces as they arrive, so a 60 MB
  * file never sits in memory. Malformed input throws `ApiError` (400); errors of the underlying stream
- * (e.g. the body limit's 413) pass through unchanged.
+ * (e.g. the body limit's 413) pass through unchanged. Part names, file names and text fields holding a
+ * NUL byte or a lone surrogate are refused here (SPEC §1), naming the part.
  */
+import { textProblem } from '../domain/text-safety';
 import { ApiError } from './errors';
 
 export interface PartHeaders {
@@ -27,6 +29,18 @@ export function multipartBoundary(contentType: string | undefined): string | nul
 
 function malformed(why: string): ApiError {
   return new ApiError('INVALID_PARAMETER', `body: malformed multipart/form-data (${why})`);
+}
+
+/** `text` as given, or a 400 naming `field` when it holds a NUL byte or a lone surrogate. */
+function safeText(text: string, field: string): string {
+  const problem = textProblem(text);
+  if (problem) {
+    throw new ApiError(
+      'INVALID_PARAMETER',
+      `${field} contains ${problem}; text may not contain NUL bytes or lone surrogates`,
+    );
+  }
+  return text;
 }
 
 /** One `key=value` or `key="value"` parameter of a header value. */
@@ -128,7 +142,10 @@ export class MultipartReader {
       throw malformed('a part has no Content-Disposition: form-data header');
     const name = param(disposition, 'name');
     if (name === null) throw malformed('a part has no name');
-    return { name, filename: param(disposition, 'filename'), contentType };
+    safeText(name, 'body: a multipart part name');
+    const filename = param(disposition, 'filename');
+    if (filename !== null) safeText(filename, `${name}: the file name`);
+    return { name, filename, contentType };
   }
 
   /** The next piece of the current part's body, or null at its end. */
@@ -165,7 +182,7 @@ export class MultipartReader {
       if (size > maxBytes) throw new ApiError('INVALID_PARAMETER', `${field}: longer than ${maxBytes} bytes`);
       pieces.push(piece);
     }
-    return Buffer.concat(pieces).toString('utf8');
+    return safeText(Buffer.concat(pieces).toString('utf8'), field);
   }
 
   /** Reads the epilogue so the request body is fully consumed. */

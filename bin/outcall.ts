@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -31,6 +31,7 @@ import { greetingForToken } from '../db/queries/greetings';
 import { parseAccountsJson } from '../domain/schemas/account';
 import { dialTaskQueue, webhookTaskQueue } from '../domain/ids';
 import type { Config } from './config';
+import { serveHttp } from './http-server';
 import { bundlerLogger } from './logger';
 import { activityMetricsInterceptor, createWorkerMetrics, instrumentCarriers, serveMetrics } from './worker-metrics';
 
@@ -158,10 +159,7 @@ export async function startApi(opts: {
   );
   const dispatcher = opts.simulator ? startSimulatorDispatcher(simulatorDeps) : null;
   const port = opts.port ?? config.PORT;
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname: '0.0.0.0' }, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server: ServerType = await serveHttp({ fetch: app.fetch, port, hostname: '0.0.0.0' });
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   await csvImporter.sweep();

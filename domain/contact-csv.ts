@@ -7,6 +7,7 @@
  */
 import type { CsvRecord } from './csv-parser';
 import { toE164 } from './phone';
+import { textProblem, withoutUnsafeText } from './text-safety';
 
 export const LIST_TYPES = ['static', 'dynamic'] as const;
 export type ListType = (typeof LIST_TYPES)[number];
@@ -24,6 +25,22 @@ export const MAX_CELL_CHARS = 1000;
 export const MAX_REPORTED_FAILURES = 1000;
 
 export const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * SPEC §1: a NUL byte in a CSV cell fails its row. PostgreSQL text cannot hold a NUL, so the upload
+ * stores each one as U+FFFF (a noncharacter no text carries) and the row rules read it back as a NUL.
+ */
+export const STORED_NUL = '\uFFFF';
+
+/** The file's text as the upload stores it: every NUL byte as `STORED_NUL`. */
+export function storableCsvText(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', STORED_NUL) : text;
+}
+
+/** What is wrong with one cell's text (a NUL, stored or not; a lone surrogate), or null. */
+function cellProblem(text: string): string | null {
+  return textProblem(text) ?? (text.includes(STORED_NUL) ? 'a NUL byte (U+0000)' : null);
+}
 
 const STANDARD = new Set<string>(STANDARD_COLUMNS);
 
@@ -48,6 +65,9 @@ export function checkCsvHeader(cells: string[], type: ListType): HeaderResult {
   const header = cells.map((c) => c.trim());
   if (header.length === 1 && header[0] === '')
     return { ok: false, description: 'file_name: the CSV has no header row; it needs a number column' };
+  if (header.some((name) => cellProblem(name) !== null)) {
+    return { ok: false, description: 'file_name: the header row contains NUL bytes; upload a UTF-8 CSV (not UTF-16)' };
+  }
   const seen = new Set<string>();
   const layout: CsvLayout = { header, standard: {}, extras: [] };
   for (const [index, name] of header.entries()) {
@@ -98,7 +118,14 @@ export function mergeColumns(existing: string[], header: string[]): string[] {
 }
 
 export type RowFailureReason =
-  'missing_number' | 'invalid_number' | 'too_many_fields' | 'field_too_long' | 'unterminated_quote' | 'list_full';
+  | 'missing_number'
+  | 'invalid_number'
+  | 'too_many_fields'
+  | 'field_too_long'
+  | 'unterminated_quote'
+  | 'list_full'
+  /** SPEC §1: a cell holds a NUL byte or a lone surrogate. */
+  | 'invalid_characters';
 
 /** One row of the csv-status failure report (row 1 = the first data row). */
 export interface RowFailure {
@@ -133,11 +160,21 @@ const orNull = (s: string): string | null => (s === '' ? null : s);
 /** Validates one data row against the layout; `row` is its 1-based data-row number. */
 export function contactFromRecord(record: CsvRecord, row: number, layout: CsvLayout, defaultRegion: string): RowResult {
   const raw = cell(record, layout.standard.number);
+  // The failure report is stored and echoed: its copy of the number never carries unsafe text.
   const fail = (reason: RowFailureReason, detail?: string): RowResult => ({
     ok: false,
-    failure: { row, number: raw, reason, ...(detail && { detail }) },
+    failure: {
+      row,
+      number: withoutUnsafeText(raw).replaceAll(STORED_NUL, '\uFFFD'),
+      reason,
+      ...(detail && { detail }),
+    },
   });
   if (record.problem) return fail(record.problem);
+  for (const [i, field] of record.fields.entries()) {
+    const problem = cellProblem(field);
+    if (problem) return fail('invalid_characters', `column ${layout.header[i] ?? i + 1} contains ${problem}`);
+  }
   const width = layout.header.length;
   if (record.fields.length > width && record.fields.slice(width).some((f) => f.trim() !== '')) {
     return fail('too_many_fields', `the row has ${record.fields.length} fields; the header has ${width}`);

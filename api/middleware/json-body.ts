@@ -1,18 +1,40 @@
 /**
  * SPEC §1 "Lenient parsing": a body that parses as JSON is accepted whatever its `Content-Type`
  * (missing, `text/plain`, form-encoded — real Exotel clients send all of these). A body that looks
- * like JSON but does not parse → 400; a body that is not JSON at all → 415.
+ * like JSON but does not parse → 400; a body that is not JSON at all → 415. Every JSON body is
+ * guarded here, once: nested deeper than 64 levels → 400 before it is parsed, and a string or field
+ * name holding a NUL byte or a lone surrogate → 400 naming the field.
  */
 import type { Context } from 'hono';
+import { describeUnsafeString, findUnsafeString, jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../domain/text-safety';
 import type { AppEnv } from '../context';
 import { ApiError } from '../errors';
 
 function tryParse(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new ApiError('MALFORMED_JSON', `body: JSON nested deeper than ${MAX_JSON_DEPTH} levels is not accepted`);
+  }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }
+}
+
+/**
+ * A parsed JSON value whose every string and field name can be stored (no NUL, no lone surrogate);
+ * throws a 400 naming the first offending field. `what` names the whole value in the description.
+ */
+export function checkedJson<T>(value: T, what = 'body'): T {
+  const unsafe = findUnsafeString(value);
+  if (unsafe) throw new ApiError('INVALID_PARAMETER', describeUnsafeString(unsafe, what));
+  return value;
+}
+
+/** Parses JSON text with the guards above: depth first, then the parse, then every string. */
+export function parseGuardedJson(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  const parsed = tryParse(text);
+  return parsed.ok ? { ok: true, value: checkedJson(parsed.value) } : parsed;
 }
 
 /** A form-encoded client may have URL-encoded the JSON text, or sent it as a lone key (`{...}=`). */
@@ -29,12 +51,12 @@ function fromFormEncoding(text: string): string | null {
 export async function readJsonBody(c: Context<AppEnv>): Promise<unknown> {
   const text = (await c.req.text()).replace(/^\uFEFF/, '');
   if (text.trim() === '') throw new ApiError('MALFORMED_JSON', 'request body is empty; expected a JSON object');
-  const direct = tryParse(text);
+  const direct = parseGuardedJson(text);
   if (direct.ok) return direct.value;
   const contentType = c.req.header('content-type') ?? '';
   if (contentType.includes('application/x-www-form-urlencoded')) {
     const decoded = fromFormEncoding(text.trim());
-    const parsed = decoded === null ? null : tryParse(decoded);
+    const parsed = decoded === null ? null : parseGuardedJson(decoded);
     if (parsed?.ok) return parsed.value;
   }
   const looksLikeJson = /json/i.test(contentType) || /^\s*[[{"]/.test(text);

@@ -12,7 +12,7 @@ import { EngineUnavailableError } from '../deps';
 import type { AppEnv } from '../context';
 import { failureItem, ok, okItems, successItem } from '../envelope';
 import { ApiError, inputError, toApiError } from '../errors';
-import { readJsonBody } from '../middleware/json-body';
+import { parseGuardedJson, readJsonBody } from '../middleware/json-body';
 import { settingsOf } from './campaigns';
 import type { AccountRow } from '../../db/queries/accounts';
 import {
@@ -217,12 +217,10 @@ async function deleteCampaign(deps: AppDeps, account: AccountRow, row: CampaignR
 async function deleteBodyIsBulk(c: Context<AppEnv>): Promise<boolean> {
   const text = (await c.req.text()).replace(/^\uFEFF/, '').trim();
   if (text === '') return false;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return false;
-  }
+  // Guarded like every JSON body (depth, NUL, lone surrogates); text that is not JSON is ignored.
+  const parsed = parseGuardedJson(text);
+  if (!parsed.ok) return false;
+  const raw = parsed.value;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !('campaigns' in raw)) return false;
   const body = parseSingleBody(raw);
   if (!body.ok) throw inputError(body.error);

@@ -27,6 +27,7 @@ import {
   LIST_TYPES,
   MAX_EXTRA_COLUMNS,
   mergeColumns,
+  storableCsvText,
   type ListType,
 } from '../../domain/contact-csv';
 import { CsvParser, type CsvRecord } from '../../domain/csv-parser';
@@ -121,12 +122,9 @@ async function storeFile(
   let seq = 0;
   let pending = '';
 
-  const take = (text: string) => {
-    if (text.includes('\u0000'))
-      throw new ApiError(
-        'INVALID_PARAMETER',
-        'file_name: the file contains NUL characters; upload a UTF-8 CSV (not UTF-16)',
-      );
+  const take = (decoded: string) => {
+    // A NUL fails its row (a NUL in the header row fails the upload): stored as STORED_NUL.
+    const text = storableCsvText(decoded);
     if (header === null) {
       headerParser.push(text, headerRecords);
       headerChars += text.length;

@@ -1,11 +1,12 @@
 /**
- * The real app (`createApp`) behind a real HTTP server on a free loopback port, with the fake
- * workflow engine of `test/support/api.ts`: for API tests of endpoints that need no Temporal (lists,
- * contacts, CSV upload) but must go through real HTTP (streamed bodies, Content-Length, chunked
- * transfer). `httpClient` speaks JSON with an account's Basic credentials.
+ * The real app (`createApp`) behind the API's real HTTP server (`bin/http-server.ts`) on a free
+ * loopback port, with the fake workflow engine of `test/support/api.ts`: for API tests of endpoints
+ * that need no Temporal (lists, contacts, CSV upload) but must go through real HTTP (streamed bodies,
+ * Content-Length, chunked transfer). `httpClient` speaks JSON with an account's Basic credentials.
  */
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import { serveHttp } from '../../bin/http-server';
 import type { App, Json, TestAccount } from './api';
 
 export interface ServedApp {
@@ -14,9 +15,7 @@ export interface ServedApp {
 }
 
 export async function serveApp(app: App): Promise<ServedApp> {
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
+  const server: ServerType = await serveHttp({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkCsvHeader, contactFromRecord, mergeColumns, type CsvLayout } from '../../domain/contact-csv';
+import {
+  checkCsvHeader,
+  contactFromRecord,
+  mergeColumns,
+  STORED_NUL,
+  storableCsvText,
+  type CsvLayout,
+} from '../../domain/contact-csv';
 
 const layoutOf = (header: string, type: 'static' | 'dynamic' = 'dynamic'): CsvLayout => {
   const r = checkCsvHeader(header.split(','), type);
@@ -93,5 +100,31 @@ describe('§5 CSV rows', () => {
         failure: { row: 9, reason: 'unterminated_quote' },
       },
     );
+  });
+
+  it('fails a row whose cell holds a NUL (as stored) or a lone surrogate, reporting a storable number', () => {
+    expect(storableCsvText('a\u0000b')).toBe(`a${STORED_NUL}b`);
+    const stored = contactFromRecord({ fields: [`98765${STORED_NUL}43210`, 'x'] }, 3, layout, 'IN');
+    expect(stored).toEqual({
+      ok: false,
+      failure: {
+        row: 3,
+        number: '98765\uFFFD43210',
+        reason: 'invalid_characters',
+        detail: 'column number contains a NUL byte (U+0000)',
+      },
+    });
+    expect(contactFromRecord({ fields: ['9876543210', 'A\ud800'] }, 4, layout, 'IN')).toMatchObject({
+      ok: false,
+      failure: { reason: 'invalid_characters', detail: expect.stringContaining('lone surrogate') },
+    });
+  });
+
+  it('refuses a header row with a NUL byte (a UTF-16 file)', () => {
+    const header = storableCsvText('n\u0000u\u0000m\u0000b\u0000e\u0000r\u0000').split(',');
+    expect(checkCsvHeader(header, 'static')).toMatchObject({
+      ok: false,
+      description: expect.stringContaining('UTF-16'),
+    });
   });
 });
