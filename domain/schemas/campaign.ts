@@ -11,6 +11,8 @@ import { bulkBodySchema } from './envelope';
 import { lowerCase, queryInt } from './fields';
 
 export const MAX_FROM_ENTRIES = 5000;
+/** SPEC §1: a bulk create body holds at most this many campaigns. */
+export const MAX_BULK_CAMPAIGNS = 100;
 /** SPEC §3 `lists`: a static campaign takes 1..5 lists, a dynamic one exactly one. */
 export const MAX_STATIC_LISTS = 5;
 
