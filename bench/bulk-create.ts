@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startEmbeddedStack } from '../bin/embedded-stack';
 import { newSid } from '../domain/ids';
 import { median } from './support/figures';
-import { startWorkerProcess } from './support/worker-process';
+import { startWorkerProcess } from '../bin/worker-process';
 
 const ACCOUNT = {
   sid: 'bench_bulk',

@@ -20,6 +20,7 @@
 import {
   canonicalRetries,
   checkCallerId,
+  checkOutboundUrls,
   draftOf,
   normaliseNumbers,
   numbersToDial,
@@ -283,6 +284,18 @@ export function parseCampaignUpdate(
   const beforeStartRules = !s.started && s.status !== 'InProgress' && !s.closing && !isTerminal(s.status);
   const r = beforeStartRules ? beforeStart(stored, g, account, now) : afterStart(stored, g, account, now);
   if (!r.ok) return r;
+  // SPEC §6.3 "at create and update": the URLs this update sets.
+  const p = r.update.patch;
+  const urlError = checkOutboundUrls(
+    {
+      url: p.url,
+      call_status_callback: p.callStatusCallback,
+      call_schedule_callback: p.callScheduleCallback,
+      status_callback: p.statusCallback,
+    },
+    account.urlPolicy,
+  );
+  if (urlError) return { ok: false, error: urlError };
   return { ok: true, update: { ...r.update, action: action.action } };
 }
 

@@ -1,6 +1,11 @@
 /**
- * SPEC §6.3 outbound URL policy: callback and flow URLs are absolute http(s); deliveries to loopback,
- * private, link-local and metadata addresses are refused unless a deployment setting allows them.
+ * SPEC §6.3 outbound URL policy: callback and flow URLs are absolute http(s); URLs whose host is a
+ * literal loopback, private, link-local, unique-local, CGNAT, multicast or metadata address are
+ * refused at create and update (`urlRefusal`), and so are deliveries to such addresses after DNS
+ * resolution (`addressRefusal` on each resolved address), unless a deployment setting allows
+ * loopback or private targets. Every spelling of an address (decimal `2130706433`, hex `0x7f.1`,
+ * octal `0177.0.0.1`, short `127.1`, IPv4-mapped `[::ffff:127.0.0.1]`) is judged as the address it
+ * names: the WHATWG URL parser, which every HTTP client here uses, canonicalises the host first.
  * Pure: the caller resolves names and passes the addresses here.
  */
 
@@ -11,6 +16,9 @@ export interface AddressPolicy {
   allowLoopback: boolean;
   allowPrivate: boolean;
 }
+
+/** The strictest policy: what applies when no deployment setting says otherwise. */
+export const STRICT_POLICY: AddressPolicy = { allowLoopback: false, allowPrivate: false };
 
 /** True for an absolute `http:` or `https:` URL with a host. */
 export function isAbsoluteHttpUrl(text: string): boolean {
@@ -138,4 +146,30 @@ export function addressRefusal(ip: string, policy: AddressPolicy): string | null
     case 'reserved':
       return `${ip} is a ${cls} address`;
   }
+}
+
+/** Host names that always mean this machine (RFC 6761 `localhost`) or a cloud metadata service. */
+const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data']);
+
+/**
+ * SPEC §6.3 at create and update: why the policy refuses `url` for its host as written, or null.
+ * An IP literal is judged as the address it names; `localhost` (and `*.localhost`) as loopback;
+ * well-known metadata service names always. Other names are judged when a delivery resolves them.
+ */
+export function urlRefusal(url: string, policy: AddressPolicy): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${url} is not an absolute http(s) URL`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `${url} is not an absolute http(s) URL`;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (classifyAddress(host) !== null) return addressRefusal(host, policy);
+  const name = host.toLowerCase().replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) {
+    return policy.allowLoopback ? null : `${host} is a loopback name`;
+  }
+  if (METADATA_NAMES.has(name)) return `${host} is a metadata service name`;
+  return null;
 }

@@ -132,7 +132,7 @@ async function updateCampaign(
 ): Promise<UpdatedCampaign> {
   const now = new Date();
   const stored = storedCampaignOf(row);
-  const parsed = parseCampaignUpdate(item, stored, settingsOf(account), now);
+  const parsed = parseCampaignUpdate(item, stored, settingsOf(account, deps), now);
   if (!parsed.ok) throw updateError(parsed.error);
   const { action, changedFields, patch } = parsed.update;
   if (action === null && changedFields.length === 0) return render(deps, account, row);

@@ -44,14 +44,18 @@ import type { CampaignResource } from '../../domain/schemas/campaign-resource';
  */
 const CREATE_CONCURRENCY = 8;
 
-/** The account settings the SPEC §3 rules depend on. */
-export function settingsOf(account: AccountRow): AccountSettings {
+/** The account settings the SPEC §3 rules depend on, with the deployment's URL policy (§6.3). */
+export function settingsOf(
+  account: AccountRow,
+  deps: Pick<AppDeps, 'allowLoopbackWebhooks' | 'allowPrivateWebhooks'>,
+): AccountSettings {
   return {
     sid: account.sid,
     timezone: account.timezone,
     defaultRegion: account.defaultRegion,
     callerIds: account.callerIds,
     callsPerMinute: account.callsPerMinute,
+    urlPolicy: { allowLoopback: deps.allowLoopbackWebhooks, allowPrivate: deps.allowPrivateWebhooks },
   };
 }
 
@@ -64,7 +68,7 @@ export function settingsOf(account: AccountRow): AccountSettings {
  * replaces the preview; until then `stats.snapshot` says how far it is (SPEC §5, docs/architecture.md).
  */
 async function createCampaign(deps: AppDeps, account: AccountRow, raw: unknown, now: Date): Promise<CampaignResource> {
-  const prepared = prepareCampaign(raw, settingsOf(account), now);
+  const prepared = prepareCampaign(raw, settingsOf(account, deps), now);
   if (!prepared.ok) throw inputError(prepared.error);
   const { draft } = prepared;
   const id = newSid();
@@ -120,7 +124,7 @@ export function createCampaignRoutes(deps: AppDeps): Hono<AppEnv> {
       async (raw, i) => {
         const now = new Date(startedAt + i);
         if (!report) return successItem(await createCampaign(deps, account, raw, now));
-        const r = reportCampaign(raw, settingsOf(account), now, windowSettingsOf(account));
+        const r = reportCampaign(raw, settingsOf(account, deps), now, windowSettingsOf(account));
         if (!r.ok) throw inputError(r.error);
         return successItem({ validation: 'report', created: false, ...r.report });
       },

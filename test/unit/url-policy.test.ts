@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addressRefusal, classifyAddress, isAbsoluteHttpUrl, parseIPv6 } from '../../domain/url-policy';
+import {
+  addressRefusal,
+  classifyAddress,
+  isAbsoluteHttpUrl,
+  parseIPv6,
+  STRICT_POLICY,
+  urlRefusal,
+} from '../../domain/url-policy';
 
 describe('§6.3 address classification', () => {
   it.each([
@@ -98,5 +105,26 @@ describe('§6.3 URL shape', () => {
     ['', false],
   ])('%j absolute http(s): %s', (url, expected) => {
     expect(isAbsoluteHttpUrl(url)).toBe(expected);
+  });
+});
+
+describe('§6.3 URL policy at create and update (urlRefusal)', () => {
+  it.each([
+    ['http://2130706433/', '127.0.0.1 is a loopback address'],
+    ['http://0x7f.1/', '127.0.0.1 is a loopback address'],
+    ['http://0177.0.0.1/', '127.0.0.1 is a loopback address'],
+    ['http://[::ffff:127.0.0.1]/', '::ffff:7f00:1 is a loopback address'],
+    ['http://0251.0376.0251.0376/', '169.254.169.254 is a metadata address'],
+    ['http://10.1/', '10.0.0.1 is a private address'],
+    ['http://localhost./', 'localhost. is a loopback name'],
+    ['http://metadata.google.internal/', 'metadata.google.internal is a metadata service name'],
+    ['ftp://example.com/', 'ftp://example.com/ is not an absolute http(s) URL'],
+  ])('refuses %s: %s', (url, reason) => {
+    expect(urlRefusal(url, STRICT_POLICY)).toBe(reason);
+  });
+
+  it('leaves other names to the delivery, which resolves them', () => {
+    expect(urlRefusal('https://hooks.example.com/x', STRICT_POLICY)).toBeNull();
+    expect(urlRefusal('http://127.0.0.1/', { allowLoopback: true, allowPrivate: false })).toBeNull();
   });
 });
