@@ -1,19 +1,21 @@
 /**
  * SPEC §6.2–6.3 webhook delivery: one POST of a stored event (`webhook_deliveries` row), signed with
  * the account's webhook secret, after the outbound URL policy has accepted every address the host
- * resolves to. The workflow owns the retry schedule (1 s growing to 1 h, for 24 h) and calls
- * `abandonWebhook` when it runs out.
+ * resolves to, connected to the address that was checked, redirects not followed
+ * (`pinned-http.ts`). The workflow owns the retry schedule (1 s growing to 1 h, for 24 h) and calls
+ * `abandonWebhook` when it runs out. URL userinfo never reaches a log line or a stored error.
  */
 import { createHmac } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import { accounts, webhookDeliveries } from '../db/schema';
-import { addressRefusal, classifyAddress, isAbsoluteHttpUrl, type AddressPolicy } from '../domain/url-policy';
+import { redactUrlUserinfo } from '../domain/log-redaction';
+import type { AddressPolicy } from '../domain/url-policy';
 import { nextTryDelayMs } from '../domain/webhook-delivery';
+import { checkedTarget, pinnedPost, systemResolver, type PinnedResponse, type ResolveHost } from './pinned-http';
 
 /** Failure types of the webhook activities (STYLE G11). */
 export const WebhookFailure = {
@@ -30,7 +32,8 @@ export interface WebhookActivitiesDeps {
   log?: Logger;
   allowLoopback: boolean;
   allowPrivate: boolean;
-  fetch?: typeof fetch;
+  /** How host names are resolved (the system resolver; tests pass a stub). */
+  resolve?: ResolveHost;
 }
 
 export interface DeliverWebhookInput {
@@ -55,22 +58,11 @@ export function webhookSignature(secret: string, unixSeconds: number, body: stri
   return `t=${unixSeconds},v1=${mac}`;
 }
 
-/**
- * Why the policy refuses `url` at send time, or null when every address it resolves to is allowed.
- * DNS failures throw (retryable: a name may resolve later).
- */
-async function urlRefusal(url: string, policy: AddressPolicy): Promise<string | null> {
-  if (!isAbsoluteHttpUrl(url)) return `${url} is not an absolute http(s) URL`;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  // Every resolved address must pass, since the connection may use any of them.
-  const addresses =
-    classifyAddress(host) !== null ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-  if (addresses.length === 0) throw new Error(`${host} resolved to no address`);
-  for (const address of addresses) {
-    const reason = addressRefusal(address, policy);
-    if (reason) return host === address ? reason : `${host} resolves to ${reason}`;
-  }
-  return null;
+/** An error's message with its cause's (undici reports "fetch failed" with the reason in `cause`). */
+function errorText(err: unknown): string {
+  const e = err as Error & { cause?: unknown };
+  const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return `${e.message}${cause}`;
 }
 
 /**
@@ -101,7 +93,7 @@ function retryAfterMs(header: string | null): number | undefined {
 
 export function createWebhookActivities(deps: WebhookActivitiesDeps) {
   const { db, log } = deps;
-  const fetchImpl = deps.fetch ?? globalThis.fetch;
+  const resolve = deps.resolve ?? systemResolver;
   const policy: AddressPolicy = { allowLoopback: deps.allowLoopback, allowPrivate: deps.allowPrivate };
   const pending = (id: string) => and(eq(webhookDeliveries.id, id), eq(webhookDeliveries.status, 'pending'));
 
@@ -149,19 +141,32 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
       }
       const { delivery, secret } = row;
       if (delivery.status !== 'pending') return { status: 'already_final' };
-      const logFields = { deliveryId, campaignId: delivery.campaignId, kind: delivery.kind, url: delivery.url };
+      const url = delivery.url;
+      const logFields = {
+        deliveryId,
+        campaignId: delivery.campaignId,
+        kind: delivery.kind,
+        url: redactUrlUserinfo(url),
+      };
+      const failed = async (error: string, httpStatus: number | null, nextRetryDelay?: number) => {
+        await recordFailure(delivery, error, httpStatus, nextRetryDelay);
+        log?.warn({ ...logFields, error, ...(httpStatus !== null && { httpStatus }) }, 'Webhook delivery failed');
+        return ApplicationFailure.create({
+          type: WebhookFailure.failed,
+          message: error,
+          nonRetryable: false,
+          nextRetryDelay,
+        });
+      };
 
-      let refusal: string | null;
+      let target;
       try {
-        refusal = await urlRefusal(delivery.url, policy);
+        target = await checkedTarget(url, policy, resolve);
       } catch (err) {
-        const error = `cannot resolve the webhook host: ${(err as Error).message}`;
-        await recordFailure(delivery, error, null);
-        log?.warn({ ...logFields, error }, 'Webhook delivery failed');
-        throw ApplicationFailure.create({ type: WebhookFailure.failed, message: error, nonRetryable: false });
+        throw await failed(`cannot resolve the webhook host: ${redactUrlUserinfo((err as Error).message)}`, null);
       }
-      if (refusal) {
-        const error = `refused by the outbound URL policy: ${refusal}`;
+      if (target.kind === 'refused') {
+        const error = `refused by the outbound URL policy: ${target.reason}`;
         await db
           .update(webhookDeliveries)
           .set({ status: 'abandoned', lastError: error, nextTryAt: null })
@@ -171,10 +176,9 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
       }
 
       const body = JSON.stringify(delivery.payload);
-      let res: Response;
+      let res: PinnedResponse;
       try {
-        res = await fetchImpl(delivery.url, {
-          method: 'POST',
+        res = await pinnedPost(url, target, {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'Outcall-Webhooks/1',
@@ -182,16 +186,10 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
             'x-outcall-signature': webhookSignature(secret, Math.floor(Date.now() / 1000), body),
           },
           body,
-          // A redirect could lead past the URL policy; it counts as a failed delivery instead.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+          timeoutMs: DELIVERY_TIMEOUT_MS,
         });
-        await res.body?.cancel();
       } catch (err) {
-        const error = `POST failed: ${(err as Error).message}`;
-        await recordFailure(delivery, error, null);
-        log?.warn({ ...logFields, error }, 'Webhook delivery failed');
-        throw ApplicationFailure.create({ type: WebhookFailure.failed, message: error, nonRetryable: false });
+        throw await failed(`POST failed: ${redactUrlUserinfo(errorText(err))}`, null);
       }
       if (res.status >= 200 && res.status < 300) {
         await db
@@ -209,16 +207,8 @@ export function createWebhookActivities(deps: WebhookActivitiesDeps) {
         log?.info({ ...logFields, httpStatus: res.status }, 'Webhook delivered');
         return { status: 'delivered', httpStatus: res.status };
       }
-      const error = `receiver answered HTTP ${res.status}`;
-      const retryAfter = retryAfterMs(res.headers.get('retry-after'));
-      await recordFailure(delivery, error, res.status, retryAfter);
-      log?.warn({ ...logFields, httpStatus: res.status }, 'Webhook delivery failed');
-      throw ApplicationFailure.create({
-        type: WebhookFailure.failed,
-        message: error,
-        nonRetryable: false,
-        nextRetryDelay: retryAfter,
-      });
+      // A redirect is not followed (it could lead past the URL policy): it counts as a failure.
+      throw await failed(`receiver answered HTTP ${res.status}`, res.status, retryAfterMs(res.retryAfter));
     },
 
     /** Marks a still-pending delivery abandoned with the last error (called when retries run out). */

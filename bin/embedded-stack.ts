@@ -9,9 +9,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
-import pino from 'pino';
 import { loadConfig, type Config } from './config';
-import { installTemporalLogger } from './logger';
+import { createLogger, installTemporalLogger } from './logger';
 import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from './outcall';
 import {
   freePort,
@@ -96,7 +95,7 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     },
     false,
   );
-  const log = pino({ level: config.LOG_LEVEL });
+  const log = createLogger(config.LOG_LEVEL);
   // The SDK's runtime can be installed once per process: a benchmark may start two stacks in turn.
   if (!temporalLoggerInstalled) {
     installTemporalLogger(log);

@@ -11,6 +11,7 @@ import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import type { LogLevel as TemporalLogLevel } from '@temporalio/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { redactingHooks } from './log-redaction';
 
 export type { Logger };
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -55,7 +56,8 @@ export function prettyStream(opts: { colorize: boolean; destination?: NodeJS.Wri
 
 /**
  * Creates the process's root logger. `destination` defaults to stdout (tests pass a stream); `format`
- * defaults to JSON.
+ * defaults to JSON. Every line is redacted (`bin/log-redaction.ts`): URL userinfo, secret query
+ * parameters, secret fields.
  */
 export function createLogger(
   level: LogLevel,
@@ -63,13 +65,14 @@ export function createLogger(
 ): Logger {
   const name = opts.name !== undefined ? { name: opts.name } : {};
   if (opts.format === 'pretty') {
-    return pino({ level, ...name }, opts.destination ?? prettyStream({ colorize: true }));
+    return pino({ level, ...name, hooks: redactingHooks }, opts.destination ?? prettyStream({ colorize: true }));
   }
   return pino(
     {
       level,
       ...name,
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: redactingHooks,
       formatters: { level: (label) => ({ level: label }) },
     },
     opts.destination,
