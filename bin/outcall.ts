@@ -126,6 +126,7 @@ export async function startApi(opts: {
   // SPEC §5 CSV imports run in the API process; uploads a stopped or crashed process left behind are
   // picked up at start and by a periodic sweep (docs/architecture.md).
   const csvImporter = createCsvImporter({ db, log: log.child({ component: 'csv-import' }), sweepEveryMs: 30_000 });
+  const secret = signingSecret(config);
   const simulatorDeps = {
     db,
     log: log.child({ component: 'simulator' }),
@@ -133,6 +134,7 @@ export async function startApi(opts: {
     talkMs: config.OUTCALL_SIM_TALK_MS,
     publicUrl: config.OUTCALL_PUBLIC_URL,
     ...(config.OUTCALL_SIM_CALLBACK_URL && { callbackBaseUrl: config.OUTCALL_SIM_CALLBACK_URL }),
+    secret,
   };
   const app = createApp(
     {
@@ -140,7 +142,7 @@ export async function startApi(opts: {
       engine,
       log,
       publicUrl: config.OUTCALL_PUBLIC_URL,
-      signingSecret: signingSecret(config),
+      signingSecret: secret,
       allowLoopbackWebhooks: config.OUTCALL_ALLOW_LOOPBACK_WEBHOOKS,
       allowPrivateWebhooks: config.OUTCALL_ALLOW_PRIVATE_WEBHOOKS,
       ...(opts.simulator && { simulator: { ringMs: config.OUTCALL_SIM_RING_MS, talkMs: config.OUTCALL_SIM_TALK_MS } }),
@@ -201,6 +203,8 @@ export async function startWorker(opts: {
   const carriers = createCarrierFactory({
     publicUrl: config.OUTCALL_PUBLIC_URL,
     ...(config.OUTCALL_SIMULATOR_URL && { simulatorUrl: config.OUTCALL_SIMULATOR_URL }),
+    // The simulator's per-account credentials derive from the signing secret, as the API's simulator does.
+    simulatorSecret: signingSecret(config),
     greetingText: (token) => greetingForToken(db, token),
   });
   const interceptors = { activity: [activityMetricsInterceptor(metrics)] };

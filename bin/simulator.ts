@@ -9,7 +9,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { loadConfig } from './config';
 import { createRootLogger } from './logger';
-import { closeDb, openDatabase } from './outcall';
+import { closeDb, openDatabase, signingSecret } from './outcall';
 import { createSimulatorApp, startSimulatorDispatcher } from '../simulator';
 import { SIMULATOR_MOUNT_PATH } from '../simulator/contract';
 
@@ -27,6 +27,8 @@ const deps = {
   talkMs: config.OUTCALL_SIM_TALK_MS,
   publicUrl: config.OUTCALL_PUBLIC_URL,
   ...(config.OUTCALL_SIM_CALLBACK_URL && { callbackBaseUrl: config.OUTCALL_SIM_CALLBACK_URL }),
+  // The per-account credentials its Exotel API takes derive from the secret the workers hold too.
+  secret: signingSecret(config),
 };
 const app = new Hono();
 app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
         `  Reference     ${base}/docs  (OpenAPI 3.1 at ${base}/openapi.json)`,
         `  Metrics       ${base}/metrics  (API), ${worker.metricsUrl}  (worker)`,
         `  Health        ${base}/readyz`,
-        `  Simulator     ${base}/simulator/calls?number=<E.164>`,
+        `  Simulator     ${base}/simulator/calls?number=<E.164>  (the account’s API key and token)`,
         temporal?.uiUrl ? `  Temporal UI   ${temporal.uiUrl}` : `  Temporal      ${temporalAddress}`,
         `  PostgreSQL    ${databaseUrl}`,
         '',

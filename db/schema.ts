@@ -235,6 +235,9 @@ export const attempts = pgTable(
   (t) => [
     uniqueIndex('attempts_number_attempt').on(t.campaignId, t.position, t.attemptNumber),
     index('attempts_campaign_created').on(t.campaignId, t.dateCreated),
+    // SPEC §7: a callback finds its attempt by the SHA-256 of the token it presents, then compares
+    // the token itself in constant time (db/queries/carrier-callbacks.ts).
+    index('attempts_token_sha256').using('btree', sql`sha256(${t.token}::bytea)`),
   ],
 );
 

@@ -2,18 +2,25 @@
  * SPEC §7 simulator carrier: an Exotel-v1-compatible voice API served by the local stack under
  * `/simulator`, so the exotel adapter's own code path is what talks to it. Calls are rows in
  * `sim_calls` (refused requests in `sim_requests`); the dispatcher in `simulator-dispatcher.ts`
- * sends their status callbacks, so lookups and pending callbacks survive a restart.
+ * sends their status callbacks, so lookups and pending callbacks survive a restart. Its Exotel API
+ * takes per-account credentials that only the deployment can derive (`simulatorCredentials`); its
+ * inspection view `GET /calls` takes the account's own API credentials (as `/v2` does), shows only
+ * that account's calls, and never a callback token.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
+import { authenticateAccount, type AccountRow } from '../db/queries/accounts';
 import { simCalls, simRequests } from '../db/schema';
+import { parseBasicCredentials } from '../domain/basic-credentials';
 import { parseExotelTime } from '../domain/exotel-callback';
 import { newSid } from '../domain/ids';
+import { sameSecret } from '../domain/secret-compare';
+import { createMemoryWindow, UNAUTHENTICATED_LIMIT } from '../domain/sliding-window';
 import { simulatedOutcome, simulatedTiming } from './outcome';
-import { SIMULATOR_API_KEY, SIMULATOR_API_TOKEN } from './contract';
+import { simulatorCredentials } from './contract';
 import { attemptNumberFromCallbackUrl, callView, refusedView, toExotelCall } from './records';
 
 export interface SimulatorAppDeps {
@@ -23,6 +30,8 @@ export interface SimulatorAppDeps {
   ringMs: number;
   /** How long an answered call talks (`OUTCALL_SIM_TALK_MS`). */
   talkMs: number;
+  /** The deployment's secret the per-account simulator credentials derive from (the signing secret). */
+  secret: string;
 }
 
 /** Exotel's v1 error body. */
@@ -30,12 +39,27 @@ function restException(c: Context, status: 400 | 401 | 404, message: string) {
   return c.json({ RestException: { Status: status, Message: message } }, status);
 }
 
-function credentialsMatch(header: string | undefined): boolean {
-  const m = /^Basic\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const given = Buffer.from(Buffer.from(m[1]!, 'base64').toString('utf8'));
-  const expected = Buffer.from(`${SIMULATOR_API_KEY}:${SIMULATOR_API_TOKEN}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** The Exotel API's credentials: the account sid of the path, and that account's simulator token. */
+function credentialsMatch(header: string | undefined, accountSid: string, secret: string): boolean {
+  const creds = parseBasicCredentials(header);
+  const expected = simulatorCredentials(accountSid, secret);
+  // Both compared, in constant time, whatever the first one says.
+  const keyOk = sameSecret(creds?.key ?? '', expected.apiKey);
+  const tokenOk = sameSecret(creds?.token ?? '', expected.apiToken);
+  return creds !== null && keyOk && tokenOk;
+}
+
+/** The simulator account sid an Outcall account's calls are placed under. */
+function simulatorSidOf(account: AccountRow): string {
+  return account.carrier.type === 'exotel' ? account.carrier.sid : account.sid;
+}
+
+function clientIp(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** A `?number=` value whose `+` arrived unencoded (and so decoded as a space) gets its `+` back. */
@@ -55,11 +79,15 @@ const list = (v: string | undefined) =>
 
 /** The simulator's routes, relative to where the stack mounts it (`app.route('/simulator', …)`). */
 export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
-  const { db, log, ringMs, talkMs } = deps;
+  const { db, log, ringMs, talkMs, secret } = deps;
   const app = new Hono();
+  // The inspection view's failed logins per address; past the limit every login is refused.
+  const failedLogins = createMemoryWindow(UNAUTHENTICATED_LIMIT);
 
-  app.use('/v1/*', async (c, next) => {
-    if (!credentialsMatch(c.req.header('authorization'))) return restException(c, 401, 'Authentication failed');
+  app.use('/v1/Accounts/:sid/*', async (c, next) => {
+    if (!credentialsMatch(c.req.header('authorization'), c.req.param('sid'), secret)) {
+      return restException(c, 401, 'Authentication failed');
+    }
     await next();
   });
 
@@ -177,12 +205,35 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
     return c.json({ Call: toExotelCall(row, new Date(), ringMs) });
   });
 
-  /** Test view: every request received for a number, accepted or refused, oldest first. */
+  /**
+   * Test view: every request the calling account's calls made for a number, accepted or refused,
+   * oldest first. Basic auth with the account's API key and token; callback tokens are not shown.
+   */
   app.get('/calls', async (c) => {
+    const ip = clientIp(c);
+    if (failedLogins.peek(ip, Date.now()).remaining <= 0) {
+      return c.json({ message: 'too many failed logins from this address; retry later' }, 429);
+    }
+    const creds = parseBasicCredentials(c.req.header('authorization'));
+    const account = creds ? await authenticateAccount(db, creds.key, creds.token) : undefined;
+    if (!account) {
+      failedLogins.hit(ip, Date.now());
+      c.header('WWW-Authenticate', 'Basic realm="Outcall simulator", charset="UTF-8"');
+      return c.json({ message: "use the account's API key and API token (HTTP Basic), as for /v2" }, 401);
+    }
+    const sid = simulatorSidOf(account);
     const number = numberParam(c.req.query('number'));
     const [calls, refused] = await Promise.all([
-      db.select().from(simCalls).where(eq(simCalls.to, number)).orderBy(asc(simCalls.createdAt)),
-      db.select().from(simRequests).where(eq(simRequests.to, number)).orderBy(asc(simRequests.at)),
+      db
+        .select()
+        .from(simCalls)
+        .where(and(eq(simCalls.to, number), eq(simCalls.accountSid, sid)))
+        .orderBy(asc(simCalls.createdAt)),
+      db
+        .select()
+        .from(simRequests)
+        .where(and(eq(simRequests.to, number), sql`${simRequests.body}->>'AccountSid' = ${sid}`))
+        .orderBy(asc(simRequests.at)),
     ]);
     const now = new Date();
     const requests = [...calls.map((r) => callView(r, now, ringMs)), ...refused.map(refusedView)].sort((a, b) =>

@@ -3,10 +3,18 @@
  * credentials it accepts, the greeting flow's URL). Kept apart from the Hono app so importing it
  * loads no server code.
  */
+import { createHmac } from 'node:crypto';
 
-/** The simulator serves every account with these fixed credentials. */
-export const SIMULATOR_API_KEY = 'simulator';
-export const SIMULATOR_API_TOKEN = 'simulator';
+/**
+ * The credentials the simulator's Exotel API accepts for one account: the account sid as API key,
+ * and as token an HMAC of it under the deployment's secret, which the worker (dialling) and the API
+ * (serving the simulator) both hold. Nobody else can place calls, and no account can place calls
+ * under another account's sid.
+ */
+export function simulatorCredentials(accountSid: string, secret: string): { apiKey: string; apiToken: string } {
+  const apiToken = createHmac('sha256', secret).update(`outcall-simulator:${accountSid}`).digest('hex');
+  return { apiKey: accountSid, apiToken };
+}
 
 /** The stack mounts the simulator app here, under the public URL. */
 export const SIMULATOR_MOUNT_PATH = '/simulator';
@@ -23,7 +31,7 @@ export function simulatorBaseUrl(publicUrl: string): string {
 
 /**
  * The flow URL to dial greeting campaigns with on the simulator: a call answered on this flow makes
- * the simulator fetch `GET {publicUrl}/carriers/exotel/greeting?CustomField=<token>`.
+ * the simulator fetch `GET {publicUrl}/carriers/exotel/greeting?CallSid=<sid>&CustomField=<token>`.
  */
 export function simulatorGreetingFlowUrl(publicUrl: string): string {
   return `${trimSlash(publicUrl)}${SIMULATOR_GREETING_FLOW_PATH}`;
@@ -39,7 +47,8 @@ export function isSimulatorGreetingFlow(url: string | null): boolean {
   }
 }
 
-/** Where the simulator fetches a greeting, as a real Exotel greeting applet would. */
-export function greetingFetchUrl(publicUrl: string, customField: string): string {
-  return `${trimSlash(publicUrl)}/carriers/exotel/greeting?CustomField=${encodeURIComponent(customField)}`;
+/** Where the simulator fetches a greeting, as a real Exotel greeting applet would (with the call's sid). */
+export function greetingFetchUrl(publicUrl: string, callSid: string, customField: string): string {
+  const query = `CallSid=${encodeURIComponent(callSid)}&CustomField=${encodeURIComponent(customField)}`;
+  return `${trimSlash(publicUrl)}/carriers/exotel/greeting?${query}`;
 }

@@ -15,7 +15,7 @@ import { TWILIO_GREETING_PATH } from '../domain/carrier-urls';
 import { spokenText } from '../domain/twiml';
 import type { SimulatorAppDeps } from './app';
 
-export interface SimulatorDispatcherDeps extends SimulatorAppDeps {
+export interface SimulatorDispatcherDeps extends Omit<SimulatorAppDeps, 'secret'> {
   /** Base of the URLs the simulated greeting flow fetches from (`OUTCALL_PUBLIC_URL`). */
   publicUrl: string;
   /**
@@ -90,7 +90,7 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
     // The signature covers the URL as addressed (Outcall checks it against its public URL), not the
     // base the request is sent to.
     const twilio = row.api === 'twilio';
-    const addressed = twilio ? (row.url ?? '') : greetingFetchUrl(publicUrl, row.customField ?? '');
+    const addressed = twilio ? (row.url ?? '') : greetingFetchUrl(publicUrl, row.sid, row.customField ?? '');
     const init = twilio ? signedTwilioRequest(addressed, twilioUrlFetchParams(row)) : {};
     const url = reachable(addressed);
     try {

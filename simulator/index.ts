@@ -6,7 +6,7 @@
  */
 export { createSimulatorApp, type SimulatorAppDeps } from './app';
 export { startSimulatorDispatcher, type SimulatorDispatcherDeps } from './dispatcher';
-export { simulatorGreetingFlowUrl, SIMULATOR_API_KEY, SIMULATOR_API_TOKEN } from './contract';
+export { simulatorCredentials, simulatorGreetingFlowUrl } from './contract';
 export { createTwilioSimulatorApp } from './twilio-app';
 export {
   SIMULATOR_TWILIO_API_KEY_SECRET,

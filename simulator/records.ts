@@ -102,7 +102,27 @@ export function statusCallbackBody(row: SimCallRow): Record<string, unknown> {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** One accepted call in `GET /simulator/calls` (snake_case, ISO times; a test-only view). */
+/** What the view shows instead of a callback token (SPEC §7: the view never shows one). */
+export const HIDDEN_TOKEN = '[attempt token]';
+
+/** A `CustomField` as the view shows it: an attempt token (greeting calls carry one) is hidden. */
+function shownCustomField(value: string | null): string | null {
+  return value !== null && attemptNumberFromToken(value) !== null ? HIDDEN_TOKEN : value;
+}
+
+/** A `StatusCallback` URL as the view shows it: its `token` parameter hidden. */
+function shownStatusCallback(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const u = new URL(url);
+    if (u.searchParams.has('token')) u.searchParams.set('token', HIDDEN_TOKEN);
+    return u.toString();
+  } catch {
+    return HIDDEN_TOKEN;
+  }
+}
+
+/** One accepted call in `GET /simulator/calls` (snake_case, ISO times; a test-only view, no tokens). */
 export function callView(row: SimCallRow, now: Date, ringMs: number) {
   return {
     kind: 'call' as const,
@@ -112,8 +132,8 @@ export function callView(row: SimCallRow, now: Date, ringMs: number) {
     to: row.to,
     caller_id: row.callerId,
     url: row.url,
-    custom_field: row.customField,
-    status_callback: row.statusCallback,
+    custom_field: shownCustomField(row.customField),
+    status_callback: shownStatusCallback(row.statusCallback),
     attempt_number: row.attemptNumber,
     outcome: row.outcome,
     status: statusAt(row, now, ringMs),
@@ -143,8 +163,8 @@ export function refusedView(row: SimRequestRow) {
     to: row.to,
     caller_id: str(b.CallerId),
     url: str(b.Url),
-    custom_field: str(b.CustomField),
-    status_callback: str(b.StatusCallback),
+    custom_field: shownCustomField(str(b.CustomField)),
+    status_callback: shownStatusCallback(str(b.StatusCallback)),
     attempt_number: attemptNumberFromCallbackUrl(str(b.StatusCallback)),
     outcome: 'refused' as const,
     status: 'refused',

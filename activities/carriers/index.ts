@@ -3,7 +3,7 @@ import type { CarrierConfig } from '../../db/schema';
 import type { Carrier, CarrierFactory } from './carrier';
 import { createExotelCarrier } from './exotel';
 import { createTwilioCarrier } from './twilio';
-import { SIMULATOR_API_KEY, SIMULATOR_API_TOKEN, simulatorBaseUrl } from '../../simulator/contract';
+import { simulatorBaseUrl, simulatorCredentials } from '../../simulator/contract';
 
 export type { Carrier, CarrierFactory } from './carrier';
 export { createExotelCarrier, CarrierFailure } from './exotel';
@@ -12,14 +12,16 @@ export { simulatorGreetingFlowUrl } from '../../simulator/contract';
 
 /**
  * `{type:'simulator'}` is the exotel adapter pointed at the simulator (under the public URL unless
- * `simulatorUrl` says where), with the account's own sid and the credentials the simulator accepts;
- * `{type:'exotel'}` is the real one; `{type:'twilio'}` the twilio adapter (on Twilio, or on the
- * simulator's Twilio contract), which reads greetings with `greetingText` to send them as TwiML.
+ * `simulatorUrl` says where), with the account's own sid and the account's simulator credentials
+ * (derived from `simulatorSecret`, which the simulator holds too); `{type:'exotel'}` is the real one;
+ * `{type:'twilio'}` the twilio adapter (on Twilio, or on the simulator's Twilio contract), which
+ * reads greetings with `greetingText` to send them as TwiML.
  */
 export function createCarrierFactory(opts: {
   publicUrl: string;
   /** Where the simulator's API is, when not under the public URL (docker compose: its own service). */
   simulatorUrl?: string;
+  simulatorSecret: string;
   fetch?: typeof fetch;
   greetingText?: (token: string) => Promise<string | null>;
 }): CarrierFactory {
@@ -30,8 +32,7 @@ export function createCarrierFactory(opts: {
         return createExotelCarrier({
           baseUrl: simulatorUrl,
           accountSid,
-          apiKey: SIMULATOR_API_KEY,
-          apiToken: SIMULATOR_API_TOKEN,
+          ...simulatorCredentials(accountSid, opts.simulatorSecret),
           fetch: opts.fetch,
         });
       case 'exotel':

@@ -1,34 +1,43 @@
 /**
  * SPEC §1 "Auth": HTTP Basic, user = API key, password = API token (curl's `https://KEY:TOKEN@host/...`
  * sends exactly this header). Missing or invalid credentials → 401; valid credentials on another
- * account's path → 403 (a separate step, after the rate limit has counted the request).
+ * account's path → 403 (a separate step, after the rate limit has counted the request). Once an
+ * address is over its failed-login limit, every request from it answers 429, right token or not.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Db } from '../../db/client';
-import { hashToken, tokenMatches } from '../../db/queries/accounts';
+import { parseBasicCredentials } from '../../domain/basic-credentials';
+import { accountIfTokenMatches } from '../../db/queries/accounts';
 import { createAccountCache } from '../account-cache';
 import type { AppEnv } from '../context';
 import { ApiError } from '../errors';
+import type { MemoryWindow } from './rate-limit';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="Outcall", charset="UTF-8"' };
 
-/** A hash no token matches, compared when the key is unknown so both failures take the same time. */
-const UNKNOWN_KEY_HASH = hashToken('outcall: no account has this key');
-
-function credentials(header: string | undefined): { key: string; token: string } | null {
-  const m = header ? /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header) : null;
-  if (!m) return null;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return null;
-  return { key: decoded.slice(0, colon), token: decoded.slice(colon + 1) };
+/** The client's address (one shared bucket when not served by @hono/node-server, e.g. `app.request()`). */
+function clientIp(c: Context<AppEnv>): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
-/** Authenticates the API key and token; sets `account` to the key's account. */
-export function basicAuth(deps: { db: Db }): MiddlewareHandler<AppEnv> {
+/**
+ * Authenticates the API key and token; sets `account` to the key's account. An address that is over
+ * its limit of failed logins (`failedLogins`, the window `unauthenticatedRateLimit` counts them in)
+ * is refused before its credentials are looked at, so the right token is slowed exactly like a
+ * wrong one and guessing gains nothing from the limit.
+ */
+export function basicAuth(deps: { db: Db }, failedLogins?: MemoryWindow): MiddlewareHandler<AppEnv> {
   const accounts = createAccountCache(deps.db);
   return async (c, next) => {
-    const creds = credentials(c.req.header('authorization'));
+    if (failedLogins && failedLogins.peek(clientIp(c), Date.now()).remaining <= 0) {
+      throw new ApiError('RATE_LIMITED', 'too many failed logins from this address; retry later');
+    }
+    const creds = parseBasicCredentials(c.req.header('authorization'));
     if (!creds) {
       throw new ApiError(
         'UNAUTHORIZED',
@@ -38,9 +47,8 @@ export function basicAuth(deps: { db: Db }): MiddlewareHandler<AppEnv> {
         },
       );
     }
-    const account = await accounts.byApiKey(creds.key);
-    const valid = tokenMatches(creds.token, account?.apiTokenHash ?? UNKNOWN_KEY_HASH) && account !== undefined;
-    if (!valid) throw new ApiError('UNAUTHORIZED', 'the API key or API token is not valid', { headers: CHALLENGE });
+    const account = accountIfTokenMatches(await accounts.byApiKey(creds.key), creds.token);
+    if (!account) throw new ApiError('UNAUTHORIZED', 'the API key or API token is not valid', { headers: CHALLENGE });
     c.set('account', account);
     c.set('log', c.get('log').child({ account_sid: account.sid }));
     await next();

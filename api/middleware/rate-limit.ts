@@ -15,18 +15,16 @@ import { hitWindow, pruneRequests, refundHit, type WindowState } from '../../db/
 import type { AppEnv } from '../context';
 import { renderError } from '../envelope';
 import { ApiError } from '../errors';
+import {
+  createMemoryWindow,
+  UNAUTHENTICATED_LIMIT,
+  WINDOW_MS,
+  type MemoryWindow,
+  type Quota,
+} from '../../domain/sliding-window';
 
-export const WINDOW_MS = 60_000;
-/** Unauthenticated requests per client IP per window: generous for humans, a brake on token guessing. */
-export const UNAUTHENTICATED_LIMIT = 300;
+export { createMemoryWindow, UNAUTHENTICATED_LIMIT, WINDOW_MS, type MemoryWindow };
 const PRUNE_EVERY_MS = 60_000;
-
-interface Quota {
-  limit: number;
-  remaining: number;
-  /** When the oldest counted request leaves the window (epoch ms). */
-  resetAt: number;
-}
 
 function quotaHeaders(q: Quota, now: number, rejected: boolean): Record<string, string> {
   const headers: Record<string, string> = {
@@ -126,28 +124,6 @@ export async function chargeBulkElements(c: Context<AppEnv>, elements: number): 
   const handle = c.get('rateLimit') as RateLimitHandle | undefined;
   await handle?.chargeElements(elements);
 }
-
-/** An in-memory sliding-window log per key; created once per app, never a module singleton. */
-export function createMemoryWindow(limit: number, windowMs = WINDOW_MS) {
-  const hits = new Map<string, number[]>();
-  const recent = (key: string, now: number) => (hits.get(key) ?? []).filter((t) => t > now - windowMs);
-  return {
-    limit,
-    peek(key: string, now: number): Quota {
-      const log = recent(key, now);
-      return { limit, remaining: limit - log.length, resetAt: (log[0] ?? now) + windowMs };
-    },
-    hit(key: string, now: number): Quota {
-      const log = recent(key, now);
-      log.push(now);
-      hits.set(key, log);
-      if (hits.size > 10_000) for (const [k, v] of hits) if (!v.some((t) => t > now - windowMs)) hits.delete(k);
-      return { limit, remaining: limit - log.length, resetAt: log[0]! + windowMs };
-    },
-  };
-}
-
-export type MemoryWindow = ReturnType<typeof createMemoryWindow>;
 
 function clientIp(c: Context<AppEnv>): string {
   try {

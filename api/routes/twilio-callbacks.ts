@@ -2,8 +2,10 @@
  * SPEC §2 `/carriers/twilio/...` and §7 `twilio`: Twilio's status callback and its greeting fetch. No
  * Basic auth: a request is accepted only when its `X-Twilio-Signature` is the one the attempt's
  * account auth token gives for the URL Outcall handed out (its token in the query) and the form
- * parameters; a mismatch is 403, logged, and changes nothing. A status callback must then also carry
- * the attempt's `CallSid` (when the dial's answer stored one) and the account's `AccountSid`.
+ * parameters. A status callback must then also carry the attempt's `CallSid` and the account's
+ * `AccountSid` (compared in constant time) and name an attempt still awaiting its status. Every
+ * mismatch — unknown token included — is 403, logged, and changes nothing; a callback for a dial whose
+ * answer never came (no carrier call sid to match) is a 409, left to the carrier lookup.
  */
 import { createHmac } from 'node:crypto';
 import { Hono, type Context } from 'hono';
@@ -15,7 +17,14 @@ import { TWILIO_GREETING_PATH, TWILIO_STATUS_PATH } from '../../domain/carrier-u
 import { parseTwilioStatusCallback } from '../../domain/twilio-call';
 import { TWILIO_SIGNATURE_HEADER, verifyTwilioSignature } from '../../domain/twilio-signature';
 import { sayTwiml } from '../../domain/twiml';
-import { callbackBodyLimit, deliverCallStatus } from '../carrier-status';
+import { sameSecret } from '../../domain/secret-compare';
+import {
+  callbackBodyLimit,
+  callbackRefused,
+  callSidMatches,
+  deliverCallStatus,
+  withCarrierSid,
+} from '../carrier-status';
 import type { AppEnv } from '../context';
 import type { AppDeps } from '../deps';
 import { ok } from '../envelope';
@@ -45,7 +54,7 @@ const forbidden = (why: string) => new ApiError('FORBIDDEN', why);
 
 /**
  * The attempt the request's token names, once the request is proven to come from its account's
- * Twilio: 404 for an unknown token; 403 when the account is not on Twilio or the signature is not
+ * Twilio: 403 for an unknown token, when the account is not on Twilio or the signature is not
  * Twilio's for the URL Outcall handed out (under `OUTCALL_PUBLIC_URL`) and these parameters.
  */
 async function verifiedAttempt(
@@ -57,8 +66,10 @@ async function verifiedAttempt(
 ): Promise<{ token: string; attempt: TwilioAttempt }> {
   const token = c.req.query('token');
   const attempt = await findCallbackAttempt(deps.db, token);
-  if (!token || !attempt)
-    throw new ApiError('NOT_FOUND', `token: no call attempt has token ${JSON.stringify(token ?? null)}`);
+  if (!token || !attempt) {
+    log.warn({ path, reason: token ? 'unknown_token' : 'no_token' }, 'Twilio callback refused');
+    throw callbackRefused('token');
+  }
   if (attempt.carrier.type !== 'twilio') {
     log.warn({ callSid: attempt.callSid, carrier: attempt.carrier.type }, 'Twilio callback for a non-Twilio account');
     throw forbidden(`${TWILIO_SIGNATURE_HEADER}: the attempt's account does not call through Twilio`);
@@ -86,14 +97,22 @@ export function createTwilioCallbackRoutes(deps: AppDeps): Hono<AppEnv> {
     if (!parsed.ok) throw new ApiError('INVALID_PARAMETER', parsed.message);
     const outcome = parsed.value;
     // SPEC §7: the token and the CallSid must both name this attempt (and its account).
-    if (attempt.carrierSid !== null && attempt.carrierSid !== outcome.carrierSid) {
+    const dialled = await withCarrierSid(deps.db, token, attempt);
+    if (dialled.carrierSid === null) {
+      log.warn({ callSid: attempt.callSid, reason: 'carrier_sid_not_known' }, 'Twilio callback refused');
+      throw new ApiError(
+        'STATE_CONFLICT',
+        'CallSid: the attempt has no carrier call sid to match; the call is settled by a carrier lookup',
+      );
+    }
+    if (!callSidMatches(dialled, outcome.carrierSid)) {
       log.warn(
-        { callSid: attempt.callSid, stored: attempt.carrierSid, reported: outcome.carrierSid },
+        { callSid: attempt.callSid, reported: outcome.carrierSid, reason: 'call_sid_mismatch' },
         'Twilio callback refused: CallSid is not the dialled call',
       );
-      throw forbidden(`CallSid: ${outcome.carrierSid} is not the call this attempt dialled`);
+      throw callbackRefused('CallSid');
     }
-    if (fields.AccountSid !== undefined && fields.AccountSid !== attempt.carrier.accountSid) {
+    if (fields.AccountSid !== undefined && !sameSecret(fields.AccountSid, attempt.carrier.accountSid)) {
       log.warn({ callSid: attempt.callSid }, "Twilio callback refused: AccountSid is not the account's");
       throw forbidden(`AccountSid: ${JSON.stringify(fields.AccountSid)} is not the Twilio account of this attempt`);
     }
@@ -109,7 +128,20 @@ export function createTwilioCallbackRoutes(deps: AppDeps): Hono<AppEnv> {
   const greeting = async (c: Context<AppEnv>) => {
     const log = c.get('log') ?? deps.log;
     const fields = await formFields(c);
-    const { token, attempt } = await verifiedAttempt(c, deps, TWILIO_GREETING_PATH, fields, log);
+    const { token, attempt: found } = await verifiedAttempt(c, deps, TWILIO_GREETING_PATH, fields, log);
+    // The call must be live (no final status yet); a CallSid, which Twilio's fetch sends, must match.
+    const callSid = fields.CallSid;
+    const attempt = callSid !== undefined ? await withCarrierSid(deps.db, token, found) : found;
+    const reason =
+      attempt.status !== null
+        ? 'settled'
+        : callSid !== undefined && !callSidMatches(attempt, callSid)
+          ? 'call_sid_mismatch'
+          : null;
+    if (reason !== null) {
+      log.warn({ callSid: attempt.callSid, reported: callSid, reason }, 'Greeting fetch refused');
+      throw callbackRefused('token');
+    }
     const text = await greetingForToken(deps.db, token);
     if (text === null)
       throw new ApiError('NOT_FOUND', `token: the campaign of attempt ${attempt.callSid} has no greeting text`);

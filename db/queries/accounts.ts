@@ -84,6 +84,23 @@ export async function findAccountByApiKey(db: Db, apiKey: string): Promise<Accou
   return db.query.accounts.findFirst({ where: eq(accounts.apiKey, apiKey) });
 }
 
+/** A hash no token matches, compared when the key is unknown so both failures take the same time. */
+const UNKNOWN_KEY_HASH = hashToken('outcall: no account has this key');
+
+/**
+ * The account when `token` is its API token, else undefined. An unknown key (`account` undefined) is
+ * compared against a hash no token matches, so both failures take the same time.
+ */
+export function accountIfTokenMatches(account: AccountRow | undefined, token: string): AccountRow | undefined {
+  const valid = tokenMatches(token, account?.apiTokenHash ?? UNKNOWN_KEY_HASH);
+  return valid ? account : undefined;
+}
+
+/** The account of `key` when `token` is its API token, else undefined. */
+export async function authenticateAccount(db: Db, key: string, token: string): Promise<AccountRow | undefined> {
+  return accountIfTokenMatches(await findAccountByApiKey(db, key), token);
+}
+
 export async function findAccount(db: Db, sid: string): Promise<AccountRow | undefined> {
   return db.query.accounts.findFirst({ where: eq(accounts.sid, sid) });
 }

@@ -11,13 +11,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCarrierFactory, simulatorGreetingFlowUrl } from '../../activities/carriers';
 import type { Carrier, PlaceCallInput } from '../../activities/carriers/carrier';
 import { createExotelCarrier } from '../../activities/carriers/exotel';
-import { createSimulatorApp, startSimulatorDispatcher } from '../../simulator';
+import { createSimulatorApp, simulatorCredentials, startSimulatorDispatcher } from '../../simulator';
+import { HIDDEN_TOKEN } from '../../simulator/records';
+import { upsertAccount } from '../../db/queries/accounts';
 import { parseExotelStatusCallback } from '../../domain/exotel-callback';
 import { attemptToken, newSid } from '../../domain/ids';
 import { freshDatabase, type TestDatabase } from '../support/db';
 
 const RING_MS = 300;
 const TALK_MS = 1200;
+/** The deployment secret the simulator's per-account credentials derive from. */
+const SECRET = 'simulator-test-secret-0123456789';
+/** The Outcall account whose calls the adapter places (sid `acme`), and its API credentials. */
+const ACME = { sid: 'acme', api_key: 'acme-key', api_token: 'acme-token-0123456789abcdef01' };
+const acmeAuth = `Basic ${Buffer.from(`${ACME.api_key}:${ACME.api_token}`).toString('base64')}`;
 
 interface Callback {
   token: string | null;
@@ -41,8 +48,15 @@ beforeAll(async () => {
   // One server plays the whole public URL: the simulator under /simulator, Outcall's greeting
   // endpoint (a stand-in serving a fixed text) and the status-callback receiver.
   const app = new Hono();
-  app.route('/simulator', createSimulatorApp({ db: database.db, log, ringMs: RING_MS, talkMs: TALK_MS }));
-  app.get('/carriers/exotel/greeting', (c) => c.text(`Hello from ${c.req.query('CustomField')}`));
+  await upsertAccount(database.db, ACME);
+  app.route(
+    '/simulator',
+    createSimulatorApp({ db: database.db, log, ringMs: RING_MS, talkMs: TALK_MS, secret: SECRET }),
+  );
+  // The greeting flow asks with the call's sid and the attempt token, as an Exotel applet does.
+  app.get('/carriers/exotel/greeting', (c) =>
+    c.text(`Hello ${c.req.query('CallSid')} (${c.req.query('CustomField')?.length ?? 0} characters of token)`),
+  );
   app.post('/hooks/status', async (c) => {
     callbacks.push({ token: c.req.query('token') ?? null, body: await c.req.json() });
     return c.text('ok');
@@ -51,7 +65,7 @@ beforeAll(async () => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  carrier = createCarrierFactory({ publicUrl })({ type: 'simulator' }, 'acme');
+  carrier = createCarrierFactory({ publicUrl, simulatorSecret: SECRET })({ type: 'simulator' }, 'acme');
   dispatcher = startDispatcher();
 });
 
@@ -91,7 +105,9 @@ async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, t
 const callbackFor = (token: string) => waitFor(() => callbacks.find((c) => c.token === token));
 
 async function simulatorView(number: string) {
-  const res = await fetch(`${publicUrl}/simulator/calls?number=${encodeURIComponent(number)}`);
+  const res = await fetch(`${publicUrl}/simulator/calls?number=${encodeURIComponent(number)}`, {
+    headers: { authorization: acmeAuth },
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { number: string; requests: Array<Record<string, unknown>> };
 }
@@ -265,10 +281,17 @@ describe('§7 simulator through the exotel adapter', () => {
   it('fetches the greeting when a greeting-flow call is answered', async () => {
     const number = '+919800000051';
     const token = newToken();
-    await placeAccepted(dial(number, token, { url: simulatorGreetingFlowUrl(publicUrl), customField: token }));
+    const sid = await placeAccepted(
+      dial(number, token, { url: simulatorGreetingFlowUrl(publicUrl), customField: token }),
+    );
     await callbackFor(token);
     const [call] = (await simulatorView(number)).requests;
-    expect(call).toMatchObject({ greeting: `Hello from ${token}`, greeting_fetched: true, custom_field: token });
+    // The view never shows the attempt token the greeting call carries as CustomField.
+    expect(call).toMatchObject({
+      greeting: `Hello ${sid} (${token.length} characters of token)`,
+      greeting_fetched: true,
+      custom_field: HIDDEN_TOKEN,
+    });
     expect(new Date(call!.greeting_fetched_at as string).getTime()).toBeGreaterThanOrEqual(
       new Date(call!.date_created as string).getTime() + RING_MS,
     );
@@ -319,10 +342,11 @@ describe('§7 simulator through the exotel adapter', () => {
       pollMs: 50,
     });
     try {
-      const privateCarrier = createCarrierFactory({ publicUrl: outside, simulatorUrl: `${publicUrl}/simulator` })(
-        { type: 'simulator' },
-        'acme',
-      );
+      const privateCarrier = createCarrierFactory({
+        publicUrl: outside,
+        simulatorUrl: `${publicUrl}/simulator`,
+        simulatorSecret: SECRET,
+      })({ type: 'simulator' }, 'acme');
       const number = '+919800000071';
       const token = newToken();
       const r = await privateCarrier.placeCall(
@@ -471,5 +495,72 @@ describe('§7 exotel adapter error mapping', () => {
       httpStatus: 401,
       accountLevel: true,
     });
+  });
+});
+
+describe('§7 the simulator is closed to strangers (issue 11, finding 1)', () => {
+  it('accepts dial requests only with the account’s own simulator credentials', async () => {
+    const placeWith = (accountSid: string, apiKey: string, apiToken: string) =>
+      createExotelCarrier({ baseUrl: `${publicUrl}/simulator`, accountSid, apiKey, apiToken }).placeCall(
+        dial('+919800000082', newToken()),
+      );
+    // The fixed credentials every deployment used to share open nothing.
+    expect(await placeWith('acme', 'simulator', 'simulator')).toMatchObject({ kind: 'refused', httpStatus: 401 });
+    // Another account's simulator credentials cannot place calls as acme.
+    const other = simulatorCredentials('other', SECRET);
+    expect(await placeWith('acme', other.apiKey, other.apiToken)).toMatchObject({ kind: 'refused', httpStatus: 401 });
+    // Credentials derived under another deployment's secret do not work here.
+    const foreign = simulatorCredentials('acme', 'another-deployment-secret-0123');
+    expect(await placeWith('acme', foreign.apiKey, foreign.apiToken)).toMatchObject({
+      kind: 'refused',
+      httpStatus: 401,
+    });
+    const own = simulatorCredentials('acme', SECRET);
+    expect(await placeWith('acme', own.apiKey, own.apiToken)).toMatchObject({ kind: 'accepted' });
+  });
+
+  it('answers the inspection view only with the account’s API credentials', async () => {
+    const number = '+919800000083';
+    await placeAccepted(dial(number, newToken()));
+    const view = (authorization?: string) =>
+      fetch(`${publicUrl}/simulator/calls?number=${encodeURIComponent(number)}`, {
+        headers: authorization ? { authorization } : {},
+      });
+    expect((await view()).status).toBe(401);
+    const wrong = `Basic ${Buffer.from(`${ACME.api_key}:not-the-token`).toString('base64')}`;
+    expect((await view(wrong)).status).toBe(401);
+    expect((await view(acmeAuth)).status).toBe(200);
+  });
+
+  it('shows an account only its own calls, and never a callback token', async () => {
+    const number = '+919800000084';
+    const token = newToken();
+    await placeAccepted(dial(number, token, { url: simulatorGreetingFlowUrl(publicUrl), customField: token }));
+    // Another account (its own sid at the simulator) dials the same number.
+    const otherAccount = { sid: 'other', api_key: 'other-key', api_token: 'other-token-0123456789abcdef' };
+    await upsertAccount(database.db, otherAccount);
+    const otherCarrier = createCarrierFactory({ publicUrl, simulatorSecret: SECRET })({ type: 'simulator' }, 'other');
+    const otherToken = newToken();
+    const placed = await otherCarrier.placeCall(dial(number, otherToken));
+    expect(placed.kind).toBe('accepted');
+    await callbackFor(token);
+
+    const res = await fetch(`${publicUrl}/simulator/calls?number=${encodeURIComponent(number)}`, {
+      headers: { authorization: acmeAuth },
+    });
+    const text = await res.text();
+    const body = JSON.parse(text) as { requests: Array<Record<string, unknown>> };
+    expect(body.requests).toHaveLength(1);
+    expect(body.requests[0]).toMatchObject({ account_sid: 'acme', custom_field: HIDDEN_TOKEN });
+    expect(new URL(String(body.requests[0]!.status_callback)).searchParams.get('token')).toBe(HIDDEN_TOKEN);
+    for (const secret of [token, otherToken, token.slice(2)]) expect(text).not.toContain(secret);
+
+    const otherAuth = `Basic ${Buffer.from(`${otherAccount.api_key}:${otherAccount.api_token}`).toString('base64')}`;
+    const asOther = (await (
+      await fetch(`${publicUrl}/simulator/calls?number=${encodeURIComponent(number)}`, {
+        headers: { authorization: otherAuth },
+      })
+    ).json()) as { requests: Array<Record<string, unknown>> };
+    expect(asOther.requests.map((r) => r.account_sid)).toEqual(['other']);
   });
 });

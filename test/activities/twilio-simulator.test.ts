@@ -61,14 +61,18 @@ function twilioConfig(over: Partial<Extract<CarrierConfig, { type: 'twilio' }>> 
 }
 
 const carrierFor = (config: CarrierConfig): Carrier =>
-  createCarrierFactory({ publicUrl, greetingText: async (token) => greetings.get(token) ?? null })(config, 'acme');
+  createCarrierFactory({
+    publicUrl,
+    simulatorSecret: 'unused',
+    greetingText: async (token) => greetings.get(token) ?? null,
+  })(config, 'acme');
 
 beforeAll(async () => {
   database = await freshDatabase();
   // One server plays the whole public URL: the simulator's Twilio contract, and a receiver standing in
   // for Outcall's Twilio routes that records every request with its signature.
   const app = new Hono();
-  const deps = { db: database.db, log, ringMs: RING_MS, talkMs: TALK_MS };
+  const deps = { db: database.db, log, ringMs: RING_MS, talkMs: TALK_MS, secret: 'unused' };
   app.route(SIMULATOR_TWILIO_MOUNT_PATH, createTwilioSimulatorApp(deps));
   app.post('/carriers/twilio/*', async (c) => {
     const params = Object.fromEntries(new URLSearchParams(await c.req.text()));

@@ -1,4 +1,10 @@
-/** SPEC §2 `/carriers/...`, §7: inbound carrier callbacks and the greeting fetch, against a real database. */
+/**
+ * SPEC §2 `/carriers/...`, §7: inbound carrier callbacks and the greeting fetch, against a real
+ * database. A callback is accepted only when its token and its CallSid match an attempt awaiting its
+ * status; every refusal is the same 403, logged, and reaches no engine (issue 11, finding 1).
+ */
+import { Writable } from 'node:stream';
+import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -19,7 +25,22 @@ let database: TestDatabase;
 let app: Hono<AppEnv>;
 let reports: ReportInput[] = [];
 let engineAnswer: () => Promise<'delivered' | 'unknown_token' | 'already_settled'>;
-const log = pino({ level: 'silent' });
+let logged: string[] = [];
+const log = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logged.push(chunk.toString('utf8'));
+      done();
+    },
+  }),
+);
+/** The `reason` of every "... refused" line logged since the test began. */
+const refusals = () =>
+  logged
+    .map((l) => JSON.parse(l) as { msg: string; reason?: string })
+    .filter((l) => l.msg.endsWith('refused'))
+    .map((l) => l.reason);
 
 /** The envelope, loosely typed for assertions. */
 interface Envelope {
@@ -71,7 +92,10 @@ async function insertCampaign(over: Partial<typeof campaigns.$inferInsert> = {})
 
 let nextPosition = 0;
 
-async function insertAttempt(campaignId: string): Promise<{ token: string; callSid: string }> {
+async function insertAttempt(
+  campaignId: string,
+  over: Partial<typeof attempts.$inferInsert> = {},
+): Promise<{ token: string; callSid: string }> {
   const token = attemptToken(1, newSid());
   const callSid = newSid();
   await database.db.insert(attempts).values({
@@ -85,6 +109,7 @@ async function insertAttempt(campaignId: string): Promise<{ token: string; callS
     carrierSid: 'c0ffee00c0ffee00c0ffee00c0ffee00',
     dialStartedAt: new Date(),
     dateCreated: new Date(),
+    ...over,
   });
   return { token, callSid };
 }
@@ -94,7 +119,7 @@ let flowCampaign: string;
 
 beforeAll(async () => {
   database = await freshDatabase();
-  await upsertAccount(database.db, { sid: 'cb', api_key: 'cb-key', api_token: 'cb-token' });
+  await upsertAccount(database.db, { sid: 'cb', api_key: 'cb-key', api_token: 'cb-token-0123456789abcdef' });
   greetingCampaign = await insertCampaign({
     readViaText: 'Hello @@first_name, your order ships today.',
     flowType: 'greeting',
@@ -122,6 +147,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   reports = [];
+  logged = [];
   engineAnswer = async () => 'delivered';
 });
 
@@ -206,33 +232,78 @@ describe('§7 POST /carriers/exotel/status', () => {
     expect(reports[0]!.outcome.status).toBe('busy');
   });
 
-  it('answers 200 to a repeat for an attempt that is already settled', async () => {
+  it('answers 403 to a replay for an attempt whose number has moved on, and logs it', async () => {
     const { token } = await insertAttempt(flowCampaign);
     engineAnswer = async () => 'already_settled';
     const res = await post(token, JSON.stringify(callback), 'application/json');
-    expect(res.status).toBe(200);
-    expect((await envelope(res)).response[0]!.data!.result).toBe('already_settled');
+    expect(res.status).toBe(403);
+    expect((await envelope(res)).response[0]!.error_data!.code).toBe(2003);
+    expect(refusals()).toEqual(['already_settled']);
   });
 
   it.each([
-    ['an unknown token', attemptToken(1, newSid())],
-    ['a malformed token', 'nope'],
-    ['no token', null],
-  ])('answers 404 for %s without calling the engine', async (_what, token) => {
+    ['an unknown token', attemptToken(1, newSid()), 'unknown_token'],
+    ['a malformed token', 'nope', 'unknown_token'],
+    ['no token', null, 'no_token'],
+  ])('answers 403 for %s without calling the engine, and logs it', async (_what, token, reason) => {
     const res = await post(token, JSON.stringify(callback), 'application/json');
     const json = await envelope(res);
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(403);
     expect(json).toMatchObject({
-      http_code: 404,
-      response: [{ code: 404, status: 'failure', error_data: { code: 3000 } }],
+      http_code: 403,
+      response: [{ code: 403, status: 'failure', error_data: { code: 2003 } }],
     });
     expect(reports).toHaveLength(0);
+    expect(refusals()).toEqual([reason]);
   });
 
-  it('answers 404 when the engine does not know the token either', async () => {
+  it('answers 403 when the CallSid is not the attempt’s call, without calling the engine', async () => {
+    const { token } = await insertAttempt(flowCampaign);
+    for (const CallSid of ['deadbeefdeadbeefdeadbeefdeadbeef', '', 'c0ffee00c0ffee00c0ffee00c0ffee0']) {
+      const res = await post(token, JSON.stringify({ ...callback, CallSid }), 'application/json');
+      expect(res.status, CallSid).toBeGreaterThanOrEqual(400);
+    }
+    const res = await post(token, JSON.stringify({ ...callback, CallSid: 'deadbeefdeadbeefdeadbeefdeadbeef' }));
+    expect(res.status).toBe(403);
+    // The refusal says nothing about which check failed.
+    expect((await envelope(res)).response[0]!.error_data!.description).toBe(
+      'CallSid: the token and CallSid do not match a call attempt awaiting its status',
+    );
+    expect(reports).toHaveLength(0);
+    expect(refusals()).toContain('call_sid_mismatch');
+  });
+
+  it('waits for a carrier call sid the dial is about to record, then matches it', async () => {
+    const { token, callSid } = await insertAttempt(flowCampaign, { carrierSid: null });
+    // The dial records its carrier call sid 300 ms after the callback arrived (a drizzle query runs when awaited).
+    const recorded = new Promise((r) => setTimeout(r, 300)).then(() =>
+      database.db.update(attempts).set({ carrierSid: callback.CallSid }).where(eq(attempts.callSid, callSid)),
+    );
+    expect((await post(token, JSON.stringify(callback), 'application/json')).status).toBe(200);
+    await recorded;
+    expect(reports).toHaveLength(1);
+  });
+
+  it('answers 409 when no carrier call sid is ever recorded (a lookup settles such a call)', async () => {
+    const { token } = await insertAttempt(flowCampaign, { carrierSid: null });
+    const res = await post(token, JSON.stringify(callback), 'application/json');
+    expect(res.status).toBe(409);
+    expect(reports).toHaveLength(0);
+    expect(refusals()).toEqual(['carrier_sid_not_known']);
+  });
+
+  it('answers 403 when the engine does not know the token either', async () => {
     const { token } = await insertAttempt(flowCampaign);
     engineAnswer = async () => 'unknown_token';
-    expect((await post(token, JSON.stringify(callback), 'application/json')).status).toBe(404);
+    expect((await post(token, JSON.stringify(callback), 'application/json')).status).toBe(403);
+  });
+
+  it('refuses a NUL byte in a callback field with a 400 naming it', async () => {
+    const { token } = await insertAttempt(flowCampaign);
+    const res = await post(token, JSON.stringify({ ...callback, RecordingUrl: 'http://x/\u0000' }));
+    expect(res.status).toBe(400);
+    expect((await envelope(res)).response[0]!.error_data!.description).toContain('RecordingUrl');
+    expect(reports).toHaveLength(0);
   });
 
   it.each([
@@ -310,10 +381,17 @@ describe('§7 GET /carriers/exotel/greeting', () => {
     expect(text).toHaveLength(4000);
   });
 
-  it('answers 404 for an unknown token and for a flow campaign', async () => {
-    expect((await app.request(`/carriers/exotel/greeting?CustomField=${attemptToken(1, newSid())}`)).status).toBe(404);
-    expect((await app.request('/carriers/exotel/greeting')).status).toBe(404);
+  it('answers 403 for an unknown token, a settled attempt or another call’s CallSid; 404 for a flow campaign', async () => {
+    const greeting = (q: string) => app.request(`/carriers/exotel/greeting?${q}`);
+    expect((await greeting(`CustomField=${attemptToken(1, newSid())}`)).status).toBe(403);
+    expect((await greeting('')).status).toBe(403);
+    const settled = await insertAttempt(greetingCampaign, { status: 'completed', settledAt: new Date() });
+    expect((await greeting(`CustomField=${settled.token}`)).status).toBe(403);
+    const live = await insertAttempt(greetingCampaign);
+    expect((await greeting(`CallSid=deadbeefdeadbeefdeadbeefdeadbeef&CustomField=${live.token}`)).status).toBe(403);
+    expect((await greeting(`CallSid=${callback.CallSid}&CustomField=${live.token}`)).status).toBe(200);
+    expect(refusals()).toEqual(['unknown_token', 'unknown_token', 'settled', 'call_sid_mismatch']);
     const { token } = await insertAttempt(flowCampaign);
-    expect((await app.request(`/carriers/exotel/greeting?CustomField=${token}`)).status).toBe(404);
+    expect((await greeting(`CustomField=${token}`)).status).toBe(404);
   });
 });

@@ -26,12 +26,15 @@ let database: TestDatabase;
 let app: App;
 let publicUrl: string;
 let reports: ReportInput[] = [];
+/** Tokens whose attempt the engine reports as already settled (a replayed callback). */
+const settled = new Set<string>();
 
 beforeAll(async () => {
   database = await freshDatabase();
   const engine: CampaignEngine = {
     ...fakeEngine(),
     reportCallStatus: async (input) => {
+      if (settled.has(input.token)) return 'already_settled';
       reports.push(input);
       return 'delivered';
     },
@@ -58,7 +61,7 @@ let position = 0;
 
 /** A campaign of `account` with one attempt; `carrierSid` as the dial's answer stored it. */
 async function anAttempt(
-  opts: { account?: string; carrierSid?: string | null; readViaText?: string | null } = {},
+  opts: { account?: string; carrierSid?: string | null; readViaText?: string | null; status?: string } = {},
 ): Promise<string> {
   const id = newSid();
   const now = new Date();
@@ -92,6 +95,7 @@ async function anAttempt(
     callerId: '+14155550100',
     token,
     carrierSid: opts.carrierSid === undefined ? CARRIER_SID : opts.carrierSid,
+    status: opts.status ?? null,
     dialStartedAt: now,
     dateCreated: now,
   });
@@ -177,10 +181,20 @@ describe('§7 Twilio status callback', () => {
     }
   });
 
-  it('accepts a callback for an attempt whose dial answer was never stored (no CallSid to compare)', async () => {
+  it('refuses (409) a callback for an attempt whose dial answer was never stored (no CallSid to match)', async () => {
     const token = await anAttempt({ carrierSid: null });
-    expect((await post('/carriers/twilio/status', token, completed())).status).toBe(200);
-    expect(reports).toHaveLength(1);
+    const res = await post('/carriers/twilio/status', token, completed());
+    expect(res.status, res.text).toBe(409);
+    expect(JSON.parse(res.text).response[0].error_data.description).toMatch(/^CallSid: /);
+    expect(reports).toEqual([]);
+  });
+
+  it('refuses with 403 a replayed callback of an attempt already settled', async () => {
+    const token = await anAttempt();
+    settled.add(token);
+    const res = await post('/carriers/twilio/status', token, completed());
+    expect(res.status, res.text).toBe(403);
+    expect(reports).toEqual([]);
   });
 
   it('refuses with 403, and hands nothing on, a missing, forged or stale signature', async () => {
@@ -211,9 +225,9 @@ describe('§7 Twilio status callback', () => {
     expect(reports).toEqual([]);
   });
 
-  it('answers 404 to an unknown token and 4xx to hostile bodies, handing nothing on', async () => {
-    expect((await post('/carriers/twilio/status', attemptToken(1, newSid()), completed())).status).toBe(404);
-    expect((await post('/carriers/twilio/status', 'garbage', completed())).status).toBe(404);
+  it('answers 403 to an unknown token and 4xx to hostile bodies, handing nothing on', async () => {
+    expect((await post('/carriers/twilio/status', attemptToken(1, newSid()), completed())).status).toBe(403);
+    expect((await post('/carriers/twilio/status', 'garbage', completed())).status).toBe(403);
     const token = await anAttempt();
     const json = await app.request(`${publicUrl}/carriers/twilio/status?token=${token}`, {
       method: 'POST',
@@ -261,5 +275,15 @@ describe('§7 Twilio greeting fetch', () => {
     );
     const flow = await anAttempt();
     expect((await post('/carriers/twilio/greeting', flow, { CallSid: CARRIER_SID })).status).toBe(404);
+  });
+
+  it('refuses (403) a signed fetch for another CallSid, or for an attempt that is no longer live', async () => {
+    const token = await anAttempt({ readViaText: 'Hello' });
+    const otherSid = await post('/carriers/twilio/greeting', token, { CallSid: `CA${'f'.repeat(32)}` });
+    expect(otherSid.status, otherSid.text).toBe(403);
+    const done = await anAttempt({ readViaText: 'Hello', status: 'completed' });
+    const replay = await post('/carriers/twilio/greeting', done, { CallSid: CARRIER_SID });
+    expect(replay.status, replay.text).toBe(403);
+    expect(replay.text).not.toContain('Hello');
   });
 });

@@ -86,7 +86,10 @@ async function numbersOf(id: string): Promise<Array<{ number: string; name: stri
 }
 
 async function simulatorRequests(number: string) {
-  const res = await fetch(`${stack.baseUrl}/simulator/calls?number=${encodeURIComponent(number)}`);
+  // The inspection view takes the account's own credentials, as /v2 does (SPEC §7).
+  const res = await fetch(`${stack.baseUrl}/simulator/calls?number=${encodeURIComponent(number)}`, {
+    headers: { authorization: acct.auth },
+  });
   return (
     (await res.json()) as {
       requests: Array<{ greeting: string | null; custom_field: string | null; attempt_number: number }>;

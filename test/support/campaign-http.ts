@@ -25,7 +25,7 @@ export function controlAccount(sid: string, settings: Record<string, unknown> = 
   return {
     sid,
     api_key: `${sid}_key`,
-    api_token: `${sid}_token_0123456789`,
+    api_token: `${sid}_token_0123456789abcdef`,
     calling_window: '00:00-24:00',
     api_requests_per_minute: 100_000,
     ...settings,
