@@ -53,8 +53,10 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): Hono<AppE
   app.use('*', inputGuard());
   app.use('*', bodyLimit());
   // /v2: an unauthenticated request counts against its IP; an authenticated one against its account.
-  app.use('/v2/*', unauthenticatedRateLimit(createMemoryWindow(UNAUTHENTICATED_LIMIT)));
-  app.use('/v2/*', basicAuth(deps));
+  // An IP over its limit is refused before its credentials are checked, right or wrong.
+  const failedLogins = createMemoryWindow(UNAUTHENTICATED_LIMIT);
+  app.use('/v2/*', unauthenticatedRateLimit(failedLogins));
+  app.use('/v2/*', basicAuth(deps, failedLogins));
   app.use('/v2/*', accountRateLimit(deps));
   app.use('/v2/*', requireOwnAccount());
   app.use('/v2/*', idempotency(deps));

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { isValidTimeZone } from '../time';
 import { parseWindow } from '../calling-window-format';
+import { weakTokenReason } from '../token-strength';
 
 const carrier = z.discriminatedUnion('type', [
   z.object({ type: z.literal('simulator') }),
@@ -38,7 +39,14 @@ export const TWILIO_API_BASE_URL = 'https://api.twilio.com';
 export const accountInputSchema = z.object({
   sid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'sid must be 1..64 letters, digits, _ or -'),
   api_key: z.string().min(1).max(128),
-  api_token: z.string().min(1).max(256),
+  // SPEC §1: a high-entropy secret of at least 128 bits (domain/token-strength.ts).
+  api_token: z
+    .string()
+    .max(256)
+    .superRefine((token, ctx) => {
+      const reason = weakTokenReason(token);
+      if (reason) ctx.addIssue({ code: 'custom', message: reason });
+    }),
   calls_per_minute: z.number().int().min(1).max(100_000).optional(),
   channels: z.number().int().min(1).max(100_000).optional(),
   api_requests_per_minute: z.number().int().min(1).max(1_000_000).optional(),

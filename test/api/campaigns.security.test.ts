@@ -150,7 +150,24 @@ describe('§1 rate limit', () => {
     const over = await call(fresh, null, 'GET', list(acct));
     expect(over.status).toBe(429);
     expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
-    const authenticated = await call(fresh, acct, 'GET', list(acct));
-    expect(authenticated.status).toBe(200);
+    // Other addresses are not affected.
+    const elsewhere = createApp(testDeps(database.db));
+    expect((await call(elsewhere, acct, 'GET', list(acct))).status).toBe(200);
+  });
+
+  it('slows the right token exactly like a wrong one once an address is over its failed-login limit', async () => {
+    const fresh = createApp(testDeps(database.db));
+    const wrong = { ...acct, auth: basicAuthHeader(acct.key, 'guess') };
+    for (let i = 0; i < UNAUTHENTICATED_LIMIT; i++)
+      expect((await call(fresh, wrong, 'GET', list(acct))).status).toBe(401);
+    const guessed = await call(fresh, wrong, 'GET', list(acct));
+    const right = await call(fresh, acct, 'GET', list(acct));
+    for (const res of [guessed, right]) {
+      expect(res.status, JSON.stringify(res.json)).toBe(429);
+      expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(res.json.response[0].error_data.code).toBe(2029);
+    }
+    // The refusal tells a guesser nothing: both answers are the same.
+    expect(right.json.response[0].error_data.description).toBe(guessed.json.response[0].error_data.description);
   });
 });

@@ -12,7 +12,7 @@ import { client, startReceiver, startTestStack, type Receiver, type TestStack } 
 const ACCOUNT = {
   sid: 'acme_e2e',
   api_key: 'e2e_key',
-  api_token: 'e2e_token_0123456789',
+  api_token: 'e2e_token_0123456789abcdef',
   calling_window: '00:00-24:00',
   timezone: 'Asia/Kolkata',
 };

@@ -12,7 +12,7 @@ import { client, startTestStack, type TestStack } from '../support/stack';
 const ACCOUNT = {
   sid: 'bulk',
   api_key: 'bulk_key',
-  api_token: 'bulk_token_0123456789',
+  api_token: 'bulk_token_0123456789abcdef',
   calling_window: '00:00-24:00',
   calls_per_minute: 100_000,
   channels: 100_000,

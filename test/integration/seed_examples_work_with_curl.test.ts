@@ -16,7 +16,7 @@ const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fix
 const ACCOUNT = {
   sid: 'seed_acct',
   api_key: 'seedkey',
-  api_token: 'seedtoken0123456789',
+  api_token: 'seedtoken0123456789abcdef012345',
   calling_window: '00:00-24:00',
 };
 
