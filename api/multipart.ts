@@ -191,8 +191,17 @@ export class MultipartReader {
     while (await this.fill()) this.buf = Buffer.alloc(0);
   }
 
-  /** Stops reading (the rest of the request body is discarded). */
+  /**
+   * Stops reading: the rest of the request body is read and dropped in the background, while the
+   * answer goes out. Cancelling the stream instead would close the connection under a client still
+   * sending, which then sees a reset rather than the answer. The body limit bounds what is read.
+   */
   async cancel(): Promise<void> {
-    await this.reader.cancel().catch(() => {});
+    this.buf = Buffer.alloc(0);
+    const drain = async () => {
+      while (!(await this.reader.read()).done);
+    };
+    // A stream that fails (the body limit's 413, a client gone) has nothing more to read.
+    drain().catch(() => undefined);
   }
 }

@@ -42,9 +42,9 @@ export const configSchema = z.object({
   OUTCALL_ACCOUNTS: z.string().optional(),
   OUTCALL_SIM_RING_MS: z.coerce.number().int().min(0).default(1000),
   OUTCALL_SIM_TALK_MS: z.coerce.number().int().min(0).default(2000),
-  /** SPEC §6.3: allow webhook deliveries to loopback addresses (the local stack sets it). */
+  /** SPEC §6.3: allow loopback callback and flow URLs, at create and at delivery (the local stack sets it). */
   OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: bool.default(false),
-  /** Allow private-range webhook targets too (a deployment setting). */
+  /** SPEC §6.3: allow private-range (and CGNAT, unique-local) callback and flow URLs too (a deployment setting). */
   OUTCALL_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
   /** Secret that signs report_url tokens; generated and kept under the data dir when unset. */
   OUTCALL_SIGNING_SECRET: z.string().min(16).optional(),

@@ -92,6 +92,10 @@ export function serveHttp(opts: {
         port: opts.port,
         hostname: opts.hostname,
         serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+        // A body answered before it was read (a 413 on its declared length, a 401) is read to its
+        // end and dropped by Node itself, the connection kept; @hono/node-server's own cleanup
+        // gives up after 500 ms and closes it under a client still sending.
+        autoCleanupIncoming: false,
       },
       () => resolve(server),
     );

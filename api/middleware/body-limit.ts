@@ -23,14 +23,16 @@ function tooLarge(limit: number): ApiError {
 
 export function bodyLimit(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const body = c.req.raw.body;
-    if (!body) return next();
     const limit = CSV_UPLOAD_PATH.test(c.req.path) ? CSV_BODY_LIMIT : JSON_BODY_LIMIT;
     const declared = c.req.header('content-length');
+    // Judged on the header alone, without touching the body stream: a body nobody reads is then read
+    // to its end and dropped by the HTTP server, and the connection stays usable (no reset).
     if (declared !== undefined && !c.req.header('transfer-encoding')) {
       if (Number(declared) > limit) throw tooLarge(limit);
       return next();
     }
+    const body = c.req.raw.body;
+    if (!body) return next();
     let size = 0;
     const counted = body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({

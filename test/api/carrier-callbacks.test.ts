@@ -381,7 +381,7 @@ describe('§7 GET /carriers/exotel/greeting', () => {
     expect(text).toHaveLength(4000);
   });
 
-  it('answers 403 for an unknown token, a settled attempt or another call’s CallSid; 404 for a flow campaign', async () => {
+  it('answers 403 for an unknown or settled token or another call’s CallSid; 404 for a flow campaign', async () => {
     const greeting = (q: string) => app.request(`/carriers/exotel/greeting?${q}`);
     expect((await greeting(`CustomField=${attemptToken(1, newSid())}`)).status).toBe(403);
     expect((await greeting('')).status).toBe(403);
