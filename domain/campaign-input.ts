@@ -9,7 +9,8 @@ import { unknownTemplateToken } from './greeting-template';
 import { toE164 } from './phone';
 import { parseRfc3339 } from './rfc3339';
 import { wallClock } from './time';
-import { STRICT_POLICY, urlRefusal, type AddressPolicy } from './url-policy';
+import type { AddressPolicy } from './url-policy';
+import { checkOutboundUrls } from './campaign-urls';
 import { CAMPAIGN_FIELDS, type CampaignField } from './campaign-transitions';
 import { campaignCreateSchema, type CampaignCreateBody } from './schemas/campaign';
 import { CAMPAIGN_FIELD_TABLE, type CampaignDraft } from './schemas/campaign-fields';
@@ -29,15 +30,6 @@ export interface AccountSettings {
   /** SPEC §6.3: the deployment's outbound URL policy; the strictest when absent. */
   urlPolicy?: AddressPolicy;
 }
-
-/** The campaign fields that hold an outbound URL (SPEC §6.3), by wire name. */
-export const OUTBOUND_URL_FIELDS = [
-  'url',
-  'call_status_callback',
-  'call_schedule_callback',
-  'status_callback',
-] as const;
-export type OutboundUrlField = (typeof OUTBOUND_URL_FIELDS)[number];
 
 /** Retries as stored and rendered: snake_case, canonical mechanism, on_status spelled as the wire shows. */
 export interface CampaignRetries {
@@ -192,33 +184,10 @@ export function parseCampaignBody(raw: unknown): ParsedBody {
   return fail(kind, issue.field, issue.description);
 }
 
-/**
- * SPEC §6.3 at create and update: every given callback or flow URL whose host is a refused address
- * (in any spelling) fails with a 400 naming the field, unless the deployment's policy allows it.
- */
-export function checkOutboundUrls(
-  urls: Partial<Record<OutboundUrlField, string | null | undefined>>,
-  policy: AddressPolicy = STRICT_POLICY,
-): CampaignInputError | null {
-  for (const field of OUTBOUND_URL_FIELDS) {
-    const url = urls[field];
-    if (url === null || url === undefined) continue;
-    const refusal = urlRefusal(url, policy);
-    if (refusal) {
-      return {
-        kind: 'invalid_parameter',
-        field,
-        description: `${field} is refused by the outbound URL policy: ${refusal}`,
-      };
-    }
-  }
-  return null;
-}
-
 /** Every rule but numbers and throttle headroom (which needs a count from the database). */
 export function checkContext(body: CampaignCreateBody, account: AccountSettings, now: Date) {
   const urlError = checkOutboundUrls(body, account.urlPolicy);
-  if (urlError) return { ok: false as const, error: urlError };
+  if (urlError) return fail('invalid_parameter', urlError.field, urlError.description);
   const callerIdError = checkCallerId(body.caller_id, account);
   if (callerIdError) return { ok: false as const, error: callerIdError };
   return checkSchedule(body.schedule, now);

@@ -20,7 +20,6 @@
 import {
   canonicalRetries,
   checkCallerId,
-  checkOutboundUrls,
   draftOf,
   normaliseNumbers,
   numbersToDial,
@@ -31,6 +30,7 @@ import {
 } from './campaign-input';
 import type { CampaignAction, CampaignPatch } from './campaign-patch';
 import { checkScheduleUpdate, invalid, isObject, ms, parseAction, type UnknownActionError } from './campaign-put-body';
+import { checkOutboundUrls } from './campaign-urls';
 import { isTerminal } from './campaign-status';
 import { CAMPAIGN_FIELDS, type CampaignControlState, type CampaignField } from './campaign-transitions';
 import { CAMPAIGN_FIELD_TABLE, fieldsUpdatable, patchKeysOf } from './schemas/campaign-fields';
@@ -295,7 +295,7 @@ export function parseCampaignUpdate(
     },
     account.urlPolicy,
   );
-  if (urlError) return { ok: false, error: urlError };
+  if (urlError) return invalid(urlError.field, urlError.description);
   return { ok: true, update: { ...r.update, action: action.action } };
 }
 
