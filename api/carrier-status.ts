@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import { findCallbackAttempt, type CallbackAttempt } from '../db/queries/carrier-callbacks';
 import type { CallOutcome } from '../domain/attempt-status';
-import { sameSecret } from '../domain/secret-compare';
+import { equalInConstantTime } from '../domain/constant-time';
 import type { AppEnv } from './context';
 import { EngineUnavailableError, type AppDeps } from './deps';
 import { ApiError } from './errors';
@@ -42,7 +42,7 @@ export const callbackRefused = (what: string) =>
 
 /** Whether a reported carrier call sid is the attempt's own (constant time; none stored yet never matches). */
 export const callSidMatches = (attempt: Pick<CallbackAttempt, 'carrierSid'>, reported: string) =>
-  attempt.carrierSid !== null && sameSecret(attempt.carrierSid, reported);
+  attempt.carrierSid !== null && equalInConstantTime(attempt.carrierSid, reported);
 
 /**
  * A callback may race the dial's own answer (a call that ends at once): the carrier's call sid is

@@ -17,7 +17,7 @@ import { simCalls, simRequests } from '../db/schema';
 import { parseBasicCredentials } from '../domain/basic-credentials';
 import { parseExotelTime } from '../domain/exotel-callback';
 import { newSid } from '../domain/ids';
-import { sameSecret } from '../domain/secret-compare';
+import { equalInConstantTime } from '../domain/constant-time';
 import { createMemoryWindow, UNAUTHENTICATED_LIMIT } from '../domain/sliding-window';
 import { simulatedOutcome, simulatedTiming } from './outcome';
 import { simulatorCredentials } from './contract';
@@ -44,8 +44,8 @@ function credentialsMatch(header: string | undefined, accountSid: string, secret
   const creds = parseBasicCredentials(header);
   const expected = simulatorCredentials(accountSid, secret);
   // Both compared, in constant time, whatever the first one says.
-  const keyOk = sameSecret(creds?.key ?? '', expected.apiKey);
-  const tokenOk = sameSecret(creds?.token ?? '', expected.apiToken);
+  const keyOk = equalInConstantTime(creds?.key ?? '', expected.apiKey);
+  const tokenOk = equalInConstantTime(creds?.token ?? '', expected.apiToken);
   return creds !== null && keyOk && tokenOk;
 }
 

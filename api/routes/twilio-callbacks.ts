@@ -17,7 +17,7 @@ import { TWILIO_GREETING_PATH, TWILIO_STATUS_PATH } from '../../domain/carrier-u
 import { parseTwilioStatusCallback } from '../../domain/twilio-call';
 import { TWILIO_SIGNATURE_HEADER, verifyTwilioSignature } from '../../domain/twilio-signature';
 import { sayTwiml } from '../../domain/twiml';
-import { sameSecret } from '../../domain/secret-compare';
+import { equalInConstantTime } from '../../domain/constant-time';
 import {
   callbackBodyLimit,
   callbackRefused,
@@ -112,7 +112,7 @@ export function createTwilioCallbackRoutes(deps: AppDeps): Hono<AppEnv> {
       );
       throw callbackRefused('CallSid');
     }
-    if (fields.AccountSid !== undefined && !sameSecret(fields.AccountSid, attempt.carrier.accountSid)) {
+    if (fields.AccountSid !== undefined && !equalInConstantTime(fields.AccountSid, attempt.carrier.accountSid)) {
       log.warn({ callSid: attempt.callSid }, "Twilio callback refused: AccountSid is not the account's");
       throw forbidden(`AccountSid: ${JSON.stringify(fields.AccountSid)} is not the Twilio account of this attempt`);
     }

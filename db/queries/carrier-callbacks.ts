@@ -7,7 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { accounts, attempts, campaigns, type CarrierConfig } from '../schema';
 import { attemptNumberFromToken } from '../../domain/ids';
-import { sameSecret } from '../../domain/secret-compare';
+import { equalInConstantTime } from '../../domain/constant-time';
 
 export interface CallbackAttempt {
   callSid: string;
@@ -42,7 +42,7 @@ export async function findCallbackAttempt(db: Db, token: string | undefined): Pr
     // token has none, so `token::bytea` is its UTF-8 bytes and the index applies.
     .where(sql`sha256(${attempts.token}::bytea) = sha256(convert_to(${token}, 'UTF8'))`)
     .limit(1);
-  if (!row || !sameSecret(row.token, token)) return undefined;
+  if (!row || !equalInConstantTime(row.token, token)) return undefined;
   return {
     callSid: row.callSid,
     carrierSid: row.carrierSid,
