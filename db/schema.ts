@@ -203,9 +203,8 @@ export const campaignStatCounts = pgTable(
 );
 
 /**
- * SPEC §7 "at most once per attempt": the attempt row is committed before the carrier is called.
- * `dialStartedAt` set and `carrierSid` null after a crash = ambiguous; settled by callback or lookup.
- * `status` null while the call is live; set once, when settled.
+ * SPEC §7 "at most once per attempt": the row is committed before the carrier is called; `status` is null
+ * while the call is live, set once when settled. `dialStartedAt` set, `carrierSid` null after a crash = ambiguous.
  */
 export const attempts = pgTable(
   'attempts',
@@ -218,7 +217,7 @@ export const attempts = pgTable(
     attemptNumber: integer('attempt_number').notNull(),
     number: text('number').notNull(),
     callerId: text('caller_id').notNull(),
-    /** Opaque per-attempt token carried in the carrier's status-callback URL. */
+    /** Per-attempt token in the carrier's callback URL; looked up by its SHA-256 (`attempts_token_sha256`). */
     token: text('token').notNull().unique(),
     carrierSid: text('carrier_sid'),
     dialStartedAt: ts('dial_started_at'),
@@ -235,8 +234,6 @@ export const attempts = pgTable(
   (t) => [
     uniqueIndex('attempts_number_attempt').on(t.campaignId, t.position, t.attemptNumber),
     index('attempts_campaign_created').on(t.campaignId, t.dateCreated),
-    // SPEC §7: a callback finds its attempt by the SHA-256 of the token it presents, then compares
-    // the token itself in constant time (db/queries/carrier-callbacks.ts).
     index('attempts_token_sha256').using('btree', sql`sha256(${t.token}::bytea)`),
   ],
 );

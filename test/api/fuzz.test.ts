@@ -188,7 +188,8 @@ async function exchange(lane: Lane, req: FuzzRequest): Promise<Outcome & { refus
 }
 
 const describeRequest = (r: FuzzRequest) =>
-  `${r.kind}: ${r.method} ${r.path.slice(0, 200)} ${typeof r.body === 'string' ? r.body.slice(0, 200) : r.body ? `<${r.body.length} bytes>` : ''}`;
+  `${r.kind}: ${r.method} ${r.path.slice(0, 200)} ` +
+  (typeof r.body === 'string' ? r.body.slice(0, 200) : r.body ? `<${r.body.length} bytes>` : '');
 
 describe('§1 fuzz: hostile and schema-generated requests', () => {
   it(`answers ${REQUESTS} requests below 500, without a reset, and changes nothing when it refuses`, async () => {
@@ -223,7 +224,8 @@ describe('§1 fuzz: hostile and schema-generated requests', () => {
     process.stdout.write(
       [
         '',
-        `fuzz: ${all.length} requests (seed ${SEED}, ${LANES} lanes) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `fuzz: ${all.length} requests (seed ${SEED}, ${LANES} lanes) in ` +
+          `${((Date.now() - started) / 1000).toFixed(1)} s`,
         `status histogram: ${[...byStatus]
           .sort()
           .map(([s, n]) => `${s}: ${n}`)
@@ -233,7 +235,8 @@ describe('§1 fuzz: hostile and schema-generated requests', () => {
           .sort()
           .map(([k, n]) => `${k}: ${n}`)
           .join(', ')}`,
-        `responses >= 500: ${all.filter((o) => (o.status ?? 0) >= 500).length}, no answer: ${all.filter((o) => o.status === null).length}, problems: ${problems.length}`,
+        `responses >= 500: ${all.filter((o) => (o.status ?? 0) >= 500).length}, ` +
+          `no answer: ${all.filter((o) => o.status === null).length}, problems: ${problems.length}`,
         ...problems.slice(0, 20).map((p) => `  ${p.problem} <- ${describeRequest(p.request)}`),
         '',
       ].join('\n'),

@@ -6,9 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { carrierConfig } from '../../db/queries/accounts';
 import { parseAccountsJson } from '../../domain/schemas/account';
 
+/** An API token of 128 bits, as provisioning requires. */
+const TOKEN = '5c1f0a9be3d2487f96a1c0de2b3f4a5d';
+
 const AC = `AC${'0123456789abcdef'.repeat(2)}`;
 const SK = `SK${'fedcba9876543210'.repeat(2)}`;
-const account = (carrier: unknown) => JSON.stringify([{ sid: 'acme', api_key: 'k', api_token: 't', carrier }]);
+const account = (carrier: unknown) => JSON.stringify([{ sid: 'acme', api_key: 'k', api_token: TOKEN, carrier }]);
 
 describe('§7 account carriers', () => {
   it('takes a Twilio account with its auth token, optionally an API key and a base URL', () => {

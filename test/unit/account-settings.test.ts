@@ -5,8 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseAccountsJson } from '../../domain/schemas/account';
 
+/** An API token of 128 bits, as provisioning requires. */
+const TOKEN = '5c1f0a9be3d2487f96a1c0de2b3f4a5d';
+
 const account = (extra: Record<string, unknown>) =>
-  JSON.stringify([{ sid: 'acme', api_key: 'k', api_token: 't', ...extra }]);
+  JSON.stringify([{ sid: 'acme', api_key: 'k', api_token: TOKEN, ...extra }]);
 
 describe('§4.4 (ext) recipient_local_time', () => {
   it('takes a boolean, and leaves the setting out when omitted (an update keeps the stored value)', () => {

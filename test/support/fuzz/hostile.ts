@@ -218,7 +218,8 @@ export function brokenMultipart(): fc.Arbitrary<RawBody> {
   const b = 'fuzzBoundary42';
   const ct = `multipart/form-data; boundary=${b}`;
   const part = (name: string, value: string, filename?: string) =>
-    `--${b}\r\nContent-Disposition: form-data; name="${name}"${filename !== undefined ? `; filename="${filename}"` : ''}\r\n\r\n${value}\r\n`;
+    `--${b}\r\nContent-Disposition: form-data; name="${name}"` +
+    `${filename !== undefined ? `; filename="${filename}"` : ''}\r\n\r\n${value}\r\n`;
   return fc.constantFrom<RawBody>(
     {
       body: `${part('list_name', 'L')}${part('file_name', 'number\n1\n', 'a.csv')}`,
@@ -241,7 +242,9 @@ export function brokenMultipart(): fc.Arbitrary<RawBody> {
     { body: `--${b}\r\nContent-Disposition: form-data; name="list_name"`, contentType: ct, label: 'ends in headers' },
     { body: `garbage only`, contentType: ct, label: 'no opening boundary' },
     {
-      body: `${part('list_name', 'L')}${part('file_name', 'number\n1\n', 'a.csv')}${part('file_name', 'number\n2\n', 'b.csv')}--${b}--\r\n`,
+      body:
+        `${part('list_name', 'L')}${part('file_name', 'number\n1\n', 'a.csv')}` +
+        `${part('file_name', 'number\n2\n', 'b.csv')}--${b}--\r\n`,
       contentType: ct,
       label: 'two files',
     },

@@ -220,7 +220,8 @@ function queryRequest(f: FuzzFixtures): fc.Arbitrary<FuzzRequest> {
         for (const [k, v] of Object.entries(values)) {
           const text = typeof v === 'string' ? v : JSON.stringify(v);
           pairs.push(
-            `${encodeURIComponent(k.replace(/[\ud800-\udfff]/g, '\u0000'))}=${encodeURIComponent(String(text).replace(/[\ud800-\udfff]/g, '\u0000'))}`,
+            `${encodeURIComponent(k.replace(/[\ud800-\udfff]/g, '\u0000'))}=` +
+              encodeURIComponent(String(text).replace(/[\ud800-\udfff]/g, '\u0000')),
           );
         }
       }
@@ -300,7 +301,8 @@ function uploadRequest(f: FuzzFixtures): fc.Arbitrary<FuzzRequest> {
     )
     .map(([listName, type, filename, csv]) => {
       const head = (name: string, file?: string) =>
-        `--${b}\r\nContent-Disposition: form-data; name="${name}"${file !== undefined ? `; filename="${file.replace(/["\r\n]/g, '_')}"` : ''}\r\n\r\n`;
+        `--${b}\r\nContent-Disposition: form-data; name="${name}"` +
+        `${file !== undefined ? `; filename="${file.replace(/["\r\n]/g, '_')}"` : ''}\r\n\r\n`;
       const body = Buffer.concat([
         Buffer.from(`${head('list_name')}${listName}\r\n${head('type')}${type}\r\n${head('file_name', filename)}`),
         csv,
