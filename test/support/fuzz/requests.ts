@@ -33,6 +33,7 @@ import {
   hostileString,
   withDuplicateKey,
 } from './hostile';
+import { dncRequest, twilioRequest, withIdempotencyKey } from './more-routes';
 import { arbitraryOf, jsonSchemaOf, type Hints, type JsonSchema } from './schema-arbitrary';
 
 export interface FuzzRequest {
@@ -377,12 +378,16 @@ function unauthenticatedRequest(f: FuzzFixtures): fc.Arbitrary<FuzzRequest> {
 
 /** Every kind of request, weighted. */
 export function fuzzRequest(f: FuzzFixtures): fc.Arbitrary<FuzzRequest> {
-  return fc.oneof(
-    { weight: 40, arbitrary: jsonRequest(f) },
-    { weight: 16, arbitrary: queryRequest(f) },
-    { weight: 16, arbitrary: pathRequest(f) },
-    { weight: 10, arbitrary: rawBodyRequest(f) },
-    { weight: 5, arbitrary: uploadRequest(f) },
-    { weight: 8, arbitrary: unauthenticatedRequest(f) },
+  return withIdempotencyKey(
+    fc.oneof(
+      { weight: 40, arbitrary: jsonRequest(f) },
+      { weight: 16, arbitrary: queryRequest(f) },
+      { weight: 16, arbitrary: pathRequest(f) },
+      { weight: 10, arbitrary: rawBodyRequest(f) },
+      { weight: 5, arbitrary: uploadRequest(f) },
+      { weight: 8, arbitrary: unauthenticatedRequest(f) },
+      { weight: 8, arbitrary: dncRequest(f) },
+      { weight: 4, arbitrary: twilioRequest(f) },
+    ),
   );
 }
