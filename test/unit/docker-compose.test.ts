@@ -78,6 +78,11 @@ describe('§10 docker-compose.yml', () => {
     }
   });
 
+  it("gives the simulator the workers' signing secret, from which its per-account credentials derive", () => {
+    expect(env('simulator').OUTCALL_SIGNING_SECRET).toBeTruthy();
+    expect(env('simulator').OUTCALL_SIGNING_SECRET).toBe(env('worker').OUTCALL_SIGNING_SECRET);
+  });
+
   it('sets only variables that bin/config.ts reads', () => {
     const known = Object.keys(configSchema.shape);
     for (const name of ['api', 'worker', 'simulator'])
