@@ -28,6 +28,9 @@ interface Tenant {
   number: string;
 }
 
+/** One Idempotency-Key both tenants use: a key is per account, so neither gets the other's answer. */
+const SHARED_IDEMPOTENCY_KEY = 'tenant-matrix-shared-key';
+
 let database: TestDatabase;
 let served: ServedApp;
 const tenants: Record<'a' | 'b', Tenant> = {} as Record<'a' | 'b', Tenant>;
@@ -45,7 +48,10 @@ async function makeTenant(digit: string): Promise<Tenant> {
   const campaign = ok(
     await api('POST', `${base}/campaigns`, aCampaignRequest({ name: `${marker} campaign`, from: [number] })),
   );
-  const list = ok(await api('POST', `${base}/lists`, { name: `${marker} list` }));
+  // Tenant a's list is created under an Idempotency-Key that b sends later (see the last test).
+  const keyed = digit === '1' ? { 'Idempotency-Key': SHARED_IDEMPOTENCY_KEY } : undefined;
+  const list = ok(await api('POST', `${base}/lists`, { name: `${marker} list` }, keyed));
+  ok(await api('POST', `${base}/dnc`, { number }));
   const contact = ok(await api('POST', `${base}/contacts`, { number, first_name: `${marker}First` }));
   ok(await api('POST', `${base}/lists/${list.sid}/contacts`, { contact_references: [{ contact_sid: contact.sid }] }));
   const { body, contentType } = multipart([
@@ -102,7 +108,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-type Ids = Pick<Tenant, 'campaign' | 'list' | 'contact' | 'upload'>;
+type Ids = Pick<Tenant, 'campaign' | 'list' | 'contact' | 'upload' | 'number'>;
 
 /** Every endpoint that names one resource, with the resource ids of the tenant it is aimed at. */
 const RESOURCE_ENDPOINTS: Array<[string, (ids: Ids) => string, ((ids: Ids) => unknown)?]> = [
@@ -129,6 +135,18 @@ const RESOURCE_ENDPOINTS: Array<[string, (ids: Ids) => string, ((ids: Ids) => un
   ['PUT', (i) => `/contacts/${i.contact}`, () => ({ first_name: 'taken over' })],
   ['DELETE', (i) => `/contacts/${i.contact}`],
   ['GET', (i) => `/csv-status/${i.upload}`],
+  ['GET', (i) => `/dnc/${encodeURIComponent(i.number)}`],
+  ['DELETE', (i) => `/dnc/${encodeURIComponent(i.number)}`],
+];
+
+/** Writes to a collection: refused on the other's path (on one's own they would create one's own rows). */
+const COLLECTION_WRITES: Array<[string, (ids: Ids) => string, (ids: Ids) => unknown]> = [
+  ['POST', () => '/campaigns', () => aCampaignRequest({ name: 'planted' })],
+  ['POST', () => '/lists', () => ({ name: 'planted' })],
+  ['PUT', () => '/lists', (i) => ({ sid: i.list, name: 'taken over' })],
+  ['POST', () => '/contacts', () => ({ number: '+919876500001' })],
+  ['POST', () => '/dnc', () => ({ number: '+919876500002' })],
+  ['POST', () => '/dnc/csv-upload', () => 'number\n+919876500003\n'],
 ];
 
 /** Collections: on one's own path they answer with one's own data only. */
@@ -139,6 +157,7 @@ const COLLECTION_ENDPOINTS: Array<[string, (ids: Ids) => string, ((ids: Ids) => 
   ['GET', () => '/contact-lists?limit=500'],
   ['GET', () => '/contacts?limit=20'],
   ['GET', (i) => `/contacts?list_sids=${i.list}&filter=show_list`],
+  ['GET', () => '/dnc?limit=500'],
 ];
 
 /** Endpoints whose body names the other tenant's resource: it is refused as if it did not exist. */
@@ -156,8 +175,12 @@ const BODY_REFERENCES: Array<[string, (ids: Ids, own: Ids) => string, (ids: Ids)
   ['POST', () => '/campaigns', (i) => aCampaignRequest({ from: undefined, lists: [i.list] }), [400]],
 ];
 
-function expectNoForeignData(res: HttpResponse, foreign: Tenant, what: string): void {
-  for (const marker of foreign.markers) expect(res.text, `${what} leaks ${marker}`).not.toContain(marker);
+/** No marker of `foreign` in the answer, but one the request itself carried (an echoed path or query value). */
+function expectNoForeignData(res: HttpResponse, foreign: Tenant, what: string, asked = ''): void {
+  for (const marker of foreign.markers) {
+    if (decodeURIComponent(asked).includes(marker)) continue;
+    expect(res.text, `${what} leaks ${marker}`).not.toContain(marker);
+  }
 }
 
 /** What the other tenant owns, as it reads it itself: must be the same after every attempt. */
@@ -170,6 +193,8 @@ async function ownView(t: Tenant): Promise<string[]> {
     `/lists/${t.list}/contacts`,
     `/contacts/${t.contact}`,
     `/csv-status/${t.upload}`,
+    `/dnc/${encodeURIComponent(t.number)}`,
+    '/dnc?limit=500',
   ];
   const bodies = await Promise.all(paths.map((p) => api('GET', `${base}${p}`)));
   // The envelope's request_id differs per request; the data must not.
@@ -192,11 +217,11 @@ describe('§1 tenant matrix: each account against the other’s resources', () =
       // The other's path: 403 whatever the resource.
       const viaTheirs = await api(method, `${otherPath}${path(other)}`, body?.(other));
       expect(viaTheirs.status, `${method} ${otherPath}${path(other)}: ${viaTheirs.text}`).toBe(403);
-      expectNoForeignData(viaTheirs, other, `${method} their path`);
+      expectNoForeignData(viaTheirs, other, `${method} their path`, path(other));
       // One's own path with the other's ids: as if the resource did not exist.
       const viaMine = await api(method, `${ownPath}${path(other)}`, body?.(other));
       expect(viaMine.status, `${method} ${ownPath}${path(other)}: ${viaMine.text}`).toBe(404);
-      expectNoForeignData(viaMine, other, `${method} own path`);
+      expectNoForeignData(viaMine, other, `${method} own path`, path(other));
     }
     for (const [method, path, body] of COLLECTION_ENDPOINTS) {
       const viaTheirs = await api(method, `${otherPath}${path(other)}`, body?.(other));
@@ -205,6 +230,11 @@ describe('§1 tenant matrix: each account against the other’s resources', () =
       expect(viaMine.status, `${method} ${ownPath}${path(other)}: ${viaMine.text}`).toBe(200);
       expectNoForeignData(viaTheirs, other, `${method} their collection`);
       expectNoForeignData(viaMine, other, `${method} own collection`);
+    }
+    for (const [method, path, body] of COLLECTION_WRITES) {
+      const viaTheirs = await api(method, `${otherPath}${path(other)}`, body(other));
+      expect(viaTheirs.status, `${method} ${otherPath}${path(other)}: ${viaTheirs.text}`).toBe(403);
+      expectNoForeignData(viaTheirs, other, `${method} their collection write`);
     }
     for (const [method, path, body, statuses] of BODY_REFERENCES) {
       const res = await api(method, `${ownPath}${path(other, self)}`, body(other));
@@ -232,7 +262,7 @@ describe('§1 tenant matrix: each account against the other’s resources', () =
       httpClient(served.baseUrl, { ...t.account, auth: basicAuthHeader(t.account.key, 'not-the-token') }),
     ];
     for (const api of strangers) {
-      for (const [method, p, body] of [...RESOURCE_ENDPOINTS, ...COLLECTION_ENDPOINTS]) {
+      for (const [method, p, body] of [...RESOURCE_ENDPOINTS, ...COLLECTION_ENDPOINTS, ...COLLECTION_WRITES]) {
         const res = await api(method, `${path}${p(t)}`, body?.(t));
         expect(res.status, `${method} ${path}${p(t)}`).toBe(401);
         expectNoForeignData(res, t, `${method} stranger`);
@@ -241,5 +271,17 @@ describe('§1 tenant matrix: each account against the other’s resources', () =
       expect(sim.status).toBe(401);
       expectNoForeignData(sim, t, 'simulator stranger');
     }
+  });
+
+  it('keeps an Idempotency-Key per account: the other’s key runs afresh, replaying nothing', async () => {
+    const [a, b] = [tenants.a, tenants.b];
+    const api = httpClient(served.baseUrl, b.account);
+    const path = `/v2/accounts/${b.account.sid}/lists`;
+    // The same key and the same body as tenant a's list create: a fresh create of b's own list.
+    const body = { name: `${a.markers[0]} list` };
+    const res = await api('POST', path, body, { 'Idempotency-Key': SHARED_IDEMPOTENCY_KEY });
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get('idempotent-replayed')).toBeNull();
+    expect(res.json.response[0].data.sid).not.toBe(a.list);
   });
 });
