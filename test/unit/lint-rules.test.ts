@@ -12,7 +12,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-
 function fileIn(folder: string): string {
   const name = readdirSync(path.join(root, folder))
     .sort()
