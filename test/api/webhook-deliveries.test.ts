@@ -146,7 +146,7 @@ describe('§6.2 the webhook delivery log', () => {
     expect(junk.status).toBe(404);
     const nul = await call(app, acct, 'GET', `/v2/accounts/${acct.sid}/campaigns/ab%00cd/webhook-deliveries`);
     expect(nul.status).toBe(400);
-    expect(nul.json.response[0].error_data.description).toMatch(/^id contains NUL/);
+    expect(nul.json.response[0].error_data.description).toMatch(/^path: segment \d+ \("ab%00cd".*contains a NUL byte/);
     const nulQuery = await call(app, acct, 'GET', `${base()}?status=%00`);
     expect(nulQuery.status).toBe(400);
   });
@@ -204,7 +204,7 @@ describe('§6.2 replaying a delivery', () => {
     expect((await replay(ids.foreign!, otherCampaignId)).status).toBe(404);
     const nul = await replay('%00');
     expect(nul.status).toBe(400);
-    expect(nul.json.response[0].error_data.description).toMatch(/^delivery_id contains NUL/);
+    expect(nul.json.response[0].error_data.description).toMatch(/^path: segment \d+ \("%00".*contains a NUL byte/);
     const cross = await call(
       app,
       acct,
