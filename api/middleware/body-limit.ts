@@ -21,6 +21,34 @@ function tooLarge(limit: number): ApiError {
   return new ApiError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit / (1024 * 1024)} MB`);
 }
 
+/**
+ * `body`, erroring with a 413 once more than `limit` bytes have come. The source is never cancelled:
+ * past the limit (or when the reader cancels) the rest is read and dropped, so the connection ends
+ * with the answer rather than a reset, and Node's stream adapter is never closed under data still
+ * arriving (which throws "Controller is already closed" outside any handler).
+ */
+function countedBody(body: ReadableStream<Uint8Array>, limit: number): ReadableStream<Uint8Array> {
+  const source = body.getReader();
+  let size = 0;
+  const dropRest = () => {
+    void (async () => {
+      while (!(await source.read()).done);
+    })().catch(() => undefined);
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await source.read();
+      if (done) return controller.close();
+      size += value.byteLength;
+      if (size <= limit) return controller.enqueue(value);
+      // The error surfaces where the route reads the body, and renders as 413 there.
+      controller.error(tooLarge(limit));
+      dropRest();
+    },
+    cancel: dropRest,
+  });
+}
+
 export function bodyLimit(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const limit = CSV_UPLOAD_PATH.test(c.req.path) ? CSV_BODY_LIMIT : JSON_BODY_LIMIT;
@@ -33,17 +61,7 @@ export function bodyLimit(): MiddlewareHandler<AppEnv> {
     }
     const body = c.req.raw.body;
     if (!body) return next();
-    let size = 0;
-    const counted = body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          size += chunk.byteLength;
-          // The error surfaces where the route reads the body, and renders as 413 there.
-          if (size > limit) controller.error(tooLarge(limit));
-          else controller.enqueue(chunk);
-        },
-      }),
-    );
+    const counted = countedBody(body, limit);
     // `duplex` is required by undici for a streamed request body but missing from the DOM typings.
     c.req.raw = new Request(c.req.raw, { body: counted, duplex: 'half' } as RequestInit);
     return next();
