@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import { findCallbackAttempt, type CallbackAttempt } from '../db/queries/carrier-callbacks';
-import type { CallOutcome } from '../domain/attempt-status';
+import type { CallOutcome } from '../domain/call-outcome';
 import { equalInConstantTime } from '../domain/constant-time';
 import type { AppEnv } from './context';
 import { EngineUnavailableError, type AppDeps } from './deps';

@@ -1,6 +1,6 @@
 /** What the API needs from the rest of the system, passed to `createApp` (STYLE G8, G10). */
 import type { Logger } from 'pino';
-import type { CallOutcome } from '../domain/attempt-status';
+import type { CallOutcome } from '../domain/call-outcome';
 import type { Db } from '../db/client';
 import type { CampaignPatch } from '../domain/campaign-patch';
 import type { CsvImporter } from './csv-import';

@@ -22,10 +22,10 @@ import {
   type ControlConflict,
 } from '../workflows/definitions';
 import type { CampaignWorkflowInput } from '../workflows/campaign';
-import type { CallOutcome } from '../domain/attempt-status';
+import type { CallOutcome } from '../domain/call-outcome';
 import { EngineUnavailableError, type CampaignEngine } from './deps';
 
-/** A callback's outcome, as `recordCallOutcome` (activities/attempts.ts) reports it. */
+/** A callback's outcome, as `recordCallOutcome` (activities/attempts/) reports it. */
 export type RecordedCallOutcome =
   | { kind: 'unknown_token' }
   | { kind: 'settled' }
@@ -41,7 +41,7 @@ export interface TemporalEngineDeps {
   db: Db;
   /**
    * Records a callback's final status and frees its channel in one transaction (SPEC §4.5, §7):
-   * activities/attempts.ts `recordCallOutcome`, wired in by bin/ (api/ never imports activities/).
+   * activities/attempts/ `recordCallOutcome`, wired in by bin/ (api/ never imports activities/).
    */
   recordCallOutcome: (input: { token: string; outcome: CallOutcome; nowMs: number }) => Promise<RecordedCallOutcome>;
   taskQueue?: string;
@@ -95,8 +95,8 @@ export function createTemporalEngine(deps: TemporalEngineDeps): CampaignEngine {
             token,
             carrierSid: outcome.carrierSid,
             status: outcome.status,
-            startTime: outcome.startTime ? outcome.startTime.getTime() : null,
-            endTime: outcome.endTime ? outcome.endTime.getTime() : null,
+            startTimeMs: outcome.startTimeMs,
+            endTimeMs: outcome.endTimeMs,
             duration: outcome.duration,
             digits: outcome.digits,
             recordingUrl: outcome.recordingUrl,

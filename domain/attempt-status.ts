@@ -33,15 +33,3 @@ export const CALLER_ID_REFUSAL_LIMIT = 20;
 export function normaliseStatusToken(s: string): string {
   return s.toLowerCase().replace(/[-_\s]/g, '');
 }
-
-/** A call's final outcome as a carrier reports it (status callback or lookup). */
-export interface CallOutcome {
-  carrierSid: string;
-  status: AttemptStatus;
-  startTime: Date | null;
-  endTime: Date | null;
-  /** Seconds. */
-  duration: number;
-  digits: string | null;
-  recordingUrl: string | null;
-}

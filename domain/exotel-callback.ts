@@ -4,22 +4,11 @@
  * v1 timestamps are `YYYY-MM-DD HH:mm:ss` in the Exotel account's local time, no offset.
  */
 import type { AttemptStatus } from './attempt-status';
+import type { CallOutcome } from './call-outcome';
 import { offsetMinutes, wallClock } from './time';
 
 /** Exotel renders v1 times in the account's local zone; Exotel accounts are Indian by default. */
 export const EXOTEL_TIME_ZONE = 'Asia/Kolkata';
-
-/** One call's final status, as a carrier callback or a call record reports it. */
-export interface ExotelCallStatus {
-  carrierSid: string;
-  status: AttemptStatus;
-  startTime: Date | null;
-  endTime: Date | null;
-  /** Seconds both parties were connected (`ConversationDuration`, else `Duration`). */
-  duration: number;
-  digits: string | null;
-  recordingUrl: string | null;
-}
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
 
@@ -88,12 +77,13 @@ function requiredString(body: Fields, field: string): FieldResult<string> {
   return { ok: false, field, message: `${field} is required, got ${JSON.stringify(v ?? null)}` };
 }
 
-function optionalTime(body: Fields, field: string, timeZone: string): FieldResult<Date | null> {
+/** An optional Exotel time as epoch milliseconds. */
+function optionalTime(body: Fields, field: string, timeZone: string): FieldResult<number | null> {
   const v = body[field];
   if (isBlank(v)) return { ok: true, value: null };
   const d = typeof v === 'string' ? parseExotelTime(v, timeZone) : null;
   return d
-    ? { ok: true, value: d }
+    ? { ok: true, value: d.getTime() }
     : { ok: false, field, message: `${field} must be "YYYY-MM-DD HH:mm:ss", got ${JSON.stringify(v)}` };
 }
 
@@ -127,7 +117,7 @@ function parseOutcomeFields(
   carrierSid: string,
   durationSources: Fields[],
   timeZone: string,
-): ParseResult<ExotelCallStatus> {
+): ParseResult<CallOutcome> {
   const status = exotelStatusKind(body.Status);
   if (!status || status.kind !== 'final') {
     return {
@@ -162,10 +152,11 @@ function parseOutcomeFields(
   return {
     ok: true,
     value: {
-      carrierSid,
       status: status.status,
-      startTime: start.value,
-      endTime: end.value,
+      reason: null,
+      carrierSid,
+      startTimeMs: start.value,
+      endTimeMs: end.value,
       duration,
       digits: unquoteDigits(digits.value),
       recordingUrl: recordingUrl.value,
@@ -180,7 +171,7 @@ function parseOutcomeFields(
 export function parseExotelStatusCallback(
   body: unknown,
   timeZone: string = EXOTEL_TIME_ZONE,
-): ParseResult<ExotelCallStatus> {
+): ParseResult<CallOutcome> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, field: 'body', message: 'the callback body must be an object of fields' };
   }
@@ -191,7 +182,7 @@ export function parseExotelStatusCallback(
 }
 
 /** What a call record (`GET .../Calls/{sid}.json` or one item of the bulk list) says about a call. */
-export type ExotelCallRecord = { kind: 'final'; outcome: ExotelCallStatus } | { kind: 'live'; carrierSid: string };
+export type ExotelCallRecord = { kind: 'final'; outcome: CallOutcome } | { kind: 'live'; carrierSid: string };
 
 /**
  * Parses one Exotel v1 `Call` record. Duration prefers `Details.ConversationDuration` (talk time)

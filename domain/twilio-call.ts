@@ -3,7 +3,8 @@
  * resource (JSON), parsed and validated without I/O. The API parses callbacks with it; the twilio
  * adapter parses lookups with it. Twilio renders times in RFC 2822 (`Tue, 31 Aug 2010 20:36:28 +0000`).
  */
-import type { AttemptStatus, CallOutcome } from './attempt-status';
+import type { AttemptStatus } from './attempt-status';
+import type { CallOutcome } from './call-outcome';
 import type { ParseResult } from './exotel-callback';
 
 /** Where a Twilio call `status` puts the call: final with an attempt status, or still live. */
@@ -112,8 +113,9 @@ export function parseTwilioStatusCallback(fields: Fields): ParseResult<CallOutco
     value: {
       carrierSid: callSid.value,
       status: status.status,
-      startTime: answered && ended.value ? new Date(ended.value.getTime() - d * 1000) : null,
-      endTime: ended.value,
+      reason: null,
+      startTimeMs: answered && ended.value ? ended.value.getTime() - d * 1000 : null,
+      endTimeMs: ended.value?.getTime() ?? null,
       duration: answered ? d : 0,
       digits: null,
       recordingUrl: recordingUrl.value,
@@ -150,8 +152,9 @@ export function parseTwilioCallRecord(call: unknown): ParseResult<TwilioCallReco
         carrierSid: callSid.value,
         status: status.status,
         // `start_time` is when Twilio started dialling; Outcall's start is the answer, as in callbacks.
-        startTime: answered && end.value ? new Date(end.value.getTime() - d * 1000) : null,
-        endTime: end.value,
+        reason: null,
+        startTimeMs: answered && end.value ? end.value.getTime() - d * 1000 : null,
+        endTimeMs: end.value?.getTime() ?? null,
         duration: d,
         digits: null,
         recordingUrl: null,

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
+import type { CallOutcome } from '../domain/call-outcome';
 import type { CampaignPatch } from '../domain/campaign-patch';
 
 export const pauseSignal = defineSignal('pause');
@@ -38,18 +39,12 @@ export interface NumberAwakeInput {
 }
 export const numberAwakeSignal = defineSignal<[NumberAwakeInput]>('numberAwake');
 
-/** The carrier's final status for one attempt, relayed by the API from the carrier's callback. */
-export interface CallStatusInput {
-  token: string;
-  carrierSid: string;
-  status: AttemptStatus;
-  /** Epoch milliseconds, or null when the carrier did not say. */
-  startTime: number | null;
-  endTime: number | null;
-  duration: number;
-  digits: string | null;
-  recordingUrl: string | null;
-}
+/**
+ * The carrier's final status for one attempt, relayed by the API from the carrier's callback after
+ * recording it (signals recorded before the outcome type was unified carry `startTime`/`endTime`;
+ * only `token` and `status` steer the workflow).
+ */
+export type CallStatusInput = Omit<CallOutcome, 'reason'> & { token: string };
 export const callStatusSignal = defineSignal<[CallStatusInput]>('callStatus');
 
 /**

@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
 import { afterAttempt, type RetryPolicy } from '../domain/retry-schedule';
-import type { AttemptOutcome } from '../activities/attempts';
+import { failedWithoutCall, type CallOutcome } from '../domain/call-outcome';
 import {
   accountFailureSignal,
   callStatusSignal,
@@ -149,11 +149,13 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     // free in time) was undone by the activity: the same attempt begins again at the gate. Histories
     // from before this branch never hold a `withdrawn` result; the marker records it anyway.
     if (dial.kind === 'withdrawn' && patched('dial-withdraws-unsent')) continue;
-    let outcome: AttemptOutcome;
+    let outcome: CallOutcome;
     if (dial.kind === 'refused') {
       // Replay-safe without patched(): `reason` comes from the activity's recorded result, and
       // results recorded before it existed carry none, so they take the same branch as before.
-      outcome = refusedOutcome(dial.reason ?? (dial.accountLevel ? `carrier_${dial.httpStatus}` : 'carrier_refused'));
+      outcome = failedWithoutCall(
+        dial.reason ?? (dial.accountLevel ? `carrier_${dial.httpStatus}` : 'carrier_refused'),
+      );
       if (dial.accountLevel) {
         // SPEC §4.1: an account-level carrier error stops the whole campaign at once.
         await parent.signal(accountFailureSignal, { reason: outcome.reason! }).catch(() => undefined);
@@ -203,30 +205,9 @@ function wakeNumber(w: GateWake): void {
     .catch(() => undefined); // it finished or was never started: nothing to wake
 }
 
-function refusedOutcome(reason: string): AttemptOutcome {
-  return {
-    status: 'failed',
-    reason,
-    carrierSid: null,
-    startTimeMs: null,
-    endTimeMs: null,
-    duration: 0,
-    digits: null,
-    recordingUrl: null,
-  };
-}
-
-function fromCallback(s: CallStatusInput): AttemptOutcome {
-  return {
-    status: s.status,
-    reason: null,
-    carrierSid: s.carrierSid,
-    startTimeMs: s.startTime,
-    endTimeMs: s.endTime,
-    duration: s.duration,
-    digits: s.digits,
-    recordingUrl: s.recordingUrl,
-  };
+/** The callback's outcome (recorded already by the API, which `settleAttempt` prefers). */
+function fromCallback({ token: _token, ...o }: CallStatusInput): CallOutcome {
+  return { ...o, reason: null };
 }
 
 /**
@@ -238,7 +219,7 @@ async function awaitOutcome(
   token: string,
   settleTimeoutMs: number,
   callbacks: Map<string, CallStatusInput>,
-): Promise<AttemptOutcome> {
+): Promise<CallOutcome> {
   if (await condition(() => callbacks.has(token), settleTimeoutMs)) return fromCallback(callbacks.get(token)!);
   for (let i = 0; i < LOOKUPS; i++) {
     // A carrier that rejects the lookup outright (non-retryable) is treated as "not found yet".
@@ -248,5 +229,5 @@ async function awaitOutcome(
     if (found.kind === 'final') return found.outcome;
     if (await condition(() => callbacks.has(token), LOOKUP_EVERY_MS)) return fromCallback(callbacks.get(token)!);
   }
-  return refusedOutcome('dial_unknown');
+  return failedWithoutCall('dial_unknown');
 }

@@ -4,7 +4,7 @@
  */
 import type { CarrierConfig } from '../../db/schema';
 import type { AttemptStatus } from '../../domain/attempt-status';
-import type { CallOutcome } from '../../domain/attempt-status';
+import type { CallOutcome } from '../../domain/call-outcome';
 
 export type { AttemptStatus, CallOutcome };
 

@@ -709,8 +709,9 @@ describe('§4.5 staged dials (attempt activities, PostgreSQL)', () => {
     const busy = {
       carrierSid: 'sim_1',
       status: 'busy' as const,
-      startTime: null,
-      endTime: null,
+      reason: null,
+      startTimeMs: null,
+      endTimeMs: null,
       duration: 0,
       digits: null,
       recordingUrl: null,

@@ -189,10 +189,11 @@ describe('§7 POST /carriers/exotel/status', () => {
       {
         token,
         outcome: {
-          carrierSid: callback.CallSid,
           status: 'completed',
-          startTime: new Date('2024-01-15T03:30:00Z'),
-          endTime: new Date('2024-01-15T03:30:07Z'),
+          reason: null,
+          carrierSid: callback.CallSid,
+          startTimeMs: Date.parse('2024-01-15T03:30:00Z'),
+          endTimeMs: Date.parse('2024-01-15T03:30:07Z'),
           duration: 5,
           digits: null,
           recordingUrl: null,

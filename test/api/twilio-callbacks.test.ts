@@ -153,8 +153,9 @@ describe('§7 Twilio status callback', () => {
         outcome: {
           carrierSid: CARRIER_SID,
           status: 'completed',
-          startTime: new Date('2024-01-15T09:00:00Z'),
-          endTime: new Date('2024-01-15T09:00:07Z'),
+          reason: null,
+          startTimeMs: Date.parse('2024-01-15T09:00:00Z'),
+          endTimeMs: Date.parse('2024-01-15T09:00:07Z'),
           duration: 7,
           digits: null,
           recordingUrl: null,
@@ -177,7 +178,7 @@ describe('§7 Twilio status callback', () => {
         completed({ CallStatus: twilioStatus!, CallDuration: '0' }),
       );
       expect(res.status, res.text).toBe(200);
-      expect(reports.at(-1)!.outcome).toMatchObject({ status, duration: 0, startTime: null });
+      expect(reports.at(-1)!.outcome).toMatchObject({ status, duration: 0, startTimeMs: null });
     }
   });
 

@@ -108,8 +108,9 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
           outcome: {
             carrierSid: sid,
             status: outcome,
-            startTime: null,
-            endTime: null,
+            reason: null,
+            startTimeMs: null,
+            endTimeMs: null,
             duration: 0,
             digits: null,
             recordingUrl: null,
@@ -126,8 +127,9 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
         outcome: {
           carrierSid: call.sid,
           status: call.status,
-          startTime: null,
-          endTime: null,
+          reason: null,
+          startTimeMs: null,
+          endTimeMs: null,
           duration: 0,
           digits: null,
           recordingUrl: null,

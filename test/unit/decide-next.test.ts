@@ -5,7 +5,7 @@
  * is at or after `end_at` makes the number `failed` at once.
  */
 import { describe, expect, it } from 'vitest';
-import { decideNext } from '../../activities/attempts';
+import { decideNext } from '../../domain/attempt-next';
 import { callingWindow } from '../../domain/calling-window';
 
 const ALL = [1, 2, 3, 4, 5, 6, 7];

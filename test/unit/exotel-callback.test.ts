@@ -26,10 +26,11 @@ describe('§7 exotel status callback parsing', () => {
     expect(r).toEqual({
       ok: true,
       value: {
-        carrierSid: sid,
         status: 'completed',
-        startTime: new Date('2024-01-15T03:30:00Z'),
-        endTime: new Date('2024-01-15T03:30:07Z'),
+        reason: null,
+        carrierSid: sid,
+        startTimeMs: Date.parse('2024-01-15T03:30:00Z'),
+        endTimeMs: Date.parse('2024-01-15T03:30:07Z'),
         duration: 5,
         digits: null,
         recordingUrl: 'https://rec.example/a.mp3',
@@ -49,8 +50,8 @@ describe('§7 exotel status callback parsing', () => {
       duration: 0,
       digits: '12',
       recordingUrl: null,
-      startTime: null,
-      endTime: null,
+      startTimeMs: null,
+      endTimeMs: null,
     });
   });
 
@@ -76,7 +77,7 @@ describe('§7 exotel status callback parsing', () => {
 
   it('accepts RFC 3339 times with an offset', () => {
     const r = parseExotelStatusCallback({ CallSid: sid, Status: 'failed', StartTime: '2024-01-15T09:00:00+05:30' });
-    expect(r.ok && r.value.startTime).toEqual(new Date('2024-01-15T03:30:00Z'));
+    expect(r.ok && r.value.startTimeMs).toEqual(Date.parse('2024-01-15T03:30:00Z'));
   });
 
   it('maps a top-level canceled call to failed and no_answer to no-answer', () => {

@@ -10,7 +10,7 @@
  */
 import { getCountries } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
-import { decideNext } from '../../activities/attempts';
+import { decideNext } from '../../domain/attempt-next';
 import { callingWindow, deferToWindow, windowState, type CallingWindow } from '../../domain/calling-window';
 import { recipientWindow, recipientZones, zonesOfCountry, type WindowSettings } from '../../domain/recipient-window';
 

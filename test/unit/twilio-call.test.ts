@@ -54,8 +54,9 @@ describe('§7 Twilio status callback', () => {
       value: {
         carrierSid: SID,
         status: 'completed',
-        startTime: new Date('2024-01-15T09:00:18Z'),
-        endTime: new Date('2024-01-15T09:01:00Z'),
+        reason: null,
+        startTimeMs: Date.parse('2024-01-15T09:00:18Z'),
+        endTimeMs: Date.parse('2024-01-15T09:01:00Z'),
         duration: 42,
         digits: null,
         recordingUrl: 'https://api.twilio.com/rec/1',
@@ -65,7 +66,10 @@ describe('§7 Twilio status callback', () => {
 
   it('parses an unanswered call with no start and zero duration', () => {
     const r = parseTwilioStatusCallback({ CallSid: SID, CallStatus: 'no-answer', CallDuration: '0' });
-    expect(r).toMatchObject({ ok: true, value: { status: 'no-answer', startTime: null, endTime: null, duration: 0 } });
+    expect(r).toMatchObject({
+      ok: true,
+      value: { status: 'no-answer', startTimeMs: null, endTimeMs: null, duration: 0 },
+    });
   });
 
   it('refuses a missing or bad CallSid, a live or unknown status, bad numbers and times, naming the field', () => {
@@ -98,8 +102,9 @@ describe('§7 Twilio Call resource', () => {
         outcome: {
           carrierSid: SID,
           status: 'completed',
-          startTime: new Date('2024-01-15T09:00:10Z'),
-          endTime: new Date('2024-01-15T09:01:00Z'),
+          reason: null,
+          startTimeMs: Date.parse('2024-01-15T09:00:10Z'),
+          endTimeMs: Date.parse('2024-01-15T09:01:00Z'),
           duration: 50,
           digits: null,
           recordingUrl: null,
@@ -108,7 +113,7 @@ describe('§7 Twilio Call resource', () => {
     });
     expect(parseTwilioCallRecord({ ...call, status: 'busy', duration: null })).toMatchObject({
       ok: true,
-      value: { kind: 'final', outcome: { status: 'busy', startTime: null, duration: 0 } },
+      value: { kind: 'final', outcome: { status: 'busy', startTimeMs: null, duration: 0 } },
     });
     expect(parseTwilioCallRecord({ sid: SID, status: 'ringing' })).toEqual({
       ok: true,

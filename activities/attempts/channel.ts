@@ -1,0 +1,31 @@
+/** SPEC §4.5: an attempt's channel (its lease at the dial gate), given back in the caller's transaction. */
+import type { DbOrTx } from '../../db/client';
+import { leaseLimitMs } from '../../domain/throttle';
+import { releaseDialSlot, waiterId, type GateWake } from '../dial-gate';
+
+export interface ChannelAccount {
+  sid: string;
+  channels: number;
+  ringTimeoutS: number;
+  callTimeLimitS: number;
+}
+
+/** The lease id of an attempt (its waiter row at the gate). */
+export const leaseOf = (a: { campaignId: string; position: number; attemptNumber: number }) =>
+  waiterId(a.campaignId, a.position, a.attemptNumber);
+
+/** Frees the attempt's channel; returns the waiting number to wake for it, if any. */
+export function releaseChannel(
+  tx: DbOrTx,
+  acct: ChannelAccount,
+  a: { campaignId: string; position: number; attemptNumber: number },
+  nowMs: number,
+): Promise<GateWake | null> {
+  return releaseDialSlot(tx, {
+    accountSid: acct.sid,
+    id: leaseOf(a),
+    nowMs,
+    channels: acct.channels,
+    leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
+  });
+}

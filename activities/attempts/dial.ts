@@ -1,0 +1,131 @@
+/**
+ * SPEC §4.5/§7: the dial request, at most once per attempt. `dial_started_at` is committed before the
+ * carrier is called, so a retry after a crash (or an error with no answer) never dials again. The
+ * claim takes the next instant of the account's (and a custom campaign's) send spacer; the request
+ * leaves at that instant.
+ */
+import {
+  attemptContext,
+  countCallerIdRefusal,
+  markAccepted,
+  markDialled,
+  releaseClaim,
+  resetCallerIdRefusals,
+} from '../../db/queries/attempts';
+import { CALLER_ID_REFUSAL_LIMIT, REASONS } from '../../domain/attempt-status';
+import { leaseLimitMs } from '../../domain/throttle';
+import { simulatorGreetingFlowUrl } from '../../simulator/contract';
+import type { ChannelWakeups } from '../channel-wakeups';
+import { reserveSendSlot, waitForSendInstant, type ReserveSendSlotOutput } from '../send-spacer';
+import { leaseOf } from './channel';
+import type { AttemptDeps, DialAttemptInput, DialAttemptOutput } from './types';
+import { withdrawAttempt } from './withdraw';
+
+/** A staged dial (SPEC §4.5: granted, waiting for a channel) not sent this long after its grant is withdrawn. */
+const MAX_STAGE_MS = 20_000;
+/** A staged dial looks again this often even when no release wakes it. */
+const CHANNEL_POLL_MS = 1_000;
+
+function customFieldText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+type AttemptContext = NonNullable<Awaited<ReturnType<typeof attemptContext>>>;
+type Claimed = Extract<ReserveSendSlotOutput, { kind: 'claimed' }>;
+
+/**
+ * Waits at the spacer until the attempt is claimed for sending (a channel free for it, its instant
+ * reserved), or is not to be sent: `withdrawn` (undone) or `ambiguous` (claimed before).
+ */
+async function claimSend(
+  deps: AttemptDeps,
+  wakeups: ChannelWakeups,
+  { a, c, acct }: AttemptContext,
+): Promise<Claimed | DialAttemptOutput> {
+  for (;;) {
+    const send = await reserveSendSlot(deps.db, {
+      callSid: a.callSid,
+      accountSid: acct.sid,
+      callsPerMinute: acct.callsPerMinute,
+      campaignId: c.id,
+      campaignThrottle: c.mode === 'custom' ? c.throttle : null,
+      channels: acct.channels,
+      leaseId: leaseOf(a),
+      leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
+    });
+    if (send.kind === 'claimed') return send;
+    if (send.kind === 'taken') return { kind: 'ambiguous' };
+    // SPEC §4.1/§4.4: a dial not sent when its campaign stops dialling, or staged so long that its
+    // begin-time checks (window, turn) are stale, goes back to the gate unsent.
+    if (send.kind === 'not_dialable' || send.stagedMs > MAX_STAGE_MS) {
+      return (await withdrawAttempt(deps.db, a.callSid)) ? { kind: 'withdrawn' } : { kind: 'ambiguous' };
+    }
+    await wakeups.wait(acct.sid, send.grantedAtMs ?? 0, CHANNEL_POLL_MS);
+  }
+}
+
+export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
+  const { db } = deps;
+  const statusCallbackUrl = (token: string) =>
+    `${deps.publicUrl.replace(/\/$/, '')}/carriers/exotel/status?token=${token}`;
+
+  return async (input: DialAttemptInput): Promise<DialAttemptOutput> => {
+    const ctx = await attemptContext(db, input.callSid);
+    // Only a withdrawal deletes an attempt row: an earlier run of this activity withdrew it.
+    if (!ctx) return { kind: 'withdrawn' };
+    const { a, c, acct } = ctx;
+    if (a.carrierSid) return { kind: 'accepted', carrierSid: a.carrierSid };
+    if (a.dialStartedAt) return { kind: 'ambiguous' };
+    const send = await claimSend(deps, wakeups, ctx);
+    if (send.kind !== 'claimed') return send;
+    if (send.freeChannels > 0) wakeups.passOn(acct.sid);
+    // The instant the request leaves (this host's clock): it replaces the reserved one, so
+    // dial_started_at says when the dial was really sent (SPEC §4.5 counts that moment).
+    const sentAt = new Date(await waitForSendInstant(db, send));
+    const carrier = deps.carriers(acct.carrier, acct.sid);
+    const isGreeting = c.readViaText !== null;
+    let result;
+    try {
+      result = await carrier.placeCall({
+        to: a.number,
+        callerId: a.callerId,
+        url: isGreeting ? simulatorGreetingFlowUrl(deps.publicUrl) : (c.url ?? ''),
+        customField: isGreeting ? a.token : customFieldText(c.customField),
+        ringTimeoutS: acct.ringTimeoutS,
+        callTimeLimitS: acct.callTimeLimitS,
+        statusCallbackUrl: statusCallbackUrl(a.token),
+      });
+    } catch {
+      // No answer from the carrier: a call may or may not exist. Never dial again; the callback
+      // (it carries our token) or a lookup by number and time window settles it.
+      return { kind: 'ambiguous' };
+    }
+    if (result.kind === 'accepted') {
+      await markAccepted(db, a.callSid, result.carrierSid, sentAt);
+      await resetCallerIdRefusals(db, c.id);
+      return { kind: 'accepted', carrierSid: result.carrierSid };
+    }
+    if (result.kind === 'rate_limited') {
+      // No call was made: release the claim; the number dials again after the carrier's delay,
+      // through the spacer again (the refused request counted as a dial), keeping its channel.
+      await releaseClaim(db, a.callSid);
+      return { kind: 'wait', retryInMs: Math.max(1000, result.retryAfterMs) };
+    }
+    await markDialled(db, a.callSid, sentAt);
+    const refused = {
+      kind: 'refused',
+      httpStatus: result.httpStatus,
+      message: result.message,
+      accountLevel: result.accountLevel,
+    } as const;
+    if (!result.callerIdRefused) {
+      await resetCallerIdRefusals(db, c.id);
+      return refused;
+    }
+    // SPEC §4.1: the same caller-id refusal on 20 dials in a row stops the campaign at once.
+    return (await countCallerIdRefusal(db, c.id)) >= CALLER_ID_REFUSAL_LIMIT
+      ? { ...refused, accountLevel: true, reason: REASONS.callerIdRefused }
+      : refused;
+  };
+}

@@ -1,0 +1,95 @@
+/** Inputs and outputs of the attempt activities (SPEC §7), shared with the workflows as types. */
+import type { Db } from '../../db/client';
+import type { AttemptNext } from '../../domain/attempt-next';
+import type { CallOutcome } from '../../domain/call-outcome';
+import type { CarrierFactory } from '../carriers/carrier';
+import type { WebhookEventsOutput } from '../campaign-store';
+import type { GateWake } from '../dial-gate';
+
+export type { AttemptNext, CallOutcome, GateWake };
+
+export interface AttemptDeps {
+  db: Db;
+  carriers: CarrierFactory;
+  publicUrl: string;
+}
+
+export interface BeginAttemptInput {
+  campaignId: string;
+  position: number;
+  attemptNumber: number;
+  nowMs: number;
+}
+export type BeginAttemptOutput =
+  /**
+   * The attempt row is committed and holds a channel: dial now (the dial waits for its send instant),
+   * and wake `wake`, the number whose turn comes next (SPEC §4.5), and `wakes`, numbers ahead of this
+   * one in its campaign's order that were granted slots in its place.
+   */
+  | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number; wake?: GateWake; wakes?: GateWake[] }
+  /**
+   * SPEC §4.5: the account's dial gate has no slot (rate, channels, turn) yet; ask again after the
+   * wait. A slot it asked for may have gone to numbers ahead of it in order: wake `wakes`.
+   */
+  | { kind: 'wait'; retryInMs: number; wakes?: GateWake[] }
+  /** The campaign is paused: the number hands itself back to the campaign, which restarts it on resume. */
+  | { kind: 'hold' }
+  /** The calling window is closed at the workflow's `now`: wait for `nextOpenMs` (null: no calling day). */
+  | { kind: 'window'; nextOpenMs: number | null }
+  /** The campaign no longer dials (ending, ended, deleted) or the number is already final. */
+  | { kind: 'stop'; reason: string };
+
+export interface DialAttemptInput {
+  callSid: string;
+}
+export type DialAttemptOutput =
+  | { kind: 'accepted'; carrierSid: string }
+  /**
+   * `reason`, when the refusal is about the campaign rather than the number (SPEC §4.1: the same
+   * caller-id refusal on `CALLER_ID_REFUSAL_LIMIT` dials in a row), is the reason the numbers fail with.
+   */
+  | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean; reason?: string }
+  /** A dial was started before (a crash mid-request): never dialled again; settle by callback or lookup. */
+  | { kind: 'ambiguous' }
+  /** SPEC §4.5 (ext): the carrier rate-limited the request (no call); dial again after the wait. */
+  | { kind: 'wait'; retryInMs: number }
+  /**
+   * Not sent, and the attempt is undone (row deleted, number back to `pending`/`retry`, lease back to a
+   * waiter): the campaign stopped dialling, or no channel came free in time. Begin the attempt again.
+   */
+  | { kind: 'withdrawn' };
+
+export interface LookupAttemptInput {
+  callSid: string;
+  nowMs: number;
+}
+export type LookupAttemptOutput = { kind: 'final'; outcome: CallOutcome } | { kind: 'live' } | { kind: 'not_found' };
+
+export interface SettleAttemptInput {
+  callSid: string;
+  outcome: CallOutcome;
+  /**
+   * The retry rules' answer (SPEC §4.3, from the workflow): wait `retryDelayMs` before the next
+   * attempt, or null when the number is final after this attempt.
+   */
+  retryDelayMs: number | null;
+  /** 0..60 s from the workflow's deterministic random source, for a retry moved to the next window. */
+  jitterMs: number;
+  nowMs: number;
+}
+
+export interface SettleAttemptOutput extends WebhookEventsOutput {
+  next: AttemptNext;
+  /** SPEC §4.5: the channel this attempt held went to this waiting number; wake it. */
+  wake?: GateWake;
+}
+
+export type RecordCallOutcomeResult =
+  | { kind: 'unknown_token' }
+  /** The attempt is settled already (its number moved on): nothing to tell. */
+  | { kind: 'settled' }
+  /**
+   * The outcome is recorded (now, or by an earlier delivery of the same callback) and the number
+   * workflow still has to settle the number: tell it. `wake`: a waiting number to wake for the freed lease.
+   */
+  | { kind: 'recorded'; callSid: string; campaignId: string; position: number; wake?: GateWake };
