@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
 import { afterAttempt, type RetryPolicy } from '../domain/retry-schedule';
+import { notSentBackoffMs } from '../domain/dial-backoff';
 import { failedWithoutCall, type CallOutcome } from '../domain/call-outcome';
 import {
   accountFailureSignal,
@@ -92,6 +93,8 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   let webhookChain: Promise<void> = Promise.resolve();
   let stopped: string | null = null;
   let heldAt: number | null = null;
+  /** Dial requests of this number not sent in a row (SPEC §7), for the back-off. */
+  let notSentInARow = 0;
 
   for (let attempt = input.firstAttempt ?? 1; ;) {
     state.attempt = attempt;
@@ -149,6 +152,15 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     // free in time) was undone by the activity: the same attempt begins again at the gate. Histories
     // from before this branch never hold a `withdrawn` result; the marker records it anyway.
     if (dial.kind === 'withdrawn' && patched('dial-withdraws-unsent')) continue;
+    // SPEC §7: a request that provably never left is not a call. The activity withdrew the attempt
+    // (its channel is free); the same attempt begins again after a back-off, consuming no retry.
+    // Results recorded before this branch never say `not_sent`.
+    if (dial.kind === 'not_sent' && patched('10-not-sent-redials')) {
+      state.phase = 'waiting';
+      await sleep(notSentBackoffMs(++notSentInARow, dial.retryAfterMs));
+      continue;
+    }
+    notSentInARow = 0;
     let outcome: CallOutcome;
     if (dial.kind === 'refused') {
       // Replay-safe without patched(): `reason` comes from the activity's recorded result, and

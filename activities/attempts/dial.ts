@@ -4,6 +4,7 @@
  * claim takes the next instant of the account's (and a custom campaign's) send spacer; the request
  * leaves at that instant.
  */
+import { log } from '@temporalio/activity';
 import {
   attemptContext,
   countCallerIdRefusal,
@@ -15,6 +16,7 @@ import {
 import { CALLER_ID_REFUSAL_LIMIT, REASONS } from '../../domain/attempt-status';
 import { leaseLimitMs } from '../../domain/throttle';
 import { simulatorGreetingFlowUrl } from '../../simulator/contract';
+import type { PlaceCallResult } from '../carriers/carrier';
 import type { ChannelWakeups } from '../channel-wakeups';
 import { reserveSendSlot, waitForSendInstant, type ReserveSendSlotOutput } from '../send-spacer';
 import { leaseOf } from './channel';
@@ -85,9 +87,8 @@ export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
     const sentAt = new Date(await waitForSendInstant(db, send));
     const carrier = deps.carriers(acct.carrier, acct.sid);
     const isGreeting = c.readViaText !== null;
-    let result;
-    try {
-      result = await carrier.placeCall({
+    const result = await carrier
+      .placeCall({
         to: a.number,
         callerId: a.callerId,
         url: isGreeting ? simulatorGreetingFlowUrl(deps.publicUrl) : (c.url ?? ''),
@@ -95,37 +96,86 @@ export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
         ringTimeoutS: acct.ringTimeoutS,
         callTimeLimitS: acct.callTimeLimitS,
         statusCallbackUrl: statusCallbackUrl(a.token),
+      })
+      .catch((err: unknown): PlaceCallResult => ({ kind: 'unknown', cause: `the adapter threw: ${String(err)}` }));
+    logClassification(a, result);
+    return applyDialResult(deps, ctx, result, sentAt);
+  };
+}
+
+/** SPEC §7: every classification is logged with its cause (the adapters' causes carry no credential). */
+function logClassification(a: AttemptContext['a'], r: PlaceCallResult): void {
+  const fields = { callSid: a.callSid, campaignId: a.campaignId, position: a.position, attempt: a.attemptNumber };
+  try {
+    if (r.kind === 'not_sent' || r.kind === 'unknown')
+      log.warn('Dial request classified', {
+        ...fields,
+        result: r.kind === 'unknown' ? 'ambiguous' : r.kind,
+        cause: r.cause,
       });
-    } catch {
-      // No answer from the carrier: a call may or may not exist. Never dial again; the callback
-      // (it carries our token) or a lookup by number and time window settles it.
-      return { kind: 'ambiguous' };
-    }
-    if (result.kind === 'accepted') {
+    else if (r.kind === 'refused')
+      log.info('Dial request classified', { ...fields, result: r.kind, httpStatus: r.httpStatus, cause: r.message });
+    else if (r.kind === 'rate_limited')
+      log.info('Dial request classified', { ...fields, result: r.kind, retryAfterMs: r.retryAfterMs });
+    else log.info('Dial request classified', { ...fields, result: r.kind, carrierSid: r.carrierSid });
+  } catch {
+    // outside an activity's context (unit tests calling the function directly) there is no logger
+  }
+}
+
+/** Records what the carrier's answer (or its absence) means for the attempt, and says what follows. */
+async function applyDialResult(
+  deps: AttemptDeps,
+  { a, c }: AttemptContext,
+  result: PlaceCallResult,
+  sentAt: Date,
+): Promise<DialAttemptOutput> {
+  const { db } = deps;
+  switch (result.kind) {
+    case 'accepted':
       await markAccepted(db, a.callSid, result.carrierSid, sentAt);
       await resetCallerIdRefusals(db, c.id);
       return { kind: 'accepted', carrierSid: result.carrierSid };
-    }
-    if (result.kind === 'rate_limited') {
+    case 'rate_limited':
       // No call was made: release the claim; the number dials again after the carrier's delay,
       // through the spacer again (the refused request counted as a dial), keeping its channel.
       await releaseClaim(db, a.callSid);
       return { kind: 'wait', retryInMs: Math.max(1000, result.retryAfterMs) };
-    }
-    await markDialled(db, a.callSid, sentAt);
-    const refused = {
-      kind: 'refused',
-      httpStatus: result.httpStatus,
-      message: result.message,
-      accountLevel: result.accountLevel,
-    } as const;
-    if (!result.callerIdRefused) {
-      await resetCallerIdRefusals(db, c.id);
-      return refused;
-    }
-    // SPEC §4.1: the same caller-id refusal on 20 dials in a row stops the campaign at once.
-    return (await countCallerIdRefusal(db, c.id)) >= CALLER_ID_REFUSAL_LIMIT
-      ? { ...refused, accountLevel: true, reason: REASONS.callerIdRefused }
-      : refused;
-  };
+    case 'not_sent':
+      // Not a call: undone like an unsent dial, so its channel is free at once and no record shows it.
+      if (await withdrawAttempt(db, a.callSid, true))
+        return { kind: 'not_sent', cause: result.cause, retryAfterMs: result.retryAfterMs ?? null };
+      return { kind: 'ambiguous' };
+    case 'unknown':
+      // A call may or may not exist. Never dial again; the callback (it carries our token) or a
+      // lookup by number and time window settles it.
+      await markDialled(db, a.callSid, sentAt);
+      return { kind: 'ambiguous' };
+    case 'refused':
+      return refused(db, a.callSid, c.id, result, sentAt);
+  }
+}
+
+async function refused(
+  db: AttemptDeps['db'],
+  callSid: string,
+  campaignId: string,
+  result: Extract<PlaceCallResult, { kind: 'refused' }>,
+  sentAt: Date,
+): Promise<DialAttemptOutput> {
+  await markDialled(db, callSid, sentAt);
+  const out = {
+    kind: 'refused',
+    httpStatus: result.httpStatus,
+    message: result.message,
+    accountLevel: result.accountLevel,
+  } as const;
+  if (!result.callerIdRefused) {
+    await resetCallerIdRefusals(db, campaignId);
+    return out;
+  }
+  // SPEC §4.1: the same caller-id refusal on 20 dials in a row stops the campaign at once.
+  return (await countCallerIdRefusal(db, campaignId)) >= CALLER_ID_REFUSAL_LIMIT
+    ? { ...out, accountLevel: true, reason: REASONS.callerIdRefused }
+    : out;
 }

@@ -57,7 +57,13 @@ export type DialAttemptOutput =
    * Not sent, and the attempt is undone (row deleted, number back to `pending`/`retry`, lease back to a
    * waiter): the campaign stopped dialling, or no channel came free in time. Begin the attempt again.
    */
-  | { kind: 'withdrawn' };
+  | { kind: 'withdrawn' }
+  /**
+   * SPEC §7: the request provably never left, or the carrier said it created no call. Not a call: the
+   * attempt is withdrawn like an unsent one (its channel free at once) and begins again after a
+   * back-off (`retryAfterMs` when the carrier said when), consuming no retry.
+   */
+  | { kind: 'not_sent'; cause: string; retryAfterMs: number | null };
 
 export interface LookupAttemptInput {
   callSid: string;

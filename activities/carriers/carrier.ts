@@ -30,7 +30,15 @@ export type PlaceCallResult =
    */
   | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean; callerIdRefused: boolean }
   /** The carrier asked us to slow down; retry later without consuming a retry (SPEC §4.5). */
-  | { kind: 'rate_limited'; retryAfterMs: number };
+  | { kind: 'rate_limited'; retryAfterMs: number }
+  /**
+   * SPEC §7: not a call — the request provably never left (refused connection, DNS or TLS failure
+   * before it was written), or the carrier answered that it created none (503, 408). Dial again after
+   * `retryAfterMs` when the carrier said when.
+   */
+  | { kind: 'not_sent'; cause: string; retryAfterMs?: number }
+  /** SPEC §7: the request may have placed a call and no answer says (reset after the write, timeout, 5xx). */
+  | { kind: 'unknown'; cause: string };
 
 export interface CallLookup {
   /** The call's carrier sid, when known. */
@@ -48,6 +56,7 @@ export type LookupResult =
   { kind: 'final'; outcome: CallOutcome } | { kind: 'live'; carrierSid: string } | { kind: 'not_found' };
 
 export interface Carrier {
+  /** Never throws for what happened to the request: every fate is a `PlaceCallResult` with its cause. */
   placeCall(input: PlaceCallInput): Promise<PlaceCallResult>;
   lookupCall(input: CallLookup): Promise<LookupResult>;
 }

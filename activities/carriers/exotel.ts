@@ -11,6 +11,8 @@ import {
   type ExotelCallRecord,
 } from '../../domain/exotel-callback';
 import type { Carrier, CallLookup, LookupResult, PlaceCallInput, PlaceCallResult } from './carrier';
+import { postOnce, SendFailed, type PostAnswer } from './http-post';
+import { classifySendFailure } from './send-failure';
 
 /** Failure types thrown by carrier adapters (STYLE G11). */
 export const CarrierFailure = {
@@ -27,7 +29,7 @@ export interface ExotelCarrierOptions {
   apiKey: string;
   apiToken: string;
   fetch?: typeof fetch;
-  /** Per request; default 10 s. */
+  /** Per request; default 10 s. Dial requests go on a connection of their own (`http-post.ts`) unless a `fetch` is given. */
   timeoutMs?: number;
   /** Zone of the Exotel account's v1 timestamps; default Asia/Kolkata. */
   timeZone?: string;
@@ -114,6 +116,57 @@ export function pickCallForAttempt(
   return latest(calls.filter((c) => !exposes(c)));
 }
 
+/**
+ * SPEC §7: what Exotel's answer to a dial request says. 2xx with a `Call.Sid`: a call. 429: slow down.
+ * 503 (service unavailable) and 408 (the request never arrived whole): no call was created. Any other
+ * 4xx: refused, no call. Any other 5xx, or a 2xx without a sid: a call may exist.
+ */
+export function placeCallAnswer(res: PostAnswer): PlaceCallResult {
+  const body = res.body;
+  if (res.status >= 200 && res.status < 300) {
+    let sid: unknown;
+    try {
+      sid = (JSON.parse(body) as { Call?: { Sid?: unknown } } | null)?.Call?.Sid;
+    } catch {
+      return { kind: 'unknown', cause: `HTTP ${res.status} with a body that is not JSON` };
+    }
+    if (typeof sid !== 'string' || sid === '')
+      return { kind: 'unknown', cause: `HTTP ${res.status} without a Call.Sid` };
+    return { kind: 'accepted', carrierSid: sid };
+  }
+  const retryAfter = () => retryAfterMs(res.header('retry-after'), Date.now());
+  if (res.status === 429) return { kind: 'rate_limited', retryAfterMs: retryAfter() };
+  if (res.status === 503 || res.status === 408) {
+    const cause = `HTTP ${res.status}: ${errorMessage(body).slice(0, 200)}`;
+    return res.header('retry-after') !== null
+      ? { kind: 'not_sent', cause, retryAfterMs: retryAfter() }
+      : { kind: 'not_sent', cause };
+  }
+  if (res.status >= 400 && res.status < 500) {
+    const message = errorMessage(body);
+    return {
+      kind: 'refused',
+      httpStatus: res.status,
+      message,
+      accountLevel: res.status === 401 || res.status === 402 || res.status === 403,
+      callerIdRefused: refusesCallerId(res.status, message),
+    };
+  }
+  return { kind: 'unknown', cause: `HTTP ${res.status}: ${errorMessage(body).slice(0, 200)}` };
+}
+
+/** A POST through an injected `fetch` (tests); what it throws is classified by its error codes. */
+async function postWith(
+  fetchImpl: typeof fetch,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<PostAnswer> {
+  const res = await fetchImpl(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.status, header: (name) => res.headers.get(name), body: await res.text() };
+}
+
 /** An Exotel v1 carrier for one Exotel account. */
 export function createExotelCarrier(opts: ExotelCarrierOptions): Carrier {
   const fetchImpl = opts.fetch ?? globalThis.fetch;
@@ -122,21 +175,22 @@ export function createExotelCarrier(opts: ExotelCarrierOptions): Carrier {
   const accountUrl = `${opts.baseUrl.replace(/\/+$/, '')}/v1/Accounts/${encodeURIComponent(opts.accountSid)}`;
   const authorization = `Basic ${Buffer.from(`${opts.apiKey}:${opts.apiToken}`).toString('base64')}`;
 
-  /** One request; a network error or timeout becomes a retryable CarrierUnavailable. */
-  async function send(
-    url: string,
-    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
-  ): Promise<{ res: Response; body: string }> {
+  function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+    return fetchImpl(url, {
+      method: init.method ?? 'GET',
+      headers: { authorization, accept: 'application/json', ...init.headers },
+      body: init.body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  }
+
+  /** One lookup request; a network error or timeout becomes a retryable CarrierUnavailable. */
+  async function send(url: string): Promise<{ res: Response; body: string }> {
     try {
-      const res = await fetchImpl(url, {
-        method: init.method ?? 'GET',
-        headers: { authorization, accept: 'application/json', ...init.headers },
-        body: init.body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      const res = await request(url);
       return { res, body: await res.text() };
     } catch (err) {
-      throw unavailable(`Exotel request ${init.method ?? 'GET'} ${url} failed: ${(err as Error).message}`, err);
+      throw unavailable(`Exotel request GET ${url} failed: ${classifySendFailure(err).cause}`, err);
     }
   }
 
@@ -183,30 +237,21 @@ export function createExotelCarrier(opts: ExotelCarrierOptions): Carrier {
     });
     if (input.customField !== '') form.set('CustomField', input.customField);
     const url = `${accountUrl}/Calls/connect.json`;
-    const { res, body } = await send(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form.toString(),
-    });
-    if (res.ok) {
-      const sid = (parseJson(body, 'a dial request') as { Call?: { Sid?: unknown } } | null)?.Call?.Sid;
-      // 2xx without a sid: the call may exist, so this is ambiguous rather than refused.
-      if (typeof sid !== 'string' || sid === '') throw unavailable('Exotel accepted a dial request without a Call.Sid');
-      return { kind: 'accepted', carrierSid: sid };
+    const headers = {
+      authorization,
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    try {
+      return placeCallAnswer(
+        opts.fetch
+          ? await postWith(opts.fetch, url, headers, form.toString(), timeoutMs)
+          : await postOnce(url, { headers, body: form.toString(), timeoutMs }),
+      );
+    } catch (err) {
+      const f = err instanceof SendFailed ? err.failure : classifySendFailure(err);
+      return f.sent === false ? { kind: 'not_sent', cause: f.cause } : { kind: 'unknown', cause: f.cause };
     }
-    if (res.status === 429)
-      return { kind: 'rate_limited', retryAfterMs: retryAfterMs(res.headers.get('retry-after'), Date.now()) };
-    if (res.status >= 400 && res.status < 500) {
-      const message = errorMessage(body);
-      return {
-        kind: 'refused',
-        httpStatus: res.status,
-        message,
-        accountLevel: res.status === 401 || res.status === 402 || res.status === 403,
-        callerIdRefused: refusesCallerId(res.status, message),
-      };
-    }
-    throw unavailable(`Exotel answered HTTP ${res.status} to a dial request`);
   }
 
   async function lookupCall(input: CallLookup): Promise<LookupResult> {

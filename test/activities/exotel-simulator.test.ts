@@ -385,6 +385,19 @@ describe('§7 exotel adapter error mapping', () => {
         new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers })) as typeof fetch,
     });
 
+  const hanging = () =>
+    createExotelCarrier({
+      baseUrl: 'https://exotel.test',
+      accountSid: 'a',
+      apiKey: 'k',
+      apiToken: 't',
+      timeoutMs: 50,
+      fetch: ((_url: string, init: RequestInit) =>
+        new Promise((_resolve, reject) =>
+          init.signal!.addEventListener('abort', () => reject(init.signal!.reason)),
+        )) as typeof fetch,
+    });
+
   it('sends the connect form Exotel documents, with Basic auth', async () => {
     let seen: { url: string; init: RequestInit } | undefined;
     const c = createExotelCarrier({
@@ -453,7 +466,20 @@ describe('§7 exotel adapter error mapping', () => {
     });
   });
 
-  it('throws a retryable CarrierUnavailable on 5xx, an unreadable 2xx, a network error and a timeout', async () => {
+  it('reports a dial request the carrier did not answer as a result with its cause, never a throw', async () => {
+    expect(await fake(503, 'down').placeCall(input)).toMatchObject({ kind: 'not_sent' });
+    expect(await fake(200, 'not json').placeCall(input)).toMatchObject({ kind: 'unknown' });
+    const refusedPort = createExotelCarrier({
+      baseUrl: 'http://127.0.0.1:1',
+      accountSid: 'a',
+      apiKey: 'k',
+      apiToken: 't',
+    });
+    expect(await refusedPort.placeCall(input)).toMatchObject({ kind: 'not_sent' });
+    expect(await hanging().placeCall(input)).toMatchObject({ kind: 'unknown' });
+  });
+
+  it('throws a retryable CarrierUnavailable from a lookup on 5xx, a network error and a timeout', async () => {
     const expectUnavailable = async (p: Promise<unknown>) => {
       const err = await p.then(
         () => null,
@@ -462,28 +488,14 @@ describe('§7 exotel adapter error mapping', () => {
       expect(err).toBeInstanceOf(ApplicationFailure);
       expect(err).toMatchObject({ type: 'CarrierUnavailable', nonRetryable: false });
     };
-    await expectUnavailable(fake(503, 'down').placeCall(input));
-    await expectUnavailable(fake(200, 'not json').placeCall(input));
+    const lookup = { carrierSid: 'x', to: input.to, after: new Date(), before: new Date(), token: 't' };
+    await expectUnavailable(fake(502, 'bad').lookupCall(lookup));
     await expectUnavailable(
-      createExotelCarrier({ baseUrl: 'http://127.0.0.1:1', accountSid: 'a', apiKey: 'k', apiToken: 't' }).placeCall(
-        input,
+      createExotelCarrier({ baseUrl: 'http://127.0.0.1:1', accountSid: 'a', apiKey: 'k', apiToken: 't' }).lookupCall(
+        lookup,
       ),
     );
-    const hanging = createExotelCarrier({
-      baseUrl: 'https://exotel.test',
-      accountSid: 'a',
-      apiKey: 'k',
-      apiToken: 't',
-      timeoutMs: 50,
-      fetch: ((_url: string, init: RequestInit) =>
-        new Promise((_resolve, reject) =>
-          init.signal!.addEventListener('abort', () => reject(init.signal!.reason)),
-        )) as typeof fetch,
-    });
-    await expectUnavailable(hanging.placeCall(input));
-    await expectUnavailable(
-      fake(502, 'bad').lookupCall({ carrierSid: 'x', to: input.to, after: new Date(), before: new Date(), token: 't' }),
-    );
+    await expectUnavailable(hanging().lookupCall(lookup));
   });
 
   it('refuses the simulator’s API with the wrong credentials as an account-level 401', async () => {

@@ -27,6 +27,8 @@ interface Script {
   refused?: number[];
   /** Attempts whose first dial is withdrawn unsent (SPEC §4.5 staged dial: campaign paused, no channel in time). */
   withdrawn?: number[];
+  /** Attempts whose first `n` dial requests never left (SPEC §7: refused connection), by attempt. */
+  notSent?: Record<number, number>;
 }
 
 interface Recorded {
@@ -57,6 +59,8 @@ function scriptedActivities(env: TestWorkflowEnvironment, script: Script, rec: R
       rec.dials.push(input.callSid);
       if (script.withdrawn?.includes(attempt) && rec.dials.filter((d) => d === input.callSid).length === 1)
         return { kind: 'withdrawn' };
+      if (rec.dials.filter((d) => d === input.callSid).length <= (script.notSent?.[attempt] ?? 0))
+        return { kind: 'not_sent', cause: 'ECONNREFUSED connect', retryAfterMs: null };
       if (script.refused?.includes(attempt))
         return { kind: 'refused', httpStatus: 400, message: 'bad number', accountLevel: false };
       if (!script.silent?.includes(attempt)) {
@@ -247,6 +251,17 @@ describe('§7 every attempt is settled', () => {
     expect(out).toMatchObject({ attempts: 2, lastStatus: 'completed' });
     expect(rec.begins.map((b) => b.attempt)).toEqual([1, 1, 2, 2]);
     expect(rec.settles.map((s) => s.outcome.status)).toEqual(['busy', 'completed']);
+  });
+
+  it('dials a request that never left again after 2 s, then 4 s, without consuming a retry', async () => {
+    const { out, rec, timers } = await runNumber(policy({ numberOfRetries: 0 }), {
+      outcomes: ['completed'],
+      notSent: { 1: 2 },
+    });
+    expect(out).toMatchObject({ attempts: 1, lastStatus: 'completed' });
+    expect(rec.begins.map((b) => b.attempt)).toEqual([1, 1, 1]);
+    expect(timers).toEqual([2, 4]);
+    expect(rec.settles.map((s) => s.outcome.status)).toEqual(['completed']);
   });
 
   it('wakes the numbers its gate slot was handed to (SPEC §4.5 from order), when told to wait and when granted', async () => {

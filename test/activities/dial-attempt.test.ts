@@ -1,0 +1,111 @@
+/**
+ * SPEC §7 against a real PostgreSQL: what `dialAttempt` does with each fate of its request. Not sent →
+ * the attempt is undone and its channel free at once; may have been sent → never dialled again.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAttemptActivities } from '../../activities/attempts';
+import type { CarrierFactory, PlaceCallResult } from '../../activities/carriers/carrier';
+import { waiterId } from '../../activities/dial-gate';
+import { upsertAccount } from '../../db/queries/accounts';
+import { attempts, campaignNumbers, campaigns, dialWaiters } from '../../db/schema';
+import { newSid } from '../../domain/ids';
+import { freshDatabase, type TestDatabase } from '../support/db';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await freshDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+async function oneNumberCampaign(): Promise<string> {
+  const sid = `dial_${newSid().slice(0, 8)}`;
+  await upsertAccount(database.db, {
+    sid,
+    api_key: `k_${sid}`,
+    api_token: 't',
+    calling_window: '00:00-24:00',
+    calls_per_minute: 600,
+    channels: 1,
+  });
+  const id = newSid();
+  const now = new Date();
+  await database.db.insert(campaigns).values({
+    id,
+    accountSid: sid,
+    name: `dial ${id.slice(0, 6)}`,
+    callerId: '08012345678',
+    url: 'https://flows.example/start',
+    retries: { number_of_retries: 1, interval_mins: 1, mechanism: 'Linear', on_status: ['busy'] },
+    status: 'InProgress',
+    dateCreated: now,
+    dateUpdated: now,
+    dateStarted: now,
+  });
+  await database.db
+    .insert(campaignNumbers)
+    .values({ campaignId: id, position: 0, number: '+919876543210', status: 'pending' });
+  return id;
+}
+
+/** A carrier that answers every dial request with `result`, counting the requests. */
+function carrier(result: PlaceCallResult, placed: string[]): CarrierFactory {
+  return () => ({
+    placeCall: async (req) => {
+      placed.push(req.to);
+      return result;
+    },
+    lookupCall: async () => ({ kind: 'not_found' }),
+  });
+}
+
+async function dialOnce(result: PlaceCallResult) {
+  const cid = await oneNumberCampaign();
+  const placed: string[] = [];
+  const act = createAttemptActivities({
+    db: database.db,
+    carriers: carrier(result, placed),
+    publicUrl: 'http://x.test',
+  });
+  const begin = () => act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 1, nowMs: Date.now() });
+  await begin(); // the first request registers the number
+  const b = await begin();
+  if (b.kind !== 'dial') throw new Error(`expected a grant, got ${JSON.stringify(b)}`);
+  return { cid, act, b, placed, out: await act.dialAttempt({ callSid: b.callSid }) };
+}
+
+describe('§7 a dial request that never left is not a call', () => {
+  it('undoes the attempt, frees its channel at once and tells the workflow to dial again after the back-off', async () => {
+    const { cid, out, b } = await dialOnce({ kind: 'not_sent', cause: 'ECONNREFUSED connect', retryAfterMs: 5000 });
+    expect(out).toEqual({ kind: 'not_sent', cause: 'ECONNREFUSED connect', retryAfterMs: 5000 });
+    expect(await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid))).toEqual([]);
+    const [n] = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid));
+    expect(n).toMatchObject({ status: 'pending', attempts: 0 });
+    // The lease is a waiter again: no channel is held.
+    const [lease] = await database.db
+      .select()
+      .from(dialWaiters)
+      .where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
+    expect(lease).toMatchObject({ grantedAt: null, sentAt: null });
+  });
+
+  it('begins the same attempt again with a fresh row once it asks again', async () => {
+    const { act, cid, b } = await dialOnce({ kind: 'not_sent', cause: 'HTTP 503: down' });
+    const again = await act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 1, nowMs: Date.now() });
+    expect(again).toMatchObject({ kind: 'dial' });
+    expect(again.kind === 'dial' && again.callSid).not.toBe(b.callSid);
+  });
+});
+
+describe('§7 a dial request that may have placed a call is never sent again', () => {
+  it('keeps the claim, records when it left, and answers ambiguous without dialling on a retry', async () => {
+    const { act, out, b, placed } = await dialOnce({ kind: 'unknown', cause: 'UND_ERR_SOCKET: other side closed' });
+    expect(out).toEqual({ kind: 'ambiguous' });
+    const [a] = await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid));
+    expect(a!.dialStartedAt).toBeInstanceOf(Date);
+    expect(await act.dialAttempt({ callSid: b.callSid })).toEqual({ kind: 'ambiguous' });
+    expect(placed).toHaveLength(1);
+  });
+});
