@@ -220,7 +220,13 @@ export const attempts = pgTable(
     /** Per-attempt token in the carrier's callback URL; looked up by its SHA-256 (`attempts_token_sha256`). */
     token: text('token').notNull().unique(),
     carrierSid: text('carrier_sid'),
+    /** The dial claim (SPEC §7): set before the request is sent, never cleared once it may have left. */
     dialStartedAt: ts('dial_started_at'),
+    /**
+     * When the dial request left for the carrier (SPEC §4.10 `date_created`), set once it may have
+     * left; null while staged or when it never left. Call-details show only attempts that have it.
+     */
+    sentAt: ts('sent_at'),
     status: text('status'),
     reason: text('reason'),
     dateCreated: ts('date_created').notNull(),
@@ -235,6 +241,7 @@ export const attempts = pgTable(
     uniqueIndex('attempts_number_attempt').on(t.campaignId, t.position, t.attemptNumber),
     index('attempts_campaign_created').on(t.campaignId, t.dateCreated),
     index('attempts_token_sha256').using('btree', sql`sha256(${t.token}::bytea)`),
+    index('attempts_campaign_sent').on(t.campaignId, t.sentAt),
   ],
 );
 

@@ -10,6 +10,7 @@ import {
   countCallerIdRefusal,
   markAccepted,
   markDialled,
+  markMaybeSent,
   releaseClaim,
   resetCallerIdRefusals,
 } from '../../db/queries/attempts';
@@ -78,8 +79,9 @@ export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
     if (!ctx) return { kind: 'withdrawn' };
     const { a, c, acct } = ctx;
     if (a.carrierSid) return { kind: 'accepted', carrierSid: a.carrierSid };
-    if (a.dialStartedAt) return { kind: 'ambiguous' };
+    if (a.dialStartedAt) return ambiguousClaim(deps, a.callSid);
     const send = await claimSend(deps, wakeups, ctx);
+    if (send.kind === 'ambiguous') return ambiguousClaim(deps, a.callSid);
     if (send.kind !== 'claimed') return send;
     if (send.freeChannels > 0) wakeups.passOn(acct.sid);
     // The instant the request leaves (this host's clock): it replaces the reserved one, so
@@ -101,6 +103,17 @@ export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
     logClassification(a, result);
     return applyDialResult(deps, ctx, result, sentAt);
   };
+}
+
+/** Claimed by an earlier run that never said what became of its request: it may have left. */
+async function ambiguousClaim(deps: AttemptDeps, callSid: string): Promise<DialAttemptOutput> {
+  await markMaybeSent(deps.db, callSid);
+  try {
+    log.warn('Dial request classified', { callSid, result: 'ambiguous', cause: 'claimed by an earlier run' });
+  } catch {
+    // outside an activity's context there is no logger
+  }
+  return { kind: 'ambiguous' };
 }
 
 /** SPEC §7: every classification is logged with its cause (the adapters' causes carry no credential). */

@@ -55,7 +55,8 @@ function emitCallStatus(tx: DbOrTx, { a, c, acct, now }: Settling, o: CallOutcom
         duration: o.duration,
         recordingUrl: o.recordingUrl,
         customField: c.customField,
-        dateCreated: a.dateCreated,
+        // SPEC §4.10: the moment the dial request left (every settled attempt may have been sent).
+        dateCreated: a.sentAt ?? a.dateCreated,
         dateUpdated: now,
       },
       acct.timezone,
@@ -84,7 +85,7 @@ async function emitCallSchedule(
         callSids: all.map((x) => x.callSid),
         status: numberStatus,
         attempts: all.length,
-        dateCreated: all[0]?.dateCreated ?? a.dateCreated,
+        dateCreated: all[0]?.sentAt ?? all[0]?.dateCreated ?? a.dateCreated,
         dateUpdated: now,
       },
       acct.timezone,

@@ -2,7 +2,7 @@
  * SPEC §7 attempt rows: the queries of the attempt path (activities/attempts/). An attempt row is
  * committed before its dial; `dial_started_at` claims it for the one request it may ever send.
  */
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client';
 import { accounts, attempts, campaignNumbers, campaigns, dialWaiters } from '../schema';
 import type { AttemptStatus } from '../../domain/attempt-status';
@@ -201,12 +201,23 @@ export async function leaseOrderAt(tx: DbOrTx, leaseId: string): Promise<Date | 
 
 /** The carrier accepted the dial: its sid, and the instant the request really left. */
 export async function markAccepted(db: Db, callSid: string, carrierSid: string, sentAt: Date): Promise<void> {
-  await db.update(attempts).set({ carrierSid, dialStartedAt: sentAt }).where(eq(attempts.callSid, callSid));
+  await db.update(attempts).set({ carrierSid, dialStartedAt: sentAt, sentAt }).where(eq(attempts.callSid, callSid));
 }
 
 /** The request left (the carrier refused it, or its fate is unknown): the instant it left. */
 export async function markDialled(db: Db, callSid: string, sentAt: Date): Promise<void> {
-  await db.update(attempts).set({ dialStartedAt: sentAt }).where(eq(attempts.callSid, callSid));
+  await db.update(attempts).set({ dialStartedAt: sentAt, sentAt }).where(eq(attempts.callSid, callSid));
+}
+
+/**
+ * A claim found from an earlier run (a crash mid-request): the request may have left at its claimed
+ * instant, so from now on the attempt has a call-details record.
+ */
+export async function markMaybeSent(db: Db, callSid: string): Promise<void> {
+  await db
+    .update(attempts)
+    .set({ sentAt: sql`${attempts.dialStartedAt}` })
+    .where(and(eq(attempts.callSid, callSid), isNull(attempts.sentAt), isNotNull(attempts.dialStartedAt)));
 }
 
 /** No call was made (the carrier rate-limited it): the claim is released, so the attempt may dial again. */
@@ -238,7 +249,7 @@ export async function updateNumberAfterAttempt(
 /** Every attempt of one number, in order (for its `call_schedule_callback`). */
 export async function attemptsOfNumber(tx: DbOrTx, campaignId: string, position: number) {
   return tx
-    .select({ callSid: attempts.callSid, dateCreated: attempts.dateCreated })
+    .select({ callSid: attempts.callSid, sentAt: attempts.sentAt, dateCreated: attempts.dateCreated })
     .from(attempts)
     .where(and(eq(attempts.campaignId, campaignId), eq(attempts.position, position)))
     .orderBy(asc(attempts.attemptNumber));

@@ -59,8 +59,12 @@ export function toCampaignNumberResource(
   };
 }
 
-type RawCallDetail = Omit<CallDetailRow, 'dialStartedAt' | 'dateCreated' | 'startTime' | 'endTime' | 'settledAt'> & {
+type RawCallDetail = Omit<
+  CallDetailRow,
+  'dialStartedAt' | 'sentAt' | 'dateCreated' | 'startTime' | 'endTime' | 'settledAt'
+> & {
   dialStartedAt: string | Date | null;
+  sentAt: string | Date | null;
   dateCreated: string | Date;
   startTime: string | Date | null;
   endTime: string | Date | null;
@@ -88,13 +92,13 @@ export async function* callDetailRows(
   const cursor = sql<RawCallDetail[]>`
     select a.call_sid as "callSid", a.campaign_id as "campaignId", a.position, a.attempt_number as "attemptNumber",
            a.number, a.caller_id as "callerId", a.token, a.carrier_sid as "carrierSid",
-           a.dial_started_at as "dialStartedAt",
+           a.dial_started_at as "dialStartedAt", a.sent_at as "sentAt",
            a.status, a.reason, a.date_created as "dateCreated", a.start_time as "startTime", a.end_time as "endTime",
            a.duration, a.digits, a.recording_url as "recordingUrl", a.settled_at as "settledAt", n.name
       from attempts a
       left join campaign_numbers n on n.campaign_id = a.campaign_id and n.position = a.position
-     where a.campaign_id = ${campaignId} ${statusWhere}
-     order by a.date_created ${dir}, a.position ${dir}, a.attempt_number ${dir}
+     where a.campaign_id = ${campaignId} and a.sent_at is not null ${statusWhere}
+     order by a.sent_at ${dir}, a.position ${dir}, a.attempt_number ${dir}
      ${q.offset !== null ? sql`offset ${q.offset}` : sql``}
      ${q.limit !== null ? sql`limit ${q.limit}` : sql``}`.cursor(batch);
   // drizzle configures the shared postgres-js client to hand timestamps back as text.
@@ -103,6 +107,7 @@ export async function* callDetailRows(
     yield rows.map((r) => ({
       ...r,
       dialStartedAt: date(r.dialStartedAt),
+      sentAt: date(r.sentAt),
       dateCreated: new Date(r.dateCreated),
       startTime: date(r.startTime),
       endTime: date(r.endTime),

@@ -2,7 +2,7 @@
  * Campaign SQL for the API (SPEC §2, §3, §4.9, §4.10), and the mappers that turn rows into wire
  * objects (STYLE G9); a campaign's fields are mapped by the field table (campaign-row.ts).
  */
-import { and, asc, count, desc, eq, ilike, inArray, isNull, or, sql, sum, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, inArray, isNotNull, isNull, or, sql, sum, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { attempts, campaignNumbers, campaigns } from '../schema';
 import type { AccountRow } from './accounts';
@@ -144,7 +144,11 @@ export async function listCampaigns(
 
 export type CallDetailRow = AttemptRow & { name: string | null };
 
-/** SPEC §4.10 call-details: one row per attempt of the campaign, with the number's contact name. */
+/**
+ * SPEC §4.10 call-details: one row per attempt of the campaign whose dial request left (or may have),
+ * with the number's contact name, in the order the requests left. A staged dial or a request that
+ * never left has no record, so a record, once shown, is never taken back.
+ */
 export async function listCallDetails(
   db: Db,
   campaignId: string,
@@ -157,7 +161,7 @@ export async function listCallDetails(
         q.statuses.includes('in-progress') ? isNull(attempts.status) : undefined,
       )
     : undefined;
-  const where = and(eq(attempts.campaignId, campaignId), statusWhere);
+  const where = and(eq(attempts.campaignId, campaignId), isNotNull(attempts.sentAt), statusWhere);
   const dir = q.sortBy === 'date_created:desc' ? desc : asc;
   const [rows, [total]] = await Promise.all([
     db
@@ -168,7 +172,7 @@ export async function listCallDetails(
         and(eq(campaignNumbers.campaignId, attempts.campaignId), eq(campaignNumbers.position, attempts.position)),
       )
       .where(where)
-      .orderBy(dir(attempts.dateCreated), dir(attempts.position), dir(attempts.attemptNumber))
+      .orderBy(dir(attempts.sentAt), dir(attempts.position), dir(attempts.attemptNumber))
       .limit(q.limit)
       .offset(q.offset),
     db.select({ n: count() }).from(attempts).where(where),
@@ -217,7 +221,8 @@ export function toCallRecord(
     status: row.status ?? 'in-progress',
     attempt_number: row.attemptNumber,
     reason: row.reason,
-    date_created: formatInstant(row.dateCreated, zone),
+    // Issue 15: the moment the dial request left for the carrier (only sent attempts have records).
+    date_created: formatInstant(row.sentAt ?? row.dateCreated, zone),
     start_time: formatOptional(row.startTime, zone),
     end_time: formatOptional(row.endTime, zone),
     duration: row.duration ?? 0,

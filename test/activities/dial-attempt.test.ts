@@ -105,6 +105,8 @@ describe('§7 a dial request that may have placed a call is never sent again', (
     expect(out).toEqual({ kind: 'ambiguous' });
     const [a] = await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid));
     expect(a!.dialStartedAt).toBeInstanceOf(Date);
+    // From now on it has a call-details record, dated when the request left.
+    expect(a!.sentAt).toEqual(a!.dialStartedAt);
     expect(await act.dialAttempt({ callSid: b.callSid })).toEqual({ kind: 'ambiguous' });
     expect(placed).toHaveLength(1);
   });

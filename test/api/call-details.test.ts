@@ -48,7 +48,9 @@ beforeAll(async () => {
       number: ['+919876543210', '+919876543211', '+911140002400'][position]!,
       callerId: '08047112233',
       token: `${attemptNumber}_${newSid()}`,
-      dateCreated: t(second),
+      // Begun (granted, staged) two seconds before its dial request left: date_created is the send.
+      dateCreated: t(second - 2),
+      sentAt: t(second),
       ...extra,
     };
   };
@@ -66,6 +68,9 @@ beforeAll(async () => {
     row(2, 1, 10, { status: 'failed', reason: 'carrier_refused', settledAt: t(10) }),
     row(0, 2, 30, { status: null, startTime: t(31) }),
   ]);
+  // A staged dial (granted, not yet sent) has no record (SPEC §4.10: nothing that was not dialled).
+  await database.db.insert(attempts).values({ ...row(1, 2, 40, {}), sentAt: null });
+  sids.pop();
 });
 afterAll(async () => {
   await database?.drop();
@@ -99,6 +104,12 @@ describe('§4.10 call-details', () => {
       direction: 'Outgoing',
       custom_field: 'order-7',
     });
+  });
+
+  it('shows no record for an attempt whose dial request has not left', async () => {
+    const res = await call(app, acct, 'GET', path('?status=in-progress'));
+    expect(res.json.response.map((r: Json) => r.attempt_number)).toEqual([2]);
+    expect(res.json.metadata.total).toBe(1);
   });
 
   it('shows a live attempt as in-progress', async () => {

@@ -83,6 +83,7 @@ beforeAll(async () => {
     callerId: '08047112233',
     token: `${attemptNumber}_${newSid()}`,
     dateCreated: t(second),
+    sentAt: t(second),
     ...extra,
   });
   await database.db
