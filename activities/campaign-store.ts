@@ -11,6 +11,7 @@ import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { accounts, attempts, campaignNumbers, campaigns, webhookDeliveries } from '../db/schema';
 import { applyCampaignPatch } from '../db/queries/campaign-update';
+import { countLiveCalls } from '../db/queries/attempts';
 import {
   dropUnusedSnapshot,
   listSnapshotDue,
@@ -330,13 +331,12 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
         .where(and(eq(campaigns.id, input.campaignId), sql`${campaigns.closing} is null`));
     },
 
-    /** How many of the campaign's numbers have a live call (attempt begun, not yet settled). */
+    /**
+     * How many of the campaign's numbers have a live call (their attempt holds a channel or is about to
+     * settle); attempts of unknown fate the carrier does not know settle after the drain, on their own.
+     */
     async countLiveCalls(input: { campaignId: string }): Promise<{ live: number }> {
-      const [row] = await db
-        .select({ live: count() })
-        .from(campaignNumbers)
-        .where(and(eq(campaignNumbers.campaignId, input.campaignId), eq(campaignNumbers.status, 'in-progress')));
-      return { live: Number(row?.live ?? 0) };
+      return { live: await countLiveCalls(db, input.campaignId) };
     },
 
     /**

@@ -93,12 +93,13 @@ export function nextSlotMs(nowMs: number, accountNextMs: number, campaignNextMs:
 }
 
 /**
- * SPEC §7: an attempt is settled at the latest `ring_timeout_s + call_time_limit_s + 2 min` plus an
- * hour of lookups after its dial. A lease older than that (plus 5 minutes) belongs to an attempt that
- * can no longer settle (its workflow was terminated by hand) and gives its channel back.
+ * SPEC §7: a call is live at most `ring_timeout_s + call_time_limit_s` after its dial, and lookups
+ * that do not find a call give its channel back at once (after 30 minutes of them it is settled). A
+ * lease older than the call's longest life plus those 30 minutes (and 5 more) belongs to an attempt
+ * that can no longer settle (its workflow was terminated by hand) and gives its channel back.
  */
 export function leaseLimitMs(ringTimeoutS: number, callTimeLimitS: number): number {
-  return (ringTimeoutS + callTimeLimitS) * 1000 + 120_000 + 3_600_000 + 300_000;
+  return (ringTimeoutS + callTimeLimitS) * 1000 + 35 * 60_000;
 }
 
 /** SPEC §4.5: what custom campaigns leave of an account's rate for its auto campaigns. */

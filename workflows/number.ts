@@ -32,6 +32,7 @@ import {
   type NumberStatusOutput,
 } from './definitions';
 import { deliverInOrder, dialer, store } from './options';
+import { awaitOutcomeInMinutes, fromCallback } from './await-outcome';
 import { numberWorkflowId } from '../domain/ids';
 import type { GateWake } from '../activities/dial-gate';
 
@@ -54,11 +55,13 @@ export interface NumberWorkflowOutput {
   stopped: string | null;
 }
 
-/** SPEC §7: after the settle timeout, look the call up every 5 minutes for an hour. */
+/** Before issue 10 (SPEC §7 then): after the settle timeout, look the call up every 5 minutes for an hour. */
 const LOOKUP_EVERY_MS = 5 * 60_000;
 const LOOKUPS = 12;
 /** SPEC §4.4: work moved to the next window opening gets 0–60 s of jitter. */
 const MAX_JITTER_MS = 60_000;
+/** An attempt begun before `ringTimeoutMs` was reported waits as if the default ring timeout applied. */
+const DEFAULT_RING_TIMEOUT_MS = 30_000;
 
 export async function numberWorkflow(input: NumberWorkflowInput): Promise<NumberWorkflowOutput> {
   const callbacks = new Map<string, CallStatusInput>();
@@ -174,7 +177,20 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
       }
     } else {
       state.phase = 'awaiting_outcome';
-      outcome = await awaitOutcome(begun.callSid, begun.token, begun.settleTimeoutMs, callbacks);
+      // SPEC §7 (issue 10): settled in minutes; histories from before keep the hour-long ladder.
+      outcome =
+        (dial.kind === 'accepted' || dial.kind === 'ambiguous') && patched('10-settle-in-minutes')
+          ? await awaitOutcomeInMinutes(
+              {
+                callSid: begun.callSid,
+                token: begun.token,
+                dial: dial.kind,
+                ringTimeoutMs: begun.ringTimeoutMs ?? DEFAULT_RING_TIMEOUT_MS,
+              },
+              callbacks,
+              wakeNumber,
+            )
+          : await awaitOutcome(begun.callSid, begun.token, begun.settleTimeoutMs, callbacks);
     }
     state.lastStatus = outcome.status;
     const rule = afterAttempt(input.retries, attempt, outcome.status);
@@ -217,14 +233,10 @@ function wakeNumber(w: GateWake): void {
     .catch(() => undefined); // it finished or was never started: nothing to wake
 }
 
-/** The callback's outcome (recorded already by the API, which `settleAttempt` prefers). */
-function fromCallback({ token: _token, ...o }: CallStatusInput): CallOutcome {
-  return { ...o, reason: null };
-}
-
 /**
- * Waits for the carrier's callback; when none arrives within the settle timeout, asks the carrier
- * every 5 minutes for an hour, then gives up as `failed` / `dial_unknown` (SPEC §7).
+ * Before issue 10: waits for the carrier's callback; when none arrives within the settle timeout,
+ * asks the carrier every 5 minutes for an hour, then gives up as `failed` / `dial_unknown`. Kept for
+ * histories recorded before `10-settle-in-minutes`.
  */
 async function awaitOutcome(
   callSid: string,

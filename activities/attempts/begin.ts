@@ -29,8 +29,10 @@ export function beginAttempt(db: Db) {
       if (!c) return { kind: 'stop', reason: 'campaign_missing' };
       const acct = await findAccount(tx, c.accountSid);
       const settleTimeoutMs = ((acct?.ringTimeoutS ?? 30) + (acct?.callTimeLimitS ?? 3600)) * 1000 + SETTLE_GRACE_MS;
+      const ringTimeoutMs = (acct?.ringTimeoutS ?? 30) * 1000;
       const existing = await findAttempt(tx, input);
-      if (existing) return { kind: 'dial', callSid: existing.callSid, token: existing.token, settleTimeoutMs };
+      if (existing)
+        return { kind: 'dial', callSid: existing.callSid, token: existing.token, settleTimeoutMs, ringTimeoutMs };
       // Checked again immediately before each dial (SPEC §4.1, §4.4): abandoned children outlive
       // pause, complete and end_at, so the read model, not the child's memory, decides.
       const ticketOf = {
@@ -98,6 +100,7 @@ export function beginAttempt(db: Db) {
         callSid,
         token,
         settleTimeoutMs,
+        ringTimeoutMs,
         ...(slot.wake && { wake: slot.wake }),
         ...(slot.wakes && { wakes: slot.wakes }),
       };

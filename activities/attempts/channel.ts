@@ -1,4 +1,5 @@
 /** SPEC §4.5: an attempt's channel (its lease at the dial gate), given back in the caller's transaction. */
+import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { leaseLimitMs } from '../../domain/throttle';
 import { releaseDialSlot, waiterId, type GateWake } from '../dial-gate';
@@ -28,4 +29,20 @@ export function releaseChannel(
     channels: acct.channels,
     leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
   });
+}
+
+/**
+ * A lookup found live a call whose channel an earlier lookup gave back (the carrier did not know it
+ * yet): it counts as live again, from now (SPEC §4.5: a live call holds a channel).
+ */
+export async function retakeChannel(
+  tx: DbOrTx,
+  accountSid: string,
+  a: { campaignId: string; position: number; attemptNumber: number },
+): Promise<void> {
+  await tx.execute(sql`
+    insert into dial_waiters (id, account_sid, campaign_id, position, is_retry, order_at, due_at, lapse_at, granted_at, sent_at)
+    values (${leaseOf(a)}, ${accountSid}, ${a.campaignId}, ${a.position}, ${a.attemptNumber > 1},
+      clock_timestamp(), clock_timestamp(), clock_timestamp(), clock_timestamp(), clock_timestamp())
+    on conflict (id) do nothing`);
 }

@@ -102,6 +102,23 @@ function settledBefore(c: CampaignRowForAttempt, a: AttemptRow, next: AttemptNex
   return { next, deliveryIds: ids.filter((x): x is string => x !== null) };
 }
 
+/**
+ * SPEC §4.1: a drain ended the campaign while this attempt's fate was still unknown (its call was not
+ * live, so the drain did not wait for it) and made its number final. The attempt still settles: its
+ * call-details record and its `call_status_callback` report the outcome; the number stays as it is.
+ */
+async function settleAfterDrain(
+  tx: DbOrTx,
+  s: Settling,
+  input: SettleAttemptInput,
+  next: AttemptNext,
+): Promise<SettleAttemptOutput> {
+  await recordOutcome(tx, s.a, input.outcome, s.now);
+  const wake = await releaseChannel(tx, { ...s.acct, sid: s.c.accountSid }, s.a, input.nowMs);
+  const id = await emitCallStatus(tx, s, input.outcome);
+  return { next, deliveryIds: id ? [id] : [], ...(wake && { wake }) };
+}
+
 export function settleAttempt(db: Db) {
   return async (input: SettleAttemptInput): Promise<SettleAttemptOutput> => {
     const now = new Date(input.nowMs);
@@ -113,9 +130,11 @@ export function settleAttempt(db: Db) {
       if (!c || !acct) throw attemptNotFound(input.callSid);
       // The carrier's callback may have recorded the outcome already (recordCallOutcome): then that
       // outcome, not the one passed in (a lookup racing the callback), settles the number.
-      const n = a.status !== null ? await findNumber(tx, a.campaignId, a.position) : undefined;
-      const recordedFirst = n !== undefined && awaitsSettle(n, a.attemptNumber);
+      const n = await findNumber(tx, a.campaignId, a.position);
+      const numberWaits = n !== undefined && awaitsSettle(n, a.attemptNumber);
+      const recordedFirst = a.status !== null && numberWaits;
       if (a.status !== null && !recordedFirst) return settledBefore(c, a, nextOfSettledNumber(n));
+      if (!numberWaits) return settleAfterDrain(tx, { a, c, acct, now }, input, nextOfSettledNumber(n));
       const o = recordedFirst ? outcomeOfRow(a) : input.outcome;
       const next = decideNext({
         outcome: o.status,

@@ -26,7 +26,16 @@ export type BeginAttemptOutput =
    * and wake `wake`, the number whose turn comes next (SPEC §4.5), and `wakes`, numbers ahead of this
    * one in its campaign's order that were granted slots in its place.
    */
-  | { kind: 'dial'; callSid: string; token: string; settleTimeoutMs: number; wake?: GateWake; wakes?: GateWake[] }
+  | {
+      kind: 'dial';
+      callSid: string;
+      token: string;
+      settleTimeoutMs: number;
+      /** The account's `ring_timeout_s` (SPEC §7: a missing callback is looked up from then + 1 min). */
+      ringTimeoutMs?: number;
+      wake?: GateWake;
+      wakes?: GateWake[];
+    }
   /**
    * SPEC §4.5: the account's dial gate has no slot (rate, channels, turn) yet; ask again after the
    * wait. A slot it asked for may have gone to numbers ahead of it in order: wake `wakes`.
@@ -69,7 +78,16 @@ export interface LookupAttemptInput {
   callSid: string;
   nowMs: number;
 }
-export type LookupAttemptOutput = { kind: 'final'; outcome: CallOutcome } | { kind: 'live' } | { kind: 'not_found' };
+/**
+ * `final`: the carrier's outcome (settle with it); `live`: the call holds its channel; `not_found`:
+ * the carrier does not know the call (its channel is free); `error`: the carrier did not answer.
+ * `wake`: the waiting number the freed channel went to.
+ */
+export type LookupAttemptOutput =
+  | { kind: 'final'; outcome: CallOutcome; wake?: GateWake }
+  | { kind: 'live' }
+  | { kind: 'not_found'; wake?: GateWake }
+  | { kind: 'error'; message: string };
 
 export interface SettleAttemptInput {
   callSid: string;

@@ -225,6 +225,14 @@ export async function releaseClaim(db: Db, callSid: string): Promise<void> {
   await db.update(attempts).set({ dialStartedAt: null }).where(eq(attempts.callSid, callSid));
 }
 
+/** A lookup found the attempt's call: its sid, so later lookups ask for it and callbacks match it. */
+export async function learnCarrierSid(db: DbOrTx, callSid: string, carrierSid: string): Promise<void> {
+  await db
+    .update(attempts)
+    .set({ carrierSid })
+    .where(and(eq(attempts.callSid, callSid), isNull(attempts.carrierSid)));
+}
+
 /** Records the attempt's final outcome on its row. */
 export async function recordOutcome(tx: DbOrTx, a: AttemptRow, o: CallOutcome, settledAt: Date): Promise<void> {
   await tx
@@ -253,6 +261,22 @@ export async function attemptsOfNumber(tx: DbOrTx, campaignId: string, position:
     .from(attempts)
     .where(and(eq(attempts.campaignId, campaignId), eq(attempts.position, position)))
     .orderBy(asc(attempts.attemptNumber));
+}
+
+/**
+ * SPEC §4.1 drain: how many of the campaign's numbers have a live call — their attempt holds a channel
+ * (staged or sent), or its outcome is recorded and the number is about to settle. An attempt of unknown
+ * fate that a lookup did not find holds no channel: the drain does not wait for its ladder.
+ */
+export async function countLiveCalls(db: DbOrTx, campaignId: string): Promise<number> {
+  const [row] = await db.execute<{ live: number }>(sql`
+    select count(*)::int as live from campaign_numbers n
+      join attempts a on a.campaign_id = n.campaign_id and a.position = n.position and a.attempt_number = n.attempts
+     where n.campaign_id = ${campaignId} and n.status = 'in-progress'
+       and (a.status is not null or exists (
+         select 1 from dial_waiters w
+          where w.id = n.campaign_id || '/' || n.position || '/' || n.attempts and w.granted_at is not null))`);
+  return Number(row?.live ?? 0);
 }
 
 /** Any answer but a caller-id refusal ends a run of them (one indexed read when there is none). */

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAttemptActivities } from '../../activities/attempts';
 import type { CarrierFactory, PlaceCallResult } from '../../activities/carriers/carrier';
 import { waiterId } from '../../activities/dial-gate';
+import { createCampaignStoreActivities } from '../../activities/campaign-store';
+import { failedWithoutCall } from '../../domain/call-outcome';
 import { upsertAccount } from '../../db/queries/accounts';
 import { attempts, campaignNumbers, campaigns, dialWaiters } from '../../db/schema';
 import { newSid } from '../../domain/ids';
@@ -109,5 +111,45 @@ describe('§7 a dial request that may have placed a call is never sent again', (
     expect(a!.sentAt).toEqual(a!.dialStartedAt);
     expect(await act.dialAttempt({ callSid: b.callSid })).toEqual({ kind: 'ambiguous' });
     expect(placed).toHaveLength(1);
+  });
+});
+
+describe('§4.1/§7 a drain does not wait for the ladder of a call the carrier does not know', () => {
+  it('frees the channel at the lookup, ends the campaign without it, then records the attempt alone', async () => {
+    const { cid, act, b } = await dialOnce({ kind: 'unknown', cause: 'no answer within 10000 ms' });
+    const store = createCampaignStoreActivities({
+      db: database.db,
+      publicUrl: 'http://x.test',
+      signingSecret: 's'.repeat(32),
+    });
+    expect(await store.countLiveCalls({ campaignId: cid })).toEqual({ live: 1 });
+    // The carrier's call list does not know the call: its channel is free, the attempt still open.
+    expect(await act.lookupAttempt({ callSid: b.callSid, nowMs: Date.now() })).toMatchObject({ kind: 'not_found' });
+    expect(
+      await database.db
+        .select()
+        .from(dialWaiters)
+        .where(eq(dialWaiters.id, waiterId(cid, 0, 1))),
+    ).toEqual([]);
+    expect(await store.countLiveCalls({ campaignId: cid })).toEqual({ live: 0 });
+    await store.beginDrain({ campaignId: cid, closing: 'Completed', reason: null, nowMs: Date.now() });
+    await store.finishCampaign({ campaignId: cid, nowMs: Date.now(), status: 'Completed', cause: 'complete' });
+    const numberAfterDrain = (
+      await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid))
+    )[0];
+    expect(numberAfterDrain).toMatchObject({ status: 'failed', reason: 'campaign_ended' });
+    // 30 minutes of lookups later the ladder gives up: the attempt's record says so, the number does not change.
+    const settled = await act.settleAttempt({
+      callSid: b.callSid,
+      outcome: failedWithoutCall('dial_unknown'),
+      retryDelayMs: null,
+      jitterMs: 0,
+      nowMs: Date.now(),
+    });
+    expect(settled.next).toEqual({ kind: 'final', numberStatus: 'failed' });
+    const [a] = await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid));
+    expect(a).toMatchObject({ status: 'failed', reason: 'dial_unknown' });
+    const [n] = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid));
+    expect(n).toEqual(numberAfterDrain);
   });
 });

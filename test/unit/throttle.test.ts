@@ -79,8 +79,8 @@ describe('§4.5 pacing arithmetic', () => {
     expect(fairShares(60, [])).toEqual([]);
   });
 
-  it('takes a lease back only after SPEC §7 settles every attempt (ring + limit + 2 min + 1 h)', () => {
-    expect(leaseLimitMs(30, 3600)).toBe((30 + 3600) * 1000 + 120_000 + 3_600_000 + 300_000);
+  it('takes a lease back only after a call can no longer be live nor be looked for (ring + limit + 35 min)', () => {
+    expect(leaseLimitMs(30, 3600)).toBe((30 + 3600) * 1000 + 35 * 60_000);
   });
 
   it('grants the channels plus the calls they settle in STAGE_LEAD_MS (staged), at most twice the channels', () => {
