@@ -17,7 +17,14 @@ import type { CampaignEngine } from '../../api/deps';
 import { attempts, campaignNumbers, campaigns } from '../../db/schema';
 import { upsertAccount } from '../../db/queries/accounts';
 import type { CampaignPatch } from '../../domain/campaign-patch';
-import { attemptNumberFromToken, campaignWorkflowId, dialTaskQueue, newSid, webhookTaskQueue } from '../../domain/ids';
+import {
+  attemptNumberFromToken,
+  campaignWorkflowId,
+  dialTaskQueue,
+  newSid,
+  numberTaskQueue,
+  webhookTaskQueue,
+} from '../../domain/ids';
 import type { RetryPolicy } from '../../domain/retry-schedule';
 import { simulatedOutcome } from '../../simulator/outcome';
 import { campaignWorkflow } from '../../workflows/campaign';
@@ -30,6 +37,8 @@ export interface HarnessOptions {
   days?: number[];
   /** Numbers whose carrier never calls back (settled by lookup). */
   silent?: string[];
+  /** How long a silent number's call stays live (its lookups say so meanwhile); default an hour. */
+  silentLiveMs?: number;
 }
 
 export interface Harness {
@@ -81,7 +90,10 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     taskQueue,
   });
   const dials: Harness['dials'] = [];
-  const calls = new Map<string, { status: Exclude<ReturnType<typeof simulatedOutcome>, 'refused'>; sid: string }>();
+  const calls = new Map<
+    string,
+    { status: Exclude<ReturnType<typeof simulatedOutcome>, 'refused'>; sid: string; endsAtMs: number }
+  >();
   const silent = new Set(opts.silent ?? []);
 
   const carrier: Carrier = {
@@ -99,7 +111,8 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
           callerIdRefused: false,
         };
       const sid = newSid();
-      calls.set(token, { status: outcome, sid });
+      const dialledAtMs = await env.currentTimeMs();
+      calls.set(token, { status: outcome, sid, endsAtMs: dialledAtMs + (opts.silentLiveMs ?? 3_600_000) });
       if (!silent.has(p.to)) {
         // The callback is relayed before the dial returns, so no real time passes between them
         // while the test server skips virtual time; the workflow buffers it until it waits.
@@ -122,6 +135,7 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     async lookupCall(l) {
       const call = calls.get(l.token);
       if (!call) return { kind: 'not_found' };
+      if ((await env.currentTimeMs()) < call.endsAtMs) return { kind: 'live', carrierSid: call.sid };
       return {
         kind: 'final',
         outcome: {
@@ -149,6 +163,12 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
   });
   const bundle = await workflowBundle();
   const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const numbers = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: numberTaskQueue(taskQueue),
+    workflowBundle: bundle,
+    activities,
+  });
   const hooks = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: webhookTaskQueue(taskQueue),
@@ -159,7 +179,7 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     taskQueue: dialTaskQueue(taskQueue),
     activities,
   });
-  const running = Promise.all([main.run(), hooks.run(), dialer.run()]);
+  const running = Promise.all([main.run(), numbers.run(), hooks.run(), dialer.run()]);
 
   return {
     env,
@@ -225,6 +245,7 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     now: () => env.currentTimeMs(),
     async stop() {
       main.shutdown();
+      numbers.shutdown();
       hooks.shutdown();
       dialer.shutdown();
       await running;

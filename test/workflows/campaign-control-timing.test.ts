@@ -44,7 +44,7 @@ function near(actualMs: number, expectedMs: number) {
 describe('§4.6 expiry of a campaign paused after start', () => {
   it('becomes Canceled 30 days after the pause; its waiting retry and never-dialled numbers fail, nothing is dialled meanwhile', async () => {
     // One live number at a time: a sleeping retry gives its slot back, a live call keeps it (the
-    // silent number's call is settled by lookup after ring + limit + 2 minutes).
+    // silent number's call stays live for an hour, as its lookups report, then a lookup settles it).
     const t = await harness({ silent: [COMPLETES_2] });
     const id = await t.createCampaign({
       numbers: [BUSY, COMPLETES_2, COMPLETES],
