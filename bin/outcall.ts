@@ -29,7 +29,7 @@ import { migrateDb } from '../db/migrate';
 import { upsertAccount } from '../db/queries/accounts';
 import { greetingForToken } from '../db/queries/greetings';
 import { parseAccountsJson } from '../domain/schemas/account';
-import { dialTaskQueue, webhookTaskQueue } from '../domain/ids';
+import { dialTaskQueue, numberTaskQueue, webhookTaskQueue } from '../domain/ids';
 import type { Config } from './config';
 import { serveHttp } from './http-server';
 import { bundlerLogger } from './logger';
@@ -185,7 +185,11 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** The worker process: workflows and activities on the main queue, webhooks on their own queue. */
+/**
+ * The worker process: campaign workflows and their activities on the main queue, number workflows and
+ * theirs on `<queue>-numbers` (so a campaign's tasks never wait behind its numbers'), dials and
+ * webhooks on their own queues.
+ */
 export async function startWorker(opts: {
   config: Config;
   db: Db;
@@ -231,6 +235,16 @@ export async function startWorker(opts: {
     ...workflows,
     activities,
     interceptors,
+    maxConcurrentActivityTaskExecutions: 50,
+    maxCachedWorkflows: 500,
+  });
+  const numbers = await Worker.create({
+    connection,
+    namespace: opts.temporal.namespace,
+    taskQueue: numberTaskQueue(config.OUTCALL_TASK_QUEUE),
+    ...workflows,
+    activities,
+    interceptors,
     maxConcurrentActivityTaskExecutions: 200,
     maxCachedWorkflows: 2000,
   });
@@ -256,10 +270,11 @@ export async function startWorker(opts: {
     maxConcurrentActivityTaskExecutions: 200,
     maxTaskQueueActivitiesPerSecond: config.OUTCALL_MAX_DIALS_PER_SECOND,
   });
-  const workers = [main, hooks, dials];
+  const workers = [main, numbers, hooks, dials];
   const queue = config.OUTCALL_TASK_QUEUE;
   metrics.watch([
-    { taskQueue: queue, worker: main, activitySlots: 200 },
+    { taskQueue: queue, worker: main, activitySlots: 50 },
+    { taskQueue: numberTaskQueue(queue), worker: numbers, activitySlots: 200 },
     { taskQueue: webhookTaskQueue(queue), worker: hooks, activitySlots: 10 },
     { taskQueue: dialTaskQueue(queue), worker: dials, activitySlots: 200 },
   ]);

@@ -40,6 +40,14 @@ export function dialTaskQueue(taskQueue: string): string {
   return `${taskQueue}-dial`;
 }
 
+/**
+ * Number workflows (and their activities) run on their own queue, so a campaign's control Update and
+ * activities never wait behind thousands of numbers' tasks (SPEC §4.1: answered within 5 s).
+ */
+export function numberTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-numbers`;
+}
+
 /** Custom search attributes (SPEC §8); registered by the local stack and listed in docker-compose. */
 export const SEARCH_ATTRIBUTES = {
   accountSid: 'OutcallAccountSid',

@@ -5,9 +5,16 @@
  * child does not wait for the server's acknowledgement before the next one starts, and the next page
  * loads while the current one starts, so one workflow task refills every slot its signals freed.
  */
-import { log, ParentClosePolicy, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  log,
+  ParentClosePolicy,
+  patched,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { numberWorkflowId } from '../domain/ids';
+import { numberTaskQueue, numberWorkflowId } from '../domain/ids';
 import type { RetryPolicy } from '../domain/retry-schedule';
 import { SA } from '../domain/search-attributes';
 import { numberWorkflow } from './number';
@@ -196,10 +203,15 @@ export class NumberDispatch {
   private async startNumber(position: number, number: string, firstAttempt: number): Promise<boolean> {
     const { campaignId, accountSid } = this.d;
     this.w.admit(position);
+    const mainQueue = workflowInfo().taskQueue;
+    // SPEC §4.1 (issue 10): numbers get a task queue of their own, so this campaign's control Update
+    // and activities never queue behind its numbers' tasks. Histories from before start them here.
+    const ownQueue = patched('10-numbers-own-queue');
     let handle;
     try {
       handle = await startChild(numberWorkflow, {
         workflowId: numberWorkflowId(campaignId, position),
+        ...(ownQueue && { taskQueue: numberTaskQueue(mainQueue) }),
         args: [
           {
             campaignId,
@@ -208,6 +220,7 @@ export class NumberDispatch {
             retries: this.d.retries(),
             parentWorkflowId: workflowInfo().workflowId,
             firstAttempt,
+            ...(ownQueue && { mainTaskQueue: mainQueue }),
           },
         ],
         // Numbers outlive a continue-as-new of their campaign and report to its workflow id.

@@ -14,6 +14,7 @@ import {
   patched,
   setHandler,
   sleep,
+  workflowInfo,
   type SignalDefinition,
 } from '@temporalio/workflow';
 import type { AttemptStatus } from '../domain/attempt-status';
@@ -46,6 +47,11 @@ export interface NumberWorkflowInput {
   parentWorkflowId: string;
   /** The attempt to make first (1 = a fresh number; more when a held number is restarted). */
   firstAttempt?: number;
+  /**
+   * The deployment's main task queue, when this number runs on its own (`numberTaskQueue`): the dial
+   * and webhook queues are named after it. Numbers started before that run on the main queue itself.
+   */
+  mainTaskQueue?: string;
 }
 
 export interface NumberWorkflowOutput {
@@ -77,6 +83,7 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   setHandler(gateWakeSignal, ({ askInMs }) => void (gate.askInMs = askInMs));
   setHandler(numberStatusQuery, () => state);
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
+  const mainQueue = input.mainTaskQueue ?? workflowInfo().taskQueue;
   const jitter = () => Math.floor(Math.random() * (MAX_JITTER_MS + 1)); // the workflow's seeded random
   /** Reports to the campaign (its workflow id reaches whichever run is current); false when it cannot be reached. */
   async function tell<T>(signal: SignalDefinition<[T]>, arg: T): Promise<boolean> {
@@ -144,12 +151,12 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     if (begun.wake) wakeNumber(begun.wake);
     if (begun.wakes && patched('gate-grants-in-order')) begun.wakes.forEach(wakeNumber);
     // The slot may be up to two seconds ahead: the dial waits for the spacer's instant.
-    let dial = await dialer().dialAttempt({ callSid: begun.callSid });
+    let dial = await dialer(mainQueue).dialAttempt({ callSid: begun.callSid });
     while (dial.kind === 'wait') {
       // The carrier rate-limited the request, or the spacer is booked far ahead (no call made either
       // way): back off, keeping the channel.
       await sleep(dial.retryInMs);
-      dial = await dialer().dialAttempt({ callSid: begun.callSid });
+      dial = await dialer(mainQueue).dialAttempt({ callSid: begun.callSid });
     }
     // SPEC §4.5: a staged dial that was not sent (its campaign stopped dialling, or no channel came
     // free in time) was undone by the activity: the same attempt begins again at the gate. Histories
@@ -203,7 +210,7 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     });
     if (settled.wake) wakeNumber(settled.wake);
     // Events of one number are delivered in order, without holding up the next attempt.
-    webhookChain = webhookChain.then(() => deliverInOrder(settled.deliveryIds));
+    webhookChain = webhookChain.then(() => deliverInOrder(settled.deliveryIds, mainQueue));
     if (settled.next.kind === 'final') break;
     state.phase = 'retry_wait';
     // A number asleep for a retry gives its dialling slot back (workflows/number-window.ts).

@@ -28,9 +28,9 @@ export const bulkStore = proxyActivities<Activities>({
  * of pacing (the gate and the spacer in activities/dial-gate.ts make it exact). It waits for its
  * spacer instant (at most 20 s, usually under two) before sending, within the start-to-close timeout.
  */
-export function dialer() {
+export function dialer(mainQueue: string = workflowInfo().taskQueue) {
   return proxyActivities<Activities>({
-    taskQueue: dialTaskQueue(workflowInfo().taskQueue),
+    taskQueue: dialTaskQueue(mainQueue),
     startToCloseTimeout: '60 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
@@ -40,9 +40,9 @@ export function dialer() {
  * SPEC §6.2: a webhook is retried with exponential backoff from 1 s growing to 1 h for 24 h; the
  * caller marks it abandoned when that runs out. Its own task queue caps deliveries in flight.
  */
-function webhooks() {
+function webhooks(mainQueue: string) {
   return proxyActivities<Activities>({
-    taskQueue: webhookTaskQueue(workflowInfo().taskQueue),
+    taskQueue: webhookTaskQueue(mainQueue),
     startToCloseTimeout: '20 seconds',
     scheduleToCloseTimeout: '24 hours',
     retry: {
@@ -54,11 +54,17 @@ function webhooks() {
   });
 }
 
-/** Delivers webhook events one after another, in order; an event that cannot be delivered is abandoned. */
-export async function deliverInOrder(deliveryIds: string[]): Promise<void> {
+/**
+ * Delivers webhook events one after another, in order; an event that cannot be delivered is abandoned.
+ * `mainQueue`: the deployment's main task queue (the dial and webhook queues are named after it).
+ */
+export async function deliverInOrder(
+  deliveryIds: string[],
+  mainQueue: string = workflowInfo().taskQueue,
+): Promise<void> {
   for (const deliveryId of deliveryIds) {
     try {
-      await webhooks().deliverWebhook({ deliveryId });
+      await webhooks(mainQueue).deliverWebhook({ deliveryId });
     } catch (err) {
       await store.abandonWebhook({ deliveryId, error: err instanceof Error ? err.message : String(err) });
     }

@@ -15,7 +15,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { Activities } from '../../workflows/options';
-import { dialTaskQueue, webhookTaskQueue } from '../../domain/ids';
+import { dialTaskQueue, numberTaskQueue, webhookTaskQueue } from '../../domain/ids';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -42,7 +42,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** Runs `fn` with workers on the main, webhook and dial task queues, serving the given activities. */
+/** Runs `fn` with workers on the main, numbers, webhook and dial task queues, serving the given activities. */
 export async function withWorkers<T>(
   env: TestWorkflowEnvironment,
   taskQueue: string,
@@ -56,6 +56,12 @@ export async function withWorkers<T>(
     workflowBundle: workflowBundle_,
     activities,
   });
+  const numbers = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: numberTaskQueue(taskQueue),
+    workflowBundle: workflowBundle_,
+    activities,
+  });
   const hooks = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: webhookTaskQueue(taskQueue),
@@ -66,5 +72,5 @@ export async function withWorkers<T>(
     taskQueue: dialTaskQueue(taskQueue),
     activities,
   });
-  return dials.runUntil(hooks.runUntil(main.runUntil(fn)));
+  return dials.runUntil(hooks.runUntil(numbers.runUntil(main.runUntil(fn))));
 }
