@@ -12,6 +12,7 @@ import type { Db } from '../db/client';
 import { accounts, attempts, campaignNumbers, campaigns, webhookDeliveries } from '../db/schema';
 import { applyCampaignPatch } from '../db/queries/campaign-update';
 import { countLiveCalls } from '../db/queries/attempts';
+import { notifyCampaignChanged } from './channel-wakeups';
 import {
   dropUnusedSnapshot,
   listSnapshotDue,
@@ -260,6 +261,8 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
             await tx.update(campaigns).set({ dateUpdated: now }).where(eq(campaigns.id, c.id));
           return { deliveryIds: [] };
         }
+        // Numbers waiting at the gate inside their activities look again at once (issue 10).
+        await notifyCampaignChanged(tx, c.id);
         if (input.toStatus === 'InProgress') await enterInProgress(tx, c, now, copied);
         else {
           await tx
@@ -325,10 +328,14 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
      * is final whatever its outcome. The status itself changes only when the drain ends.
      */
     async beginDrain(input: BeginDrainInput): Promise<void> {
-      await db
-        .update(campaigns)
-        .set({ closing: input.closing, endReason: input.reason, dateUpdated: new Date(input.nowMs) })
-        .where(and(eq(campaigns.id, input.campaignId), sql`${campaigns.closing} is null`));
+      await db.transaction(async (tx) => {
+        await tx
+          .update(campaigns)
+          .set({ closing: input.closing, endReason: input.reason, dateUpdated: new Date(input.nowMs) })
+          .where(and(eq(campaigns.id, input.campaignId), sql`${campaigns.closing} is null`));
+        // Numbers waiting at the gate inside their activities stop at once (SPEC §4.1, issue 10).
+        await notifyCampaignChanged(tx, input.campaignId);
+      });
     },
 
     /**

@@ -1,20 +1,37 @@
 /**
- * SPEC §4.5: staged dials (granted by the dial gate, waiting at the send spacer for a channel) wait
- * here. A transaction that frees a channel notifies `CHANNEL_FREED` with the account's sid (PostgreSQL
- * NOTIFY, delivered when it commits). Each worker process listens on one connection and wakes its
- * staged dial of that account that was granted first; that dial, once it has sent, passes the wake on
- * while channels are left. A dial also looks again after `timeoutMs` without a wake, so a lost
- * notification (a reconnect, another process taking the channel) only costs that long.
+ * SPEC §4.5: waits inside activities, woken by PostgreSQL NOTIFY (delivered when the notifying
+ * transaction commits; each worker process listens on one connection).
+ * * Staged dials (granted, waiting at the send spacer for a channel): a transaction that frees a
+ *   channel notifies `CHANNEL_FREED` with the account's sid; the process wakes its staged dial of that
+ *   account granted first, which passes the wake on while channels are left.
+ * * Numbers waiting for their turn at the gate inside `beginAttempt` (issue 10: waiting costs no
+ *   history): the gate notifies `GATE_WAKE` with the number it wakes (baton passing, a handed-on slot,
+ *   a release), and a campaign's change of status wakes all its waiters to look again.
+ * A waiter also looks again after its timeout, so a lost notification only costs that long.
  */
 import type postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 
 export const CHANNEL_FREED = 'outcall_channel_freed';
+export const GATE_WAKE = 'outcall_gate_wake';
 
 /** Tells the account's staged dials, in every worker process, that a channel or a place ahead came free. */
 export async function notifyChannelFreed(tx: DbOrTx, accountSid: string): Promise<void> {
   await tx.execute(sql`select pg_notify(${CHANNEL_FREED}, ${accountSid})`);
+}
+
+/** Wakes the number at `position` of `campaignId` waiting in this or another worker process: ask in `askInMs`. */
+export async function notifyGateWake(
+  tx: DbOrTx,
+  w: { campaignId: string; position: number; askInMs: number },
+): Promise<void> {
+  await tx.execute(sql`select pg_notify(${GATE_WAKE}, ${`${w.campaignId}/${w.position}/${Math.round(w.askInMs)}`})`);
+}
+
+/** Wakes every number of the campaign waiting at the gate: its status changed (paused, ending, resumed). */
+export async function notifyCampaignChanged(tx: DbOrTx, campaignId: string): Promise<void> {
+  await tx.execute(sql`select pg_notify(${GATE_WAKE}, ${`${campaignId}/*`})`);
 }
 
 interface Waiter {
@@ -27,11 +44,36 @@ export interface ChannelWakeups {
   wait(accountSid: string, grantedAtMs: number, timeoutMs: number): Promise<void>;
   /** Wakes this process's next staged dial of the account (a channel is still free). */
   passOn(accountSid: string): void;
+  /**
+   * Resolves when the number is woken at the gate (with how long to wait before asking), when its
+   * campaign changes (0), or after `timeoutMs` (null).
+   */
+  waitForTurn(campaignId: string, position: number, timeoutMs: number): Promise<number | null>;
 }
 
 export function createChannelWakeups(client: postgres.Sql, onError: (err: unknown) => void): ChannelWakeups {
   const waiting = new Map<string, Waiter[]>();
+  /** Numbers waiting for their turn, by `campaign/position`. */
+  const turns = new Map<string, Set<(askInMs: number) => void>>();
   let listening: Promise<unknown> | null = null;
+  let listeningTurns: Promise<unknown> | null = null;
+
+  function wakeTurn(payload: string): void {
+    const [campaignId = '', position = '', askInMs = '0'] = payload.split('/');
+    if (position === '*') {
+      for (const [key, set] of turns) if (key.startsWith(`${campaignId}/`)) for (const wake of set) wake(0);
+      return;
+    }
+    for (const wake of turns.get(`${campaignId}/${position}`) ?? []) wake(Number(askInMs) || 0);
+  }
+
+  function listenTurns(): void {
+    if (listeningTurns) return;
+    listeningTurns = client.listen(GATE_WAKE, wakeTurn).catch((err: unknown) => {
+      listeningTurns = null;
+      onError(err);
+    });
+  }
 
   function wakeFirst(accountSid: string): void {
     const list = waiting.get(accountSid);
@@ -72,5 +114,22 @@ export function createChannelWakeups(client: postgres.Sql, onError: (err: unknow
       });
     },
     passOn: wakeFirst,
+    waitForTurn(campaignId, position, timeoutMs) {
+      listenTurns();
+      const key = `${campaignId}/${position}`;
+      return new Promise<number | null>((resolve) => {
+        const set = turns.get(key) ?? new Set<(askInMs: number) => void>();
+        turns.set(key, set);
+        const done = (v: number | null) => {
+          clearTimeout(timer);
+          set.delete(wake);
+          if (set.size === 0) turns.delete(key);
+          resolve(v);
+        };
+        const wake = (askInMs: number) => done(askInMs);
+        const timer = setTimeout(() => done(null), timeoutMs);
+        set.add(wake);
+      });
+    },
   };
 }

@@ -29,14 +29,14 @@ import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { dialGates, dialWaiters } from '../db/schema';
 import { accountSendKey, campaignSendKey, EPOCH, epochMs, instant, num, STALE_STAGED_MS } from './send-spacer';
-import { notifyChannelFreed } from './channel-wakeups';
+import { notifyChannelFreed, notifyGateWake } from './channel-wakeups';
 import {
   dialIntervalMs,
-  leaseCap,
   firstInCampaign,
   nextInLine,
   onlyRegisters,
   planDial,
+  sleepUntilTurnMs,
   GRANT_HORIZON_MS,
   MAX_LAG_ALLOWANCE_MS,
   MIN_POLL_MS,
@@ -76,6 +76,12 @@ export interface AcquireDialSlotInput {
   leaseLimitMs: number;
   /** The workflow's clock (the gate takes the database clock when it is later). */
   nowMs: number;
+  /**
+   * Issue 10 (waiting costs nothing): a wait longer than this is not polled but slept in the workflow,
+   * to just before the estimated turn, or until a release wakes it (`sleepUntilTurnMs`); `long` says so.
+   * Unset: every wait is a poll of half the estimated turn.
+   */
+  sleepIfLongerThanMs?: number;
 }
 
 /** A waiter to wake (baton passing): the number at `position` of `campaignId` should ask in `askInMs`. */
@@ -91,7 +97,14 @@ export interface GateWake {
  */
 export type AcquireDialSlotOutput =
   | { kind: 'granted'; atMs: number; wake?: GateWake; wakes?: GateWake[] }
-  | { kind: 'wait'; retryInMs: number; reason: Extract<DialPlan, { kind: 'wait' }>['reason']; wakes?: GateWake[] };
+  | {
+      kind: 'wait';
+      retryInMs: number;
+      reason: Extract<DialPlan, { kind: 'wait' }>['reason'];
+      wakes?: GateWake[];
+      /** The wait is a sleep in the workflow (`sleepIfLongerThanMs`), not a poll. */
+      long?: true;
+    };
 
 /** At most this many slots are handed on to numbers ahead of the caller in one request. */
 const MAX_HANDED_ON_PER_ASK = 8;
@@ -264,16 +277,25 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
     p: Extract<DialPlan, { kind: 'wait' }>,
     wakes: GateWake[] = [],
   ): Promise<AcquireDialSlotOutput> => {
+    const long =
+      input.sleepIfLongerThanMs !== undefined && p.reason !== 'register' && p.retryInMs > input.sleepIfLongerThanMs;
+    const awayMs = long ? sleepUntilTurnMs(p) : p.retryInMs;
     // Expected back at `due` (on the gate's clock); told to sleep less by the lag it showed.
-    const due = nowMs + p.retryInMs;
+    const due = nowMs + awayMs;
     await tx.execute(
       sql`update dial_waiters set due_at = ${instant(due)}, lapse_at = ${instant(due + WAITER_GRACE_MS)} where id = ${id}`,
     );
     // A lost "wait" costs nothing (the number asks again), so its commit need not wait for the disk;
     // a wait that handed the caller's slot to another number carries a grant, and does.
     if (wakes.length === 0) await tx.execute(sql`set local synchronous_commit = off`);
-    const retryInMs = p.reason === 'register' ? p.retryInMs : Math.max(MIN_POLL_MS, p.retryInMs - lagMs);
-    return { kind: 'wait', retryInMs, reason: p.reason, ...(wakes.length > 0 && { wakes }) };
+    const retryInMs = p.reason === 'register' ? p.retryInMs : Math.max(MIN_POLL_MS, awayMs - lagMs);
+    return {
+      kind: 'wait',
+      retryInMs,
+      reason: p.reason,
+      ...(wakes.length > 0 && { wakes }),
+      ...(long && { long: true as const }),
+    };
   };
   if (onlyRegisters(Boolean(own?.inserted), isRetry))
     return wait({ kind: 'wait', retryInMs: REGISTER_WAIT_MS, reason: 'register' });
@@ -345,6 +367,7 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
       where id = (select id from dial_waiters where id = ${first.id} and granted_at is null for update skip locked) returning id`);
     if (handed) {
       wakes.push({ campaignId: first.campaignId, position: first.position, askInMs: 0 });
+      await notifyGateWake(tx, { campaignId: first.campaignId, position: first.position, askInMs: 0 });
       last = p;
       state = afterGrant(state, first.id, p, input.campaignId);
     } else {
@@ -378,10 +401,13 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
     update dial_waiters set due_at = ${instant(next.askAtMs)}, lapse_at = ${instant(next.askAtMs + WAITER_GRACE_MS)}
     where id = (select id from dial_waiters where id = ${next.id} and granted_at is null for update skip locked) returning id`);
   if (!woken) return granted;
-  return {
-    ...granted,
-    wake: { campaignId: next.campaignId, position: next.position, askInMs: Math.max(0, next.askAtMs - nowMs - lagMs) },
+  const wake = {
+    campaignId: next.campaignId,
+    position: next.position,
+    askInMs: Math.max(0, next.askAtMs - nowMs - lagMs),
   };
+  await notifyGateWake(tx, wake);
+  return { ...granted, wake };
 }
 
 /** The gate's state once `grantedId` holds the slot `p` of `campaignId`. */
@@ -441,9 +467,9 @@ export async function dropWaiter(
  * Gives the attempt's channel back (SPEC §4.5: a call is live until its final status is recorded).
  * Call it inside the transaction that settles the attempt. Idempotent: it deletes the attempt's
  * lease (or waiter) row; only a lease updates the account's smoothed hold time, and tells the
- * account's staged dials (activities/channel-wakeups.ts). When every lease the gate may grant was
- * held (`leaseCap`), it returns the waiter that asks soonest, woken now to take the freed one. Leases past
- * `leaseLimitMs` (already ignored by the count) and waiters gone for 10 minutes are deleted here.
+ * account's staged dials (activities/channel-wakeups.ts). It returns the waiter that asks soonest,
+ * woken now (NOTIFY, and a signal from the caller) to take the freed one. Leases past `leaseLimitMs`
+ * (already ignored by the count) and waiters gone for 10 minutes are deleted here.
  */
 export async function releaseDialSlot(
   tx: DbOrTx,
@@ -458,19 +484,14 @@ export async function releaseDialSlot(
   const input = { ...request, nowMs: Math.max(request.nowMs, num(gone.db_ms)) };
   const heldMs = Math.max(0, input.nowMs - num(gone.granted_ms));
   const gateKey = accountGateKey(input.accountSid);
-  const [gate] = await tx.execute<{ before_ms: number }>(sql`
-    update dial_gates g set hold_ms = case when o.hold_ms > 0 then o.hold_ms * 0.8 + ${heldMs} * 0.2 else ${heldMs} end
-    from dial_gates o where g.key = ${gateKey} and o.key = ${gateKey} returning o.hold_ms as before_ms`);
+  await tx.execute(sql`
+    update dial_gates set hold_ms = case when hold_ms > 0 then hold_ms * 0.8 + ${heldMs} * 0.2 else ${heldMs} end
+    where key = ${gateKey}`);
   await tx.execute(sql`
     delete from dial_waiters where account_sid = ${input.accountSid}
       and ((granted_at is not null and granted_at < ${instant(input.nowMs - input.leaseLimitMs)})
         or (granted_at is null and lapse_at < ${instant(input.nowMs - FORGET_WAITERS_AFTER_MS)}))`);
-  const [{ live } = { live: 0 }] = await tx.execute<{ live: number }>(sql`
-    select count(*)::int as live from dial_waiters w
-    where account_sid = ${input.accountSid} and granted_at is not null and granted_at >= ${instant(input.nowMs - input.leaseLimitMs)}
-      and ${notAbandoned(sql`w`, input.nowMs)}`);
-  // Full by the cap the other waiters were told about (before this release's hold time counts).
-  if (num(live) + 1 < leaseCap(input.channels, num(gate?.before_ms ?? 0))) return null;
+  // Waiters sleep until woken rather than poll (issue 10), so every release wakes the one asking soonest.
   const [head] = await tx.execute<{ id: string; campaign_id: string; position: number }>(sql`
     update dial_waiters set due_at = ${instant(input.nowMs)}, lapse_at = ${instant(input.nowMs + WAITER_GRACE_MS)}
     where id = (
@@ -479,5 +500,8 @@ export async function releaseDialSlot(
         and w.due_at > ${instant(input.nowMs)} and c.status = 'InProgress' and c.closing is null
       order by w.due_at limit 1 for update of w skip locked)
     returning id, campaign_id, position`);
-  return head ? { campaignId: head.campaign_id, position: num(head.position), askInMs: 0 } : null;
+  if (!head) return null;
+  const wake = { campaignId: head.campaign_id, position: num(head.position), askInMs: 0 };
+  await notifyGateWake(tx, wake);
+  return wake;
 }

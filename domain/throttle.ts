@@ -268,7 +268,13 @@ export function projectSlots(x: {
 
 export type DialPlan =
   | { kind: 'granted'; atMs: number; accountNextMs: number; campaignNextMs: number | null }
-  | { kind: 'wait'; retryInMs: number; reason: 'channels' | 'pacing' | 'turn' | 'register' };
+  | {
+      kind: 'wait';
+      retryInMs: number;
+      reason: 'channels' | 'pacing' | 'turn' | 'register';
+      /** How far off the caller's turn is estimated to be (unhalved; `retryInMs` is the poll). */
+      turnInMs?: number;
+    };
 
 /**
  * How long to stay away when the turn is expected `untilMs` from now: half of it, so a waiter whose
@@ -332,8 +338,9 @@ export function planDial(x: {
   const turnWait = pollAfterMs(turnAt - now);
 
   const cap = leaseCap(account.channels, account.holdMs);
-  if (account.live >= cap) return { kind: 'wait', retryInMs: turnWait, reason: 'channels' };
-  if (slot - now > horizon) return { kind: 'wait', retryInMs: turnWait, reason: 'pacing' };
+  const turnInMs = Math.max(0, turnAt - now);
+  if (account.live >= cap) return { kind: 'wait', retryInMs: turnWait, reason: 'channels', turnInMs };
+  if (slot - now > horizon) return { kind: 'wait', retryInMs: turnWait, reason: 'pacing', turnInMs };
 
   // Among those here now, is it the caller's turn? Only present waiters ahead of it count, and only as
   // many as there are slots (within the horizon) and channels to hand out.
@@ -352,7 +359,24 @@ export function planDial(x: {
   // through a free channel ahead of a present waiter that was ahead of it in line.
   const free = account.channels - account.live;
   if (mine < (free > 0 ? free : cap - account.live) && atMs - now <= horizon) return granted;
-  return { kind: 'wait', retryInMs: turnWait, reason: 'turn' };
+  return { kind: 'wait', retryInMs: turnWait, reason: 'turn', turnInMs };
+}
+
+/**
+ * SPEC §4.5 "waiting costs nothing" (issue 10): the longest a number sleeps in its workflow before it
+ * asks the gate again unwoken. A wait for a channel ends with a release, which wakes the waiter asking
+ * soonest; a wait for its turn or a pacing slot, with the number just granted before it (baton passing).
+ */
+export const LONG_SLEEP_MS = 10 * 60_000;
+
+/**
+ * How long a number whose wait is too long to spend inside its activity sleeps: until woken when it
+ * waits for a channel; else to just before its estimated turn (half a horizon early).
+ */
+export function sleepUntilTurnMs(p: Extract<DialPlan, { kind: 'wait' }>): number {
+  if (p.reason === 'channels') return LONG_SLEEP_MS;
+  const turnInMs = p.turnInMs ?? p.retryInMs;
+  return Math.round(Math.min(LONG_SLEEP_MS, Math.max(MIN_POLL_MS, turnInMs - GRANT_HORIZON_MS / 2)));
 }
 
 /**

@@ -79,8 +79,12 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     lastStatus: null,
   };
   setHandler(callStatusSignal, (s) => void callbacks.set(s.token, s));
-  const gate = { askInMs: null as number | null };
-  setHandler(gateWakeSignal, ({ askInMs }) => void (gate.askInMs = askInMs));
+  /** The last wake's `askInMs`, and how many wakes came (a wake during `beginAttempt` still counts). */
+  const gate = { askInMs: null as number | null, wakes: 0 };
+  setHandler(gateWakeSignal, ({ askInMs }) => {
+    gate.askInMs = askInMs;
+    gate.wakes++;
+  });
   setHandler(numberStatusQuery, () => state);
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const mainQueue = input.mainTaskQueue ?? workflowInfo().taskQueue;
@@ -109,11 +113,16 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   for (let attempt = input.firstAttempt ?? 1; ;) {
     state.attempt = attempt;
     state.phase = 'dialling';
+    // Issue 10 (waiting costs nothing): short waits for a slot are spent inside the activity and a
+    // long one is slept to its computed turn or until woken, so waiting adds no history per poll.
+    const inActivity = patched('10-wait-in-activity');
+    const wakesBefore = gate.wakes;
     const begun = await store.beginAttempt({
       campaignId: input.campaignId,
       position: input.position,
       attemptNumber: attempt,
       nowMs: Date.now(),
+      ...(inActivity && { waitInActivity: true }),
     });
     if (begun.kind === 'window') {
       if (begun.nextOpenMs === null) {
@@ -135,12 +144,20 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     }
     if (begun.kind === 'wait') {
       // SPEC §4.5: the account's dial gate has no slot for this number yet (rate, channels, its
-      // turn). Wait without holding a channel, for about half the estimated turn, or until the
-      // number served before it wakes it for its turn; then ask again.
+      // turn). Wait without holding a channel until the number served before it (or a freed
+      // channel) wakes it, or for the activity's answer: since issue 10 a sleep to the computed
+      // turn (its short waits spent inside the activity), before it half the estimated turn.
       state.phase = 'waiting';
       // SPEC §4.5 `from` order: the slot it asked for went to numbers ahead of it; they collect it.
       // Histories from before this branch never hold `wakes`; the marker records it anyway.
       if (begun.wakes && patched('gate-grants-in-order')) begun.wakes.forEach(wakeNumber);
+      if (inActivity) {
+        if (await condition(() => gate.wakes > wakesBefore, begun.retryInMs)) {
+          const askInMs = gate.askInMs ?? 0;
+          if (askInMs > 0) await sleep(askInMs);
+        }
+        continue;
+      }
       gate.askInMs = null;
       if (await condition(() => gate.askInMs !== null, begun.retryInMs)) {
         const askInMs = gate.askInMs ?? 0;

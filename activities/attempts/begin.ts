@@ -8,7 +8,8 @@ import { findAccount, findAttempt, findNumber, insertAttempt, shareCampaign } fr
 import { callingWindow, windowState } from '../../domain/calling-window';
 import { attemptToken, newSid } from '../../domain/ids';
 import { leaseLimitMs } from '../../domain/throttle';
-import { acquireDialSlot, dropWaiter } from '../dial-gate';
+import type { ChannelWakeups } from '../channel-wakeups';
+import { acquireDialSlot, dropWaiter, type GateWake } from '../dial-gate';
 import type { BeginAttemptInput, BeginAttemptOutput } from './types';
 
 /** Campaign statuses in which a new attempt may start. */
@@ -18,92 +19,138 @@ const DIALLABLE = new Set(['InProgress']);
 export const SETTLE_GRACE_MS = 120_000;
 
 /**
- * Commits the attempt row (with its callback token) and marks the number `in-progress`, unless the
- * campaign no longer dials. Idempotent: a retry returns the row the first run wrote.
+ * Issue 10 (waiting costs nothing): a wait at the gate shorter than what is left of this is spent
+ * inside the activity, asking again when woken (NOTIFY) or when due; the workflow sees none of it.
+ * Well inside the activity's 30 s start-to-close timeout.
  */
-export function beginAttempt(db: Db) {
+export const IN_ACTIVITY_WAIT_MS = 20_000;
+
+/**
+ * Commits the attempt row (with its callback token) and marks the number `in-progress`, unless the
+ * campaign no longer dials. Idempotent: a retry returns the row the first run wrote. With
+ * `waitInActivity`, short waits for a slot are spent here; a long one comes back as a sleep.
+ */
+export function beginAttempt(db: Db, wakeups: ChannelWakeups) {
   return async (input: BeginAttemptInput): Promise<BeginAttemptOutput> => {
-    const now = new Date(input.nowMs);
-    return db.transaction(async (tx) => {
-      const c = await shareCampaign(tx, input.campaignId);
-      if (!c) return { kind: 'stop', reason: 'campaign_missing' };
-      const acct = await findAccount(tx, c.accountSid);
-      const settleTimeoutMs = ((acct?.ringTimeoutS ?? 30) + (acct?.callTimeLimitS ?? 3600)) * 1000 + SETTLE_GRACE_MS;
-      const ringTimeoutMs = (acct?.ringTimeoutS ?? 30) * 1000;
-      const existing = await findAttempt(tx, input);
-      if (existing)
-        return { kind: 'dial', callSid: existing.callSid, token: existing.token, settleTimeoutMs, ringTimeoutMs };
-      // Checked again immediately before each dial (SPEC §4.1, §4.4): abandoned children outlive
-      // pause, complete and end_at, so the read model, not the child's memory, decides.
-      const ticketOf = {
-        accountSid: c.accountSid,
-        campaignId: input.campaignId,
-        position: input.position,
-        attemptNumber: input.attemptNumber,
-      };
-      if (c.closing !== null || !DIALLABLE.has(c.status)) {
-        await dropWaiter(tx, ticketOf);
-        return c.status === 'Paused' && c.closing === null
-          ? { kind: 'hold' }
-          : { kind: 'stop', reason: `campaign_${c.closing ? 'closing' : c.status}` };
-      }
-      // SPEC §4.7: a started campaign rolled to a later send_at (while paused) starts no attempt before it.
-      if (c.sendAt !== null && c.sendAt.getTime() > input.nowMs) {
-        await dropWaiter(tx, ticketOf);
-        return { kind: 'window', nextOpenMs: c.sendAt.getTime() };
-      }
-      if (acct) {
-        const w = windowState(callingWindow(acct.callingWindow, acct.timezone, acct.callingDays), input.nowMs);
-        if (!w.open) {
-          await dropWaiter(tx, ticketOf);
-          return { kind: 'window', nextOpenMs: w.nextOpenMs };
-        }
-      }
-      const n = await findNumber(tx, input.campaignId, input.position, { forUpdate: true });
-      if (!n) return { kind: 'stop', reason: 'number_missing' };
-      if (!['pending', 'retry'].includes(n.status)) {
-        await dropWaiter(tx, ticketOf);
-        return { kind: 'stop', reason: `number_${n.status}` };
-      }
-      // SPEC §4.5: the number stays pending (or retry) while it waits for a slot; the attempt row is
-      // written, and the number becomes in-progress, only once the gate grants one.
-      if (!acct) return { kind: 'stop', reason: 'account_missing' };
-      const slot = await acquireDialSlot(tx, {
-        accountSid: c.accountSid,
-        campaignId: c.id,
-        position: input.position,
-        attemptNumber: input.attemptNumber,
-        retryDueAtMs: input.attemptNumber > 1 ? (n.nextAttemptAt?.getTime() ?? input.nowMs) : null,
-        callsPerMinute: acct.callsPerMinute,
-        channels: acct.channels,
-        campaignThrottle: c.mode === 'custom' ? c.throttle : null,
-        leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
-        nowMs: input.nowMs,
-      });
-      if (slot.kind === 'wait')
-        return { kind: 'wait', retryInMs: slot.retryInMs, ...(slot.wakes && { wakes: slot.wakes }) };
-      const callSid = newSid();
-      const token = attemptToken(input.attemptNumber, randomBytes(16).toString('hex'));
-      await insertAttempt(tx, {
-        callSid,
-        campaignId: input.campaignId,
-        position: input.position,
-        attemptNumber: input.attemptNumber,
-        number: n.number,
-        callerId: c.callerId,
-        token,
-        now,
-        firstAttemptAt: n.firstAttemptAt,
-      });
-      return {
-        kind: 'dial',
-        callSid,
-        token,
-        settleTimeoutMs,
-        ringTimeoutMs,
-        ...(slot.wake && { wake: slot.wake }),
-        ...(slot.wakes && { wakes: slot.wakes }),
-      };
-    });
+    const startedMs = Date.now();
+    const wakes = new Map<string, GateWake>();
+    for (;;) {
+      const elapsedMs = Date.now() - startedMs;
+      const leftMs = IN_ACTIVITY_WAIT_MS - elapsedMs;
+      // "Now" is the workflow's, moved on by the time spent here (SPEC §4.4: time-skipping tests see it).
+      const out = await beginOnce(
+        db,
+        { ...input, nowMs: input.nowMs + elapsedMs },
+        input.waitInActivity ? leftMs : undefined,
+      );
+      if (out.kind === 'wait' || out.kind === 'dial')
+        for (const w of out.wakes ?? []) wakes.set(`${w.campaignId}/${w.position}`, w);
+      if (out.kind !== 'wait' || !input.waitInActivity || out.long) return withWakes(out, [...wakes.values()]);
+      const askInMs = await wakeups.waitForTurn(input.campaignId, input.position, out.retryInMs);
+      if (askInMs) await new Promise((resolve) => setTimeout(resolve, Math.min(askInMs, Math.max(0, leftMs))));
+    }
   };
+}
+
+/** The numbers this request's slots were handed to, over every ask it made (the workflow signals them). */
+function withWakes(out: BeginAttemptOutput, wakes: GateWake[]): BeginAttemptOutput {
+  if (out.kind !== 'wait' && out.kind !== 'dial') return out;
+  const { wakes: _own, long: _long, ...rest } = out as typeof out & { long?: true };
+  return wakes.length > 0 ? { ...rest, wakes } : rest;
+}
+
+/** One ask: the campaign's checks, the gate, and the attempt row when granted. */
+async function beginOnce(
+  db: Db,
+  input: BeginAttemptInput,
+  sleepIfLongerThanMs: number | undefined,
+): Promise<BeginAttemptOutput & { long?: true }> {
+  const now = new Date(input.nowMs);
+  return db.transaction(async (tx) => {
+    const c = await shareCampaign(tx, input.campaignId);
+    if (!c) return { kind: 'stop', reason: 'campaign_missing' };
+    const acct = await findAccount(tx, c.accountSid);
+    const settleTimeoutMs = ((acct?.ringTimeoutS ?? 30) + (acct?.callTimeLimitS ?? 3600)) * 1000 + SETTLE_GRACE_MS;
+    const ringTimeoutMs = (acct?.ringTimeoutS ?? 30) * 1000;
+    const existing = await findAttempt(tx, input);
+    if (existing)
+      return { kind: 'dial', callSid: existing.callSid, token: existing.token, settleTimeoutMs, ringTimeoutMs };
+    // Checked again immediately before each dial (SPEC §4.1, §4.4): abandoned children outlive
+    // pause, complete and end_at, so the read model, not the child's memory, decides.
+    const ticketOf = {
+      accountSid: c.accountSid,
+      campaignId: input.campaignId,
+      position: input.position,
+      attemptNumber: input.attemptNumber,
+    };
+    if (c.closing !== null || !DIALLABLE.has(c.status)) {
+      await dropWaiter(tx, ticketOf);
+      return c.status === 'Paused' && c.closing === null
+        ? { kind: 'hold' }
+        : { kind: 'stop', reason: `campaign_${c.closing ? 'closing' : c.status}` };
+    }
+    // SPEC §4.7: a started campaign rolled to a later send_at (while paused) starts no attempt before it.
+    if (c.sendAt !== null && c.sendAt.getTime() > input.nowMs) {
+      await dropWaiter(tx, ticketOf);
+      return { kind: 'window', nextOpenMs: c.sendAt.getTime() };
+    }
+    if (acct) {
+      const w = windowState(callingWindow(acct.callingWindow, acct.timezone, acct.callingDays), input.nowMs);
+      if (!w.open) {
+        await dropWaiter(tx, ticketOf);
+        return { kind: 'window', nextOpenMs: w.nextOpenMs };
+      }
+    }
+    const n = await findNumber(tx, input.campaignId, input.position, { forUpdate: true });
+    if (!n) return { kind: 'stop', reason: 'number_missing' };
+    if (!['pending', 'retry'].includes(n.status)) {
+      await dropWaiter(tx, ticketOf);
+      return { kind: 'stop', reason: `number_${n.status}` };
+    }
+    // SPEC §4.5: the number stays pending (or retry) while it waits for a slot; the attempt row is
+    // written, and the number becomes in-progress, only once the gate grants one.
+    if (!acct) return { kind: 'stop', reason: 'account_missing' };
+    const slot = await acquireDialSlot(tx, {
+      accountSid: c.accountSid,
+      campaignId: c.id,
+      position: input.position,
+      attemptNumber: input.attemptNumber,
+      retryDueAtMs: input.attemptNumber > 1 ? (n.nextAttemptAt?.getTime() ?? input.nowMs) : null,
+      callsPerMinute: acct.callsPerMinute,
+      channels: acct.channels,
+      campaignThrottle: c.mode === 'custom' ? c.throttle : null,
+      leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
+      nowMs: input.nowMs,
+      ...(sleepIfLongerThanMs !== undefined && { sleepIfLongerThanMs }),
+    });
+    if (slot.kind === 'wait')
+      return {
+        kind: 'wait',
+        retryInMs: slot.retryInMs,
+        ...(slot.wakes && { wakes: slot.wakes }),
+        ...(slot.long && { long: true as const }),
+      };
+    const callSid = newSid();
+    const token = attemptToken(input.attemptNumber, randomBytes(16).toString('hex'));
+    await insertAttempt(tx, {
+      callSid,
+      campaignId: input.campaignId,
+      position: input.position,
+      attemptNumber: input.attemptNumber,
+      number: n.number,
+      callerId: c.callerId,
+      token,
+      now,
+      firstAttemptAt: n.firstAttemptAt,
+    });
+    return {
+      kind: 'dial',
+      callSid,
+      token,
+      settleTimeoutMs,
+      ringTimeoutMs,
+      ...(slot.wake && { wake: slot.wake }),
+      ...(slot.wakes && { wakes: slot.wakes }),
+    };
+  });
 }

@@ -25,7 +25,7 @@ export function createAttemptActivities(deps: AttemptDeps) {
     }
   });
   return {
-    beginAttempt: beginAttempt(deps.db),
+    beginAttempt: beginAttempt(deps.db, wakeups),
     dialAttempt: dialAttempt(deps, wakeups),
     lookupAttempt: lookupAttempt(deps),
     settleAttempt: settleAttempt(deps.db),

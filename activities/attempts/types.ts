@@ -19,6 +19,11 @@ export interface BeginAttemptInput {
   position: number;
   attemptNumber: number;
   nowMs: number;
+  /**
+   * Issue 10 (waiting costs nothing): spend short waits for a slot inside the activity, and answer a
+   * long one with how long to sleep (to the computed turn, or until woken), not half of it.
+   */
+  waitInActivity?: boolean;
 }
 export type BeginAttemptOutput =
   /**

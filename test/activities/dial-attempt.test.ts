@@ -5,6 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAttemptActivities } from '../../activities/attempts';
+import { IN_ACTIVITY_WAIT_MS } from '../../activities/attempts/begin';
 import type { CarrierFactory, PlaceCallResult } from '../../activities/carriers/carrier';
 import { waiterId } from '../../activities/dial-gate';
 import { createCampaignStoreActivities } from '../../activities/campaign-store';
@@ -22,7 +23,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function oneNumberCampaign(): Promise<string> {
+async function oneNumberCampaign(numbers = 1): Promise<string> {
   const sid = `dial_${newSid().slice(0, 8)}`;
   await upsertAccount(database.db, {
     sid,
@@ -46,9 +47,14 @@ async function oneNumberCampaign(): Promise<string> {
     dateUpdated: now,
     dateStarted: now,
   });
-  await database.db
-    .insert(campaignNumbers)
-    .values({ campaignId: id, position: 0, number: '+919876543210', status: 'pending' });
+  await database.db.insert(campaignNumbers).values(
+    Array.from({ length: numbers }, (_, position) => ({
+      campaignId: id,
+      position,
+      number: `+91987654321${position}`,
+      status: 'pending',
+    })),
+  );
   return id;
 }
 
@@ -151,5 +157,73 @@ describe('§4.1/§7 a drain does not wait for the ladder of a call the carrier d
     expect(a).toMatchObject({ status: 'failed', reason: 'dial_unknown' });
     const [n] = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid));
     expect(n).toEqual(numberAfterDrain);
+  });
+});
+
+describe('§4.5 waiting costs nothing (issue 10): a wait for a slot is spent inside beginAttempt', () => {
+  it('waits for a channel inside the activity and is granted, in the same call, once a call frees it', async () => {
+    const cid = await oneNumberCampaign(2);
+    const act = createAttemptActivities({
+      db: database.db,
+      carriers: carrier({ kind: 'accepted', carrierSid: 'sim_1' }, []),
+      publicUrl: 'http://x.test',
+    });
+    const begin = (position: number) =>
+      act.beginAttempt({ campaignId: cid, position, attemptNumber: 1, nowMs: Date.now(), waitInActivity: true });
+    // Number 0 registers and is granted inside one activity call; its call takes the only channel.
+    const first = await begin(0);
+    if (first.kind !== 'dial') throw new Error(JSON.stringify(first));
+    expect(await act.dialAttempt({ callSid: first.callSid })).toMatchObject({ kind: 'accepted' });
+    const t0 = Date.now();
+    const second = begin(1);
+    await new Promise((r) => setTimeout(r, 3000));
+    const freedAt = Date.now();
+    await act.settleAttempt({
+      callSid: first.callSid,
+      outcome: { ...failedWithoutCall('x'), status: 'completed', reason: null },
+      retryDelayMs: null,
+      jitterMs: 0,
+      nowMs: Date.now(),
+    });
+    const granted = await second;
+    expect(granted).toMatchObject({ kind: 'dial' });
+    // One activity call waited through: granted soon after the release, not at a poll's end.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+    expect(Date.now() - freedAt).toBeLessThan(IN_ACTIVITY_WAIT_MS);
+  });
+
+  it('answers a wait longer than it may spend inside with a sleep to the turn, not a poll', async () => {
+    const cid = await oneNumberCampaign(2);
+    const act = createAttemptActivities({
+      db: database.db,
+      carriers: carrier({ kind: 'accepted', carrierSid: 'sim_1' }, []),
+      publicUrl: 'http://x.test',
+    });
+    const first = await act.beginAttempt({
+      campaignId: cid,
+      position: 0,
+      attemptNumber: 1,
+      nowMs: Date.now(),
+      waitInActivity: true,
+    });
+    if (first.kind !== 'dial') throw new Error(JSON.stringify(first));
+    await act.dialAttempt({ callSid: first.callSid });
+    const t0 = Date.now();
+    const long = await act.beginAttempt({
+      campaignId: cid,
+      position: 1,
+      attemptNumber: 1,
+      nowMs: Date.now(),
+      waitInActivity: true,
+    });
+    expect(long).toMatchObject({ kind: 'wait' });
+    // Every channel is live and none frees: it sleeps until a release wakes it (10 minutes at most).
+    expect(long.kind === 'wait' && long.retryInMs).toBeGreaterThan(IN_ACTIVITY_WAIT_MS);
+    expect(Date.now() - t0).toBeLessThanOrEqual(IN_ACTIVITY_WAIT_MS + 5000);
+    const [w] = await database.db
+      .select()
+      .from(dialWaiters)
+      .where(eq(dialWaiters.id, waiterId(cid, 1, 1)));
+    expect(w!.dueAt.getTime()).toBeGreaterThan(Date.now() + IN_ACTIVITY_WAIT_MS);
   });
 });

@@ -8,6 +8,8 @@ import {
   GRANT_HORIZON_MS,
   leaseCap,
   leaseLimitMs,
+  LONG_SLEEP_MS,
+  sleepUntilTurnMs,
   MAX_POLL_MS,
   MIN_POLL_MS,
   nextHoldMs,
@@ -222,7 +224,12 @@ describe('§4.5 planDial', () => {
       waiters: [waiter('w', 'a', 0)],
       callerId: 'w',
     });
-    expect(far).toEqual({ kind: 'wait', reason: 'pacing', retryInMs: (GRANT_HORIZON_MS + 3000) / 2 });
+    expect(far).toEqual({
+      kind: 'wait',
+      reason: 'pacing',
+      retryInMs: (GRANT_HORIZON_MS + 3000) / 2,
+      turnInMs: GRANT_HORIZON_MS + 3000,
+    });
   });
 
   it('paces a custom campaign by its throttle as well as the account', () => {
@@ -333,6 +340,7 @@ describe('§4.5 planDial', () => {
       kind: 'wait',
       reason: 'channels',
       retryInMs: (20 * 250) / 2,
+      turnInMs: 20 * 250,
     });
   });
 
@@ -551,5 +559,20 @@ describe('§4.5 the gate over time (simulated clock)', () => {
     // 200 calls of 10 s on 40 channels come in 5 waves 10 s apart, each sent at 600/min (39 gaps): the
     // last dial leaves 40 s + 39 gaps after the first at best. Freed channels are reused at once.
     expect(dials.at(-1)!.atMs - dials[0]!.atMs).toBeLessThan((40_000 + 39 * dialIntervalMs(600)) * 1.01);
+  });
+});
+
+describe('§4.5 waiting costs nothing (issue 10)', () => {
+  it('sleeps a long wait for a channel until a release wakes it, at most LONG_SLEEP_MS', () => {
+    expect(sleepUntilTurnMs({ kind: 'wait', retryInMs: 30_000, reason: 'channels', turnInMs: 60_000 })).toBe(
+      LONG_SLEEP_MS,
+    );
+  });
+
+  it('sleeps a long wait for its turn or a pacing slot to half a horizon before it, not half of it', () => {
+    expect(sleepUntilTurnMs({ kind: 'wait', retryInMs: 45_000, reason: 'turn', turnInMs: 90_000 })).toBe(89_000);
+    expect(sleepUntilTurnMs({ kind: 'wait', retryInMs: 60_000, reason: 'pacing', turnInMs: 3_600_000 })).toBe(
+      LONG_SLEEP_MS,
+    );
   });
 });
