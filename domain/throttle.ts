@@ -371,12 +371,14 @@ export const LONG_SLEEP_MS = 10 * 60_000;
 
 /**
  * How long a number whose wait is too long to spend inside its activity sleeps: until woken when it
- * waits for a channel; else to just before its estimated turn (half a horizon early).
+ * waits for a channel; else half its estimated turn, so it is back (present, for the order and fair
+ * share among campaigns) in time when turns come sooner than estimated, at a cost of about
+ * log2(turn / 20 s) sleeps for the whole wait, never one a minute.
  */
 export function sleepUntilTurnMs(p: Extract<DialPlan, { kind: 'wait' }>): number {
   if (p.reason === 'channels') return LONG_SLEEP_MS;
   const turnInMs = p.turnInMs ?? p.retryInMs;
-  return Math.round(Math.min(LONG_SLEEP_MS, Math.max(MIN_POLL_MS, turnInMs - GRANT_HORIZON_MS / 2)));
+  return Math.round(Math.min(LONG_SLEEP_MS, Math.max(MIN_POLL_MS, turnInMs / 2)));
 }
 
 /**

@@ -569,8 +569,9 @@ describe('§4.5 waiting costs nothing (issue 10)', () => {
     );
   });
 
-  it('sleeps a long wait for its turn or a pacing slot to half a horizon before it, not half of it', () => {
-    expect(sleepUntilTurnMs({ kind: 'wait', retryInMs: 45_000, reason: 'turn', turnInMs: 90_000 })).toBe(89_000);
+  it('sleeps a long wait for its turn or a pacing slot for half of it, however long, up to LONG_SLEEP_MS', () => {
+    expect(sleepUntilTurnMs({ kind: 'wait', retryInMs: 45_000, reason: 'turn', turnInMs: 90_000 })).toBe(45_000);
+    expect(sleepUntilTurnMs({ kind: 'wait', retryInMs: 60_000, reason: 'turn', turnInMs: 600_000 })).toBe(300_000);
     expect(sleepUntilTurnMs({ kind: 'wait', retryInMs: 60_000, reason: 'pacing', turnInMs: 3_600_000 })).toBe(
       LONG_SLEEP_MS,
     );
