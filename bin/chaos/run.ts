@@ -1,0 +1,422 @@
+/**
+ * The fault suite (issue 10): one campaign through an Outcall whose API (serving the simulator
+ * carrier), worker, Temporal dev server and PostgreSQL run as separate processes on loopback, while
+ * they are SIGKILLed and restarted on a schedule, a proxy drops a share of the carrier's callbacks and
+ * the webhook receiver is down for a while. Bounded: it stops by itself at its deadline. `npm run
+ * chaos` (bench/chaos.ts) and test/integration/chaos_small.test.ts drive it.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createDb, closeDb, type Db } from '../../db/client';
+import { freePort } from '../services';
+import { ensureToolchain } from '../toolchain';
+import { carrierFigures, readModelFigures, webhookFigures, webhooksSettled, type ApiCall } from './figures';
+import { NodeProcess, PostgresProcess, TemporalProcess, type Managed } from './processes';
+import { startCallbackProxy } from './proxy';
+import { startWebhookReceiver } from './receiver';
+
+export type Fault = 'worker' | 'api' | 'temporal' | 'postgres';
+
+export interface ChaosOptions {
+  numbers: number;
+  /** The faults, one after another, `gapMs` apart from the campaign's start. */
+  faults: Fault[];
+  gapMs: number;
+  /** How long a killed process stays down before it is started again. */
+  downMs: Partial<Record<Fault, number>>;
+  dropCallbackShare: number;
+  /** Webhook receiver down for this long, starting this long after the campaign started (0: never). */
+  receiverDown: { afterMs: number; forMs: number } | null;
+  /** Send `pause` (then `resume`) right after this fault in the list, while the process restarts. */
+  pauseAfterFault: number | null;
+  /** Also run the same campaign without faults first, for the time ratio. */
+  baseline: boolean;
+  /** The whole run stops by this long after the start whatever happens. */
+  deadlineMs: number;
+  /** Use this PostgreSQL database and/or Temporal server instead of starting (and killing) our own. */
+  external?: { databaseUrl?: string; temporalAddress?: string };
+  /** OUTCALL_MAX_LIVE_NUMBERS / OUTCALL_MAX_RUN_CHILDREN, below the server's pending-children limit. */
+  window?: { maxLiveNumbers: number; maxRunChildren: number };
+  log?: (line: string) => void;
+  /** Keep the run's directory (process logs, Temporal's file) instead of deleting it; its path is logged. */
+  keepDir?: boolean;
+}
+
+export interface CampaignFigures {
+  status: string;
+  completedInS: number | null;
+  numbers: number;
+  dials: number;
+  duplicateDials: number;
+  notFinal: number;
+  mismatches: number;
+  webhooksEmitted: number;
+  webhooksLost: number;
+  webhooksDuplicated: number;
+  longestNoDialS: number;
+}
+
+export interface ChaosReport {
+  chaos: CampaignFigures;
+  baseline: CampaignFigures | null;
+  kills: Record<string, number>;
+  /** Seconds the killed processes were down (each kill until it was running again). */
+  outageS: number;
+  callbacksDropped: number;
+  callbacksForwarded: number;
+  /** Answer times of `pause` and `resume` sent while a process restarted (ms), when sent. */
+  pauseAnswerMs: number | null;
+  resumeAnswerMs: number | null;
+  /** Workflow tasks over 1 s the worker logged (TMPRL1104, threshold 1 s), over all its starts. */
+  slowWorkflowTasks: number;
+  loadAverage: [number, number, number];
+}
+
+const ACCOUNT_KEY = 'chaos_key';
+const ACCOUNT_TOKEN = 'chaos_token_0123456789abcdef';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Distinct mobile numbers; the last digit cycles so every simulator outcome occurs, never `…000`. */
+export function chaosNumbers(block: number, n: number): string[] {
+  return Array.from(
+    { length: n },
+    (_, i) => `+919${String(block).padStart(2, '0')}${String(i).padStart(6, '0')}${(i % 9) + 1}`,
+  );
+}
+
+function apiClient(baseUrl: string): ApiCall {
+  const auth = `Basic ${Buffer.from(`${ACCOUNT_KEY}:${ACCOUNT_TOKEN}`).toString('base64')}`;
+  return async (method, p, body) => {
+    const res = await fetch(`${baseUrl}${p}`, {
+      method,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json };
+  };
+}
+
+/** Calls the API, retrying while it (or what it depends on) is down. */
+async function persistently(
+  api: ApiCall,
+  method: string,
+  p: string,
+  body?: unknown,
+  deadlineMs = Date.now() + 600_000,
+) {
+  for (;;) {
+    try {
+      const res = await api(method, p, body);
+      if (res.status < 500) return res;
+    } catch {
+      // the API is down or restarting
+    }
+    if (Date.now() > deadlineMs) throw new Error(`${method} ${p}: no answer before the deadline`);
+    await sleep(1000);
+  }
+}
+
+interface Stack {
+  db: Db;
+  api: NodeProcess;
+  worker: NodeProcess;
+  temporal: TemporalProcess | null;
+  postgres: PostgresProcess | null;
+  apiUrl: string;
+  stop(): Promise<void>;
+}
+
+async function startStack(base: string, o: ChaosOptions, publicUrl: string, apiPort: number, accountSids: string[]) {
+  const tools = ensureToolchain();
+  const postgres = o.external?.databaseUrl ? null : new PostgresProcess(path.join(base, 'pg'), await freePort());
+  const temporal = o.external?.temporalAddress
+    ? null
+    : new TemporalProcess(
+        tools.temporal,
+        await freePort(),
+        path.join(base, 'temporal.db'),
+        path.join(base, 'temporal.log'),
+      );
+  await postgres?.start();
+  await temporal?.start();
+  const databaseUrl = o.external?.databaseUrl ?? postgres!.url;
+  const temporalAddress = o.external?.temporalAddress ?? temporal!.address;
+  const accounts = accountSids.map((sid) => ({
+    sid,
+    api_key: sid === accountSids[0] ? ACCOUNT_KEY : `${ACCOUNT_KEY}_${sid}`,
+    api_token: ACCOUNT_TOKEN,
+    calling_window: '00:00-24:00',
+    calls_per_minute: 600,
+    channels: 100,
+    api_requests_per_minute: 100_000,
+    // The exotel adapter straight at the API's simulator; callbacks and greetings come back through the proxy.
+    carrier: {
+      type: 'exotel',
+      base_url: `http://127.0.0.1:${apiPort}/simulator`,
+      sid,
+      api_key: 'simulator',
+      api_token: 'simulator',
+    },
+  }));
+  const common = {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    OUTCALL_PUBLIC_URL: publicUrl,
+    OUTCALL_TASK_QUEUE: `chaos-${path.basename(base)}`,
+    OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true',
+    OUTCALL_SIGNING_SECRET: 'chaos-signing-secret-0123456789',
+    OUTCALL_DATA_DIR: path.join(base, 'data'),
+    OUTCALL_MAX_LIVE_NUMBERS: String(o.window?.maxLiveNumbers ?? 500),
+    OUTCALL_MAX_RUN_CHILDREN: String(o.window?.maxRunChildren ?? 1000),
+    LOG_LEVEL: 'info',
+  };
+  const api = new NodeProcess(
+    'api',
+    'bin/api.ts',
+    {
+      ...common,
+      PORT: String(apiPort),
+      OUTCALL_ACCOUNTS: JSON.stringify(accounts),
+      OUTCALL_SIM_RING_MS: '1000',
+      OUTCALL_SIM_TALK_MS: '2000',
+    },
+    'API listening',
+    path.join(base, 'api.log'),
+    apiPort,
+  );
+  const worker = new NodeProcess(
+    'worker',
+    'bin/worker.ts',
+    { ...common, TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS: '1' },
+    'Worker running',
+    path.join(base, 'worker.log'),
+    null,
+    /TMPRL1104/,
+  );
+  await api.start();
+  await worker.start();
+  const db = createDb(databaseUrl, { max: 4 });
+  return {
+    db,
+    api,
+    worker,
+    temporal,
+    postgres,
+    apiUrl: publicUrl,
+    async stop() {
+      await closeDb(db).catch(() => undefined);
+      await worker.stop();
+      await api.stop();
+      await temporal?.stop();
+      await postgres?.stop();
+    },
+  } satisfies Stack;
+}
+
+function processOf(s: Stack, f: Fault): Managed {
+  const p = { worker: s.worker, api: s.api, temporal: s.temporal, postgres: s.postgres }[f];
+  if (!p) throw new Error(`no ${f} process to kill in this run (external)`);
+  return p;
+}
+
+/** Creates the campaign and waits for it to end (or the deadline); the time from create to its end. */
+async function runCampaign(
+  api: ApiCall,
+  accountSid: string,
+  numbers: string[],
+  hooks: string,
+  during: (id: string) => Promise<void>,
+  deadlineMs: number,
+  log: (line: string) => void,
+): Promise<{ id: string; completedInS: number | null }> {
+  const base = `/v2/accounts/${accountSid}`;
+  const created = await persistently(api, 'POST', `${base}/campaigns`, {
+    caller_id: '08012345678',
+    url: 'http://my.exotel.com/chaos/exoml/start_voice/1',
+    from: numbers,
+    retries: { number_of_retries: 1, interval_mins: 1 },
+    call_status_callback: `${hooks}/call-status`,
+    call_schedule_callback: `${hooks}/call-schedule`,
+    status_callback: `${hooks}/status`,
+  });
+  if (created.status !== 200) throw new Error(`create: ${created.status} ${JSON.stringify(created.json)}`);
+  const id = created.json.response[0].data.id as string;
+  const t0 = Date.now();
+  const faults = during(id);
+  let ended: number | null = null;
+  let reported = 0;
+  while (Date.now() < deadlineMs) {
+    const res = await persistently(api, 'GET', `${base}/campaigns/${id}`, undefined, deadlineMs).catch(() => null);
+    const status = res?.json?.response?.[0]?.data?.status as string | undefined;
+    if (Date.now() - reported >= 30_000) {
+      reported = Date.now();
+      const stats = res?.json?.response?.[0]?.data?.stats ?? null;
+      log(`${Math.round((reported - t0) / 1000)} s: ${status} ${JSON.stringify(stats)}`);
+    }
+    if (status && ['Completed', 'Failed', 'Canceled'].includes(status)) {
+      ended = Date.now();
+      break;
+    }
+    await sleep(2000);
+  }
+  await faults;
+  return { id, completedInS: ended === null ? null : (ended - t0) / 1000 };
+}
+
+async function figuresOf(
+  s: Stack,
+  api: ApiCall,
+  accountSid: string,
+  id: string,
+  received: Map<string, number>,
+  completedInS: number | null,
+  deadlineMs: number,
+) {
+  await webhooksSettled(s.db, id, deadlineMs);
+  const carrier = await carrierFigures(s.db, accountSid);
+  const model = await readModelFigures(api, `/v2/accounts/${accountSid}`, id);
+  const hooks = await webhookFigures(s.db, id, received);
+  return {
+    status: model.status,
+    completedInS,
+    numbers: model.numbers,
+    dials: carrier.dials,
+    duplicateDials: carrier.duplicateDials,
+    notFinal: model.notFinal,
+    mismatches: model.mismatches,
+    webhooksEmitted: hooks.emitted,
+    webhooksLost: hooks.lost,
+    webhooksDuplicated: hooks.duplicated,
+    longestNoDialS: carrier.longestNoDialS,
+  } satisfies CampaignFigures;
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const log = o.log ?? (() => undefined);
+  const deadlineMs = Date.now() + o.deadlineMs;
+  const base = mkdtempSync(path.join(os.tmpdir(), 'outcall-chaos-'));
+  chmodSync(base, 0o777);
+  log(`run directory ${base}`);
+  const apiPort = await freePort();
+  const proxy = await startCallbackProxy({ upstreamPort: apiPort, dropShare: o.dropCallbackShare });
+  const receiver = await startWebhookReceiver();
+  const [chaosSid, baselineSid] = ['chaos', 'chaos_baseline'];
+  const s = await startStack(base, o, proxy.url, apiPort, [chaosSid, baselineSid]);
+  const api = apiClient(`http://127.0.0.1:${apiPort}`);
+  const baselineApi: ApiCall = async (method, p, body) => {
+    const auth = `Basic ${Buffer.from(`${ACCOUNT_KEY}_${baselineSid}:${ACCOUNT_TOKEN}`).toString('base64')}`;
+    const res = await fetch(`http://127.0.0.1:${apiPort}${p}`, {
+      method,
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, json: await res.json().catch(() => null) };
+  };
+  let outageMs = 0;
+  let pauseAnswerMs: number | null = null;
+  let resumeAnswerMs: number | null = null;
+  try {
+    let baseline: CampaignFigures | null = null;
+    if (o.baseline) {
+      log('baseline campaign (no faults)');
+      const b = await runCampaign(
+        baselineApi,
+        baselineSid,
+        chaosNumbers(11, o.numbers),
+        receiver.url,
+        async () => {},
+        deadlineMs,
+        log,
+      );
+      baseline = await figuresOf(s, baselineApi, baselineSid, b.id, receiver.received, b.completedInS, deadlineMs);
+      log(`baseline: ${JSON.stringify(baseline)}`);
+    }
+    log('chaos campaign');
+    const chaosRun = await runCampaign(
+      api,
+      chaosSid,
+      chaosNumbers(12, o.numbers),
+      receiver.url,
+      async (id) => {
+        const t0 = Date.now();
+        const receiverOutage = o.receiverDown
+          ? (async () => {
+              await sleep(o.receiverDown!.afterMs);
+              log('webhook receiver down');
+              await receiver.down();
+              await sleep(o.receiverDown!.forMs);
+              await receiver.up();
+              log('webhook receiver up');
+            })()
+          : Promise.resolve();
+        for (const [i, fault] of o.faults.entries()) {
+          const at = t0 + (i + 1) * o.gapMs;
+          if (Date.now() < at) await sleep(at - Date.now());
+          if (Date.now() > deadlineMs) break;
+          const p = processOf(s, fault);
+          const down = Date.now();
+          log(`kill ${fault} (${i + 1}/${o.faults.length})`);
+          await p.kill();
+          await sleep(o.downMs[fault] ?? 3000);
+          const restarting = p.start();
+          if (o.pauseAfterFault === i) {
+            // SPEC §4.1: an action is answered within 5 s, also while the worker replays after a crash:
+            // sent the moment the restarted process runs again (a worker that is down answers nothing).
+            await restarting;
+            const sent = Date.now();
+            const paused = await persistently(api, 'PUT', `/v2/accounts/${chaosSid}/campaigns/${id}`, {
+              action: 'pause',
+            });
+            pauseAnswerMs = Date.now() - sent;
+            log(`pause answered ${paused.status} in ${pauseAnswerMs} ms`);
+            await restarting;
+            await sleep(5000);
+            const sentResume = Date.now();
+            const resumed = await persistently(api, 'PUT', `/v2/accounts/${chaosSid}/campaigns/${id}`, {
+              action: 'resume',
+            });
+            resumeAnswerMs = Date.now() - sentResume;
+            log(`resume answered ${resumed.status} in ${resumeAnswerMs} ms`);
+          }
+          await restarting;
+          outageMs += Date.now() - down;
+        }
+        await receiverOutage;
+      },
+      deadlineMs,
+      log,
+    );
+    // A fault still scheduled when the campaign ended has run; the run waits for webhooks to settle.
+    const chaos = await figuresOf(s, api, chaosSid, chaosRun.id, receiver.received, chaosRun.completedInS, deadlineMs);
+    return {
+      chaos,
+      baseline,
+      kills: Object.fromEntries(
+        ([s.worker, s.api, s.temporal, s.postgres] as Array<Managed | null>)
+          .filter((p): p is Managed => p !== null)
+          .map((p) => [p.name, p.kills]),
+      ),
+      outageS: outageMs / 1000,
+      callbacksDropped: proxy.dropped,
+      callbacksForwarded: proxy.forwarded,
+      pauseAnswerMs,
+      resumeAnswerMs,
+      slowWorkflowTasks: s.worker.counted,
+      loadAverage: os.loadavg() as [number, number, number],
+    };
+  } finally {
+    await s.stop();
+    await proxy.stop();
+    await receiver.stop();
+    if (!o.keepDir) rmSync(base, { recursive: true, force: true });
+  }
+}
