@@ -36,6 +36,7 @@ import {
   CONTROL_CONFLICT,
   controlUpdate,
   numberAwakeSignal,
+  numberDeliveringSignal,
   numberFinishedSignal,
   numberSleepingSignal,
   pauseSignal,
@@ -261,6 +262,9 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     windowMoved('numberFinished', position, e);
   });
   setHandler(numberSleepingSignal, ({ position }) => windowMoved('numberSleeping', position, w.onSleeping(position)));
+  setHandler(numberDeliveringSignal, ({ position }) =>
+    windowMoved('numberDelivering', position, w.onDelivering(position)),
+  );
   setHandler(numberAwakeSignal, ({ position }) => windowMoved('numberAwake', position, w.onAwake()));
   setHandler(campaignStatusQuery, () => ({
     campaignId: input.campaignId,
@@ -273,6 +277,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     sleeping: w.sleeping,
     retrying: w.retrying,
     held: w.held + w.restarts.length,
+    delivering: w.delivering.size,
   }));
 
   if (!input.carry) {

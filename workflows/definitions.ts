@@ -25,6 +25,15 @@ export interface NumberFinishedInput {
 export const numberFinishedSignal = defineSignal<[NumberFinishedInput]>('numberFinished');
 
 /**
+ * Issue 10: a number done dialling that still delivers its webhook events (a receiver that is down
+ * can take hours) gives its dialling slot back; it reports `numberFinished` once they are delivered.
+ */
+export interface NumberDeliveringInput {
+  position: number;
+}
+export const numberDeliveringSignal = defineSignal<[NumberDeliveringInput]>('numberDelivering');
+
+/**
  * A number goes to sleep until its retry is due (`numberSleeping`) and wakes for it (`numberAwake`):
  * a sleeping number gives its dialling slot back, so first attempts keep flowing (workflows/number-window.ts).
  */
@@ -70,6 +79,8 @@ export interface CampaignStatusOutput {
   retrying: number;
   /** Numbers a pause handed back, not yet restarted. */
   held: number;
+  /** Numbers done dialling that still deliver their webhook events (they hold no slot). */
+  delivering?: number;
 }
 export const campaignStatusQuery = defineQuery<CampaignStatusOutput>('status');
 

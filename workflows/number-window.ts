@@ -27,6 +27,8 @@ export interface WindowCarry {
   held: number;
   /** Claimed held numbers not yet restarted, as [position, attempt, number] (≤ one claim page). */
   restarts: Array<[number, number, string]>;
+  /** Numbers done dialling that still deliver their webhook events (absent in carries from before). */
+  delivering?: number[];
 }
 
 /** What a signal did to the window: `stray` when it matched nothing this window knows (logged). */
@@ -52,6 +54,8 @@ export class NumberWindow {
   retrying: number;
   held: number;
   restarts: Array<[number, number, string]>;
+  /** Numbers done dialling that still deliver their webhook events: open, holding no slot (issue 10). */
+  readonly delivering: Set<number>;
   /** Children started by this run whose close this run has not seen (numbers and webhook deliveries). */
   runOpen = 0;
   /** Child starts issued and not yet acknowledged by the server. */
@@ -71,6 +75,7 @@ export class NumberWindow {
     this.retrying = carry?.retrying ?? 0;
     this.held = carry?.held ?? 0;
     this.restarts = [...(carry?.restarts ?? [])];
+    this.delivering = new Set(carry?.delivering ?? []);
   }
 
   /** How many numbers may hold a slot: the configured window, or fewer when the pacing cannot use more. */
@@ -140,8 +145,19 @@ export class NumberWindow {
     return 'ok';
   }
 
+  /** A number is done dialling and delivers its webhook events: it gives its slot back. */
+  onDelivering(position: number): WindowEvent {
+    if (!this.live.delete(position)) {
+      if (this.retrying === 0) return 'stray';
+      this.retrying--;
+    }
+    this.delivering.add(position);
+    return 'ok';
+  }
+
   /** A number stopped: final, or handed back because the campaign is paused (`held`). */
   onStopped(position: number, held: boolean): WindowEvent {
+    if (this.delivering.delete(position)) return 'ok';
     if (!this.live.delete(position)) {
       if (this.retrying === 0) return 'stray';
       this.retrying--;
@@ -157,7 +173,8 @@ export class NumberWindow {
       this.sleeping === 0 &&
       this.retrying === 0 &&
       this.held === 0 &&
-      this.restarts.length === 0
+      this.restarts.length === 0 &&
+      this.delivering.size === 0
     );
   }
 
@@ -168,6 +185,7 @@ export class NumberWindow {
       retrying: this.retrying,
       held: this.held,
       restarts: [...this.restarts],
+      ...(this.delivering.size > 0 && { delivering: [...this.delivering] }),
     };
   }
 }

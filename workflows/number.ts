@@ -26,6 +26,7 @@ import {
   callStatusSignal,
   gateWakeSignal,
   numberAwakeSignal,
+  numberDeliveringSignal,
   numberFinishedSignal,
   numberSleepingSignal,
   numberStatusQuery,
@@ -66,6 +67,8 @@ const LOOKUP_EVERY_MS = 5 * 60_000;
 const LOOKUPS = 12;
 /** SPEC §4.4: work moved to the next window opening gets 0–60 s of jitter. */
 const MAX_JITTER_MS = 60_000;
+/** Issue 10: events still undelivered this long after a number is done dialling free its slot. */
+const DELIVERY_GRACE_MS = 10_000;
 /** An attempt begun before `ringTimeoutMs` was reported waits as if the default ring timeout applied. */
 const DEFAULT_RING_TIMEOUT_MS = 30_000;
 
@@ -105,6 +108,8 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   }
 
   let webhookChain: Promise<void> = Promise.resolve();
+  /** Webhook events emitted and not yet delivered (or abandoned). */
+  let undelivered = 0;
   let stopped: string | null = null;
   let heldAt: number | null = null;
   /** Dial requests of this number not sent in a row (SPEC §7), for the back-off. */
@@ -227,7 +232,9 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
     });
     if (settled.wake) wakeNumber(settled.wake);
     // Events of one number are delivered in order, without holding up the next attempt.
-    webhookChain = webhookChain.then(() => deliverInOrder(settled.deliveryIds, mainQueue));
+    const ids = settled.deliveryIds;
+    undelivered += ids.length;
+    webhookChain = webhookChain.then(() => deliverInOrder(ids, mainQueue)).then(() => void (undelivered -= ids.length));
     if (settled.next.kind === 'final') break;
     state.phase = 'retry_wait';
     // A number asleep for a retry gives its dialling slot back (workflows/number-window.ts).
@@ -238,6 +245,12 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   }
 
   state.phase = 'webhooks';
+  // Issue 10: done dialling, a number whose events take long to deliver (a receiver that is down)
+  // gives its slot back meanwhile, so it never holds up the campaign's dials. A held number keeps its way.
+  if (heldAt === null && patched('10-delivering-frees-slot')) {
+    if (!(await condition(() => undelivered === 0, DELIVERY_GRACE_MS)))
+      await tell(numberDeliveringSignal, { position: input.position });
+  }
   await webhookChain;
   state.phase = 'done';
   const reported = await tell(numberFinishedSignal, {

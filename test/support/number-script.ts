@@ -25,6 +25,8 @@ export interface Script {
   notSent?: Record<number, number>;
   /** Attempts whose dial request may have left with no answer (SPEC §7 ambiguous); no callback comes. */
   ambiguous?: number[];
+  /** Each webhook delivery takes this long (real time: the server does not skip while it runs). */
+  webhookTakesMs?: number;
   /** What the carrier's lookups of an attempt see, in order; after the list, the call's final outcome. */
   lookupsSee?: Record<number, Array<'live' | 'not_found' | 'error'>>;
 }
@@ -116,6 +118,7 @@ export function scriptedActivities(env: TestWorkflowEnvironment, script: Script,
       return { next, deliveryIds: [`${input.callSid}-event`] };
     },
     async deliverWebhook(input) {
+      if (script.webhookTakesMs) await new Promise((r) => setTimeout(r, script.webhookTakesMs));
       rec.delivered.push(input.deliveryId);
       return { status: 'delivered' as const, httpStatus: 200 };
     },
@@ -146,15 +149,21 @@ export async function runNumber(env: TestWorkflowEnvironment, retries: RetryPoli
         return Math.round(Number(d.seconds) + Number(d.nanos ?? 0) / 1e9);
       });
     // Waiting for the callback starts a timer of ring + 1 minute (then cancelled when the callback
-    // comes); the lookups' waits follow it. Every other timer is a retry's or a back-off's.
+    // comes), the lookups' waits follow it, and a number done dialling waits up to 10 s for its
+    // events. Every other timer is a retry's or a back-off's.
     const waits = history.events ?? [];
     const signalled = waits
       .map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.workflowExecution?.workflowId)
       .filter((x): x is string => typeof x === 'string');
+    const signalNames = waits
+      .map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName)
+      .filter((x): x is string => typeof x === 'string');
     return {
       out,
-      timers: script.silent || script.ambiguous ? [] : timers.filter((t) => t !== CALLBACK_WAIT_S),
+      timers:
+        script.silent || script.ambiguous ? [] : timers.filter((t) => t !== CALLBACK_WAIT_S && t !== DELIVERY_GRACE_S),
       signalled,
+      signalNames,
     };
   });
   return { ...result, rec };
@@ -162,6 +171,8 @@ export async function runNumber(env: TestWorkflowEnvironment, retries: RetryPoli
 
 export const RING_MS = 30_000;
 const CALLBACK_WAIT_S = 90;
+/** A number done dialling waits this long for its events before it gives its slot back. */
+const DELIVERY_GRACE_S = 10;
 
 export const policy = (p: Partial<RetryPolicy>): RetryPolicy => ({
   numberOfRetries: 3,

@@ -92,4 +92,19 @@ describe('NumberWindow: slots, sleepers and the per-run bound', () => {
     w.limitTo(null);
     expect(w.maxLive).toBe(500);
   });
+
+  it('frees the slot of a number done dialling while its webhook events are still delivered (issue 10)', () => {
+    const w = new NumberWindow(1, 100);
+    w.admit(0);
+    w.started();
+    expect(w.free()).toBe(0);
+    expect(w.onDelivering(0)).toBe('ok');
+    // Its slot is free for the next number; the campaign is not idle until the events are delivered.
+    expect(w.free()).toBe(1);
+    expect(w.idle()).toBe(false);
+    const next = new NumberWindow(1, 100, w.carry());
+    expect(next.delivering).toEqual(new Set([0]));
+    expect(next.onStopped(0, false)).toBe('ok');
+    expect(next.idle()).toBe(true);
+  });
 });

@@ -156,6 +156,16 @@ describe('§7 every attempt is settled', () => {
     expect(rec.settles.map((x) => x.outcome.status)).toEqual(['completed']);
   });
 
+  it('gives its slot back once done dialling when its webhook events take longer than 10 s (issue 10)', async () => {
+    const slow = await runNumber(env, policy({ numberOfRetries: 0 }), {
+      outcomes: ['completed'],
+      webhookTakesMs: 12_000,
+    });
+    expect(slow.signalNames).toEqual(['numberDelivering', 'numberFinished']);
+    const quick = await runNumber(env, policy({ numberOfRetries: 0 }), { outcomes: ['completed'] });
+    expect(quick.signalNames).toEqual(['numberFinished']);
+  });
+
   it('delivers each attempt webhook event in order', async () => {
     const { rec } = await runNumber(env, policy({ numberOfRetries: 1, intervalMins: 1 }), {
       outcomes: ['busy', 'completed'],
