@@ -223,6 +223,11 @@ export const attempts = pgTable(
     /** The dial claim (SPEC §7): set before the request is sent, never cleared once it may have left. */
     dialStartedAt: ts('dial_started_at'),
     /**
+     * Set just before the request is handed to the carrier: a run that finds the claim without it
+     * knows the request never left (the run that claimed it stopped first), and may dial again.
+     */
+    sendingAt: ts('sending_at'),
+    /**
      * When the dial request left for the carrier (SPEC §4.10 `date_created`), set once it may have
      * left; null while staged or when it never left. Call-details show only attempts that have it.
      */

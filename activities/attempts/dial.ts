@@ -11,6 +11,7 @@ import {
   markAccepted,
   markDialled,
   markMaybeSent,
+  markSending,
   releaseClaim,
   resetCallerIdRefusals,
 } from '../../db/queries/attempts';
@@ -79,14 +80,16 @@ export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
     if (!ctx) return { kind: 'withdrawn' };
     const { a, c, acct } = ctx;
     if (a.carrierSid) return { kind: 'accepted', carrierSid: a.carrierSid };
-    if (a.dialStartedAt) return ambiguousClaim(deps, a.callSid);
+    if (a.dialStartedAt) return claimedBefore(deps, a.callSid);
     const send = await claimSend(deps, wakeups, ctx);
-    if (send.kind === 'ambiguous') return ambiguousClaim(deps, a.callSid);
+    if (send.kind === 'ambiguous') return claimedBefore(deps, a.callSid);
     if (send.kind !== 'claimed') return send;
     if (send.freeChannels > 0) wakeups.passOn(acct.sid);
     // The instant the request leaves (this host's clock): it replaces the reserved one, so
     // dial_started_at says when the dial was really sent (SPEC §4.5 counts that moment).
     const sentAt = new Date(await waitForSendInstant(db, send));
+    // Another run of this activity took over meanwhile (this one timed out): only one may send.
+    if (!(await markSending(db, a.callSid))) return ambiguousClaim(deps, a.callSid);
     const carrier = deps.carriers(acct.carrier, acct.sid);
     const isGreeting = c.readViaText !== null;
     const result = await carrier
@@ -105,7 +108,22 @@ export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
   };
 }
 
-/** Claimed by an earlier run that never said what became of its request: it may have left. */
+/**
+ * Claimed by an earlier run of this activity that stopped (a crash, a timeout). When it stopped before
+ * handing the request over (no `sending_at`), the request never left: undone, to be dialled again.
+ */
+async function claimedBefore(deps: AttemptDeps, callSid: string): Promise<DialAttemptOutput> {
+  if (!(await withdrawAttempt(deps.db, callSid, 'before-sending'))) return ambiguousClaim(deps, callSid);
+  const cause = 'claimed by an earlier run that stopped before sending';
+  try {
+    log.warn('Dial request classified', { callSid, result: 'not_sent', cause });
+  } catch {
+    // outside an activity's context there is no logger
+  }
+  return { kind: 'not_sent', cause, retryAfterMs: null };
+}
+
+/** Handed over by an earlier run that never said what became of its request: it may have left. */
 async function ambiguousClaim(deps: AttemptDeps, callSid: string): Promise<DialAttemptOutput> {
   await markMaybeSent(deps.db, callSid);
   try {
@@ -156,7 +174,7 @@ async function applyDialResult(
       return { kind: 'wait', retryInMs: Math.max(1000, result.retryAfterMs) };
     case 'not_sent':
       // Not a call: undone like an unsent dial, so its channel is free at once and no record shows it.
-      if (await withdrawAttempt(db, a.callSid, true))
+      if (await withdrawAttempt(db, a.callSid, 'proven'))
         return { kind: 'not_sent', cause: result.cause, retryAfterMs: result.retryAfterMs ?? null };
       return { kind: 'ambiguous' };
     case 'unknown':

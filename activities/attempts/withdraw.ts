@@ -5,17 +5,24 @@ import { returnLease } from '../dial-gate';
 import { leaseOf } from './channel';
 
 /**
+ * Which claimed attempts may be undone: `unclaimed` only (a staged dial), also one claimed whose
+ * request was never handed over (`before-sending`: the run that claimed it stopped first), or one
+ * whose request provably never left (`proven`: the carrier adapter says so, SPEC §7).
+ */
+export type WithdrawWhen = 'unclaimed' | 'before-sending' | 'proven';
+
+/**
  * Deletes the attempt's row, puts the number back as it was before the attempt began (`pending`, or
  * `retry` at its place among retries), and turns the lease back into a waiter (its channel free at
- * once). False when the attempt was claimed for dialling meanwhile (it must then be settled, never
- * undone) — unless `claimedButNotSent`: the dial activity's own claim of a request that provably
- * never left (SPEC §7).
+ * once). False when the attempt may have been dialled (it must then be settled, never undone).
  */
-export async function withdrawAttempt(db: Db, callSid: string, claimedButNotSent = false): Promise<boolean> {
+export async function withdrawAttempt(db: Db, callSid: string, when: WithdrawWhen = 'unclaimed'): Promise<boolean> {
   return db.transaction(async (tx) => {
     const a = await lockAttempt(tx, callSid);
     if (!a) return true;
-    if ((a.dialStartedAt && !claimedButNotSent) || a.carrierSid || a.status !== null) return false;
+    if (a.carrierSid || a.status !== null) return false;
+    if (when === 'unclaimed' && a.dialStartedAt) return false;
+    if (when === 'before-sending' && a.sendingAt) return false;
     const accountSid = await accountSidOfCampaign(tx, a.campaignId);
     const leaseId = leaseOf(a);
     await deleteUnsentAttempt(tx, a, (await leaseOrderAt(tx, leaseId)) ?? null);

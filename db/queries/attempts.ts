@@ -210,19 +210,33 @@ export async function markDialled(db: Db, callSid: string, sentAt: Date): Promis
 }
 
 /**
- * A claim found from an earlier run (a crash mid-request): the request may have left at its claimed
- * instant, so from now on the attempt has a call-details record.
+ * A request handed over by an earlier run that never said what became of it (a crash mid-request):
+ * it may have left then, so from now on the attempt has a call-details record.
  */
 export async function markMaybeSent(db: Db, callSid: string): Promise<void> {
   await db
     .update(attempts)
-    .set({ sentAt: sql`${attempts.dialStartedAt}` })
+    .set({ sentAt: sql`coalesce(${attempts.sendingAt}, ${attempts.dialStartedAt})` })
     .where(and(eq(attempts.callSid, callSid), isNull(attempts.sentAt), isNotNull(attempts.dialStartedAt)));
 }
 
 /** No call was made (the carrier rate-limited it): the claim is released, so the attempt may dial again. */
 export async function releaseClaim(db: Db, callSid: string): Promise<void> {
-  await db.update(attempts).set({ dialStartedAt: null }).where(eq(attempts.callSid, callSid));
+  await db.update(attempts).set({ dialStartedAt: null, sendingAt: null }).where(eq(attempts.callSid, callSid));
+}
+
+/**
+ * SPEC §7: the request is about to be handed to the carrier. Committed first, so a later run that
+ * finds a claim without it knows the request never left. False when another run got there first
+ * or withdrew the attempt: this run must not send.
+ */
+export async function markSending(db: Db, callSid: string): Promise<boolean> {
+  const rows = await db
+    .update(attempts)
+    .set({ sendingAt: sql`clock_timestamp()` })
+    .where(and(eq(attempts.callSid, callSid), isNotNull(attempts.dialStartedAt), isNull(attempts.sendingAt)))
+    .returning({ callSid: attempts.callSid });
+  return rows.length === 1;
 }
 
 /** A lookup found the attempt's call: its sid, so later lookups ask for it and callbacks match it. */

@@ -120,6 +120,36 @@ describe('§7 a dial request that may have placed a call is never sent again', (
   });
 });
 
+describe('§7 a worker that stopped between the claim and the request', () => {
+  it('dials again a claim whose request was never handed over, and never one that was', async () => {
+    const cid = await oneNumberCampaign();
+    const placed: string[] = [];
+    const act = createAttemptActivities({
+      db: database.db,
+      carriers: carrier({ kind: 'accepted', carrierSid: 'sim_9' }, placed),
+      publicUrl: 'http://x.test',
+    });
+    const begin = () => act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 1, nowMs: Date.now() });
+    await begin();
+    const b = await begin();
+    if (b.kind !== 'dial') throw new Error(JSON.stringify(b));
+    // The run that claimed it was killed while it waited for its send instant.
+    await database.db.update(attempts).set({ dialStartedAt: new Date() }).where(eq(attempts.callSid, b.callSid));
+    expect(await act.dialAttempt({ callSid: b.callSid })).toMatchObject({ kind: 'not_sent' });
+    expect(placed).toEqual([]);
+    expect(await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid))).toEqual([]);
+    // Begun again and killed after it handed the request over: that one may have left.
+    const again = await begin();
+    if (again.kind !== 'dial') throw new Error(JSON.stringify(again));
+    await database.db
+      .update(attempts)
+      .set({ dialStartedAt: new Date(), sendingAt: new Date() })
+      .where(eq(attempts.callSid, again.callSid));
+    expect(await act.dialAttempt({ callSid: again.callSid })).toEqual({ kind: 'ambiguous' });
+    expect(placed).toEqual([]);
+  });
+});
+
 describe('§4.1/§7 a drain does not wait for the ladder of a call the carrier does not know', () => {
   it('frees the channel at the lookup, ends the campaign without it, then records the attempt alone', async () => {
     const { cid, act, b } = await dialOnce({ kind: 'unknown', cause: 'no answer within 10000 ms' });
