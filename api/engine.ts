@@ -49,6 +49,9 @@ export interface TemporalEngineDeps {
   maxRunChildren?: number;
 }
 
+/** How long a started campaign workflow task may run before another worker may take it. */
+export const CAMPAIGN_TASK_TIMEOUT = '3 seconds';
+
 export function createTemporalEngine(deps: TemporalEngineDeps): CampaignEngine {
   const { client, db } = deps;
   return {
@@ -64,6 +67,10 @@ export function createTemporalEngine(deps: TemporalEngineDeps): CampaignEngine {
           taskQueue: deps.taskQueue ?? TASK_QUEUE,
           workflowId: campaignWorkflowId(campaignId),
           args: [input],
+          // SPEC §4.1 (answered within 5 s): a task a dead or stopping worker had started is handed to
+          // another worker after this (10 s by default). A campaign run stays under 1,000 events, so
+          // its replay fits well inside; continue-as-new keeps the value.
+          workflowTaskTimeout: CAMPAIGN_TASK_TIMEOUT,
           memo: { name: campaignName },
           typedSearchAttributes: [
             { key: SA.accountSid, value: accountSid },

@@ -237,6 +237,10 @@ export async function startWorker(opts: {
     interceptors,
     maxConcurrentActivityTaskExecutions: 50,
     maxCachedWorkflows: 500,
+    // SPEC §4.1 (answered within 5 s): after a worker dies, a campaign's next task waits this long on
+    // the dead worker's sticky queue before any worker may take it (10 s by default). Campaign runs
+    // are few and short, so the replay a worker that was merely slow then does costs little.
+    stickyQueueScheduleToStartTimeout: '2 seconds',
   });
   const numbers = await Worker.create({
     connection,
