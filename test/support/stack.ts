@@ -31,8 +31,10 @@ export interface TestStack {
   db: Db;
   config: Config;
   taskQueue: string;
-  /** The worker's own `GET /metrics` (SPEC §8). */
-  workerMetricsUrl: string;
+  /** The worker's own `GET /metrics` (SPEC §8); the current worker's after a restart. */
+  readonly workerMetricsUrl: string;
+  /** Stops the worker and starts a new one: its cache is empty, so every workflow replays. */
+  restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,20 +70,21 @@ export async function startTestStack(env: Record<string, string> & { OUTCALL_ACC
   }
   const db = await openDatabase(config.DATABASE_URL!, config, log);
   const temporal = temporalConnectionConfig(config);
-  const worker: RunningWorker = await startWorker({
-    config,
-    db,
-    log,
-    temporal,
-    workflowBundle: await workflowBundle(),
-  });
+  const bundle = await workflowBundle();
+  let worker: RunningWorker = await startWorker({ config, db, log, temporal, workflowBundle: bundle });
   const api: RunningApi = await startApi({ config, db, log, temporal, simulator: true, port });
   return {
     baseUrl: api.url.replace('localhost', '127.0.0.1'),
     db,
     config,
     taskQueue,
-    workerMetricsUrl: worker.metricsUrl.replace('localhost', '127.0.0.1'),
+    get workerMetricsUrl() {
+      return worker.metricsUrl.replace('localhost', '127.0.0.1');
+    },
+    restartWorker: async () => {
+      await worker.stop();
+      worker = await startWorker({ config, db, log, temporal, workflowBundle: bundle });
+    },
     stop: async () => {
       await api.stop();
       await worker.stop();
