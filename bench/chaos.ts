@@ -4,7 +4,8 @@
  * ratio) on an Outcall whose API + simulator, worker, Temporal dev server and PostgreSQL are separate
  * loopback processes, while the worker is SIGKILLed 10 times, the API 3 times, Temporal and PostgreSQL
  * once each, 20 % of carrier callbacks are dropped and the webhook receiver is down for 3 minutes.
- * Bounded (45 minutes at most). `--quick`: 300 numbers, 3 worker kills, 1 API kill, no receiver outage.
+ * Bounded (45 minutes at most). `--quick`: 300 numbers, 3 worker kills, 1 API kill, no receiver outage;
+ * `--no-faults`: nothing killed, no outage (callbacks still dropped).
  */
 import { loadavg } from 'node:os';
 import { runChaos, type CampaignFigures, type Fault } from '../bin/chaos/run';
@@ -59,10 +60,11 @@ function campaignRows(f: CampaignFigures): string {
 export default async function chaos(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const numbers = Number(arg(args, 'numbers') ?? (quick ? 300 : 2000));
-  const faults = quick ? QUICK : FULL;
+  // `--no-faults`: the same campaign and processes, nothing killed (a yardstick for one machine).
+  const faults = args.includes('--no-faults') ? [] : quick ? QUICK : FULL;
   process.stdout.write(
     `chaos (issue 10${quick ? ', --quick' : ''}): ${numbers} numbers, account 600/min and 100 channels, ` +
-      `faults ${faults.join(', ')}, 20 % of callbacks dropped` +
+      `faults ${faults.join(', ') || 'none'}, 20 % of callbacks dropped` +
       `${quick ? '' : ', webhook receiver down 3 min'}; load average at start ${loadavg()
         .map((x) => x.toFixed(2))
         .join(', ')}\n`,
