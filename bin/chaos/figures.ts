@@ -3,8 +3,8 @@
  * carrier received them, numbers not final, stats against the numbers and call-details the API shows,
  * webhook events lost or delivered twice, and the longest stretch without a dial while work was due.
  */
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { pendingWebhookCount, simulatorDials, webhookDeliveryIds } from '../../db/queries/fault-suite';
 
 /** JSON over HTTP with an account's Basic credentials. */
 export type ApiCall = (method: string, path: string, body?: unknown) => Promise<{ status: number; json: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
@@ -20,19 +20,13 @@ export interface CarrierFigures {
 
 /** SPEC §7: every dial request the simulator saw for the account, by number and attempt (from its token). */
 export async function carrierFigures(db: Db, accountSid: string): Promise<CarrierFigures> {
-  const rows = await db.execute<{ to: string; attempt: number; at_ms: number }>(sql`
-    select "to", attempt_number as attempt, (extract(epoch from created_at) * 1000)::float8 as at_ms
-      from sim_calls where account_sid = ${accountSid}
-    union all
-    select "to", coalesce(substring(body->>'StatusCallback' from 'token=([0-9]+)_')::int, 1),
-           (extract(epoch from at) * 1000)::float8
-      from sim_requests where body->>'AccountSid' = ${accountSid}`);
+  const rows = await simulatorDials(db, accountSid);
   const perAttempt = new Map<string, number>();
   for (const r of rows) perAttempt.set(`${r.to}/${r.attempt}`, (perAttempt.get(`${r.to}/${r.attempt}`) ?? 0) + 1);
   let duplicateDials = 0;
   for (const n of perAttempt.values()) duplicateDials += n - 1;
-  const times = rows.map((r) => Number(r.at_ms)).sort((a, b) => a - b);
-  const firstAttempts = rows.filter((r) => Number(r.attempt) === 1).map((r) => Number(r.at_ms));
+  const times = rows.map((r) => r.atMs).sort((a, b) => a - b);
+  const firstAttempts = rows.filter((r) => r.attempt === 1).map((r) => r.atMs);
   const dueUntil = firstAttempts.length > 0 ? Math.max(...firstAttempts) : 0;
   let longest = 0;
   for (let i = 1; i < times.length && times[i - 1]! < dueUntil; i++)
@@ -99,26 +93,21 @@ export async function webhookFigures(
   campaignId: string,
   received: Map<string, number>,
 ): Promise<WebhookFigures> {
-  const rows = await db.execute<{ id: string }>(
-    sql`select id from webhook_deliveries where campaign_id = ${campaignId}`,
-  );
+  const ids = await webhookDeliveryIds(db, campaignId);
   let lost = 0;
   let duplicated = 0;
-  for (const { id } of rows) {
+  for (const id of ids) {
     const n = received.get(id) ?? 0;
     if (n === 0) lost++;
     else duplicated += n - 1;
   }
-  return { emitted: rows.length, lost, duplicated };
+  return { emitted: ids.length, lost, duplicated };
 }
 
 /** Waits until every webhook event of the campaign is delivered or abandoned (or the deadline passes). */
 export async function webhooksSettled(db: Db, campaignId: string, deadlineMs: number): Promise<boolean> {
   for (;;) {
-    const [row] = await db.execute<{ open: number }>(
-      sql`select count(*)::int as open from webhook_deliveries where campaign_id = ${campaignId} and status = 'pending'`,
-    );
-    if (Number(row?.open ?? 0) === 0) return true;
+    if ((await pendingWebhookCount(db, campaignId)) === 0) return true;
     if (Date.now() > deadlineMs) return false;
     await new Promise((r) => setTimeout(r, 2000));
   }
