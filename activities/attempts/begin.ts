@@ -9,7 +9,8 @@ import { callingWindow, windowState } from '../../domain/calling-window';
 import { attemptToken, newSid } from '../../domain/ids';
 import { leaseLimitMs } from '../../domain/throttle';
 import type { ChannelWakeups } from '../channel-wakeups';
-import { acquireDialSlot, dropWaiter, type GateWake } from '../dial-gate';
+import { acquireDialSlot, type GateWake } from '../dial-gate';
+import { dropWaiter } from '../dial-release';
 import type { BeginAttemptInput, BeginAttemptOutput } from './types';
 
 /** Campaign statuses in which a new attempt may start. */

@@ -2,7 +2,8 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { leaseLimitMs } from '../../domain/throttle';
-import { releaseDialSlot, waiterId, type GateWake } from '../dial-gate';
+import { waiterId, type GateWake } from '../dial-gate';
+import { releaseDialSlot } from '../dial-release';
 
 export interface ChannelAccount {
   sid: string;
@@ -41,7 +42,8 @@ export async function retakeChannel(
   a: { campaignId: string; position: number; attemptNumber: number },
 ): Promise<void> {
   await tx.execute(sql`
-    insert into dial_waiters (id, account_sid, campaign_id, position, is_retry, order_at, due_at, lapse_at, granted_at, sent_at)
+    insert into dial_waiters
+      (id, account_sid, campaign_id, position, is_retry, order_at, due_at, lapse_at, granted_at, sent_at)
     values (${leaseOf(a)}, ${accountSid}, ${a.campaignId}, ${a.position}, ${a.attemptNumber > 1},
       clock_timestamp(), clock_timestamp(), clock_timestamp(), clock_timestamp(), clock_timestamp())
     on conflict (id) do nothing`);

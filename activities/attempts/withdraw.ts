@@ -1,7 +1,7 @@
 /** SPEC §4.5 "attempts skipped before dialling don't count": an attempt that was never sent is undone. */
 import type { Db } from '../../db/client';
 import { accountSidOfCampaign, deleteUnsentAttempt, leaseOrderAt, lockAttempt } from '../../db/queries/attempts';
-import { returnLease } from '../dial-gate';
+import { returnLease } from '../dial-release';
 import { leaseOf } from './channel';
 
 /**

@@ -7,7 +7,8 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAttemptActivities, recordCallOutcome } from '../../activities/attempts';
-import { acquireDialSlot, releaseDialSlot, waiterId, type AcquireDialSlotOutput } from '../../activities/dial-gate';
+import { acquireDialSlot, waiterId, type AcquireDialSlotOutput } from '../../activities/dial-gate';
+import { releaseDialSlot } from '../../activities/dial-release';
 import { reserveSendSlot } from '../../activities/send-spacer';
 import type { CarrierFactory } from '../../activities/carriers/carrier';
 import { upsertAccount } from '../../db/queries/accounts';
