@@ -363,25 +363,6 @@ export function planDial(x: {
 }
 
 /**
- * SPEC §4.5 "waiting costs nothing" (issue 10): the longest a number sleeps in its workflow before it
- * asks the gate again unwoken. A wait for a channel ends with a release, which wakes the waiter asking
- * soonest; a wait for its turn or a pacing slot, with the number just granted before it (baton passing).
- */
-export const LONG_SLEEP_MS = 10 * 60_000;
-
-/**
- * How long a number whose wait is too long to spend inside its activity sleeps: until woken when it
- * waits for a channel; else half its estimated turn, so it is back (present, for the order and fair
- * share among campaigns) in time when turns come sooner than estimated, at a cost of about
- * log2(turn / 20 s) sleeps for the whole wait, never one a minute.
- */
-export function sleepUntilTurnMs(p: Extract<DialPlan, { kind: 'wait' }>): number {
-  if (p.reason === 'channels') return LONG_SLEEP_MS;
-  const turnInMs = p.turnInMs ?? p.retryInMs;
-  return Math.round(Math.min(LONG_SLEEP_MS, Math.max(MIN_POLL_MS, turnInMs / 2)));
-}
-
-/**
  * Baton passing: after a grant, the waiter whose turn comes next (all waiters counted, present or
  * not) and when it should ask (half the horizon before its slot), so the number just granted can wake
  * it instead of leaving its return to an estimate. Null when nobody waits.

@@ -8,8 +8,6 @@ import {
   GRANT_HORIZON_MS,
   leaseCap,
   leaseLimitMs,
-  LONG_SLEEP_MS,
-  sleepUntilTurnMs,
   MAX_POLL_MS,
   MIN_POLL_MS,
   nextHoldMs,
@@ -26,6 +24,7 @@ import {
   type GateCampaign,
   type GateWaiter,
 } from '../../domain/throttle';
+import { LONG_SLEEP_MS, sleepUntilTurnMs } from '../../domain/gate-sleep';
 
 const NOW = 1_800_000_000_000;
 
