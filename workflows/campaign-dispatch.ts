@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { numberTaskQueue, numberWorkflowId } from '../domain/ids';
+import type { CampaignStatus } from '../domain/campaign-status';
 import type { RetryPolicy } from '../domain/retry-schedule';
 import { SA } from '../domain/search-attributes';
 import { numberWorkflow } from './number';
@@ -38,6 +39,19 @@ export interface DispatchCarry {
    * list), so a new run starts numbers at once instead of after a page load.
    */
   buffer?: Array<[number, string]>;
+}
+
+/** What a campaign run hands the next on continue-as-new (workflows/campaign.ts). */
+export interface CampaignCarry extends DispatchCarry {
+  /** The calling window as last seen: open or closed until `untilMs` (null: indefinitely). */
+  calling?: { open: boolean; untilMs: number | null };
+  retries: RetryPolicy;
+  status: CampaignStatus;
+  started: boolean;
+  sendAtMs: number | null;
+  endAtMs: number | null;
+  pausedAtMs: number | null;
+  numbersFinished: number;
 }
 
 export interface DispatchDeps {

@@ -46,7 +46,9 @@ import {
   type ControlInput,
   type ControlOutput,
 } from './definitions';
-import { NumberDispatch, setStatusAttribute, type DispatchCarry } from './campaign-dispatch';
+import { NumberDispatch, setStatusAttribute, type CampaignCarry } from './campaign-dispatch';
+
+export type { CampaignCarry } from './campaign-dispatch';
 import { usefulLiveNumbers, type WindowEvent } from './number-window';
 import { bulkStore, store } from './options';
 
@@ -62,18 +64,6 @@ export interface CampaignWorkflowInput {
   maxRunChildren?: number;
   /** Present on continue-as-new only: where the previous run stopped. Small and bounded. */
   carry?: CampaignCarry;
-}
-
-export interface CampaignCarry extends DispatchCarry {
-  /** The calling window as last seen: open or closed until `untilMs` (null: indefinitely). */
-  calling?: { open: boolean; untilMs: number | null };
-  retries: RetryPolicy;
-  status: CampaignStatus;
-  started: boolean;
-  sendAtMs: number | null;
-  endAtMs: number | null;
-  pausedAtMs: number | null;
-  numbersFinished: number;
 }
 
 export interface CampaignWorkflowOutput {
