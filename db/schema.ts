@@ -203,8 +203,11 @@ export const campaignStatCounts = pgTable(
 );
 
 /**
- * SPEC §7 "at most once per attempt": the row is committed before the carrier is called; `status` is null
- * while the call is live, set once when settled. `dialStartedAt` set, `carrierSid` null after a crash = ambiguous.
+ * SPEC §7 "at most once per attempt": the attempt row is committed before the carrier is called.
+ * `dialStartedAt` claims the dial; `sendingAt` is set just before the request is handed over, so a
+ * claim without it never left (dialled again) and one with it may have (settled by callback or lookup).
+ * `sentAt`: when it left, or may have (SPEC §4.10 `date_created`); call-details list only rows with it.
+ * `status` null while the call is live; set once, when settled.
  */
 export const attempts = pgTable(
   'attempts',
@@ -220,17 +223,8 @@ export const attempts = pgTable(
     /** Per-attempt token in the carrier's callback URL; looked up by its SHA-256 (`attempts_token_sha256`). */
     token: text('token').notNull().unique(),
     carrierSid: text('carrier_sid'),
-    /** The dial claim (SPEC §7): set before the request is sent, never cleared once it may have left. */
     dialStartedAt: ts('dial_started_at'),
-    /**
-     * Set just before the request is handed to the carrier: a run that finds the claim without it
-     * knows the request never left (the run that claimed it stopped first), and may dial again.
-     */
     sendingAt: ts('sending_at'),
-    /**
-     * When the dial request left for the carrier (SPEC §4.10 `date_created`), set once it may have
-     * left; null while staged or when it never left. Call-details show only attempts that have it.
-     */
     sentAt: ts('sent_at'),
     status: text('status'),
     reason: text('reason'),

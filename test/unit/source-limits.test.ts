@@ -51,9 +51,9 @@ const LONG_LINES: Record<string, number> = {
  * not grow, and one that is back under the limit fails this test until it is taken off the list.
  */
 const LONG_FILES: Record<string, number> = {
-  'activities/attempts.ts': 705,
-  'activities/dial-gate.ts': 483,
-  'db/schema.ts': 467,
+  'activities/dial-gate.ts': 433,
+  // Issue 10 adds the attempt's sending_at and sent_at columns and their index (SPEC §7, §4.10).
+  'db/schema.ts': 471,
   'workflows/campaign.ts': 430,
 };
 
