@@ -7,7 +7,12 @@ import type { Db } from '../../db/client';
 import { pendingWebhookCount, simulatorDials, webhookDeliveryIds } from '../../db/queries/fault-suite';
 
 /** JSON over HTTP with an account's Basic credentials. */
-export type ApiCall = (method: string, path: string, body?: unknown) => Promise<{ status: number; json: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
+export type ApiCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
+) => Promise<{ status: number; json: any }>;
 
 export interface CarrierFigures {
   /** Dial requests the carrier received (calls placed and requests refused). */

@@ -8,11 +8,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createDb, closeDb, type Db } from '../../db/client';
+import type { Db } from '../../db/client';
 import { freePort } from '../services';
-import { ensureToolchain } from '../toolchain';
 import { carrierFigures, readModelFigures, webhookFigures, webhooksSettled, type ApiCall } from './figures';
-import { NodeProcess, PostgresProcess, TemporalProcess, type Managed } from './processes';
+import type { Managed } from './processes';
+import { ACCOUNT_KEY, ACCOUNT_TOKEN, apiClient, persistently, processOf, sleep, startStack, type Stack } from './stack';
 import { startCallbackProxy } from './proxy';
 import { startWebhookReceiver } from './receiver';
 
@@ -73,159 +73,12 @@ export interface ChaosReport {
   loadAverage: [number, number, number];
 }
 
-const ACCOUNT_KEY = 'chaos_key';
-const ACCOUNT_TOKEN = 'chaos_token_0123456789abcdef';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Distinct mobile numbers; the last digit cycles so every simulator outcome occurs, never `…000`. */
 export function chaosNumbers(block: number, n: number): string[] {
   return Array.from(
     { length: n },
     (_, i) => `+919${String(block).padStart(2, '0')}${String(i).padStart(6, '0')}${(i % 9) + 1}`,
   );
-}
-
-function apiClient(baseUrl: string): ApiCall {
-  const auth = `Basic ${Buffer.from(`${ACCOUNT_KEY}:${ACCOUNT_TOKEN}`).toString('base64')}`;
-  return async (method, p, body) => {
-    const res = await fetch(`${baseUrl}${p}`, {
-      method,
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(60_000),
-    });
-    const text = await res.text();
-    let json: unknown = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: res.status, json };
-  };
-}
-
-/** Calls the API, retrying while it (or what it depends on) is down. */
-async function persistently(
-  api: ApiCall,
-  method: string,
-  p: string,
-  body?: unknown,
-  deadlineMs = Date.now() + 600_000,
-) {
-  for (;;) {
-    try {
-      const res = await api(method, p, body);
-      if (res.status < 500) return res;
-    } catch {
-      // the API is down or restarting
-    }
-    if (Date.now() > deadlineMs) throw new Error(`${method} ${p}: no answer before the deadline`);
-    await sleep(1000);
-  }
-}
-
-interface Stack {
-  db: Db;
-  api: NodeProcess;
-  worker: NodeProcess;
-  temporal: TemporalProcess | null;
-  postgres: PostgresProcess | null;
-  apiUrl: string;
-  stop(): Promise<void>;
-}
-
-async function startStack(base: string, o: ChaosOptions, publicUrl: string, apiPort: number, accountSids: string[]) {
-  const tools = ensureToolchain();
-  const postgres = o.external?.databaseUrl ? null : new PostgresProcess(path.join(base, 'pg'), await freePort());
-  const temporal = o.external?.temporalAddress
-    ? null
-    : new TemporalProcess(
-        tools.temporal,
-        await freePort(),
-        path.join(base, 'temporal.db'),
-        path.join(base, 'temporal.log'),
-      );
-  await postgres?.start();
-  await temporal?.start();
-  const databaseUrl = o.external?.databaseUrl ?? postgres!.url;
-  const temporalAddress = o.external?.temporalAddress ?? temporal!.address;
-  const accounts = accountSids.map((sid) => ({
-    sid,
-    api_key: sid === accountSids[0] ? ACCOUNT_KEY : `${ACCOUNT_KEY}_${sid}`,
-    api_token: ACCOUNT_TOKEN,
-    calling_window: '00:00-24:00',
-    calls_per_minute: 600,
-    channels: 100,
-    api_requests_per_minute: 100_000,
-    // The exotel adapter straight at the API's simulator; callbacks and greetings come back through the proxy.
-    carrier: {
-      type: 'exotel',
-      base_url: `http://127.0.0.1:${apiPort}/simulator`,
-      sid,
-      api_key: 'simulator',
-      api_token: 'simulator',
-    },
-  }));
-  const common = {
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    OUTCALL_PUBLIC_URL: publicUrl,
-    OUTCALL_TASK_QUEUE: `chaos-${path.basename(base)}`,
-    OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true',
-    OUTCALL_SIGNING_SECRET: 'chaos-signing-secret-0123456789',
-    OUTCALL_DATA_DIR: path.join(base, 'data'),
-    OUTCALL_MAX_LIVE_NUMBERS: String(o.window?.maxLiveNumbers ?? 500),
-    OUTCALL_MAX_RUN_CHILDREN: String(o.window?.maxRunChildren ?? 1000),
-    LOG_LEVEL: 'info',
-  };
-  const api = new NodeProcess(
-    'api',
-    'bin/api.ts',
-    {
-      ...common,
-      PORT: String(apiPort),
-      OUTCALL_ACCOUNTS: JSON.stringify(accounts),
-      OUTCALL_SIM_RING_MS: '1000',
-      OUTCALL_SIM_TALK_MS: '2000',
-    },
-    'API listening',
-    path.join(base, 'api.log'),
-    apiPort,
-  );
-  const worker = new NodeProcess(
-    'worker',
-    'bin/worker.ts',
-    { ...common, TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS: '1' },
-    'Worker running',
-    path.join(base, 'worker.log'),
-    null,
-    /TMPRL1104/,
-  );
-  await api.start();
-  await worker.start();
-  const db = createDb(databaseUrl, { max: 4 });
-  return {
-    db,
-    api,
-    worker,
-    temporal,
-    postgres,
-    apiUrl: publicUrl,
-    async stop() {
-      await closeDb(db).catch(() => undefined);
-      await worker.stop();
-      await api.stop();
-      await temporal?.stop();
-      await postgres?.stop();
-    },
-  } satisfies Stack;
-}
-
-function processOf(s: Stack, f: Fault): Managed {
-  const p = { worker: s.worker, api: s.api, temporal: s.temporal, postgres: s.postgres }[f];
-  if (!p) throw new Error(`no ${f} process to kill in this run (external)`);
-  return p;
 }
 
 /** Creates the campaign and waits for it to end (or the deadline); the time from create to its end. */
