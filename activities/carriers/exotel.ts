@@ -29,7 +29,10 @@ export interface ExotelCarrierOptions {
   apiKey: string;
   apiToken: string;
   fetch?: typeof fetch;
-  /** Per request; default 10 s. Dial requests go on a connection of their own (`http-post.ts`) unless a `fetch` is given. */
+  /**
+   * Per request; default 10 s. Dial requests go on a connection of their own (`http-post.ts`) unless
+   * a `fetch` is given.
+   */
   timeoutMs?: number;
   /** Zone of the Exotel account's v1 timestamps; default Asia/Kolkata. */
   timeZone?: string;

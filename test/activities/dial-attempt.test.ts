@@ -85,7 +85,7 @@ async function dialOnce(result: PlaceCallResult) {
 }
 
 describe('§7 a dial request that never left is not a call', () => {
-  it('undoes the attempt, frees its channel at once and tells the workflow to dial again after the back-off', async () => {
+  it('undoes the attempt, frees its channel at once and has the workflow dial again after a back-off', async () => {
     const { cid, out, b } = await dialOnce({ kind: 'not_sent', cause: 'ECONNREFUSED connect', retryAfterMs: 5000 });
     expect(out).toEqual({ kind: 'not_sent', cause: 'ECONNREFUSED connect', retryAfterMs: 5000 });
     expect(await database.db.select().from(attempts).where(eq(attempts.callSid, b.callSid))).toEqual([]);

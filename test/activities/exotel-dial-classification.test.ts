@@ -68,7 +68,7 @@ describe('§7 exotel adapter: a dial request that provably never left is not sen
     expect(r.kind === 'not_sent' && r.cause).toMatch(/ECONNREFUSED/);
   });
 
-  it('classifies a TLS handshake that fails (a plain-HTTP peer) as not_sent: the request was never written', async () => {
+  it('classifies a failed TLS handshake (a plain-HTTP peer) as not_sent: the request was never written', async () => {
     const plain = await server((_req, res) => res.writeHead(200).end('{}'));
     try {
       const r = await carrierAt(plain.baseUrl.replace('http://', 'https://')).placeCall(input);

@@ -36,7 +36,7 @@ describe('§7 settlement ladder', () => {
     expect(firstLookup('accepted', 45_000).waitMs).toBe(105_000);
   });
 
-  it('gives up on a call the carrier does not know after 30 minutes of lookups, looking at least every 5 minutes', () => {
+  it('gives up on a call the carrier does not know after 30 minutes of lookups, at least every 5 minutes', () => {
     const times = lookupTimes(firstLookup('ambiguous', 30_000), () => 'not_found') as number[];
     expect(times.slice(0, 5)).toEqual([30_000, 60_000, 120_000, 240_000, 480_000]);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
