@@ -261,8 +261,7 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
             await tx.update(campaigns).set({ dateUpdated: now }).where(eq(campaigns.id, c.id));
           return { deliveryIds: [] };
         }
-        // Numbers waiting at the gate inside their activities look again at once (issue 10).
-        await notifyCampaignChanged(tx, c.id);
+        await notifyCampaignChanged(tx, c.id); // numbers waiting at the gate look again at once (issue 10)
         if (input.toStatus === 'InProgress') await enterInProgress(tx, c, now, copied);
         else {
           await tx
@@ -324,8 +323,8 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
     },
 
     /**
-     * Starts a drain (SPEC §4.1): from this commit on no attempt begins, and a call that settles
-     * is final whatever its outcome. The status itself changes only when the drain ends.
+     * Starts a drain (SPEC §4.1): from this commit on no attempt begins, a call that settles is final
+     * whatever its outcome, and numbers waiting at the gate stop at once. The status changes at its end.
      */
     async beginDrain(input: BeginDrainInput): Promise<void> {
       await db.transaction(async (tx) => {
@@ -333,18 +332,12 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
           .update(campaigns)
           .set({ closing: input.closing, endReason: input.reason, dateUpdated: new Date(input.nowMs) })
           .where(and(eq(campaigns.id, input.campaignId), sql`${campaigns.closing} is null`));
-        // Numbers waiting at the gate inside their activities stop at once (SPEC §4.1, issue 10).
         await notifyCampaignChanged(tx, input.campaignId);
       });
     },
 
-    /**
-     * How many of the campaign's numbers have a live call (their attempt holds a channel or is about to
-     * settle); attempts of unknown fate the carrier does not know settle after the drain, on their own.
-     */
-    async countLiveCalls(input: { campaignId: string }): Promise<{ live: number }> {
-      return { live: await countLiveCalls(db, input.campaignId) };
-    },
+    /** Live calls: attempts holding a channel or about to settle (db/queries/attempts.ts says which). */
+    countLiveCalls: async (input: { campaignId: string }) => ({ live: await countLiveCalls(db, input.campaignId) }),
 
     /**
      * Ends the drain (SPEC §4.1) in one transaction: unfinished numbers become final as the cause
