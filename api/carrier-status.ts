@@ -40,9 +40,12 @@ export function callbackBodyLimit(): MiddlewareHandler<AppEnv> {
 export const callbackRefused = (what: string) =>
   new ApiError('FORBIDDEN', `${what}: the token and CallSid do not match a call attempt awaiting its status`);
 
-/** Whether a reported carrier call sid is the attempt's own (constant time; none stored yet never matches). */
-export const callSidMatches = (attempt: Pick<CallbackAttempt, 'carrierSid'>, reported: string) =>
-  attempt.carrierSid !== null && equalInConstantTime(attempt.carrierSid, reported);
+/**
+ * Whether a reported carrier call sid is the attempt's own (constant time); none stored yet, or none
+ * reported, never matches.
+ */
+export const callSidMatches = (attempt: Pick<CallbackAttempt, 'carrierSid'>, reported: string | null) =>
+  attempt.carrierSid !== null && reported !== null && equalInConstantTime(attempt.carrierSid, reported);
 
 /**
  * A callback may race the dial's own answer (a call that ends at once): the carrier's call sid is

@@ -167,6 +167,9 @@ describe('§7 exotel adapter: answers that say what happened', () => {
   });
 });
 
+/** The deployment secret the simulator's per-account credentials derive from. */
+const SECRET = 'simulator-test-secret-0123456789';
+
 describe('§7 the simulator carrier through the exotel adapter', () => {
   let database: TestDatabase;
   let sim: ServerType;
@@ -176,7 +179,7 @@ describe('§7 the simulator carrier through the exotel adapter', () => {
     const app = new Hono();
     app.route(
       '/simulator',
-      createSimulatorApp({ db: database.db, log: pino({ level: 'silent' }), ringMs: 100, talkMs: 100 }),
+      createSimulatorApp({ db: database.db, log: pino({ level: 'silent' }), ringMs: 100, talkMs: 100, secret: SECRET }),
     );
     sim = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -189,7 +192,7 @@ describe('§7 the simulator carrier through the exotel adapter', () => {
   });
 
   it('accepts, refuses a number ending in 000, and is not sent to once the simulator is down', async () => {
-    const carrier = createCarrierFactory({ publicUrl })({ type: 'simulator' }, 'acme');
+    const carrier = createCarrierFactory({ publicUrl, simulatorSecret: SECRET })({ type: 'simulator' }, 'acme');
     expect(await carrier.placeCall(input)).toMatchObject({ kind: 'accepted' });
     expect(await carrier.placeCall({ ...input, to: '+919800000000' })).toMatchObject({
       kind: 'refused',
