@@ -14,6 +14,7 @@ import { sayTwiml, TWIML_PARAMETER_MAX } from '../../domain/twiml';
 import { isSimulatorGreetingFlow } from '../../simulator/contract';
 import type { Carrier, CallLookup, LookupResult, PlaceCallInput, PlaceCallResult } from './carrier';
 import { noAnswer, rejected, retryAfterMs, unavailable } from './http';
+import { classifySendFailure } from './send-failure';
 
 export interface TwilioCarrierOptions extends Omit<TwilioCarrierConfig, 'type'> {
   /** Base of the status-callback and greeting URLs handed to Twilio (`OUTCALL_PUBLIC_URL`). */
@@ -90,6 +91,43 @@ function toLookupResult(record: TwilioCallRecord): LookupResult {
     : { kind: 'final', outcome: record.outcome };
 }
 
+/**
+ * SPEC §7: what Twilio's answer to a dial request says. 2xx with a `sid`: a call. 429 or 20429: slow
+ * down. 503 and 408: no call was created. Any other 4xx: refused, no call. Any other 5xx, or a 2xx
+ * without a sid: a call may exist.
+ */
+export function twilioDialAnswer(status: number, headers: Headers, body: string): PlaceCallResult {
+  if (status >= 200 && status < 300) {
+    let sid: unknown;
+    try {
+      sid = (JSON.parse(body) as { sid?: unknown } | null)?.sid;
+    } catch {
+      return { kind: 'unknown', cause: `HTTP ${status} with a body that is not JSON` };
+    }
+    if (typeof sid !== 'string' || sid === '') return { kind: 'unknown', cause: `HTTP ${status} without a sid` };
+    return { kind: 'accepted', carrierSid: sid };
+  }
+  const { code, message } = errorOf(body);
+  const kind = classifyTwilioError(status, code);
+  const retryAfter = () => retryAfterMs(headers.get('retry-after'), Date.now(), DEFAULT_RETRY_AFTER_MS);
+  if (kind === 'rate_limited') return { kind: 'rate_limited', retryAfterMs: retryAfter() };
+  const cause = `HTTP ${status} (${code ?? 'no code'}): ${message.slice(0, 200)}`;
+  if (status === 503 || status === 408)
+    return headers.get('retry-after') !== null
+      ? { kind: 'not_sent', cause, retryAfterMs: retryAfter() }
+      : { kind: 'not_sent', cause };
+  if (kind === 'unavailable') return { kind: 'unknown', cause };
+  return {
+    kind: 'refused',
+    httpStatus: status,
+    // `invalid_number` (21211, 21214, 21217) is told apart here; the number is retried like any
+    // refusal until the dial result can say "no retry" (TWILIO_ERRORS.invalidNumber).
+    message: `Twilio ${code ?? status}: ${message}`,
+    accountLevel: kind === 'account',
+    callerIdRefused: kind === 'caller_id',
+  };
+}
+
 /** A Twilio carrier for one Twilio account. */
 export function createTwilioCarrier(opts: TwilioCarrierOptions): Carrier {
   const fetchImpl = opts.fetch ?? globalThis.fetch;
@@ -158,6 +196,24 @@ export function createTwilioCarrier(opts: TwilioCarrierOptions): Carrier {
     return { Url: twilioGreetingUrl(opts.publicUrl, greetingToken), Method: 'POST' };
   }
 
+  /** The dial request; what it throws is told apart (never left, or may have) by `classifySendFailure`. */
+  async function post(form: URLSearchParams): Promise<{ res: Response; body: string } | PlaceCallResult> {
+    try {
+      const res = await fetchImpl(`${accountUrl}/Calls.json`, {
+        method: 'POST',
+        headers: { authorization, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return { res, body: await res.text() };
+    } catch (err) {
+      const failure = classifySendFailure(err);
+      return failure.sent === false
+        ? { kind: 'not_sent', cause: failure.cause }
+        : { kind: 'unknown', cause: failure.cause };
+    }
+  }
+
   async function placeCall(input: PlaceCallInput): Promise<PlaceCallResult> {
     // The callback comes to Outcall's Twilio route, with the attempt token the dial path put in its URL.
     const token = tokenOfUrl(input.statusCallbackUrl);
@@ -171,30 +227,8 @@ export function createTwilioCarrier(opts: TwilioCarrierOptions): Carrier {
       StatusCallbackEvent: 'completed',
       StatusCallbackMethod: 'POST',
     });
-    const { res, body } = await send(`${accountUrl}/Calls.json`, { method: 'POST', body: form });
-    if (res.ok) {
-      const sid = (parseJson(body, 'a dial request') as { sid?: unknown } | null)?.sid;
-      // 2xx without a sid: the call may exist, so this is ambiguous rather than refused.
-      if (typeof sid !== 'string' || sid === '') throw unavailable('Twilio accepted a dial request without a sid');
-      return { kind: 'accepted', carrierSid: sid };
-    }
-    const { code, message } = errorOf(body);
-    const kind = classifyTwilioError(res.status, code);
-    if (kind === 'rate_limited')
-      return {
-        kind: 'rate_limited',
-        retryAfterMs: retryAfterMs(res.headers.get('retry-after'), Date.now(), DEFAULT_RETRY_AFTER_MS),
-      };
-    if (kind === 'unavailable') throw unavailable(`Twilio answered HTTP ${res.status} to a dial request`);
-    return {
-      kind: 'refused',
-      httpStatus: res.status,
-      // `invalid_number` (21211, 21214, 21217) is told apart here; the number is retried like any
-      // refusal until the dial result can say "no retry" (TWILIO_ERRORS.invalidNumber).
-      message: `Twilio ${code ?? res.status}: ${message}`,
-      accountLevel: kind === 'account',
-      callerIdRefused: kind === 'caller_id',
-    };
+    const answer = await post(form);
+    return 'kind' in answer ? answer : twilioDialAnswer(answer.res.status, answer.res.headers, answer.body);
   }
 
   async function lookupCall(input: CallLookup): Promise<LookupResult> {
