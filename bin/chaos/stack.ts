@@ -4,11 +4,15 @@
  */
 import path from 'node:path';
 import { createDb, closeDb, type Db } from '../../db/client';
+import { simulatorCredentials } from '../../simulator';
 import { freePort } from '../services';
 import { ensureToolchain } from '../toolchain';
 import type { ApiCall } from './figures';
 import { NodeProcess, PostgresProcess, TemporalProcess, type Managed } from './processes';
 import type { ChaosOptions, Fault } from './run';
+
+/** The API's and the worker's signing secret: the simulator's per-account credentials derive from it. */
+const SIGNING_SECRET = 'chaos-signing-secret-0123456789';
 
 export const ACCOUNT_KEY = 'chaos_key';
 export const ACCOUNT_TOKEN = 'chaos_token_0123456789abcdef';
@@ -98,8 +102,9 @@ export async function startStack(
       type: 'exotel',
       base_url: `http://127.0.0.1:${apiPort}/simulator`,
       sid,
-      api_key: 'simulator',
-      api_token: 'simulator',
+      // The simulator takes only the credentials the deployment's signing secret derives for the account.
+      api_key: simulatorCredentials(sid, SIGNING_SECRET).apiKey,
+      api_token: simulatorCredentials(sid, SIGNING_SECRET).apiToken,
     },
   }));
   const common = {
@@ -108,7 +113,7 @@ export async function startStack(
     OUTCALL_PUBLIC_URL: publicUrl,
     OUTCALL_TASK_QUEUE: `chaos-${path.basename(base)}`,
     OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: 'true',
-    OUTCALL_SIGNING_SECRET: 'chaos-signing-secret-0123456789',
+    OUTCALL_SIGNING_SECRET: SIGNING_SECRET,
     OUTCALL_DATA_DIR: path.join(base, 'data'),
     OUTCALL_MAX_LIVE_NUMBERS: String(o.window?.maxLiveNumbers ?? 500),
     OUTCALL_MAX_RUN_CHILDREN: String(o.window?.maxRunChildren ?? 1000),
