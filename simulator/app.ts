@@ -20,7 +20,7 @@ import { newSid } from '../domain/ids';
 import { equalInConstantTime } from '../domain/constant-time';
 import { createMemoryWindow, UNAUTHENTICATED_LIMIT } from '../domain/sliding-window';
 import { simulatedOutcome, simulatedTiming } from './outcome';
-import { simulatorCredentials } from './contract';
+import { SIMULATOR_CREATE_DEADLINE_MS, SIMULATOR_INSERT_TIMEOUT_MS, simulatorCredentials } from './contract';
 import { attemptNumberFromCallbackUrl, callView, refusedView, toExotelCall } from './records';
 
 export interface SimulatorAppDeps {
@@ -35,7 +35,7 @@ export interface SimulatorAppDeps {
 }
 
 /** Exotel's v1 error body. */
-function restException(c: Context, status: 400 | 401 | 404, message: string) {
+function restException(c: Context, status: 400 | 401 | 404 | 503, message: string) {
   return c.json({ RestException: { Status: status, Message: message } }, status);
 }
 
@@ -92,6 +92,7 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
   });
 
   const connect = async (c: Context) => {
+    const receivedAt = Date.now();
     const accountSid = c.req.param('sid') ?? '';
     let form: Record<string, string> = {};
     try {
@@ -125,26 +126,34 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
     const now = new Date();
     const timing = simulatedTiming(outcome, ringMs, talkMs);
     const end = new Date(now.getTime() + timing.endAfterMs);
-    const [row] = await db
-      .insert(simCalls)
-      .values({
-        sid: newSid(),
-        accountSid,
-        to,
-        callerId,
-        url,
-        customField: text(form.CustomField),
-        statusCallback,
-        attemptNumber,
-        outcome,
-        status: 'queued',
-        duration: timing.durationS,
-        createdAt: now,
-        startTime: now,
-        endTime: end,
-        callbackDueAt: end,
-      })
-      .returning();
+    // SPEC §7: a call is recorded within the create deadline or not at all, so that a lookup once
+    // SIMULATOR_RECORDS_COMPLETE_MS have passed can say a call it does not know was never placed.
+    if (Date.now() - receivedAt > SIMULATOR_CREATE_DEADLINE_MS)
+      return restException(c, 503, 'The request came too late to place a call; no call was created');
+    const row = await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`SET LOCAL statement_timeout = ${SIMULATOR_INSERT_TIMEOUT_MS}`));
+      const [row] = await tx
+        .insert(simCalls)
+        .values({
+          sid: newSid(),
+          accountSid,
+          to,
+          callerId,
+          url,
+          customField: text(form.CustomField),
+          statusCallback,
+          attemptNumber,
+          outcome,
+          status: 'queued',
+          duration: timing.durationS,
+          createdAt: now,
+          startTime: now,
+          endTime: end,
+          callbackDueAt: end,
+        })
+        .returning();
+      return row;
+    });
     log.info({ callSid: row!.sid, to, attemptNumber, outcome }, 'Simulated call placed');
     return c.json({ Call: toExotelCall(row!, now, ringMs) }, 200);
   };

@@ -16,6 +16,17 @@ export function simulatorCredentials(accountSid: string, secret: string): { apiK
   return { apiKey: accountSid, apiToken };
 }
 
+/**
+ * The simulator creates a call only within this long of receiving its dial request, and answers the
+ * request in the transaction that records it: a call it does not know once `SIMULATOR_RECORDS_COMPLETE_MS`
+ * have passed since the request left was never created (SPEC §7; a real carrier's records may lag).
+ */
+export const SIMULATOR_CREATE_DEADLINE_MS = 10_000;
+/** Dial timeout (10 s) + the create deadline + the insert's own statement timeout, with a margin. */
+export const SIMULATOR_RECORDS_COMPLETE_MS = 30_000;
+/** The simulator's insert of a call gives up past this (inside `SIMULATOR_RECORDS_COMPLETE_MS`). */
+export const SIMULATOR_INSERT_TIMEOUT_MS = 5_000;
+
 /** The stack mounts the simulator app here, under the public URL. */
 export const SIMULATOR_MOUNT_PATH = '/simulator';
 

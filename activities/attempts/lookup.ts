@@ -1,10 +1,12 @@
 /**
- * SPEC §7: asks the carrier what became of an attempt whose outcome did not come (the callback is
- * late, or the dial's fate is unknown). A call the carrier does not know, or no longer reports live,
- * stops holding its channel at once; one found live holds it (again).
+ * SPEC §7: asks the carrier what became of an attempt whose outcome did not come. A call the carrier
+ * does not know, or no longer reports live, frees its channel at once; one found live holds it; one
+ * missing from complete records (the simulator's) was never placed: `failed` / `dial_unknown` now.
  */
 import { log } from '@temporalio/activity';
 import type { Db } from '../../db/client';
+import { REASONS } from '../../domain/attempt-status';
+import { failedWithoutCall } from '../../domain/call-outcome';
 import { attemptContext, learnCarrierSid, outcomeOfRow } from '../../db/queries/attempts';
 import type { CallLookup, LookupResult } from '../carriers/carrier';
 import { releaseChannel, retakeChannel } from './channel';
@@ -21,6 +23,7 @@ function lookupOf({ a }: Context, nowMs: number): CallLookup {
     after: new Date((a.dialStartedAt ?? a.dateCreated).getTime() - 60_000),
     before: new Date(Math.max(nowMs, Date.now()) + 60_000),
     token: a.token,
+    sentAt: a.sentAt ?? a.sendingAt ?? a.dialStartedAt,
   };
 }
 
@@ -66,6 +69,9 @@ export function lookupAttempt(deps: AttemptDeps) {
     logged(ctx, r.kind);
     const wake = await applyLookup(deps.db, ctx, r, input.nowMs);
     if (r.kind === 'final') return { kind: 'final', outcome: r.outcome, ...(wake && { wake }) };
+    // Complete records without the call: it was never placed, so no lookup will ever find it.
+    if (r.kind === 'never_placed')
+      return { kind: 'final', outcome: failedWithoutCall(REASONS.dialUnknown), ...(wake && { wake }) };
     return { kind: r.kind, ...(wake && { wake }) };
   };
 }

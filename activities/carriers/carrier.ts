@@ -49,11 +49,19 @@ export interface CallLookup {
   before: Date;
   /** The attempt's token, matched against the call's status-callback URL when searching by number. */
   token: string;
+  /** When the dial request left (or may have); null when it never did. */
+  sentAt?: Date | null;
 }
 
-/** What a lookup found: a final outcome, a call still live, or no call at all. */
+/**
+ * What a lookup found: a final outcome, a call still live, or no call at all — `not_found` when the
+ * carrier's records may still lag, `never_placed` when they are complete and the call is not in them.
+ */
 export type LookupResult =
-  { kind: 'final'; outcome: CallOutcome } | { kind: 'live'; carrierSid: string } | { kind: 'not_found' };
+  | { kind: 'final'; outcome: CallOutcome }
+  | { kind: 'live'; carrierSid: string }
+  | { kind: 'not_found' }
+  | { kind: 'never_placed' };
 
 export interface Carrier {
   /** Never throws for what happened to the request: every fate is a `PlaceCallResult` with its cause. */

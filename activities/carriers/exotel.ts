@@ -36,6 +36,11 @@ export interface ExotelCarrierOptions {
   timeoutMs?: number;
   /** Zone of the Exotel account's v1 timestamps; default Asia/Kolkata. */
   timeZone?: string;
+  /**
+   * Set for a carrier whose call records are complete this long after a dial request left (the
+   * simulator's): a call missing from them then was never placed. Unset: records may lag (Exotel's).
+   */
+  recordsCompleteAfterMs?: number;
 }
 
 /** Used when a 429 carries no usable Retry-After. */
@@ -257,7 +262,17 @@ export function createExotelCarrier(opts: ExotelCarrierOptions): Carrier {
     }
   }
 
+  /** A call missing from records that are complete by now was never placed (SPEC §7). */
   async function lookupCall(input: CallLookup): Promise<LookupResult> {
+    const found = await search(input);
+    const complete =
+      opts.recordsCompleteAfterMs !== undefined &&
+      input.sentAt != null &&
+      Date.now() - input.sentAt.getTime() >= opts.recordsCompleteAfterMs;
+    return found.kind === 'not_found' && complete ? { kind: 'never_placed' } : found;
+  }
+
+  async function search(input: CallLookup): Promise<LookupResult> {
     if (input.carrierSid) {
       const what = `a lookup of call ${input.carrierSid}`;
       const { res, body } = await send(`${accountUrl}/Calls/${encodeURIComponent(input.carrierSid)}.json?details=true`);

@@ -3,7 +3,7 @@ import type { CarrierConfig } from '../../db/schema';
 import type { Carrier, CarrierFactory } from './carrier';
 import { createExotelCarrier } from './exotel';
 import { createTwilioCarrier } from './twilio';
-import { simulatorBaseUrl, simulatorCredentials } from '../../simulator/contract';
+import { SIMULATOR_RECORDS_COMPLETE_MS, simulatorBaseUrl, simulatorCredentials } from '../../simulator/contract';
 
 export type { Carrier, CarrierFactory } from './carrier';
 export { createExotelCarrier, CarrierFailure } from './exotel';
@@ -33,6 +33,7 @@ export function createCarrierFactory(opts: {
           baseUrl: simulatorUrl,
           accountSid,
           ...simulatorCredentials(accountSid, opts.simulatorSecret),
+          recordsCompleteAfterMs: SIMULATOR_RECORDS_COMPLETE_MS,
           fetch: opts.fetch,
         });
       case 'exotel':

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAttemptActivities } from '../../activities/attempts';
 import { IN_ACTIVITY_WAIT_MS } from '../../activities/attempts/begin';
-import type { CarrierFactory, PlaceCallResult } from '../../activities/carriers/carrier';
+import type { CarrierFactory, LookupResult, PlaceCallResult } from '../../activities/carriers/carrier';
 import { waiterId } from '../../activities/dial-gate';
 import { createCampaignStoreActivities } from '../../activities/campaign-store';
 import { failedWithoutCall } from '../../domain/call-outcome';
@@ -58,23 +58,27 @@ async function oneNumberCampaign(numbers = 1): Promise<string> {
   return id;
 }
 
-/** A carrier that answers every dial request with `result`, counting the requests. */
-function carrier(result: PlaceCallResult, placed: string[]): CarrierFactory {
+/** A carrier that answers every dial request with `result`, counting the requests, and every lookup with `seen`. */
+function carrier(
+  result: PlaceCallResult,
+  placed: string[],
+  seen: LookupResult = { kind: 'not_found' },
+): CarrierFactory {
   return () => ({
     placeCall: async (req) => {
       placed.push(req.to);
       return result;
     },
-    lookupCall: async () => ({ kind: 'not_found' }),
+    lookupCall: async () => seen,
   });
 }
 
-async function dialOnce(result: PlaceCallResult) {
+async function dialOnce(result: PlaceCallResult, seen?: LookupResult) {
   const cid = await oneNumberCampaign();
   const placed: string[] = [];
   const act = createAttemptActivities({
     db: database.db,
-    carriers: carrier(result, placed),
+    carriers: carrier(result, placed, seen),
     publicUrl: 'http://x.test',
   });
   const begin = () => act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 1, nowMs: Date.now() });
@@ -187,6 +191,22 @@ describe('§4.1/§7 a drain does not wait for the ladder of a call the carrier d
     expect(a).toMatchObject({ status: 'failed', reason: 'dial_unknown' });
     const [n] = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid));
     expect(n).toEqual(numberAfterDrain);
+  });
+});
+
+describe('§7 a call missing from complete carrier records was never placed', () => {
+  it('settles at the lookup as failed / dial_unknown and frees the channel', async () => {
+    const { cid, act, b } = await dialOnce({ kind: 'unknown', cause: 'ECONNRESET read' }, { kind: 'never_placed' });
+    const found = await act.lookupAttempt({ callSid: b.callSid, nowMs: Date.now() });
+    expect(found).toMatchObject({
+      kind: 'final',
+      outcome: { status: 'failed', reason: 'dial_unknown', carrierSid: null },
+    });
+    const waiters = await database.db
+      .select()
+      .from(dialWaiters)
+      .where(eq(dialWaiters.id, waiterId(cid, 0, 1)));
+    expect(waiters).toEqual([]);
   });
 });
 

@@ -12,6 +12,7 @@ import { createCarrierFactory, simulatorGreetingFlowUrl } from '../../activities
 import type { Carrier, PlaceCallInput } from '../../activities/carriers/carrier';
 import { createExotelCarrier } from '../../activities/carriers/exotel';
 import { createSimulatorApp, simulatorCredentials, startSimulatorDispatcher } from '../../simulator';
+import { SIMULATOR_RECORDS_COMPLETE_MS } from '../../simulator/contract';
 import { HIDDEN_TOKEN } from '../../simulator/records';
 import { upsertAccount } from '../../db/queries/accounts';
 import { parseExotelStatusCallback } from '../../domain/exotel-callback';
@@ -276,6 +277,40 @@ describe('§7 simulator through the exotel adapter', () => {
       token: newToken(),
     });
     expect(r).toEqual({ kind: 'not_found' });
+  });
+
+  it('says never_placed for a call missing once its records are complete, not_found before', async () => {
+    const number = '+919800000042';
+    const token = newToken();
+    const lookup = (sentAgoMs: number) =>
+      carrier.lookupCall({
+        to: number,
+        after: new Date(Date.now() - sentAgoMs - 60_000),
+        before: new Date(Date.now() + 60_000),
+        token,
+        sentAt: new Date(Date.now() - sentAgoMs),
+      });
+    // A dial that may have left 5 s ago may still be recorded; 31 s ago it cannot be any more.
+    expect(await lookup(5_000)).toEqual({ kind: 'not_found' });
+    expect(await lookup(SIMULATOR_RECORDS_COMPLETE_MS + 1_000)).toEqual({ kind: 'never_placed' });
+    // A call it did place is found, however long ago it was sent.
+    const sid = await placeAccepted(dial(number, token));
+    expect(await lookup(SIMULATOR_RECORDS_COMPLETE_MS + 1_000)).toEqual({ kind: 'live', carrierSid: sid });
+    await callbackFor(token);
+    // The real Exotel adapter (records that may lag) never says never_placed.
+    const exotel = createExotelCarrier({
+      baseUrl: `${publicUrl}/simulator`,
+      accountSid: 'acme',
+      ...simulatorCredentials('acme', SECRET),
+    });
+    const missing = {
+      to: '+919800000043',
+      after: new Date(Date.now() - 3_600_000),
+      before: new Date(),
+      token: newToken(),
+      sentAt: new Date(Date.now() - 3_600_000),
+    };
+    expect(await exotel.lookupCall(missing)).toEqual({ kind: 'not_found' });
   });
 
   it('fetches the greeting when a greeting-flow call is answered', async () => {
