@@ -4,7 +4,6 @@
  */
 import path from 'node:path';
 import { createDb, closeDb, type Db } from '../../db/client';
-import { simulatorCredentials } from '../../simulator';
 import { freePort } from '../services';
 import { ensureToolchain } from '../toolchain';
 import type { ApiCall } from './figures';
@@ -97,15 +96,9 @@ export async function startStack(
     calls_per_minute: 600,
     channels: 100,
     api_requests_per_minute: 100_000,
-    // The exotel adapter straight at the API's simulator; callbacks and greetings come back through the proxy.
-    carrier: {
-      type: 'exotel',
-      base_url: `http://127.0.0.1:${apiPort}/simulator`,
-      sid,
-      // The simulator takes only the credentials the deployment's signing secret derives for the account.
-      api_key: simulatorCredentials(sid, SIGNING_SECRET).apiKey,
-      api_token: simulatorCredentials(sid, SIGNING_SECRET).apiToken,
-    },
+    // The simulator, reached straight at the API (OUTCALL_SIMULATOR_URL); callbacks and greetings come
+    // back through the proxy (the public URL). Its credentials derive from the signing secret.
+    carrier: { type: 'simulator' },
   }));
   const common = {
     DATABASE_URL: databaseUrl,
@@ -136,7 +129,13 @@ export async function startStack(
   const worker = new NodeProcess(
     'worker',
     'bin/worker.ts',
-    { ...common, TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS: '1' },
+    {
+      ...common,
+      OUTCALL_SIMULATOR_URL: `http://127.0.0.1:${apiPort}/simulator`,
+      // Its own port: another stack on the machine may hold the default one.
+      OUTCALL_WORKER_METRICS_PORT: String(await freePort()),
+      TEMPORAL_WORKFLOW_TASK_DURATION_WARN_SECONDS: '1',
+    },
     'Worker running',
     path.join(base, 'worker.log'),
     null,
