@@ -6,6 +6,7 @@
  * loads while the current one starts, so one workflow task refills every slot its signals freed.
  */
 import {
+  condition,
   log,
   ParentClosePolicy,
   patched,
@@ -79,6 +80,9 @@ export class NumberDispatch {
   private readonly bufferCap: number;
   private loadedUpTo: number;
   private refilling = false;
+  /** Campaign event deliveries queued and not yet acknowledged by the server; they start in order. */
+  private eventStarts = 0;
+  private eventChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: DispatchDeps) {
     this.w = new NumberWindow(d.maxLive, Math.max(1, d.maxRunChildren), d.carry?.window);
@@ -105,9 +109,14 @@ export class NumberDispatch {
     return this.exhausted && this.buffer.length === 0 && !this.refilling && this.w.idle();
   }
 
+  /** Campaign event deliveries queued whose start the server has not acknowledged yet. */
+  get eventsStarting(): boolean {
+    return this.eventStarts > 0;
+  }
+
   /** Nothing in flight that a continue-as-new would lose: starts acknowledged, no page loading. */
   get quiet(): boolean {
-    return this.w.starting === 0 && !this.refilling;
+    return this.w.starting === 0 && !this.refilling && this.eventStarts === 0;
   }
 
   carry(): DispatchCarry {
@@ -155,6 +164,30 @@ export class NumberDispatch {
   /** Campaign status events go out from their own workflow, so a slow receiver never holds the campaign. */
   async sendCampaignEvents(deliveryIds: string[]): Promise<void> {
     if (deliveryIds.length === 0) return;
+    // After those queued before (none, in histories from before `queueCampaignEvents`).
+    if (this.eventStarts > 0) await condition(() => this.eventStarts === 0);
+    await this.startEvents(deliveryIds);
+  }
+
+  /**
+   * The same, without waiting for the server to acknowledge the start (which can take seconds while
+   * it is busy with the campaign's numbers): a control Update answers at once (SPEC §4.1, issue 10).
+   */
+  queueCampaignEvents(deliveryIds: string[]): void {
+    if (deliveryIds.length === 0) return;
+    this.eventStarts++;
+    this.eventChain = this.eventChain
+      .then(() => this.startEvents(deliveryIds))
+      .catch((err: unknown) =>
+        log.error('Campaign events could not be started', { campaignId: this.d.campaignId, error: String(err) }),
+      )
+      .finally(() => {
+        this.eventStarts--;
+        this.d.changed();
+      });
+  }
+
+  private async startEvents(deliveryIds: string[]): Promise<void> {
     // An open child of this run like any other (a receiver that is down keeps it open up to 24 h).
     this.w.runOpen++;
     let handle;

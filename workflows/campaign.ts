@@ -16,7 +16,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   log,
@@ -25,15 +24,14 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CampaignStatus } from '../domain/campaign-status';
-import { checkFieldUpdate, decideAction, type CampaignControlState } from '../domain/campaign-transitions';
+import { isTerminal, type CampaignStatus } from '../domain/campaign-status';
+import { decideAction, type CampaignControlState } from '../domain/campaign-transitions';
 import type { RetryPolicy } from '../domain/retry-schedule';
 import type { EndCause } from '../activities/campaign-store';
 import {
   accountFailureSignal,
   campaignStatusQuery,
   completeSignal,
-  CONTROL_CONFLICT,
   controlUpdate,
   numberAwakeSignal,
   numberDeliveringSignal,
@@ -42,11 +40,11 @@ import {
   pauseSignal,
   resumeSignal,
   type CampaignStatusOutput,
-  type ControlConflict,
   type ControlInput,
   type ControlOutput,
 } from './definitions';
 import { NumberDispatch, setStatusAttribute, type CampaignCarry } from './campaign-dispatch';
+import { conflictOf, refuseConflict, windowInstants } from './campaign-control';
 
 export type { CampaignCarry } from './campaign-dispatch';
 import { usefulLiveNumbers, type WindowEvent } from './number-window';
@@ -84,6 +82,8 @@ const PAUSE_EXPIRY_MS = 30 * 86_400_000;
 const MAX_JITTER_MS = 60_000;
 /** A run continues-as-new past this many history events (Temporal suggests it only at 4,096 or more). */
 const MAX_RUN_EVENTS = 1_000;
+/** The same, since `10-shorter-campaign-runs`: a restarted worker replays a run well inside a second. */
+const SHORT_RUN_EVENTS = 400;
 
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignWorkflowOutput> {
   let retries: RetryPolicy | null = input.carry?.retries ?? null;
@@ -137,28 +137,10 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     }
   }
 
-  function conflictOf(input_: ControlInput): ControlConflict | null {
-    const state = controlState();
-    const field = checkFieldUpdate(state, input_.changedFields);
-    if (field) return { status: state.status, description: field.description, allowed: [], field: field.field };
-    if (input_.action) {
-      const d = decideAction(state, input_.action, Date.now());
-      if (d.kind === 'conflict') return { status: state.status, description: d.description, allowed: d.allowed };
-    }
-    return null;
-  }
-
   /** The one control handler behind the Update and the operator signals (SPEC §4.1, §4.7, §4.8). */
   async function control(input_: ControlInput): Promise<ControlOutput> {
     return exclusive(async () => {
-      const conflict = conflictOf(input_);
-      if (conflict)
-        throw ApplicationFailure.create({
-          type: CONTROL_CONFLICT,
-          message: conflict.description,
-          details: [conflict],
-          nonRetryable: true,
-        });
+      refuseConflict(conflictOf(controlState(), input_));
       const d = input_.action ? decideAction(controlState(), input_.action, Date.now()) : ({ kind: 'noop' } as const);
       const toStatus = d.kind === 'apply' && !d.drain ? d.next : null;
       if (Object.keys(input_.patch).length > 0 || toStatus !== null) {
@@ -169,7 +151,9 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
           patch: input_.patch,
           nowMs: Date.now(),
         });
-        await dispatch.sendCampaignEvents(applied.deliveryIds);
+        // Issue 10: the answer does not wait for the events' delivery to be acknowledged.
+        if (patched('10-control-answers-first')) dispatch.queueCampaignEvents(applied.deliveryIds);
+        else await dispatch.sendCampaignEvents(applied.deliveryIds);
       }
       // A change may move the window (a send_at rolled forward reads as closed until then): ask again.
       windowOpenUntil = windowClosedUntil = 0;
@@ -229,16 +213,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   };
 
   setHandler(controlUpdate, control, {
-    validator: (input_: ControlInput) => {
-      const conflict = conflictOf(input_);
-      if (conflict)
-        throw ApplicationFailure.create({
-          type: CONTROL_CONFLICT,
-          message: conflict.description,
-          details: [conflict],
-          nonRetryable: true,
-        });
-    },
+    validator: (input_: ControlInput) => refuseConflict(conflictOf(controlState(), input_)),
   });
   setHandler(pauseSignal, fromSignal('pause'));
   setHandler(resumeSignal, fromSignal('resume'));
@@ -287,15 +262,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   for (;;) {
     changed = false;
     if (c.closing) return drain(c.closing);
-    if (
-      c.status === 'Deleted' ||
-      c.status === 'Completed' ||
-      c.status === 'Failed' ||
-      c.status === 'Canceled' ||
-      c.status === 'Archived'
-    ) {
-      return { status: c.status, numbersStarted: dispatch.started };
-    }
+    if (isTerminal(c.status)) return { status: c.status, numbersStarted: dispatch.started };
     if (shouldContinueAsNew()) {
       // Nothing in flight may be lost: child starts acknowledged, the page loaded, handlers done.
       await condition(() => dispatch.quiet && !busy && allHandlersFinished());
@@ -343,13 +310,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (now >= windowOpenUntil && now >= windowClosedUntil) {
       const win = await store.campaignWindow({ campaignId: input.campaignId, nowMs: now });
       w.limitTo(win.pacing ? usefulLiveNumbers(win.pacing) : null);
-      windowOpenUntil = win.open ? (win.closesAtMs ?? Infinity) : 0;
-      // No calling day at all: nothing opens until something changes.
-      windowClosedUntil = win.open
-        ? 0
-        : win.nextOpenMs === null
-          ? Infinity
-          : win.nextOpenMs + Math.floor(Math.random() * (MAX_JITTER_MS + 1));
+      ({ openUntil: windowOpenUntil, closedUntil: windowClosedUntil } = windowInstants(win, MAX_JITTER_MS));
       continue; // a control request may have changed the status meanwhile
     }
     let wakeAt = Math.min(c.endAtMs ?? Infinity, now < windowOpenUntil ? windowOpenUntil : windowClosedUntil);
@@ -382,7 +343,9 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (workflowInfo().continueAsNewSuggested) return true;
     // Issue 10: a run this short replays in well under a second, so a restarted worker answers the
     // control Update at once (SPEC §4.1: within 5 s). Histories from before keep Temporal's bound.
-    if (workflowInfo().historyLength > MAX_RUN_EVENTS && patched('10-short-campaign-runs')) return true;
+    const { historyLength } = workflowInfo();
+    if (historyLength > SHORT_RUN_EVENTS && patched('10-shorter-campaign-runs')) return true;
+    if (historyLength > MAX_RUN_EVENTS && patched('10-short-campaign-runs')) return true;
     return c.status === 'InProgress' && dispatch.hasWork && w.blockedByRun();
   }
 
@@ -423,8 +386,9 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     c.closing = null;
     setStatus(ended.status as CampaignStatus);
     await dispatch.sendCampaignEvents(ended.deliveryIds);
-    // Let a control Update that raced the end see the terminal state before the run closes.
-    await condition(() => !busy);
+    // Let a control Update that raced the end see the terminal state before the run closes, and let
+    // the events it queued start (never the case in histories from before `queueCampaignEvents`).
+    await condition(() => !busy && !dispatch.eventsStarting);
     return { status: ended.status, numbersStarted: dispatch.started };
   }
 }
