@@ -74,7 +74,8 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
   const gapC = input.campaignThrottle !== null ? dialIntervalMs(input.campaignThrottle) : 0;
   return db.transaction(async (tx): Promise<ReserveSendSlotOutput> => {
     const [c] = await tx.execute<{ dialable: boolean }>(
-      sql`select status = 'InProgress' and closing is null as dialable from campaigns where id = ${input.campaignId} for share`,
+      sql`select status = 'InProgress' and closing is null as dialable
+        from campaigns where id = ${input.campaignId} for share`,
     );
     if (!c?.dialable) return { kind: 'not_dialable' };
     await tx
@@ -107,7 +108,8 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
       select (select sent_at is not null from me) as sent, ${epochMs(sql`(select granted_at from me)`)} as granted_ms,
         (extract(epoch from clock_timestamp() - (select granted_at from me)) * 1000)::float8 as staged_ms,
         (select count(*)::int from others l
-          where l.sent_at is not null and l.granted_at >= clock_timestamp() - ${input.leaseLimitMs} * interval '1 millisecond') as live,
+          where l.sent_at is not null
+            and l.granted_at >= clock_timestamp() - ${input.leaseLimitMs} * interval '1 millisecond') as live,
         -- Ahead for the next free channel: staged leases of other campaigns granted earlier, and of
         -- this campaign those that come first in its order, however late they were granted.
         (select count(*)::int from others l
@@ -143,7 +145,8 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
           + (case when key = ${aKey} then ${gapA}::float8 else ${gapC}::float8 end) * interval '1 millisecond'
         where key in (select key from g) and exists (select 1 from claim) returning key)
       select ${epochMs(sql`(select at from t)`)} as at_ms, ${epochMs(sql`clock_timestamp()`)} as now_ms,
-        (select count(*)::int from claim) + 0 * (select count(*) from moved) + 0 * (select count(*) from lease) as claimed`);
+        (select count(*)::int from claim) + 0 * (select count(*) from moved)
+          + 0 * (select count(*) from lease) as claimed`);
     const localAfter = Date.now();
     if (!r || num(r.claimed) === 0) return { kind: 'taken' };
     const atMs = num(r.at_ms);
@@ -211,10 +214,11 @@ export async function waitForSendInstant(db: Db, send: SendInstant): Promise<num
     const keys = [...send.gaps.keys()];
     await db
       .execute(
-        sql`update dial_gates set next_dial_at = next_dial_at + ${lateMs} * interval '1 millisecond' where key in (${sql.join(
-          keys.map((k) => sql`${k}`),
-          sql`, `,
-        )})`,
+        sql`update dial_gates set next_dial_at = next_dial_at + ${lateMs} * interval '1 millisecond'
+          where key in (${sql.join(
+            keys.map((k) => sql`${k}`),
+            sql`, `,
+          )})`,
       )
       .catch(() => undefined); // only an optimisation: the spacer's spacing does not depend on it
   }

@@ -229,8 +229,8 @@ export default async function csvImportBench(args: string[]): Promise<void> {
     out([
       `While importing ${rows.toLocaleString('en')} rows (the API relays; parsing, validation and writes run ` +
         'on its import thread):',
-      `  csv-status latency  median ${median(big.pollMs).toFixed(0)} ms, max ${Math.max(...big.pollMs).toFixed(0)} ms ` +
-        `(${big.pollMs.length} polls)`,
+      `  csv-status latency  median ${median(big.pollMs).toFixed(0)} ms, ` +
+        `max ${Math.max(...big.pollMs).toFixed(0)} ms (${big.pollMs.length} polls)`,
       `  event-loop delay of the API process  p50 ${big.loopDelayMs[0].toFixed(0)} ms, ` +
         `p99 ${big.loopDelayMs[1].toFixed(0)} ms, max ${big.loopDelayMs[2].toFixed(0)} ms`,
     ]);

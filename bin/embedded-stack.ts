@@ -38,7 +38,8 @@ export interface EmbeddedStack {
     urlPath: string,
     auth: { key: string; token: string },
     body?: unknown,
-  ): Promise<{ status: number; json: any; text: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
+  ): Promise<{ status: number; json: any; text: string }>;
   stop(): Promise<void>;
 }
 

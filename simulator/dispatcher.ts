@@ -43,7 +43,8 @@ const twilioGreetingPattern = `%${TWILIO_GREETING_PATH}%`;
 const fetchesGreeting = sql`((${simCalls.api} = 'exotel' and coalesce(${simCalls.url}, '') like ${greetingFlowPattern})
   or (${simCalls.api} = 'twilio' and coalesce(${simCalls.url}, '') like ${twilioGreetingPattern}))`;
 /** An answered greeting call reports only after its flow has asked for the greeting. */
-const greetingAsked = sql`not (${simCalls.outcome} = 'completed' and ${fetchesGreeting} and ${simCalls.greetingFetchedAt} is null)`;
+const greetingAsked = sql`not (${simCalls.outcome} = 'completed' and ${fetchesGreeting}
+  and ${simCalls.greetingFetchedAt} is null)`;
 /** The dispatcher never sleeps less than this between passes. */
 const MIN_SLEEP_MS = 10;
 

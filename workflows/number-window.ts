@@ -11,8 +11,8 @@
  * flowing; awake again, it counts against the window before any new first attempt does (SPEC §4.5
  * "a due retry is dialled before any first attempt"). Temporal's pending-children limit is per run,
  * so the window also counts the children *this run* started and has not seen close (at most
- * `maxRunChildren`); when only that count blocks admission, the campaign continues-as-new and the next run starts from zero
- * (abandoned children do not count toward a run that did not start them).
+ * `maxRunChildren`); when only that count blocks admission, the campaign continues-as-new and the
+ * next run starts from zero (abandoned children do not count toward a run that did not start them).
  */
 
 /** What a run hands the next one. */

@@ -183,7 +183,8 @@ async function settleList(tx: Tx, account: AccountRow, listName: string, type: L
   if (list.type !== null && list.type !== type) {
     throw new ApiError(
       'STATE_CONFLICT',
-      `type: list ${JSON.stringify(listName)} is a ${list.type} list; a ${type} upload cannot be added to it (a list's type is fixed by its first upload)`,
+      `type: list ${JSON.stringify(listName)} is a ${list.type} list; a ${type} upload cannot be added to it ` +
+        "(a list's type is fixed by its first upload)",
     );
   }
   for (const campaign of await attachedCampaigns(tx, account.sid, list.sid)) {
@@ -192,7 +193,8 @@ async function settleList(tx: Tx, account: AccountRow, listName: string, type: L
     if (dropped !== undefined) {
       throw new ApiError(
         'STATE_CONFLICT',
-        `file_name: the CSV has no ${dropped} column, which campaign ${campaign.id} (${campaign.status}) uses as @@${dropped}; add the column or end the campaign first`,
+        `file_name: the CSV has no ${dropped} column, which campaign ${campaign.id} (${campaign.status}) ` +
+          `uses as @@${dropped}; add the column or end the campaign first`,
       );
     }
   }
@@ -265,7 +267,8 @@ export function createCsvUploadRoutes(deps: AppDeps): Hono<AppEnv> {
       }
       throw new ApiError(
         'UNSUPPORTED_MEDIA_TYPE',
-        `the CSV upload must be multipart/form-data with list_name and file_name parts; got ${contentType ? JSON.stringify(contentType) : 'no Content-Type'}`,
+        'the CSV upload must be multipart/form-data with list_name and file_name parts; ' +
+          `got ${contentType ? JSON.stringify(contentType) : 'no Content-Type'}`,
       );
     }
     const body = c.req.raw.body;

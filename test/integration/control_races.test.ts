@@ -55,7 +55,7 @@ async function watch(id: string, ms: number): Promise<string[]> {
 describe('§4.1 an action racing send_at', () => {
   const OFFSETS = spread(9, -1500, 1500);
 
-  it('DELETE either wins (Deleted, nothing ever dialled) or loses to the start (409 naming InProgress, the campaign runs)', async () => {
+  it('DELETE wins (Deleted, nothing dialled) or loses to the start (409 naming InProgress, it runs)', async () => {
     const sendAtMs = Math.ceil(Date.now() / 1000) * 1000 + 8000;
     const sendAt = new Date(sendAtMs).toISOString();
     const ids: string[] = [];
@@ -94,7 +94,7 @@ describe('§4.1 an action racing send_at', () => {
     expect(outcomes.at(-1)).toBe('started');
   });
 
-  it('pause lands on one side: before the start (Paused, never started) or after it (Paused, started); resume finishes either', async () => {
+  it('pause lands before the start (Paused, never started) or after it (Paused, started); resume ends it', async () => {
     const sendAtMs = Math.ceil(Date.now() / 1000) * 1000 + 8000;
     const sendAt = new Date(sendAtMs).toISOString();
     const ids: string[] = [];
@@ -136,7 +136,7 @@ describe('§4.1 an action racing send_at', () => {
 });
 
 describe('§4.1 a pause racing the last number', () => {
-  it('either pauses (Paused with the number final, until resume completes it) or is refused (409) while the campaign completes', async () => {
+  it('pauses (Paused, number final, until resume ends it) or is refused (409) as the campaign completes', async () => {
     // The one call ends about ring (100 ms) + talk (2 s) after it is dialled; the pause is sent at
     // staggered delays after the number is seen in-progress, one campaign at a time.
     const OFFSETS = spread(9, 0, 6000);

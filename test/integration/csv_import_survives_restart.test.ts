@@ -132,7 +132,8 @@ async function uploadRow(uploadId: string) {
 /** Advisory locks held in the test database (the import's lease is one). */
 async function advisoryLocks(): Promise<number> {
   const [row] = await database.db.execute<{ n: number }>(
-    sql`select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = current_database()`,
+    sql`select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database
+          where l.locktype = 'advisory' and d.datname = current_database()`,
   );
   return row!.n;
 }

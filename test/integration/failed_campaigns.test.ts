@@ -131,7 +131,7 @@ describe('§4.1 the same caller-id refusal on 20 dials in a row', () => {
 });
 
 describe('§4.1 an account-level carrier error', () => {
-  it('stops the campaign at once: Failed, no retry, every unfinished number failed with the carrier error', async () => {
+  it('stops the campaign at once: Failed, no retry, each unfinished number failed with the carrier error', async () => {
     // Provisioned as an operator would: the ops CLI, with a carrier whose credentials are wrong.
     const account = {
       ...BAD_CARRIER,

@@ -68,7 +68,7 @@ function near(actualMs: number, expectedMs: number, slackMs = SLACK_MS) {
 describe('§4.3/§4.4 retry timing across a window boundary (Asia/Kolkata 10:30-21:00)', () => {
   const tz = 'Asia/Kolkata';
 
-  it('keeps a retry due inside the window to the second; a retry due at the close waits for the next opening', async () => {
+  it('keeps a retry due in the window to the second; one due at the close waits for the next opening', async () => {
     const t = await harness({ window: '10:30-21:00', timezone: tz });
     const at2030 = nextLocal(await t.now(), tz, 20, 30);
     await skipTo(t, at2030);
