@@ -12,15 +12,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
-import { createApp } from '../../api/app';
 import { contacts, listMemberships, lists } from '../../db/schema';
-import { provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
+import type { Json, TestAccount } from '../support/api';
 import { generateFixtureCsv } from '../support/csv-fixture';
 import { importCsv } from '../support/csv-upload';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import { httpClient, serveApp, type ServedApp } from '../support/http-app';
+import type { TestDatabase } from '../support/db';
+import { httpClient, type ServedApp } from '../support/http-app';
+import { serveOnFreshDatabase } from '../support/served-app';
 
 const FIXTURE = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -31,15 +31,7 @@ let database: TestDatabase;
 let served: ServedApp;
 let acct: TestAccount;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  served = await serveApp(createApp(testDeps(database.db)));
-  acct = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000, default_region: 'IN' });
-});
-afterAll(async () => {
-  await served?.stop();
-  await database?.drop();
-});
+serveOnFreshDatabase((app) => ({ database, served, acct } = app), { account: { default_region: 'IN' } });
 
 /** JSON with object keys sorted, so a line does not depend on how PostgreSQL ordered a jsonb's keys. */
 function stable(v: unknown): string {
