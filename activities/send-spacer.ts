@@ -1,9 +1,7 @@
 /**
- * SPEC §4.5: the send spacer. The dial activity asks it for the instant its request may leave: at least
- * 60/cpm s after the account's previous dial request and 60/throttle s after a custom campaign's, on the
- * database clock (one clock for every worker process), whatever the lateness of the slot that let the
- * attempt start (activities/dial-gate.ts). Within one process, a request also never leaves closer than
- * the gap to the previous one on the same keys, however late its timer fires.
+ * SPEC §4.5 send spacer: the instant a dial request may leave, at least 60/cpm s after the account's previous one and
+ * 60/throttle s after a custom campaign's, on the database clock (one clock for every worker), whatever the lateness of
+ * the gate's slot; within a process, never closer than that gap however late a timer fires.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';

@@ -1,12 +1,7 @@
 /**
- * `npm run stack:cluster [-- --workers N] [--port P] [--shards S]`: Outcall on the production engine,
- * on this machine. The real Temporal server (built from its Go module into `.tools/` when missing,
- * bin/temporal-server.ts) on PostgreSQL — the embedded one under `<OUTCALL_DATA_DIR>/cluster`, or
- * DATABASE_URL's server — with S history shards (default 4, fixed when its database is first
- * created) and its services in one process, frontend on 127.0.0.1:P (default 7333, the next ten
- * ports for the others); schema, namespace and search attributes set up (idempotent); migrations;
- * the API with the simulator carrier in this process; N worker processes (default 2), each restarted
- * if it dies. Ctrl-C stops everything; starting again resumes running campaigns.
+ * `npm run stack:cluster [-- --workers N] [--port P] [--shards S]`: Outcall on the production engine on this machine:
+ * the real Temporal server on PostgreSQL (embedded, or DATABASE_URL's), the API with the simulator here and N worker
+ * processes, each restarted if it dies. Defaults and ports: docs/api-surfaces.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

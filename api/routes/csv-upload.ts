@@ -1,9 +1,7 @@
 /**
- * SPEC §2/§5 CSV upload: `POST /contacts/csv-upload` (multipart: `list_name`, `file_name` = the file,
- * `type` static | dynamic) stores the file while it streams in and answers at once with the upload
- * id; `GET /csv-status/{upload_id}` reports the import's progress and counts. Everything the POST
- * writes (list, upload row, chunks) is one transaction, so a rejected upload (400, 409, 413, or the
- * client going away) leaves nothing behind. Mounted at `/v2/accounts/:sid`.
+ * SPEC §2/§5 CSV upload at `/v2/accounts/:sid`: `POST /contacts/csv-upload` (multipart `list_name`, `file_name`,
+ * `type`) stores the file as it streams in and answers with the upload id; `GET /csv-status/{upload_id}` reports
+ * progress. All the POST writes is one transaction, so a rejected upload leaves nothing behind.
  */
 import { Hono } from 'hono';
 import type { AccountRow } from '../../db/queries/accounts';
