@@ -1,13 +1,7 @@
 /**
- * SPEC §5 CSV import, row by row: a generated 20,000-row dynamic file (`test/support/csv-fixture.ts`:
- * BOM, CRLF/LF/CR, quotes, bad rows, duplicates in other spellings, numbers of several countries,
- * extra columns) is imported twice into one list, over real HTTP on a real PostgreSQL, after some of
- * its numbers already exist as contacts. What the import made of it — both csv-status objects, the
- * list, every membership in list order with its contact's fields and its variables — must equal the
- * committed fixture, which was taken from the importer as it was before the COPY-based rewrite.
- *
- * `OUTCALL_WRITE_CSV_FIXTURE=1` rewrites the fixture from the current importer: only for a change that
- * is meant to alter what an import produces, and then the diff is the review.
+ * SPEC §5 CSV import row by row: the generated hostile 20,000-row file (`test/support/csv-fixture.ts`), imported twice
+ * into one list over real HTTP, must give exactly the committed fixture (csv-status, list, every membership).
+ * `OUTCALL_WRITE_CSV_FIXTURE=1` rewrites it, only for a change meant to alter an import; the diff is the review.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

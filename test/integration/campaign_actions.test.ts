@@ -1,9 +1,7 @@
 /**
- * SPEC §4.1, §4.7, §4.8 over real HTTP against the real stack (API + worker + Temporal dev server +
- * PostgreSQL + simulator): every PUT action through the campaign workflow, every 409 and 400 of the
- * control issue, partial and whole-object updates, DELETE before and after start, and the drain of
- * `complete` ending in final stats. The simulator's calls talk for 4 s and a campaign keeps at most
- * two numbers live, so a test can act while calls are live and while numbers are still pending.
+ * SPEC §4.1, §4.7, §4.8 over real HTTP on the real stack: every PUT action through the campaign workflow, every 409 and
+ * 400, partial and whole-object updates, DELETE before and after start, the drain of `complete`. Calls talk for 4 s
+ * with at most two numbers live, so a test can act while calls are live.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';

@@ -1,9 +1,7 @@
 /**
- * SPEC §4.1 "Who decides", against the real stack: a request racing `send_at` or the last number's
- * completion sees one consistent state, and the response, every later GET and the calls made agree
- * on which side of the race it landed. Each race is run at staggered offsets around the moment it
- * races, so both sides are exercised; which side a given offset lands on is not asserted (timings on
- * a shared machine are noisy), only that each outcome is whole and consistent.
+ * SPEC §4.1 "Who decides" on the real stack: a request racing `send_at` or the last number's completion sees one
+ * consistent state that the response, later GETs and the calls agree on. Each race runs at staggered offsets; which
+ * side an offset lands on is not asserted, only that each outcome is whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';

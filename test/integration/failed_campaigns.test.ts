@@ -1,10 +1,7 @@
 /**
- * SPEC §4.1 `Failed`, over real HTTP against the real stack: a campaign whose every dial the carrier
- * refuses (the simulator refuses numbers ending `000`) ends `Failed` with final stats; one accepted
- * dial makes it `Completed`; and an account-level carrier error stops a campaign at once. The
- * account-level error is a real one: an account provisioned with the ops CLI whose carrier is the
- * Exotel adapter pointed at the simulator with credentials the simulator rejects (HTTP 401). A caller id
- * the carrier refuses (the simulator: one ending in 000) stops a campaign at the 20th dial in a row.
+ * SPEC §4.1 `Failed` over real HTTP on the real stack: every dial refused ends `Failed`, one accepted makes it
+ * `Completed`; a real account-level carrier error (Exotel adapter, rejected credentials) stops a campaign at once, and
+ * so does a refused caller id at the 20th dial in a row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';

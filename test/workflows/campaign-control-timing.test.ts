@@ -1,9 +1,7 @@
 /**
- * SPEC §4.1, §4.6, §4.7 timer paths on the time-skipping server that campaign-timing.test.ts does
- * not cover, with the real activities and database (only the carrier is fake): the 30-day expiry of
- * a campaign paused after start (and `end_at` winning over it), `end_at` reaching a number that waits
- * for a retry, `complete` failing a number that waits for a retry, a started campaign rolled to a
- * later `send_at` while paused, and a `send_at` re-armed before start, earlier or later.
+ * SPEC §4.1, §4.6, §4.7 timer paths on the time-skipping server not in campaign-timing.test.ts (real activities and
+ * database, fake carrier): the 30-day pause expiry and `end_at` over it, `end_at` and `complete` reaching a number
+ * waiting for a retry, and `send_at` moved while paused or before start.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { campaignHarness, type Harness, type HarnessOptions } from '../support/campaign-harness';
