@@ -1,13 +1,7 @@
 /**
- * ESLint flat config: the folder boundaries of STYLE G1/G2 and the config rule of G12, enforced.
- *
- * Type-aware (the project service reads tsconfig.json) because `no-floating-promises` needs types.
- * typescript-eslint needs TypeScript's JS API, which TypeScript 7 no longer ships: `typescript` is
- * therefore aliased to `@typescript/typescript6` for tools, while `tsc` comes from
- * `@typescript/native` (TypeScript 7). See package.json.
- *
- * test/unit/lint-rules.test.ts feeds these rules deliberate violations, because a glob that matches
- * nothing looks exactly like a clean codebase.
+ * ESLint flat config: the folder boundaries of STYLE G1/G2 and the config rule of G12, enforced, type-aware
+ * (`no-floating-promises` needs types; why `typescript` is aliased is in docs/architecture.md).
+ * test/unit/lint-rules.test.ts feeds these rules deliberate violations.
  */
 import { builtinModules } from 'node:module';
 import { defineConfig } from 'eslint/config';

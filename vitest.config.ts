@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { findChromium } from './test/support/browser';
+import { findChromium } from './test/support/browser.ts';
 
 // The dashboard's browser test runs wherever Debian's Chromium is installed; CI always installs it.
 const chromium = findChromium();

@@ -1,13 +1,7 @@
 /**
- * SPEC §4.5: waits inside activities, woken by PostgreSQL NOTIFY (delivered when the notifying
- * transaction commits; each worker process listens on one connection).
- * * Staged dials (granted, waiting at the send spacer for a channel): a transaction that frees a
- *   channel notifies `CHANNEL_FREED` with the account's sid; the process wakes its staged dial of that
- *   account granted first, which passes the wake on while channels are left.
- * * Numbers waiting for their turn at the gate inside `beginAttempt` (issue 10: waiting costs no
- *   history): the gate notifies `GATE_WAKE` with the number it wakes (baton passing, a handed-on slot,
- *   a release), and a campaign's change of status wakes all its waiters to look again.
- * A waiter also looks again after its timeout, so a lost notification only costs that long.
+ * SPEC §4.5: waits inside activities, woken by PostgreSQL NOTIFY on one listening connection per worker process:
+ * `CHANNEL_FREED` for dials staged at the send spacer, `GATE_WAKE` for numbers waiting at the gate. A waiter also looks
+ * again after its timeout, so a lost notification only costs that long (docs/pacing.md).
  */
 import type postgres from 'postgres';
 import { sql } from 'drizzle-orm';

@@ -1,9 +1,7 @@
 /**
- * SPEC §6.3 at send time: an outbound request goes only to an address the URL policy accepted. The
- * host is resolved once, every address it resolves to is judged, and the connection is made to the
- * checked address through an undici dispatcher whose `connect.lookup` answers with that address
- * alone, so a name that resolves elsewhere a moment later (DNS rebinding) cannot redirect it.
- * Redirects are never followed (`redirect: 'manual'`): a 3xx is the receiver's answer.
+ * SPEC §6.3 at send time: the host is resolved once, every address judged by the URL policy, and the connection made to
+ * the checked address through an undici dispatcher whose lookup answers with it alone (no DNS rebinding). Redirects are
+ * never followed: a 3xx is the receiver's answer.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';

@@ -1,9 +1,7 @@
 /**
- * SPEC §4.5: the send spacer. The dial activity asks it for the instant its request may leave: at least
- * 60/cpm s after the account's previous dial request and 60/throttle s after a custom campaign's, on the
- * database clock (one clock for every worker process), whatever the lateness of the slot that let the
- * attempt start (activities/dial-gate.ts). Within one process, a request also never leaves closer than
- * the gap to the previous one on the same keys, however late its timer fires.
+ * SPEC §4.5 send spacer: the instant a dial request may leave, at least 60/cpm s after the account's previous one and
+ * 60/throttle s after a custom campaign's, on the database clock (one clock for every worker), whatever the lateness of
+ * the gate's slot; within a process, never closer than that gap however late a timer fires.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -74,7 +72,8 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
   const gapC = input.campaignThrottle !== null ? dialIntervalMs(input.campaignThrottle) : 0;
   return db.transaction(async (tx): Promise<ReserveSendSlotOutput> => {
     const [c] = await tx.execute<{ dialable: boolean }>(
-      sql`select status = 'InProgress' and closing is null as dialable from campaigns where id = ${input.campaignId} for share`,
+      sql`select status = 'InProgress' and closing is null as dialable
+        from campaigns where id = ${input.campaignId} for share`,
     );
     if (!c?.dialable) return { kind: 'not_dialable' };
     await tx
@@ -107,7 +106,8 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
       select (select sent_at is not null from me) as sent, ${epochMs(sql`(select granted_at from me)`)} as granted_ms,
         (extract(epoch from clock_timestamp() - (select granted_at from me)) * 1000)::float8 as staged_ms,
         (select count(*)::int from others l
-          where l.sent_at is not null and l.granted_at >= clock_timestamp() - ${input.leaseLimitMs} * interval '1 millisecond') as live,
+          where l.sent_at is not null
+            and l.granted_at >= clock_timestamp() - ${input.leaseLimitMs} * interval '1 millisecond') as live,
         -- Ahead for the next free channel: staged leases of other campaigns granted earlier, and of
         -- this campaign those that come first in its order, however late they were granted.
         (select count(*)::int from others l
@@ -143,7 +143,8 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
           + (case when key = ${aKey} then ${gapA}::float8 else ${gapC}::float8 end) * interval '1 millisecond'
         where key in (select key from g) and exists (select 1 from claim) returning key)
       select ${epochMs(sql`(select at from t)`)} as at_ms, ${epochMs(sql`clock_timestamp()`)} as now_ms,
-        (select count(*)::int from claim) + 0 * (select count(*) from moved) + 0 * (select count(*) from lease) as claimed`);
+        (select count(*)::int from claim) + 0 * (select count(*) from moved)
+          + 0 * (select count(*) from lease) as claimed`);
     const localAfter = Date.now();
     if (!r || num(r.claimed) === 0) return { kind: 'taken' };
     const atMs = num(r.at_ms);
@@ -211,10 +212,11 @@ export async function waitForSendInstant(db: Db, send: SendInstant): Promise<num
     const keys = [...send.gaps.keys()];
     await db
       .execute(
-        sql`update dial_gates set next_dial_at = next_dial_at + ${lateMs} * interval '1 millisecond' where key in (${sql.join(
-          keys.map((k) => sql`${k}`),
-          sql`, `,
-        )})`,
+        sql`update dial_gates set next_dial_at = next_dial_at + ${lateMs} * interval '1 millisecond'
+          where key in (${sql.join(
+            keys.map((k) => sql`${k}`),
+            sql`, `,
+          )})`,
       )
       .catch(() => undefined); // only an optimisation: the spacer's spacing does not depend on it
   }

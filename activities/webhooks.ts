@@ -1,8 +1,6 @@
 /**
- * SPEC §6.2–6.3 webhook delivery: one POST of a stored event (`webhook_deliveries` row), signed with
- * the account's webhook secret, after the outbound URL policy has accepted every address the host
- * resolves to, connected to the address that was checked, redirects not followed
- * (`pinned-http.ts`). The workflow owns the retry schedule (1 s growing to 1 h, for 24 h) and calls
+ * SPEC §6.2–6.3 webhook delivery: one POST of a stored event, signed with the account's webhook secret, to an address
+ * the URL policy accepted (`pinned-http.ts`, no redirects). The workflow owns the retry schedule and calls
  * `abandonWebhook` when it runs out. URL userinfo never reaches a log line or a stored error.
  */
 import { createHmac } from 'node:crypto';

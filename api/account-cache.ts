@@ -1,12 +1,7 @@
 /**
- * SPEC §1 auth with fewer account lookups: requests for one API key that arrive while its lookup is
- * still in flight share that lookup, so a burst costs one round trip, not one per request. A lookup
- * that has answered is not reused (`ACCOUNT_CACHE_TTL_MS` is 0): a change to an account (a rotated
- * token, a new limit or setting, made by the ops CLI or another process) applies to the next request,
- * which a cache kept for seconds would not. The token is still checked on every request (Basic auth
- * compares the presented token's hash with the row's, in constant time). Unknown keys and failed
- * lookups are asked again next time. At most `ACCOUNT_CACHE_MAX` keys are kept. One cache per app,
- * never a module singleton (STYLE G8).
+ * SPEC §1 auth with fewer account lookups: requests for one API key that arrive while its lookup is in flight share it.
+ * An answered lookup is not reused (`ACCOUNT_CACHE_TTL_MS` is 0), so an account change applies to the next request; the
+ * token is checked on every request. One cache per app (STYLE G8).
  */
 import type { Db } from '../db/client';
 import { findAccountByApiKey, type AccountRow } from '../db/queries/accounts';

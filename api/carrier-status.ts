@@ -1,9 +1,7 @@
 /**
- * SPEC §7 pieces every inbound carrier callback route shares: the body limit, the one refusal, the
- * constant-time CallSid match, and handing a final status to the engine (durable before the carrier
- * gets its 2xx; otherwise 503 so it retries). A callback is accepted only when its token and its
- * `CallSid` name an attempt still awaiting its status; every mismatch is the same 403 and changes
- * nothing.
+ * SPEC §7 pieces every inbound carrier callback route shares: the body limit, the one refusal (403, changes nothing),
+ * the constant-time CallSid match, and handing a final status to the engine, durable before the carrier gets its 2xx
+ * (otherwise 503, so it retries).
  */
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';

@@ -1,10 +1,7 @@
 /**
- * SPEC §5 one import run over one stored upload (inside the import thread, `api/csv-import-thread.ts`).
- * It takes the upload's lease — a session advisory lock on its own connection, released by
- * PostgreSQL if the process dies — then reads the stored file from the start, skips the records an
- * earlier run committed (the upload's counters are the checkpoint), and parses, validates and writes
- * the rest in batches, each batch one transaction on that same connection. The write of one batch
- * overlaps parsing and validating the next.
+ * SPEC §5 one import run over one stored upload, inside the import thread: take the upload's lease (a session advisory
+ * lock), read the file from the start, skip what an earlier run committed (the counters are the checkpoint), write the
+ * rest in batches, each one transaction, the next batch parsed meanwhile.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type postgres from 'postgres';

@@ -1,16 +1,7 @@
 /**
- * SPEC §5 "Upload is asynchronous": imports stored CSV uploads in the API process, after the POST
- * has answered — on a worker thread of its own (api/csv-import-thread.ts), so parsing, validating
- * and writing 500,000 rows never holds the API's event loop. The stored chunks stream back through
- * the CSV reader (memory stays flat whatever the file's size); rows are validated and written in
- * batches with COPY, each batch in one transaction together with the upload's counters, which are
- * the checkpoint. A session advisory lock per upload is the lease: one process imports an upload at
- * a time, and PostgreSQL drops the lock when that process dies, so the next sweep (every API
- * process runs one at start and then periodically) carries on after the last committed batch.
- * docs/architecture.md says why this lives here and not in a Temporal worker.
- *
- * This side only relays: it starts the thread on first use and forwards `start`, `sweep`, `idle`
- * and `stop`; the thread's log lines come back to `deps.log`.
+ * SPEC §5 "Upload is asynchronous": the API process's side of the CSV import, which runs on a worker thread of its own
+ * (api/csv-import-thread.ts). This side only relays: it starts the thread on first use and forwards `start`, `sweep`,
+ * `idle` and `stop`; the thread's log lines come back to `deps.log`. How the import works: docs/architecture.md.
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';

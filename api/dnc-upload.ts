@@ -1,10 +1,7 @@
 /**
- * SPEC §2/§7 (ext) `POST /dnc/csv-upload`: a CSV of numbers added to the do-not-call list as it
- * streams in. The same reading rules as a contact upload (SPEC §5, `domain/contact-csv.ts` and
- * `domain/csv-parser.ts`): a header with a `number` column (other columns, named as a dynamic upload's,
- * are ignored), strict UTF-8, each row validated and normalised to E.164 with the account's default
- * region, blank rows skipped. Rows are inserted in batches inside the caller's transaction, so a file
- * rejected part-way (413, bad header, client gone) adds nothing. Memory stays flat whatever the size.
+ * SPEC §2/§7 (ext) `POST /dnc/csv-upload`: a CSV of numbers added to the do-not-call list as it streams in, read by the
+ * contact upload's rules (a `number` column, strict UTF-8, E.164 with the default region). Batches go into the caller's
+ * transaction, so a file rejected part-way adds nothing; memory stays flat.
  */
 import type { DbOrTx } from '../db/client';
 import { addDncNumbers, DNC_BATCH } from '../db/queries/dnc';

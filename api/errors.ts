@@ -1,10 +1,7 @@
 /**
- * SPEC §1 errors and STYLE G11: one closed catalogue of error keys, each with its stable numeric
- * `error_data.code` (documented in the README from `ERROR_CODES`) and its HTTP status. Routes throw
- * `ApiError(key, description)`; `api/envelope.ts` renders it. Codes never change meaning once shipped.
- *
- * Ranges: 1xxx request/validation (400, 413, 414, 415, 431), 2xxx auth and limits (401, 403, 429),
- * 3xxx not found (404), 4xxx state conflicts (409), 5xxx server (500, 503).
+ * SPEC §1 errors and STYLE G11: one closed catalogue of error keys, each with its stable `error_data.code` and HTTP
+ * status; routes throw `ApiError(key, description)`, `api/envelope.ts` renders it. Codes never change meaning. Ranges:
+ * 1xxx request (400, 413–431), 2xxx auth and limits, 3xxx not found, 4xxx conflicts, 5xxx server.
  */
 import type { z } from 'zod';
 import type { CampaignInputError, CampaignInputErrorKind, ListCheckError } from '../domain/campaign-input';

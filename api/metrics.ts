@@ -1,9 +1,7 @@
 /**
- * SPEC §8 `/metrics` of the API process (Prometheus, prom-client): the request-duration histogram by
- * route and status, and the read-model gauges read at scrape time (`db/queries/metrics.ts`): live
- * channels and gate waiters per account, unfinished numbers per campaign status, webhook deliveries
- * by state with the age of the oldest undelivered, CSV import rows. One registry per app, never the
- * global one, so tests and the one-process local stack keep their figures apart.
+ * SPEC §8 `/metrics` of the API process (prom-client): the request-duration histogram by route and status, and the
+ * read-model gauges read at scrape time (`db/queries/metrics.ts`, listed in docs/api-surfaces.md). One registry per
+ * app, never the global one.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../db/client';

@@ -1,9 +1,7 @@
 /**
- * A streaming `multipart/form-data` reader (RFC 7578) over a web `ReadableStream`, for the CSV upload
- * (SPEC §5): parts come one at a time and a part's body is read in pieces as they arrive, so a 60 MB
- * file never sits in memory. Malformed input throws `ApiError` (400); errors of the underlying stream
- * (e.g. the body limit's 413) pass through unchanged. Part names, file names and text fields holding a
- * NUL byte or a lone surrogate are refused here (SPEC §1), naming the part.
+ * A streaming `multipart/form-data` reader (RFC 7578) for the CSV upload (SPEC §5): parts come one at a time, bodies in
+ * pieces, so a large file never sits in memory. Malformed input, and names or fields holding a NUL byte or lone
+ * surrogate, throw `ApiError` (400); errors of the stream (the body limit's 413) pass through.
  */
 import { textProblem } from '../domain/text-safety';
 import { ApiError } from './errors';

@@ -1,16 +1,7 @@
 /**
- * `npm run bench -- api [--numbers N] [--rate R] [--seconds S] [--quick]`: how fast the API answers
- * under load (issue 13). A whole stack — embedded PostgreSQL, dev server, the API with the simulator
- * in this process, the worker in its own process, limits set out of the way as `bench dispatch`
- * sets them — and an open-loop load generator in a third process (bench/support/load.ts) sending
- * `GET /campaigns/{id}` (with stats) at R requests/s (default 200) for S seconds (default 15).
- * After 2 s of warm-up requests (not reported), printed, each as p50 / p99 / max:
- *
- * 1. idle: against a campaign of 5,000 numbers scheduled for later (nothing else running);
- * 2. the create of a campaign over one list of N contacts (default 500,000; `--quick` 20,000):
- *    the time to its answer and to `InProgress` (the snapshot is taken after the answer);
- * 3. during dispatch: against that campaign while the worker dials it;
- * 4. during an import: against the idle campaign while a CSV of N rows imports.
+ * `npm run bench -- api [--numbers N] [--rate R] [--seconds S] [--quick]`: how fast the API answers under an open-loop
+ * load of `GET /campaigns/{id}` (bench/support/load.ts), p50 / p99 / max: idle, creating a campaign over a large list,
+ * during its dispatch, and during a CSV import. Method: docs/benchmarks.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,11 +1,7 @@
 /**
- * `npm run bench -- bulk-create [--quick]`: SPEC §1 "a bulk body holds at most 100 campaigns", and
- * such a body answers within seconds (issue 11: under 5 s). Times `POST /campaigns` with 100
- * campaigns of 3 numbers each over real HTTP (the real stack: PostgreSQL, Temporal dev server, the
- * worker running), several times, and beside it the engine's own cost measured in the same run:
- * 100 bare workflow starts on Temporal, one after another and 8 at a time (the API runs 8 elements
- * at once). Campaigns are scheduled an hour ahead, so nothing dials during the measurement.
- * `--quick`: 2 runs instead of 5.
+ * `npm run bench -- bulk-create [--quick]`: SPEC §1 bulk create: `POST /campaigns` with 100 campaigns over real HTTP on
+ * the real stack, several times, beside 100 bare workflow starts on the same Temporal (in series and 8 at a time, as
+ * the API runs them). Method: docs/benchmarks.md.
  */
 import { Client, Connection } from '@temporalio/client';
 import { startEmbeddedStack } from '../bin/embedded-stack';

@@ -1,11 +1,7 @@
 /**
- * `npm run chaos` (`npm run bench -- chaos [--quick] [--numbers=N]`): the fault suite of issue 10
- * (bin/chaos/run.ts). A 2,000-number campaign (after the same campaign without faults, for the time
- * ratio) on an Outcall whose API + simulator, worker, Temporal dev server and PostgreSQL are separate
- * loopback processes, while the worker is SIGKILLed 10 times, the API 3 times, Temporal and PostgreSQL
- * once each, 20 % of carrier callbacks are dropped and the webhook receiver is down for 3 minutes.
- * Bounded (45 minutes at most). `--quick`: 300 numbers, 3 worker kills, 1 API kill, no receiver outage;
- * `--no-faults`: nothing killed, no outage (callbacks still dropped).
+ * `npm run chaos` (`npm run bench -- chaos [--quick] [--numbers=N] [--no-faults]`): the fault suite (bin/chaos/run.ts):
+ * one campaign on Outcall split into processes while its worker, API, Temporal and PostgreSQL are killed, callbacks
+ * dropped and the webhook receiver down. Faults and bounds: docs/benchmarks.md.
  */
 import { loadavg } from 'node:os';
 import { runChaos, type CampaignFigures, type Fault } from '../bin/chaos/run';

@@ -1,15 +1,7 @@
 /**
- * `npm run bench -- csv-import [--rows N | --quick] [--costs]` (`--quick` = 20,000 rows): SPEC §5 CSV
- * import measured on a whole stack (embedded PostgreSQL, dev server, API; no worker). Dynamic CSVs
- * (bench/support/csv-files.ts) are streamed from disk to `POST /contacts/csv-upload` and polled at
- * `csv-status` until completed: first a file of N/5 rows, then one of N rows (default 500,000), each
- * into a new list, then the N-row file again into its list (every row a duplicate). Printed for
- * each: rows/s, wall time (POST to completed), the ratio to a plain PostgreSQL `COPY` of the same
- * file into a bare table in the same database (median of three), and the peak RSS of this process
- * (it hosts the API and its import thread) after it, so the N/5 and N figures show whether memory
- * grows with the file. Then the status-poll latency and event-loop delay while importing, and where
- * the time goes, each phase measured on its own over the same rows. `--costs` adds what each index
- * and foreign key of the import's tables costs (bench/support/import-costs.ts).
+ * `npm run bench -- csv-import [--rows N | --quick] [--costs]`: SPEC §5 CSV import on a whole stack (no worker):
+ * rows/s, wall time, the ratio to a plain `COPY` and peak RSS for files of N/5 and N rows and an all-duplicate run,
+ * then status-poll latency, event-loop delay and the time per phase. Method: docs/benchmarks.md.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -229,8 +221,8 @@ export default async function csvImportBench(args: string[]): Promise<void> {
     out([
       `While importing ${rows.toLocaleString('en')} rows (the API relays; parsing, validation and writes run ` +
         'on its import thread):',
-      `  csv-status latency  median ${median(big.pollMs).toFixed(0)} ms, max ${Math.max(...big.pollMs).toFixed(0)} ms ` +
-        `(${big.pollMs.length} polls)`,
+      `  csv-status latency  median ${median(big.pollMs).toFixed(0)} ms, ` +
+        `max ${Math.max(...big.pollMs).toFixed(0)} ms (${big.pollMs.length} polls)`,
       `  event-loop delay of the API process  p50 ${big.loopDelayMs[0].toFixed(0)} ms, ` +
         `p99 ${big.loopDelayMs[1].toFixed(0)} ms, max ${big.loopDelayMs[2].toFixed(0)} ms`,
     ]);

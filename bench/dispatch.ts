@@ -1,32 +1,7 @@
 /**
- * `npm run bench -- dispatch [--engine dev|cluster] [--workers 1|2|1,2] [--numbers N] [--quick] [--seconds S]
- *  [--cpm R] [--max-live M] [--max-run-children C] [--baseline K] [--sample H] [--retry-numbers R]`
- *
- * How fast one campaign dispatches, and what it costs Temporal, on either engine: the dev server
- * (`dev`, the default: SQLite, one shard) or the real Temporal server on PostgreSQL (`cluster`:
- * several history shards, bin/temporal-cluster.ts). A list campaign of N numbers (default 20,000;
- * `--quick` 2,000) on a whole stack whose limits are set out of the way (an account of 100,000
- * calls/min and channels, the window always open, the dial queue's server rate limit raised, a
- * zero-latency simulator: ring and talk 0, every number completes on its first attempt). The workers
- * run in their own processes (`--workers`, default 1; `1,2` runs the campaign once per count on the
- * same server). Prints, per campaign:
- *
- * * first-attempt dials per second (from the first dial request to the last, `attempts.dial_started_at`);
- * * each worker's RSS at every tenth of the campaign and its peak, and the CPU time of the Temporal
- *   server, PostgreSQL, the workers and this process beside how busy the machine was (what bounds it);
- * * history events and Temporal Cloud Actions per number (../shared/reference/temporal-notes.md §7),
- *   from every campaign run and a sample of `--sample` number histories (default 100), broken down by
- *   event type and by Action rule; the most events in one campaign run;
- *
- * then a campaign of `--retry-numbers` numbers (default 100; 0 skips it), half answered at once, half
- * busy on the first attempt and answered on the retry a minute later: the Actions of a number that
- * took two attempts minus those of one that took one are the Actions per extra retry. Last, the rate at
- * which the same server runs empty child workflows through a window of the same size
- * (bench/support/empty-children.ts), and each campaign's ratio to it.
- *
- * `--seconds S` stops measuring after S seconds of dialling (for a 500,000-number campaign: the
- * start and the steady rate); history figures then cover the runs and the numbers closed by then.
- * `--baseline K` sets the yardstick's children (default min(N, 5,000); 0 skips it).
+ * `npm run bench -- dispatch [--engine dev|cluster] [--workers 1|2|1,2] [--numbers N] [--quick] [--seconds S] ...`: how
+ * fast one campaign dispatches and what it costs Temporal (history events, Cloud Actions per number and per retry),
+ * beside the same server's rate for empty child workflows. Options and output: docs/benchmarks.md.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';

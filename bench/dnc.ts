@@ -1,13 +1,7 @@
 /**
- * `npm run bench -- dnc [--numbers N] [--entries M] [--overlap F] [--rounds R] [--quick]`: SPEC §7 (ext)
- * the do-not-call check at the snapshot. Two accounts each hold a list of the same N contacts
- * (default 100,000); one of them also has M do-not-call entries (default 100,000), a fraction F of them
- * (default 0.1) numbers of the list. A list campaign of each is created through the API, then its
- * snapshot (`snapshotListNumbers`, the statement a campaign runs when it starts) is taken again R times
- * (default 5) per account, alternating, each in its own committed transaction (the stats triggers run
- * at commit, so they are timed too). Prints the median snapshot time without and with the list, their
- * ratio against the 2× the issue allows, and the suppressed count against the expected one.
- * `--quick`: N = M = 10,000, 3 rounds.
+ * `npm run bench -- dnc [--numbers N] [--entries M] [--overlap F] [--rounds R] [--quick]`: SPEC §7 (ext) the
+ * do-not-call check at the snapshot: the median snapshot time of one list campaign without and with a do-not-call list,
+ * their ratio, and the suppressed count against the expected one. Method: docs/benchmarks.md.
  */
 import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
 import { snapshotListNumbers } from '../db/queries/snapshots';

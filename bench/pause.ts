@@ -1,13 +1,7 @@
 /**
- * `npm run bench -- pause [--quick]`: SPEC §4.1/§4.5 pause at scale. A 5,000-number campaign runs
- * until retries are pending, is paused long enough for some of them to fall due, and is resumed.
- * Prints how long after `resume` the held numbers are dialling again (goal: within 5 s, at the
- * campaign's normal rate), that nothing was dialled while paused, and that the retries which fell due
- * during the pause went out soon after resume (they keep their place: no fresh interval).
- *
- * One in five numbers ends in 6 (busy: one retry after 1 minute); the rest complete. The account
- * dials 600/min on 60 channels; ring 0 s, talk 0.5 s. Dial instants are the simulator's records;
- * attempt numbers come from the attempt rows. `--quick`: 1,000 numbers, a shorter pause.
+ * `npm run bench -- pause [--quick]`: SPEC §4.1/§4.5 pause at scale: how soon after `resume` the held numbers dial
+ * again at the campaign's rate, that nothing dialled while paused, and that retries due during the pause go out soon
+ * after resume. Campaign shape: docs/benchmarks.md.
  */
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { attempts, campaignNumbers, simCalls } from '../db/schema';

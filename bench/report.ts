@@ -1,12 +1,7 @@
 /**
- * `npm run bench -- report [--rows N] [--quick]`: SPEC §4.10's exports at size. A campaign with N
- * numbers (default 500,000; `--quick` 20,000) and one attempt per number is written straight into
- * the read model, then `report.csv` and call-details as CSV are downloaded over real HTTP from the
- * API (Basic auth), reading the body as a stream. Prints for each: rows, bytes, time to the first
- * byte and to the last, and the API process's RSS before and at most during the download (the export
- * streams: it must not grow with N). Under `NODE_OPTIONS=--expose-gc` it also prints the live heap
- * (after a full collection each second), which unlike RSS does not count garbage not yet collected.
- * Also the latency of `GET /campaigns/{id}`, whose `stats` are a GROUP BY over the campaign's numbers.
+ * `npm run bench -- report [--rows N] [--quick]`: SPEC §4.10's exports at size: `report.csv` and call-details CSV
+ * streamed over real HTTP from a campaign of N numbers (rows, bytes, first and last byte, the API's RSS and, with
+ * `--expose-gc`, live heap), and `GET /campaigns/{id}` latency. Method: docs/benchmarks.md.
  */
 import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
 import { median } from './support/figures';

@@ -1,22 +1,7 @@
 /**
- * `npm run bench -- throttle [--quick] [--only=a,b,c]`: SPEC §4.5 pacing measured on a whole stack
- * (dev server with one task-queue partition, embedded PostgreSQL, worker, API, simulator).
- *
- * (a) one custom campaign at 30 calls/min, 300 numbers, ring 0 s, talk 1 s, 10 minutes;
- * (b) two auto campaigns of 300 numbers each on an account of 60 calls/min, 10 minutes;
- * (c) an account of 600 calls/min with 40 channels and 10-second calls, 600 numbers.
- * (a) and (b) run at once in one stack (separate accounts); (c) in a second stack (its own talk time).
- *
- * The limits are judged where SPEC §4.5 counts a dial: at the instant Outcall sent the request
- * (`attempts.dial_started_at`). Beside each figure, in parentheses, the same figure on the instants the
- * simulator received the requests (`sim_calls.created_at`, `sim_requests.at`): the two differ by however
- * long the machine takes to deliver a request, so on a loaded machine a sliding second at the carrier
- * can hold one or two more than were sent in any second. The achieved rate is counted at the carrier.
- * Concurrency is taken from the calls' start/end at the carrier and, as SPEC §4.5 defines a live call,
- * from each attempt's dial request to its recorded final status. The achieved rate counts from the
- * first dial and leaves out the last 60 s of the run. The worker runs as its own process (as deployed),
- * apart from the API and simulator. `--quick`: 90-s runs with fewer numbers (the last 30 s left out),
- * a smoke test of the script.
+ * `npm run bench -- throttle [--quick] [--only=a,b,c]`: SPEC §4.5 pacing on a whole stack: (a) a custom campaign's
+ * throttle, (b) two auto campaigns sharing an account, (c) channels under a high rate, each judged at the instant
+ * Outcall sent the request and, beside it, at the carrier. Scenarios and method: docs/benchmarks.md.
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import { attempts, campaigns, simCalls, simRequests } from '../db/schema';

@@ -1,9 +1,7 @@
 /**
- * `npm run zones:generate`: writes `domain/country-zones.ts`, the country → IANA zones table that SPEC
- * §4.4 (ext) per-recipient local time needs (libphonenumber-js gives a number's country, but has no
- * zone data). The source is the system tzdata's `zone1970.tab` (`zone.tab` when it is missing) under
- * `TZDIR` or `/usr/share/zoneinfo`; `test/unit/country-zones.test.ts` checks the committed table against
- * that file. Regenerate after a tzdata update.
+ * `npm run zones:generate`: writes `domain/country-zones.ts`, the country → IANA zones table of SPEC §4.4 (ext), from
+ * the system tzdata's `zone1970.tab` (or `zone.tab`) under `TZDIR` or `/usr/share/zoneinfo`;
+ * `test/unit/country-zones.test.ts` checks the committed table against it. Regenerate after a tzdata update.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

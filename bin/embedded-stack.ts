@@ -1,10 +1,7 @@
 /**
- * A whole Outcall in this process, for benchmarks, the history recorder and the cluster smoke test,
- * built the way `npm start` builds it (bin/outcall.ts): an embedded PostgreSQL (or BENCH_DATABASE_URL),
- * a Temporal engine with one task-queue partition and any extra dynamic config — the dev server, or
- * the real server on that PostgreSQL (`engine: 'cluster'`, bin/temporal-cluster.ts) — migrations,
- * the worker, the API and the simulator. Everything lives under a fresh temp directory and is
- * removed by `stop()`.
+ * A whole Outcall in this process, for benchmarks, the history recorder and the cluster smoke test, built as `npm
+ * start` builds it: embedded PostgreSQL (or BENCH_DATABASE_URL), the dev server or the real server (`engine:
+ * 'cluster'`), migrations, worker, API and simulator, all under a temp directory that `stop()` removes.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +35,8 @@ export interface EmbeddedStack {
     urlPath: string,
     auth: { key: string; token: string },
     body?: unknown,
-  ): Promise<{ status: number; json: any; text: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- envelope shapes vary per endpoint
+  ): Promise<{ status: number; json: any; text: string }>;
   stop(): Promise<void>;
 }
 

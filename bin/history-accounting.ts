@@ -1,22 +1,7 @@
 /**
- * What one workflow history costs Temporal, counted from its events: the events by type, and the
- * Temporal Cloud Actions by the rules of ../shared/reference/temporal-notes.md §7. Pure: histories
- * in, counts out (bench/support/campaign-histories.ts fetches them); in bin/ so tests may import it.
- *
- * Counted from the history, one Action each unless said:
- * * a workflow started by a client or by continue-as-new (a child's start is its parent's: 2);
- * * a child workflow start: 2 ("initiated" + "attempted"); a start that failed (duplicate id) is not billed;
- * * each activity attempt (`ActivityTaskStarted.attempt`: retries that left no event of their own);
- * * all local activities of one workflow task together, plus one per workflow-task heartbeat (in a
- *   workflow with local activities, a task completed with nothing to record and followed at once by
- *   the next: what keeps a long local activity alive);
- * * a timer started (`sleep`, and the implicit one of `condition(fn, timeout)`);
- * * a signal sent: by a workflow (`SignalExternalWorkflowExecutionInitiated`, in the sender's history)
- *   or by a client (a `WorkflowExecutionSignaled` with no external sender, in the receiver's);
- *   signal-with-start is one Action with its start;
- * * an update accepted;
- * * a search-attribute upsert (one naming only `TemporalChangeVersion` is free).
- * Not in any history, so not counted here: queries, rejected updates, activity heartbeats.
+ * What one workflow history costs Temporal, counted from its events: events by type, and Temporal Cloud Actions by the
+ * rules of ../shared/reference/temporal-notes.md §7 (docs/architecture.md lists what counts). Pure: histories in,
+ * counts out; in bin/ so tests may import it.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 

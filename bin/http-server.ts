@@ -1,10 +1,7 @@
 /**
- * The API's HTTP server (SPEC §1 "every response uses the envelope", at the HTTP layer). Request
- * heads up to 64 KB reach the app, which answers a URL over 8 KB with its own 414
- * (`api/middleware/input-guard.ts`). A request Node cannot parse at all (a head over 64 KB, bytes
- * that are not HTTP) is answered here in Exotel's envelope instead of Node's bare status line, and
- * the rest of what the client sends is read and dropped before the socket closes, so a client still
- * writing a body sees the answer rather than a connection reset.
+ * The API's HTTP server (SPEC §1 "every response uses the envelope", at the HTTP layer): heads up to 64 KB reach the
+ * app; a request Node cannot parse is answered here in Exotel's envelope, and the rest of what the client sends is
+ * drained before the socket closes, so a client still writing sees the answer, not a reset.
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';

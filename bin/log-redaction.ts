@@ -1,10 +1,7 @@
 /**
- * Redaction for the root logger (SPEC §6.3 "URL userinfo is never logged"; no secrets in logs): the
- * pino hooks that apply `domain/log-redaction.ts` to every line. Secret fields of a log call's
- * objects are replaced before pino serialises them; then the finished JSON line (fields, message,
- * child bindings, error stacks, forwarded Temporal entries alike) has URL userinfo and secret query
- * parameters redacted just before it is written. Kept apart from `bin/logger.ts` so the logger's
- * output can change without touching what is redacted.
+ * Redaction for the root logger (SPEC §6.3; no secrets in logs): pino hooks applying `domain/log-redaction.ts` to
+ * secret fields before serialising, then to URL userinfo and secret query parameters in the finished line. Kept apart
+ * from `bin/logger.ts` so output can change without touching what is redacted.
  */
 import type { LoggerOptions } from 'pino';
 import { redactSecretFields, redactText } from '../domain/log-redaction';

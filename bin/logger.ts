@@ -1,11 +1,7 @@
 /**
- * The root logger (STYLE G13): pino, one JSON object per line. Process entry points create it once
- * and hand children (`log.child({ component })`) to the components they wire. On a terminal (and not
- * in production) the same events print as one coloured line each, campaign id first (`pretty`).
- *
- * `installTemporalLogger` routes the Temporal SDK's own logs — worker and core messages, and the
- * replay-aware `log` of `@temporalio/workflow` and `@temporalio/activity` — into the same stream,
- * so a workflow's log line carries its workflowId/runId next to the API's request logs.
+ * The root logger (STYLE G13): pino, one JSON object per line (one coloured line on a terminal outside production).
+ * Entry points create it once and hand children to components; `installTemporalLogger` routes the Temporal SDK's logs,
+ * workflow and activity `log` included, into the same stream.
  */
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import type { LogLevel as TemporalLogLevel } from '@temporalio/common';

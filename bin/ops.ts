@@ -1,10 +1,7 @@
 /**
- * `npm run ops -- <command>`: the operators' CLI (SPEC §8). One module per group in `bin/ops/`, each
- * a few lines around the same definitions the REST facade uses (workflow signals and queries from
- * workflows/definitions.ts, reads from db/queries/). The vocabulary is parsed by bin/ops-args.ts.
- *
- * Configuration comes only from `loadConfig()`. DATABASE_URL and TEMPORAL_ADDRESS fall back to the
- * running local stack's `<OUTCALL_DATA_DIR>/stack.json` (`{ databaseUrl, temporalAddress }`).
+ * `npm run ops -- <command>`: the operators' CLI (SPEC §8), one module per group in `bin/ops/` around the definitions
+ * the REST facade uses; the vocabulary is parsed by bin/ops-args.ts. Config comes only from `loadConfig()`;
+ * DATABASE_URL and TEMPORAL_ADDRESS fall back to the local stack's `stack.json`.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

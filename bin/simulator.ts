@@ -1,9 +1,7 @@
 /**
- * `npm run start:simulator`: the simulator carrier as its own process (docker compose runs it as a
- * service on the private network only, so the production topology never exposes it, SPEC §7). It
- * serves the Exotel-compatible API under `/simulator` on PORT and sends the simulated calls' status
- * callbacks; workers reach it through OUTCALL_SIMULATOR_URL, and it reaches Outcall through
- * OUTCALL_SIM_CALLBACK_URL when the public URL is not reachable from where it runs.
+ * `npm run start:simulator`: the simulator carrier as its own process (in docker compose, on the private network only,
+ * SPEC §7): the Exotel-compatible API under `/simulator` on PORT and the status callbacks. Workers reach it at
+ * OUTCALL_SIMULATOR_URL; it reaches Outcall at OUTCALL_SIM_CALLBACK_URL when set.
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';

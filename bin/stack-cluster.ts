@@ -1,12 +1,7 @@
 /**
- * `npm run stack:cluster [-- --workers N] [--port P] [--shards S]`: Outcall on the production engine,
- * on this machine. The real Temporal server (built from its Go module into `.tools/` when missing,
- * bin/temporal-server.ts) on PostgreSQL — the embedded one under `<OUTCALL_DATA_DIR>/cluster`, or
- * DATABASE_URL's server — with S history shards (default 4, fixed when its database is first
- * created) and its services in one process, frontend on 127.0.0.1:P (default 7333, the next ten
- * ports for the others); schema, namespace and search attributes set up (idempotent); migrations;
- * the API with the simulator carrier in this process; N worker processes (default 2), each restarted
- * if it dies. Ctrl-C stops everything; starting again resumes running campaigns.
+ * `npm run stack:cluster [-- --workers N] [--port P] [--shards S]`: Outcall on the production engine on this machine:
+ * the real Temporal server on PostgreSQL (embedded, or DATABASE_URL's), the API with the simulator here and N worker
+ * processes, each restarted if it dies. Defaults and ports: docs/api-surfaces.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +9,7 @@ import { loadConfig, type Config } from './config';
 import { demoAccount } from './demo-account';
 import { buildDashboard } from './build-dashboard';
 import { createRootLogger, installTemporalLogger } from './logger';
+import { installShutdown } from './shutdown';
 import { closeDb, openDatabase, startApi, temporalConnectionConfig } from './outcall';
 import { startEmbeddedPostgres } from './services';
 import { DEFAULT_HISTORY_SHARDS, startTemporalCluster } from './temporal-cluster';
@@ -46,23 +42,7 @@ async function main(): Promise<void> {
   installTemporalLogger(log);
   const dataDir = path.resolve(config.OUTCALL_DATA_DIR, 'cluster');
   mkdirSync(dataDir, { recursive: true });
-  const stops: Array<() => Promise<void>> = [];
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nStopping Outcall...\n');
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        log.error({ err }, 'Error while stopping');
-      }
-    }
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  const shutdown = installShutdown(log);
 
   try {
     // SPEC §9: the dashboard the API serves at /, built as `npm start` builds it.
@@ -71,7 +51,7 @@ async function main(): Promise<void> {
     if (!databaseUrl) {
       process.stdout.write('Starting embedded PostgreSQL...\n');
       const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), persistent: true });
-      stops.push(() => pg.stop());
+      shutdown.add(() => pg.stop());
       databaseUrl = pg.url;
     }
     process.stdout.write(`Starting Temporal on PostgreSQL (${shards} history shards)...\n`);
@@ -83,9 +63,9 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       log: (line) => process.stdout.write(`  ${line}\n`),
     });
-    stops.push(() => temporal.stop());
+    shutdown.add(() => temporal.stop());
     const db = await openDatabase(databaseUrl, config, log);
-    stops.push(() => closeDb(db));
+    shutdown.add(() => closeDb(db));
     const demo = demoAccount(dataDir);
     await upsertAccount(db, { ...demo, calling_window: '00:00-24:00' });
     const stack = { databaseUrl, temporalAddress: temporal.address, config };
@@ -97,17 +77,17 @@ async function main(): Promise<void> {
       const w = await startWorkerProcess(stack, env, path.join(dataDir, `worker-${i + 1}.log`));
       running[i] = w;
       void w.exited.then((code) => {
-        if (stopping) return;
+        if (shutdown.stopping) return;
         log.error({ worker: i + 1, workerPid: w.pid, code }, 'Worker process exited; starting it again');
         startWorker(i).catch((err: unknown) => log.error({ err }, 'Worker process did not start again'));
       });
     };
     process.stdout.write(`Starting ${workers} worker process${workers > 1 ? 'es' : ''}...\n`);
     await Promise.all(Array.from({ length: workers }, (_, i) => startWorker(i)));
-    stops.push(() => Promise.all(running.map((w) => w.stop())).then(() => undefined));
+    shutdown.add(() => Promise.all(running.map((w) => w.stop())).then(() => undefined));
     const tc = temporalConnectionConfig(config, temporal.address);
     const api = await startApi({ config, db, log, temporal: tc, simulator: config.OUTCALL_SIMULATOR });
-    stops.push(() => api.stop());
+    shutdown.add(() => api.stop());
 
     const base = config.OUTCALL_PUBLIC_URL;
     const workerMetrics =
@@ -133,7 +113,7 @@ async function main(): Promise<void> {
     );
   } catch (err) {
     log.error({ err }, 'Outcall failed to start');
-    await shutdown(1);
+    await shutdown.run(1);
   }
 }
 

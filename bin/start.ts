@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadConfig } from './config';
 import { demoAccount } from './demo-account';
 import { createRootLogger, installTemporalLogger } from './logger';
+import { installShutdown } from './shutdown';
 import { closeDb, openDatabase, startApi, startWorker, temporalConnectionConfig } from './outcall';
 import { startEmbeddedPostgres, startTemporalDevServer, type RunningPostgres, type RunningTemporal } from './services';
 import { ensureToolchain } from './toolchain';
@@ -25,23 +26,7 @@ async function main(): Promise<void> {
   installTemporalLogger(log);
   const dataDir = path.resolve(config.OUTCALL_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
-  const stops: Array<() => Promise<void>> = [];
-  let stopping = false;
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nStopping Outcall...\n');
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        log.error({ err }, 'Error while stopping');
-      }
-    }
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  const shutdown = installShutdown(log);
 
   try {
     // SPEC §9: the dashboard the API serves at / is built from dashboard/ at every start (under a second).
@@ -58,7 +43,7 @@ async function main(): Promise<void> {
         dbFile: path.join(dataDir, 'temporal.db'),
         logFile: path.join(dataDir, 'temporal.log'),
       });
-      stops.push(() => temporal!.stop());
+      shutdown.add(() => temporal!.stop());
       temporalAddress = temporal.address;
     }
     let databaseUrl = config.DATABASE_URL;
@@ -66,24 +51,24 @@ async function main(): Promise<void> {
     if (!databaseUrl) {
       process.stdout.write('Starting embedded PostgreSQL...\n');
       pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), persistent: true });
-      stops.push(() => pg!.stop());
+      shutdown.add(() => pg!.stop());
       databaseUrl = pg.url;
     }
     const db: Db = await openDatabase(databaseUrl, config, log);
-    stops.push(() => closeDb(db));
+    shutdown.add(() => closeDb(db));
     const demo = demoAccount(dataDir);
     await upsertAccount(db, { ...demo, calling_window: '00:00-24:00' });
     writeFileSync(path.join(dataDir, 'stack.json'), JSON.stringify({ databaseUrl, temporalAddress }, null, 2));
 
     const tc = temporalConnectionConfig(config, temporalAddress);
     const worker = await startWorker({ config, db, log, temporal: tc });
-    stops.push(() => worker.stop());
+    shutdown.add(() => worker.stop());
     worker.done.catch((err: unknown) => {
       log.error({ err }, 'Worker failed');
-      void shutdown(1);
+      void shutdown.run(1);
     });
     const api = await startApi({ config, db, log, temporal: tc, simulator: true });
-    stops.push(() => api.stop());
+    shutdown.add(() => api.stop());
 
     const base = config.OUTCALL_PUBLIC_URL;
     process.stdout.write(
@@ -114,7 +99,7 @@ async function main(): Promise<void> {
     );
   } catch (err) {
     log.error({ err }, 'Outcall failed to start');
-    await shutdown(1);
+    await shutdown.run(1);
   }
 }
 

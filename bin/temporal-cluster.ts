@@ -1,10 +1,7 @@
 /**
- * Temporal on PostgreSQL, the production engine, on this machine: the real server (bin/temporal-server.ts)
- * with frontend, history, matching and worker services in one process and several history shards,
- * its `temporal` and `temporal_visibility` schemas set up by the SQL tool (idempotent: a second
- * start on the same PostgreSQL reuses them), the namespace and Outcall's search attributes
- * registered. The steps are those of ../shared/reference/temporal-on-postgres.md; docker-compose.yml
- * runs the same server version with the same config shape.
+ * Temporal on PostgreSQL on this machine: the real server (bin/temporal-server.ts) with all services in one process and
+ * several history shards, its schemas set up by the SQL tool (idempotent), the namespace and search attributes
+ * registered, by the steps of ../shared/reference/temporal-on-postgres.md.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';

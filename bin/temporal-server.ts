@@ -1,9 +1,7 @@
 /**
- * The real Temporal server (not the dev server) and its SQL schema tool, built once from their Go
- * module into `.tools/temporal-server/v<version>/` and reused: `server`, `sql`, and a copy of the
- * module's PostgreSQL schema (`schema/postgresql/v12/…`), so a filled cache needs no Go at all.
- * Building needs Go ≥ 1.21 on PATH; the pinned toolchain (GOTOOLCHAIN) is fetched by Go itself from the
- * module proxy. The first build takes about 6 minutes on 2 cores.
+ * The real Temporal server and its SQL tool, built once from their Go module into `.tools/temporal-server/v<version>/`
+ * (`server`, `sql`, the PostgreSQL schema) and reused, so a filled cache needs no Go. Building needs Go ≥ 1.21 on PATH;
+ * Go fetches the pinned toolchain from the module proxy.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';

@@ -1,14 +1,7 @@
 /**
- * SPEC §4.4 calling window [C-10]: a daily window (`10:30-21:00`; `00:00-24:00` = always; may cross
- * midnight, `22:00-06:00`) on the account's calling days (ISO weekdays 1 = Monday .. 7 = Sunday), in
- * its IANA time zone; DST follows the IANA database. A window that crosses midnight belongs to the
- * day it opens on. **(ext)** per-recipient local time: a window may be the intersection of one window
- * applied in several zones (a country spanning several, `domain/recipient-window.ts`), open only when
- * open in every zone. Pure: every function takes the instant it reasons about.
- *
- * These functions depend on the host's tz database, so workflows never call them directly: the
- * activities that decide when to dial call them with the workflow's "now" and return the result,
- * which Temporal records, so a replay on a worker with other tz data takes the same path.
+ * SPEC §4.4 calling window [C-10]: a daily window (may cross midnight; `00:00-24:00` = always) on the account's calling
+ * days in its IANA zone, or (ext) the intersection of one window over several zones. Pure, but it reads the host's tz
+ * data, so workflows see it only through activity results (docs/architecture.md).
  */
 import type { DailyWindow } from './calling-window-format';
 import { parseWindow } from './calling-window-format';

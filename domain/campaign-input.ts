@@ -1,9 +1,7 @@
 /**
- * SPEC §3 "Creating a campaign": from a create body, the account's settings and `now`, the normalised
- * campaign the API stores — numbers in E.164 and in order, de-duplicated after normalisation unless
- * `call_duplicate_numbers`, the default name, canonical retries, schedule instants. Pure: every rule
- * that needs the account or the clock is here, with both passed in. A campaign fed by `lists` gets its
- * numbers from the database; `checkCampaignLists` judges the lists it names from facts the caller reads.
+ * SPEC §3 "Creating a campaign": from a create body, the account's settings and `now`, the normalised campaign the API
+ * stores (E.164 numbers in order, de-duplicated unless `call_duplicate_numbers`, default name, canonical retries,
+ * schedule instants); `checkCampaignLists` judges the lists a campaign names. Pure.
  */
 import { unknownTemplateToken } from './greeting-template';
 import { toE164 } from './phone';

@@ -1,9 +1,8 @@
 /**
- * SPEC §3 "Numbers" **(ext)** `?validation=report`: what a create would do with its numbers, creating
- * nothing: every invalid number with its reason (instead of failing on the first), and, for an account
- * that applies its calling window in each recipient's local time (SPEC §4.4), every number that would
- * be dialled but whose zones share no instant of the window (`no_window`). The other create rules
- * still fail the request (`domain/campaign-input.ts`).
+ * SPEC §3 "Numbers" **(ext)** `?validation=report`: what a create would do with its numbers, creating nothing: every
+ * invalid number with its reason (instead of failing on the first), and, for an account that applies its calling window
+ * in each recipient's local time (SPEC §4.4), every number that would be dialled but whose zones share no instant of
+ * the window (`no_window`). The other create rules still fail the request (`domain/campaign-input.ts`).
  */
 import { checkContext, parseCampaignBody, type AccountSettings, type CampaignInputError } from './campaign-input';
 import { toE164 } from './phone';

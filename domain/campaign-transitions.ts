@@ -1,9 +1,8 @@
 /**
- * SPEC §4.1 states [C-3, C-4, C-5, C-6], §4.7 updates [C-7] and §4.8 delete [C-5]: the campaign state
- * machine as data and two pure functions. The campaign workflow's control Update validator runs them
- * against the workflow's own state ("Who decides"); the API runs them against the read model for the
- * answers that cannot change any more (a terminal status, a started campaign). No I/O, no libraries:
- * safe inside the workflow sandbox.
+ * SPEC §4.1 states [C-3, C-4, C-5, C-6], §4.7 updates [C-7] and §4.8 delete [C-5]: the campaign state machine as data
+ * and two pure functions. The campaign workflow's control Update validator runs them against the workflow's own state
+ * ("Who decides"); the API runs them against the read model for the answers that cannot change any more (a terminal
+ * status, a started campaign). No I/O, no libraries: safe inside the workflow sandbox.
  */
 import { isTerminal, type CampaignStatus } from './campaign-status';
 

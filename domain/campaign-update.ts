@@ -1,21 +1,7 @@
 /**
- * SPEC §4.7 updates [C-7]: from a PUT element and the stored campaign, the action, the fields that
- * really change (wire names) and the validated patch the campaign workflow applies. Per-field
- * behaviour (clearable, compared as JSON, when it may change) comes from the field table
- * (`domain/schemas/campaign-fields.ts`); the body's envelope, action and schedule are read by
- * `domain/campaign-put-body.ts`.
- *
- * * Partial: omitted fields keep their values; nested `retries` and `schedule` merge field by field.
- * * `null` clears `schedule.end_at`, `custom_field` and the three callbacks; on any other field it
- *   means "not given" (clients serialise unset optionals as null, and GET shows `lists: null`).
- * * Read-only fields (`id`, `account_sid`, `status`, `stats`, `date_*`, `uri`, `closing`) and unknown
- *   fields are ignored, so the whole object as GET returned it can be PUT back.
- * * A value equal to the stored one, compared normalised (E.164 numbers, canonical retries, instants),
- *   is not a change.
- * * Before start the merged campaign passes the create rules of SPEC §3 (`domain/campaign-input.ts`);
- *   after start only the fields that may then change are validated — any other changed field is
- *   reported in `changedFields` for `checkFieldUpdate` to refuse.
- * Pure: the stored campaign, the account's settings and `now` are passed in.
+ * SPEC §4.7 updates [C-7]: from a PUT element and the stored campaign, the action, the fields that really change (wire
+ * names) and the validated patch the campaign workflow applies, driven by the field table
+ * (`domain/schemas/campaign-fields.ts`). Pure; the merge and comparison rules are in docs/campaign-fields.md.
  */
 import {
   canonicalRetries,

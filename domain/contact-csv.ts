@@ -1,9 +1,7 @@
 /**
- * SPEC §5 "Contacts, lists and CSV upload": the rules of a contact CSV. The header needs a `number`
- * column; the standard columns are `first_name,last_name,company_name,email,tag`; a `static` upload
- * rejects any other column, a `dynamic` one keeps up to 20 extra columns (names
- * `[A-Za-z_][A-Za-z0-9_]*`) as template variables. Then one row at a time: its number in E.164 (the
- * account's default region), its standard fields, its variables, or the reason it fails.
+ * SPEC §5 the rules of a contact CSV: a `number` column; standard columns
+ * `first_name,last_name,company_name,email,tag`; a `static` upload refuses others, a `dynamic` one keeps up to 20 named
+ * `[A-Za-z_][A-Za-z0-9_]*`. Then per row: its E.164 number, fields and variables, or why it fails.
  */
 import type { CsvRecord } from './csv-parser';
 import { toE164 } from './phone';

@@ -1,9 +1,8 @@
 /**
- * SPEC §5 "CSV": an incremental RFC 4180 reader for uploaded contact files. Text is pushed in pieces
- * of any size (a quoted field, a CRLF or a BOM may straddle two pieces) and complete records come out,
- * so a 60 MB file is read with flat memory. Tolerates a UTF-8 BOM, CRLF / LF / lone CR line ends,
- * quoted fields with commas, doubled quotes and newlines, and (leniently) a stray quote inside an
- * unquoted field. Pure: no I/O.
+ * SPEC §5 "CSV": an incremental RFC 4180 reader for uploaded contact files. Text is pushed in pieces of any size (a
+ * quoted field, a CRLF or a BOM may straddle two pieces) and complete records come out, so a 60 MB file is read with
+ * flat memory. Tolerates a UTF-8 BOM, CRLF / LF / lone CR line ends, quoted fields with commas, doubled quotes and
+ * newlines, and (leniently) a stray quote inside an unquoted field. Pure: no I/O.
  */
 
 /** One record: its fields, and what was wrong with it when the reader had to be lenient. */

@@ -1,8 +1,6 @@
 /**
- * SPEC §3 `read_via_text` templating: `@@column` tokens (case-sensitive) name a standard or extra
- * column of the campaign's list and are replaced per contact; an empty or missing value renders as
- * the empty string. A token is `@@` followed by the longest run of `[A-Za-z0-9_]` that starts with a
- * letter or `_`, so `@@first_name's` is the token `first_name` followed by `'s`, and a lone `@@` or
+ * SPEC §3 `read_via_text` templating: `@@column` (case-sensitive, the longest `[A-Za-z0-9_]` run starting with a letter
+ * or `_`) is replaced per contact by a standard or extra column; a missing value renders empty, and a lone `@@` or
  * `@@9` is plain text.
  */
 import { isStandardColumn } from './contact-csv';

@@ -1,9 +1,8 @@
 /**
- * SPEC §1 ids (32 lowercase hex) for bulk inserts: `n` new sids in increasing order, also after
- * every sid this process made this way before — 12 hex of the millisecond, 4 of a counter, 16 from
- * the platform's CSPRNG. A bulk insert of them lands at the right edge of the primary-key index
- * instead of on random pages (docs/architecture.md "Contacts, lists and the CSV import"). Not for
- * workflow code (it reads the clock).
+ * SPEC §1 ids (32 lowercase hex) for bulk inserts: `n` new sids in increasing order, also after every sid this process
+ * made this way before — 12 hex of the millisecond, 4 of a counter, 16 from the platform's CSPRNG. A bulk insert of
+ * them lands at the right edge of the primary-key index instead of on random pages (docs/architecture.md "Contacts,
+ * lists and the CSV import"). Not for workflow code (it reads the clock).
  */
 /** `getRandomValues` fills at most 65,536 bytes a call. */
 const RANDOM_WORDS_PER_CALL = 65_536 / 4;

@@ -1,18 +1,7 @@
 /**
- * SPEC §3 "Numbers", the cheap path: libphonenumber-js stays the authority, but its full parse costs
- * tens of microseconds a number (it builds its metadata accessor and compiles each pattern anew on
- * every call), which a 500,000-row CSV pays half a minute for. For the two plain spellings — E.164
- * (`+919810012345`) and bare national digits in the default region (`9810012345`) — this module
- * follows the same steps as `parsePhoneNumberWithError(...).isValid()` on libphonenumber's own
- * metadata (its `Metadata` over the max metadata `phone.ts` parses with: calling codes, national
- * number patterns, per-type patterns and lengths, leading digits, national and IDD prefixes), with
- * each pattern compiled once.
- *
- * It only ever says "valid, and this is its E.164": wherever libphonenumber would take a branch this
- * module does not copy (an IDD or national prefix to strip, a number that starts with the region's
- * own calling code, a non-geographic code, punctuation) or the number is not valid, it answers
- * `null` and the caller runs the full parse, so every refusal and its reason come from the library.
- * `test/unit/phone-fast-path.test.ts` checks both give the same verdicts on a large generated set.
+ * SPEC §3 "Numbers", the cheap path: for E.164 and bare national digits, the steps of libphonenumber-js's `isValid()`
+ * on its own metadata with each pattern compiled once. It only ever answers "valid, and this E.164" or `null` (the
+ * caller then runs the full parse); docs/architecture.md says which branches it leaves to the library.
  */
 import { Metadata } from 'libphonenumber-js/core';
 import maxMetadata from 'libphonenumber-js/metadata.max.json';

@@ -1,11 +1,7 @@
 /**
- * SPEC §3 "Numbers": phone numbers are parsed with libphonenumber-js and its full metadata, the
- * account's default region (default `IN`) applying to numbers written without a country code.
- * Landlines with their STD code (`01140002400`) are valid. Workflows never import this file: numbers
- * reach them already in E.164 (STYLE G2), so the metadata stays out of the workflow bundle.
- * Plain E.164 and bare national numbers take `fastE164` (domain/phone-fast-path.ts), which follows
- * the library's own steps and metadata at a fraction of the cost; everything else, and every
- * refusal, comes from the full parse.
+ * SPEC §3 "Numbers": libphonenumber-js with its full metadata, the account's default region (default `IN`) for numbers
+ * without a country code; plain E.164 and bare national numbers take `fastE164` (domain/phone-fast-path.ts). Workflows
+ * never import it: numbers reach them in E.164, so the metadata stays out of the bundle.
  */
 import {
   isSupportedCountry,

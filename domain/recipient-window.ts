@@ -1,14 +1,7 @@
 /**
- * SPEC §4.4 (ext) per-recipient local time: when the account sets `recipient_local_time`, its
- * `calling_window` and `calling_days` apply in the recipient's zone instead of the account's
- * `timezone`. The zone comes from the number's country (libphonenumber-js) through tzdata's
- * country → zones table (`domain/country-zones.ts`). For a country with several zones, the contact's
- * `timezone` column (a dynamic list column holding an IANA name) decides; without one the window must
- * be open in every zone of the country at once (the intersection, the most conservative). When those
- * windows share no instant, the number has no window: it ends `failed`, reason `no_window`.
- *
- * Imports phone metadata and tz arithmetic: activities and the API call it, the workflow bundle never
- * does (the workflows see its answers as activity results).
+ * SPEC §4.4 (ext) per-recipient local time: the zone a number's calling window applies in, from its country
+ * (`domain/country-zones.ts`) and the contact's `timezone` column; a country of several zones without one gets the
+ * intersection, and no shared instant means `no_window`. Never in the workflow bundle (docs/architecture.md).
  */
 import { callingWindow, intersectionOf, windowState, type CallingWindow, type WindowState } from './calling-window';
 import { countryZones } from './country-zones';

@@ -1,9 +1,7 @@
 /**
- * SPEC §7 "every attempt is settled — in minutes": when the carrier is asked about an attempt whose
- * outcome did not come. A dial of unknown fate is looked up within a minute; a call whose callback
- * does not come, from `ring_timeout_s` + 1 minute on. Lookups repeat with back-off: while the carrier
- * reports the call live (it keeps its channel), while it does not know it (after 30 minutes of that
- * the attempt ends `failed` / `dial_unknown`), and while the lookup itself fails.
+ * SPEC §7 "every attempt is settled — in minutes": when to ask the carrier about an attempt whose outcome did not come
+ * (a dial of unknown fate within a minute, a missing callback from `ring_timeout_s` + 1 minute), with back-off while
+ * the call is live, unknown (30 minutes, then `failed` / `dial_unknown`) or the lookup fails.
  */
 
 /** A dial whose fate is unknown is first looked up this long after it was sent. */

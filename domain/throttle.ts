@@ -1,28 +1,7 @@
 /**
- * SPEC §4.5 pacing arithmetic, pure. Two layers use it (docs/pacing.md):
- *
- * * the **gate** (`activities/dial-gate.ts`, inside `beginAttempt`'s transaction) decides *who* may
- *   start an attempt and *when*: it loads one account's state under a row lock, asks `planDial`, and
- *   writes the answer back. It runs on the workflow clock (the `nowMs` the number workflow passes);
- * * the **spacer** (`reserveSendSlot`, inside the dial activity) fixes the exact instant each dial
- *   request leaves, on the database clock, at least `dialIntervalMs` after the previous one.
- *
- * The gate's model:
- * * an account grants dial slots one after another, at least `dialIntervalMs(calls_per_minute)`
- *   apart; a custom campaign's own slots are at least `dialIntervalMs(throttle)` apart;
- * * a slot is granted at most `GRANT_HORIZON_MS` ahead (the number sleeps until it, then dials);
- * * at most `channels` slots are held at once (a slot is held from its grant until the attempt is
- *   settled);
- * * who gets the next slot follows one order, simulated by `projectSlots`: a custom campaign whose own
- *   next slot has come takes it; otherwise the auto campaign served longest ago (round robin, so
- *   auto campaigns split what custom campaigns leave equally); inside a campaign a retry before any
- *   first attempt (oldest due first), first attempts by position;
- * * the gate only sees waiters when they ask, so between campaigns the order is applied among the
- *   waiters that are *present* (asking now or due back within `PRESENT_WITHIN_MS`): a campaign that is
- *   not there does not hold the others up (work conservation); the estimate of a waiter's turn tells
- *   it when to come back. Inside a campaign, once every channel is leased, a staged slot a later
- *   number is granted goes to the campaign's first in line, present or not (`firstInCampaign`: the
- *   gate hands it the slot and it is woken to collect it), so the campaign's dials keep its order.
+ * SPEC §4.5 pacing arithmetic, pure: the gate's model (`planDial`, `projectSlots`: who gets the next dial slot and
+ * when, within `channels` and `GRANT_HORIZON_MS`) and the spacer's interval (`dialIntervalMs`). The two layers that use
+ * it and the order they keep are in docs/pacing.md.
  */
 
 /**

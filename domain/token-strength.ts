@@ -1,9 +1,7 @@
 /**
- * SPEC §1 "Tokens are ... high-entropy secrets": a provisioned API token carries at least 128 bits.
- * A token's strength is estimated from its length and the smallest common alphabet that holds every
- * character it uses (digits 10, hex 16, one-case alphanumerics 36, alphanumerics 62, base64 64,
- * printable ASCII 95): `openssl rand -hex 16` (32 hex characters) or 22 base64url characters pass.
- * A token made of fewer than 8 distinct characters is weak whatever its length.
+ * SPEC §1 "Tokens are ... high-entropy secrets": a provisioned API token carries at least 128 bits, estimated from its
+ * length and the smallest common alphabet holding its characters (`openssl rand -hex 16` passes); fewer than 8 distinct
+ * characters is weak whatever the length.
  */
 
 export const MIN_TOKEN_BITS = 128;

@@ -1,9 +1,7 @@
 /**
- * SPEC §7 `twilio`: Twilio's request signature (`X-Twilio-Signature`), computed as Twilio computes it:
- * base64 of HMAC-SHA1, keyed with the account's auth token, over the full URL Twilio requested
- * (query string included) followed by every POST parameter, sorted by name, as name then value.
- * The API verifies callbacks with it; the simulator's Twilio contract signs its callbacks with it.
- * The HMAC primitive is passed in (`hmacSha1Base64` below), so domain/ imports nothing with I/O.
+ * SPEC §7 `twilio`: `X-Twilio-Signature` as Twilio computes it, base64 HMAC-SHA1 keyed with the auth token over the
+ * full URL then every POST parameter sorted by name. The API verifies callbacks with it, the simulator signs with it;
+ * the HMAC primitive is passed in, so domain/ imports nothing with I/O.
  */
 import { equalInConstantTime } from './constant-time';
 

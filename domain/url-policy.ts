@@ -1,12 +1,7 @@
 /**
- * SPEC §6.3 outbound URL policy: callback and flow URLs are absolute http(s); URLs whose host is a
- * literal loopback, private, link-local, unique-local, CGNAT, multicast or metadata address are
- * refused at create and update (`urlRefusal`), and so are deliveries to such addresses after DNS
- * resolution (`addressRefusal` on each resolved address), unless a deployment setting allows
- * loopback or private targets. Every spelling of an address (decimal `2130706433`, hex `0x7f.1`,
- * octal `0177.0.0.1`, short `127.1`, IPv4-mapped `[::ffff:127.0.0.1]`) is judged as the address it
- * names: the WHATWG URL parser, which every HTTP client here uses, canonicalises the host first.
- * Pure: the caller resolves names and passes the addresses here.
+ * SPEC §6.3 outbound URL policy: absolute http(s) only; loopback, private, link-local, unique-local, CGNAT, multicast
+ * and metadata addresses are refused at create and update (`urlRefusal`) and after DNS resolution (`addressRefusal`),
+ * in every spelling the WHATWG parser canonicalises. Pure: the caller resolves names.
  */
 
 /** What kind of address an IP literal is, for the policy. */

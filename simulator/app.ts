@@ -1,11 +1,7 @@
 /**
- * SPEC §7 simulator carrier: an Exotel-v1-compatible voice API served by the local stack under
- * `/simulator`, so the exotel adapter's own code path is what talks to it. Calls are rows in
- * `sim_calls` (refused requests in `sim_requests`); the dispatcher in `simulator-dispatcher.ts`
- * sends their status callbacks, so lookups and pending callbacks survive a restart. Its Exotel API
- * takes per-account credentials that only the deployment can derive (`simulatorCredentials`); its
- * inspection view `GET /calls` takes the account's own API credentials (as `/v2` does), shows only
- * that account's calls, and never a callback token.
+ * SPEC §7 simulator carrier: an Exotel-v1-compatible voice API under `/simulator`, so the exotel adapter's own code
+ * talks to it. Calls are `sim_calls` rows whose callbacks `simulator/dispatcher.ts` sends, so they survive a restart;
+ * credentials and the `GET /calls` view are in docs/architecture.md.
  */
 import { and, asc, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';

@@ -1,10 +1,7 @@
 /**
- * SPEC §7 simulator: the asynchronous side of a simulated call. Polls `sim_calls` for greetings to
- * fetch (a greeting-flow call that has been answered) and status callbacks that are due, claims rows
- * with `FOR UPDATE SKIP LOCKED` plus a lease (so several processes can run it and a crash mid-send
- * only delays a callback), and POSTs Exotel's JSON StatusCallback, or for a call that came in by the
- * Twilio contract, Twilio's form callback signed with X-Twilio-Signature. All state is in PostgreSQL,
- * so a restarted dispatcher picks up whatever was pending.
+ * SPEC §7 simulator, the asynchronous side of a call: polls `sim_calls` for greetings to fetch and callbacks due,
+ * claims rows with `FOR UPDATE SKIP LOCKED` and a lease, and POSTs Exotel's StatusCallback or Twilio's signed form
+ * callback. All state is in PostgreSQL, so a restarted dispatcher picks up what was pending.
  */
 import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { simCalls } from '../db/schema';
@@ -43,7 +40,8 @@ const twilioGreetingPattern = `%${TWILIO_GREETING_PATH}%`;
 const fetchesGreeting = sql`((${simCalls.api} = 'exotel' and coalesce(${simCalls.url}, '') like ${greetingFlowPattern})
   or (${simCalls.api} = 'twilio' and coalesce(${simCalls.url}, '') like ${twilioGreetingPattern}))`;
 /** An answered greeting call reports only after its flow has asked for the greeting. */
-const greetingAsked = sql`not (${simCalls.outcome} = 'completed' and ${fetchesGreeting} and ${simCalls.greetingFetchedAt} is null)`;
+const greetingAsked = sql`not (${simCalls.outcome} = 'completed' and ${fetchesGreeting}
+  and ${simCalls.greetingFetchedAt} is null)`;
 /** The dispatcher never sleeps less than this between passes. */
 const MIN_SLEEP_MS = 10;
 

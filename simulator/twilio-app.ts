@@ -1,10 +1,7 @@
 /**
- * SPEC §7 simulator, Twilio contract: the embedded simulator answering Twilio's 2010-04-01 Calls API,
- * mounted beside the Exotel one at `/simulator/twilio`, so a `twilio` carrier's own code path is what
- * talks to it. Same store (`sim_calls`, `api = 'twilio'`), same outcome rules (`outcome.ts`); the
- * dispatcher sends its status callbacks and greeting fetches signed with X-Twilio-Signature, as Twilio
- * does. A greeting sent as `Twiml` is what the call "hears" at once; one sent as `Url` is fetched when
- * the call is answered.
+ * SPEC §7 simulator, Twilio contract: Twilio's 2010-04-01 Calls API at `/simulator/twilio`, so a `twilio` carrier's own
+ * code talks to it; same store (`sim_calls`, `api = 'twilio'`) and outcome rules as the Exotel one. A `Twiml` greeting
+ * is heard at once; a `Url` one is fetched when the call is answered.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { and, desc, eq, type SQL } from 'drizzle-orm';

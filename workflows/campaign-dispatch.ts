@@ -1,9 +1,7 @@
 /**
- * The campaign workflow's dispatcher (workflows/campaign.ts): pages numbers from the database one page
- * ahead, starts number workflows into the free slots of the window (workflows/number-window.ts),
- * restarts the numbers a pause handed back, and tracks the children this run has open. Starting a
- * child does not wait for the server's acknowledgement before the next one starts, and the next page
- * loads while the current one starts, so one workflow task refills every slot its signals freed.
+ * The campaign workflow's dispatcher: pages numbers one page ahead, starts number workflows into the window's free
+ * slots (workflows/number-window.ts), restarts those a pause handed back and tracks this run's open children. Starts do
+ * not wait for the server's acknowledgement, so one workflow task refills every freed slot.
  */
 import {
   condition,

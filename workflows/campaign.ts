@@ -1,18 +1,7 @@
 /**
- * SPEC §4.1: one campaign, from `Created` to its terminal status. It waits for `send_at` with a
- * durable timer, enters `InProgress`, and keeps a bounded window of live number workflows
- * (workflows/number-window.ts), paging numbers from the database by position and continuing-as-new
- * with only a cursor, the live positions and a few counters (ARCHITECTURE: never the number list).
- * Children report back by signalling this workflow's id, so a report reaches whichever run is current.
- *
- * Every action, field update and delete is decided here (SPEC §4.1 "Who decides"), through the
- * `control` Update (REST) or the `pause` / `resume` / `complete` signals (operators); both run the
- * same handler under one lock, so a request racing `send_at`, `end_at` or the last number sees one
- * consistent state. Ending is a drain: no new attempt starts, live calls settle, then the rest of
- * the numbers become final with the terminal status in one transaction.
- *
- * Numbers are started by workflows/campaign-dispatch.ts. The continue-as-new check runs on every
- * turn of the loop, also when signals keep it busy, so a run's history stays bounded under load.
+ * SPEC §4.1: one campaign, from `Created` to its terminal status: a durable timer to `send_at`, then a bounded window
+ * of live number workflows (workflows/number-window.ts), continuing-as-new with only a cursor, live positions and
+ * counters. Every action, update and delete is decided here, under one lock; how: docs/architecture.md.
  */
 import {
   allHandlersFinished,

@@ -1,18 +1,7 @@
 /**
- * The campaign's window of numbers (ARCHITECTURE "sliding window"), as pure bookkeeping: which
- * positions hold a dialling slot, how many numbers sleep until a retry is due or are awake again
- * for one, how many were handed back by a pause, and how many children this run has open. Small
- * and bounded whatever the campaign's size: the carry is at most `maxLive` positions and a few
- * counters, never the number list.
- *
- * Why a sleeping number leaves its slot (ARCHITECTURE "a child waiting hours for a retry must not
- * hold a dialling slot"): it tells the campaign before its retry timer starts, and again when it
- * wakes. While it sleeps it costs a durable timer and nothing else, so first attempts keep
- * flowing; awake again, it counts against the window before any new first attempt does (SPEC §4.5
- * "a due retry is dialled before any first attempt"). Temporal's pending-children limit is per run,
- * so the window also counts the children *this run* started and has not seen close (at most
- * `maxRunChildren`); when only that count blocks admission, the campaign continues-as-new and the next run starts from zero
- * (abandoned children do not count toward a run that did not start them).
+ * The campaign's window of numbers (ARCHITECTURE "sliding window"), as pure bookkeeping: positions holding a dialling
+ * slot, numbers asleep until a retry or awake for one, numbers a pause handed back, children this run has open. Bounded
+ * whatever the campaign's size; why a sleeping number leaves its slot is in docs/architecture.md.
  */
 
 /** What a run hands the next one. */

@@ -1,11 +1,7 @@
 /**
- * SPEC §4.2, §4.3, §4.4, §7: one number of a campaign, from its next attempt to its final status.
- * Each attempt: begin (campaign state and calling window checked again; the account's dial gate
- * grants a slot, then the row is committed) → dial (at most once, at the spacer's instant) → wait
- * for the carrier's callback (or look the call up when it never comes) → settle (the read model
- * decides retry time against the window and `end_at`) → webhooks → durable retry timer. A paused
- * campaign gets the number back ("held") and restarts it on resume, so pausing never signals every
- * number.
+ * SPEC §4.2–§4.4, §7: one number of a campaign, from its next attempt to its final status: begin (state, window, dial
+ * gate) → dial (at most once, at the spacer's instant) → the carrier's callback or a lookup → settle → webhooks →
+ * durable retry timer. A pause hands the number back to the campaign, which restarts it on resume.
  */
 import {
   condition,

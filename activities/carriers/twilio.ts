@@ -1,11 +1,7 @@
 /**
- * SPEC §7 `twilio` carrier: Twilio's Programmable Voice REST API. `placeCall` is
- * `POST /2010-04-01/Accounts/{sid}/Calls.json` (form-encoded, Basic auth with the account SID and
- * auth token, or an API key): a greeting as `Twiml` (`<Say>`, XML-escaped) or, when longer than
- * Twilio takes, `Url` to Outcall's greeting endpoint; a flow as `Url`; `Timeout`, `TimeLimit`,
- * `StatusCallback` + `StatusCallbackEvent=completed`. `lookupCall` reads `Calls/{CallSid}.json`, or
- * the Calls list by number and time window. The simulator serves the same contract
- * (`simulator/twilio-app.ts`), so this is also its client.
+ * SPEC §7 `twilio` carrier over Twilio's Programmable Voice REST API: `placeCall` posts `Calls.json` (greeting as
+ * `Twiml`, or `Url` when too long; flow as `Url`), `lookupCall` reads one call or the Calls list by number and time.
+ * The simulator serves the same contract (`simulator/twilio-app.ts`); details in docs/architecture.md.
  */
 import type { TwilioCarrierConfig } from '../../db/schema';
 import { tokenOfUrl, twilioGreetingUrl, twilioStatusCallbackUrl } from '../../domain/carrier-urls';

@@ -1,11 +1,7 @@
 /**
- * SPEC §1 (ext) `Idempotency-Key` on every POST, per account. The first request with a key runs; its
- * answer (status, body) is kept 24 h in PostgreSQL (db/queries/idempotency.ts). A repeat with the same
- * fingerprint (method, path with query, body) gets that answer and creates nothing; a different
- * fingerprint is 409 (4005). Repeats that arrive while the first still runs wait for its answer, so
- * concurrent requests with one key create one resource. An answer of 500 or more is not kept (nothing
- * was created: SPEC §1 rolls back), so the next request with the key runs again. The body is hashed
- * as it streams to the route, so a 60 MB CSV upload is never buffered.
+ * SPEC §1 (ext) `Idempotency-Key` on every POST, per account: the first answer is kept 24 h; a repeat with the same
+ * fingerprint gets it, another fingerprint is 409 (4005), concurrent repeats wait for the first. Answers of 500 or more
+ * are not kept. The body is hashed as it streams (docs/architecture.md).
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';

@@ -1,9 +1,8 @@
 /**
- * SPEC §1 "Lenient parsing": a body that parses as JSON is accepted whatever its `Content-Type`
- * (missing, `text/plain`, form-encoded — real Exotel clients send all of these). A body that looks
- * like JSON but does not parse → 400; a body that is not JSON at all → 415. Every JSON body is
- * guarded here, once: nested deeper than 64 levels → 400 before it is parsed, and a string or field
- * name holding a NUL byte or a lone surrogate → 400 naming the field.
+ * SPEC §1 "Lenient parsing": a body that parses as JSON is accepted whatever its `Content-Type` (missing, `text/plain`,
+ * form-encoded — real Exotel clients send all of these). A body that looks like JSON but does not parse → 400; a body
+ * that is not JSON at all → 415. Every JSON body is guarded here, once: nested deeper than 64 levels → 400 before it is
+ * parsed, and a string or field name holding a NUL byte or a lone surrogate → 400 naming the field.
  */
 import type { Context } from 'hono';
 import { describeUnsafeString, findUnsafeString, jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../domain/text-safety';

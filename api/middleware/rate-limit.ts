@@ -1,11 +1,7 @@
 /**
- * SPEC §1 "Rate limit": per account, a sliding 60-second window over every authenticated `/v2`
- * request (default 200, the account's `api_requests_per_minute`), kept in PostgreSQL so all replicas
- * share it (one round trip per request, `db/queries/api-requests.ts`); requests rejected with 429 do
- * not count, and each element of a bulk body counts (`chargeBulkElements`, called by the handler).
- * Unauthenticated requests are limited per client IP, in this process's memory. Every `/v2`
- * response carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix
- * seconds); a 429 also `Retry-After`.
+ * SPEC §1 "Rate limit": per account, a sliding 60-second window over authenticated `/v2` requests, kept in PostgreSQL
+ * so replicas share it; 429s do not count, bulk elements do (`chargeBulkElements`). Unauthenticated requests are
+ * limited per client IP in memory. Headers and details: docs/architecture.md.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';

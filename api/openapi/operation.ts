@@ -1,9 +1,7 @@
 /**
- * What one documented operation of the API looks like (SPEC §2, ext `/openapi.json`): its method and
- * path, the zod schemas that validate its query and body (the same objects the route parses with),
- * the schema of what it answers, and the catalogue errors it can answer with. The route descriptions
- * live beside the routers in `paths-*.ts`; `document.ts` turns them into OpenAPI 3.1, and
- * test/unit/openapi.test.ts keeps them equal to the routes the app serves.
+ * What one documented operation looks like (SPEC §2, ext `/openapi.json`): method, path, the zod schemas its route
+ * validates with, its answer and its catalogue errors. `paths-*.ts` describe the routes, `document.ts` makes OpenAPI
+ * 3.1, test/unit/openapi.test.ts keeps them equal to the routes served.
  */
 import type { z } from 'zod';
 import type { ErrorKey } from '../errors';

@@ -32,6 +32,21 @@ const updatedCampaign = campaignResourceSchema.extend({ closing: z.literal(true)
 const base = '/v2/accounts/{sid}/campaigns';
 const campaignErrors = ['CAMPAIGN_NOT_FOUND', 'INVALID_PARAMETER'] as const;
 
+/** A GET of what one campaign holds: Basic auth, tag Campaigns unless given, the campaign's errors. */
+function campaignRead(
+  op: Pick<OperationDoc, 'path' | 'operationId' | 'summary' | 'query' | 'response'> & { tag?: string },
+): OperationDoc {
+  return { method: 'get', tag: 'Campaigns', auth: 'basic', errors: [...campaignErrors], ...op };
+}
+
+const callDetails = campaignRead({
+  path: `${base}/{id}/call-details`,
+  operationId: 'listCallDetails',
+  summary: 'One bare record per attempt (`?format=csv` or `Accept: text/csv` streams CSV)',
+  query: callDetailsQuerySchema,
+  response: { kind: 'bare-list', name: 'CallRecordList', schema: callRecordSchema },
+});
+
 export const campaignOperations: OperationDoc[] = [
   {
     method: 'post',
@@ -116,39 +131,20 @@ export const campaignOperations: OperationDoc[] = [
     response: { kind: 'items', name: 'CampaignDeleted', schema: updatedCampaign },
     errors: [...campaignErrors, 'STATE_CONFLICT', 'ENGINE_UNAVAILABLE'],
   },
+  callDetails,
   {
-    method: 'get',
-    path: `${base}/{id}/call-details`,
-    operationId: 'listCallDetails',
-    tag: 'Campaigns',
-    summary: 'One bare record per attempt (`?format=csv` or `Accept: text/csv` streams CSV)',
-    auth: 'basic',
-    query: callDetailsQuerySchema,
-    response: { kind: 'bare-list', name: 'CallRecordList', schema: callRecordSchema },
-    errors: [...campaignErrors],
-  },
-  {
-    method: 'get',
+    ...callDetails,
     path: '/v2/accounts/{sid}/campaign/{id}/call-details',
     operationId: 'listCallDetailsSingular',
-    tag: 'Campaigns',
     summary: 'Alias of `/campaigns/{id}/call-details` [C-15]',
-    auth: 'basic',
-    query: callDetailsQuerySchema,
-    response: { kind: 'bare-list', name: 'CallRecordList', schema: callRecordSchema },
-    errors: [...campaignErrors],
   },
-  {
-    method: 'get',
+  campaignRead({
     path: `${base}/{id}/numbers`,
     operationId: 'listCampaignNumbers',
-    tag: 'Campaigns',
     summary: 'One item per number: status, attempts, next attempt, reason (ext)',
-    auth: 'basic',
     query: campaignNumbersQuerySchema,
     response: { kind: 'list', name: 'CampaignNumberList', schema: campaignNumberResourceSchema },
-    errors: [...campaignErrors],
-  },
+  }),
   {
     method: 'get',
     path: `${base}/{id}/report.csv`,
@@ -159,17 +155,14 @@ export const campaignOperations: OperationDoc[] = [
     response: { kind: 'csv', description: 'number, name, status, reason, attempts, … one row per number' },
     errors: ['CAMPAIGN_NOT_FOUND'],
   },
-  {
-    method: 'get',
+  campaignRead({
     path: `${base}/{id}/webhook-deliveries`,
     operationId: 'listWebhookDeliveries',
     tag: 'Webhooks',
     summary: "The campaign's webhook delivery log (ext, SPEC §6.2)",
-    auth: 'basic',
     query: webhookDeliveriesQuerySchema,
     response: { kind: 'list', name: 'WebhookDeliveryList', schema: webhookDeliveryResourceSchema },
-    errors: [...campaignErrors],
-  },
+  }),
   {
     method: 'post',
     path: `${base}/{id}/webhook-deliveries/{delivery_id}/replay`,

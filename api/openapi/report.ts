@@ -1,9 +1,7 @@
 /**
- * SPEC §3 (ext) `?validation=report` and SPEC §4.4 (ext) per-recipient local time, for the document:
- * the report a create answers with instead of creating (its fields are `domain/campaign-report.ts`'s
- * `NumberReport`, held equal to it by the type check below), and the account settings that decide
- * its `no_window` list. Accounts are provisioned outside this API (`npm run ops -- accounts upsert`,
- * `OUTCALL_ACCOUNTS`), so those settings are a component, cut from the schema both validate with.
+ * SPEC §3 (ext) `?validation=report` and §4.4 (ext) for the document: the report a create answers with instead of
+ * creating (held equal to `domain/campaign-report.ts`'s `NumberReport` by the type check below), and the account
+ * settings that decide its `no_window` list, a component since accounts are provisioned outside this API.
  */
 import { z } from 'zod';
 import type { NumberReport } from '../../domain/campaign-report';

@@ -1,9 +1,7 @@
 /**
- * SPEC §4.1/§4.7/§4.8: PUT (fields and/or `action`) and DELETE on one campaign. Mounted at
- * `/v2/accounts/:sid/campaigns`. The campaign workflow decides (a Temporal Update through
- * `engine.controlCampaign`, "Who decides"); this router parses, diffs against the read model and
- * answers. Answers the read model settles for good — a terminal status, a drain, a started campaign
- * never revert — are given here with the same domain rules, without asking the workflow.
+ * SPEC §4.1/§4.7/§4.8: PUT (fields and/or `action`) and DELETE on one campaign, at `/v2/accounts/:sid/campaigns`. The
+ * campaign workflow decides (a Temporal Update, "Who decides"); this router parses, diffs against the read model and
+ * answers. What the read model settles for good is answered here, by the same domain rules.
  */
 import type { Context } from 'hono';
 import { Hono } from 'hono';

@@ -1,11 +1,7 @@
 /**
- * SPEC §2 `/carriers/...` and §7: inbound carrier status callbacks and the greeting fetch. No Basic
- * auth, and Exotel does not sign its callbacks: a callback is accepted only when the per-attempt
- * token in its URL (which only Outcall and the carrier know) and its `CallSid` both match an attempt
- * still awaiting its status, compared in constant time. Every refusal — unknown token, another
- * attempt's or another account's call, an attempt already settled — is the same 403, logged, and
- * changes nothing; a callback for a dial whose answer never came (no carrier call sid to match) is
- * a 409, left to the carrier lookup. Twilio's signed callbacks have their own route.
+ * SPEC §2 `/carriers/...`, §7: Exotel's status callbacks and the greeting fetch, accepted only when the per-attempt
+ * token in the URL and the `CallSid` match an attempt still awaiting its status. Every refusal is the same 403 and
+ * changes nothing; a dial never answered is 409. Twilio's signed callbacks have their own route.
  */
 import { Hono, type Context } from 'hono';
 import { findCallbackAttempt } from '../../db/queries/carrier-callbacks';

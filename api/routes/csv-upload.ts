@@ -1,9 +1,7 @@
 /**
- * SPEC §2/§5 CSV upload: `POST /contacts/csv-upload` (multipart: `list_name`, `file_name` = the file,
- * `type` static | dynamic) stores the file while it streams in and answers at once with the upload
- * id; `GET /csv-status/{upload_id}` reports the import's progress and counts. Everything the POST
- * writes (list, upload row, chunks) is one transaction, so a rejected upload (400, 409, 413, or the
- * client going away) leaves nothing behind. Mounted at `/v2/accounts/:sid`.
+ * SPEC §2/§5 CSV upload at `/v2/accounts/:sid`: `POST /contacts/csv-upload` (multipart `list_name`, `file_name`,
+ * `type`) stores the file as it streams in and answers with the upload id; `GET /csv-status/{upload_id}` reports
+ * progress. All the POST writes is one transaction, so a rejected upload leaves nothing behind.
  */
 import { Hono } from 'hono';
 import type { AccountRow } from '../../db/queries/accounts';
@@ -183,7 +181,8 @@ async function settleList(tx: Tx, account: AccountRow, listName: string, type: L
   if (list.type !== null && list.type !== type) {
     throw new ApiError(
       'STATE_CONFLICT',
-      `type: list ${JSON.stringify(listName)} is a ${list.type} list; a ${type} upload cannot be added to it (a list's type is fixed by its first upload)`,
+      `type: list ${JSON.stringify(listName)} is a ${list.type} list; a ${type} upload cannot be added to it ` +
+        "(a list's type is fixed by its first upload)",
     );
   }
   for (const campaign of await attachedCampaigns(tx, account.sid, list.sid)) {
@@ -192,7 +191,8 @@ async function settleList(tx: Tx, account: AccountRow, listName: string, type: L
     if (dropped !== undefined) {
       throw new ApiError(
         'STATE_CONFLICT',
-        `file_name: the CSV has no ${dropped} column, which campaign ${campaign.id} (${campaign.status}) uses as @@${dropped}; add the column or end the campaign first`,
+        `file_name: the CSV has no ${dropped} column, which campaign ${campaign.id} (${campaign.status}) ` +
+          `uses as @@${dropped}; add the column or end the campaign first`,
       );
     }
   }
@@ -265,7 +265,8 @@ export function createCsvUploadRoutes(deps: AppDeps): Hono<AppEnv> {
       }
       throw new ApiError(
         'UNSUPPORTED_MEDIA_TYPE',
-        `the CSV upload must be multipart/form-data with list_name and file_name parts; got ${contentType ? JSON.stringify(contentType) : 'no Content-Type'}`,
+        'the CSV upload must be multipart/form-data with list_name and file_name parts; ' +
+          `got ${contentType ? JSON.stringify(contentType) : 'no Content-Type'}`,
       );
     }
     const body = c.req.raw.body;

@@ -1,10 +1,7 @@
 /**
- * SPEC §2/§7 (ext) the account's do-not-call list: add numbers (flat `{"number"}` or bulk
- * `{"numbers": [...]}`, ≤5,000; adding one already listed succeeds and changes nothing), list them,
- * read, remove one (`/dnc/{number}`, any spelling of the number), and `POST /dnc/csv-upload`
- * (multipart `file_name`, answered when the whole file is in). Numbers are normalised to E.164 with
- * the account's default region. Campaigns check the list when their numbers are created or
- * snapshotted (db/queries/dnc.ts, db/queries/snapshots.ts). Mounted at `/v2/accounts/:sid/dnc`.
+ * SPEC §2/§7 (ext) the account's do-not-call list at `/v2/accounts/:sid/dnc`: add (flat or bulk, ≤5,000; adding a
+ * listed number changes nothing), list, read, remove (any spelling), and `POST /dnc/csv-upload`. Numbers are E.164 by
+ * the default region; campaigns check the list when their numbers are created or snapshotted.
  */
 import { Hono } from 'hono';
 import type { AccountRow } from '../../db/queries/accounts';

@@ -138,7 +138,8 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
         const names = attached.map((a) => `${a.id} (${a.status})`).join(', ');
         throw new ApiError(
           'STATE_CONFLICT',
-          `list ${JSON.stringify(sid)} is attached to campaign${attached.length > 1 ? 's' : ''} ${names}; it can be deleted once they have ended`,
+          `list ${JSON.stringify(sid)} is attached to campaign${attached.length > 1 ? 's' : ''} ${names}; ` +
+            'it can be deleted once they have ended',
         );
       }
       const uploads = await processingUploads(tx, [sid]);
@@ -177,7 +178,8 @@ export function createListRoutes(deps: AppDeps): Hono<AppEnv> {
       if (outcome === 'list_full')
         throw new ApiError(
           'STATE_CONFLICT',
-          `list ${JSON.stringify(sid)} is full; it holds at most ${list.type === 'dynamic' ? '500,000' : '100,000'} contacts`,
+          `list ${JSON.stringify(sid)} is full; ` +
+            `it holds at most ${list.type === 'dynamic' ? '500,000' : '100,000'} contacts`,
         );
       return successItem({ sid: contactSid, list_id: sid, contact_sid: contactSid });
     });

@@ -1,11 +1,7 @@
 /**
- * SPEC §2 `/carriers/twilio/...` and §7 `twilio`: Twilio's status callback and its greeting fetch. No
- * Basic auth: a request is accepted only when its `X-Twilio-Signature` is the one the attempt's
- * account auth token gives for the URL Outcall handed out (its token in the query) and the form
- * parameters. A status callback must then also carry the attempt's `CallSid` and the account's
- * `AccountSid` (compared in constant time) and name an attempt still awaiting its status. Every
- * mismatch — unknown token included — is 403, logged, and changes nothing; a callback for a dial whose
- * answer never came (no carrier call sid to match) is a 409, left to the carrier lookup.
+ * SPEC §2 `/carriers/twilio/...`, §7 `twilio`: Twilio's status callback and greeting fetch, accepted only with the
+ * `X-Twilio-Signature` the attempt's account auth token gives for the URL and parameters, and (status) the attempt's
+ * `CallSid` and `AccountSid`. Every mismatch is 403 and changes nothing; a dial never answered is 409.
  */
 import { createHmac } from 'node:crypto';
 import { Hono, type Context } from 'hono';

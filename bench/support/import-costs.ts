@@ -1,9 +1,7 @@
 /**
- * `bench csv-import --costs`: the hidden cost of each index and foreign key of the tables a 500,000-row
- * import and its campaign snapshot write (`contacts`, `list_memberships`, `campaign_numbers`). Scratch
- * tables shaped like them are filled with the same rows by `COPY`, first as bare heaps, then with one
- * more index or constraint at a time, so each step's extra time is what that index or key costs.
- * docs/architecture.md keeps or drops each with these figures.
+ * `bench csv-import --costs`: what each index and foreign key of the tables an import and its snapshot write costs,
+ * from scratch tables of the same shape filled by `COPY`, bare and then with one more index or constraint at a time.
+ * docs/architecture.md keeps or drops each by what this prints.
  */
 import { readFileSync } from 'node:fs';
 import type postgres from 'postgres';

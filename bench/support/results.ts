@@ -27,7 +27,8 @@ export interface RecordedRun {
 export function machineLine(): string {
   const cpus = os.cpus();
   const gib = (os.totalmem() / 2 ** 30).toFixed(0);
-  return `${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${gib} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;
+  const model = cpus[0]?.model.trim() ?? 'unknown CPU';
+  return `${cpus.length} × ${model}, ${gib} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`;
 }
 
 function runBlock(run: RecordedRun): string {

@@ -1,9 +1,8 @@
 /**
- * The fault suite (issue 10): one campaign through an Outcall whose API (serving the simulator
- * carrier), worker, Temporal dev server and PostgreSQL run as separate processes on loopback, while
- * they are SIGKILLed and restarted on a schedule, a proxy drops a share of the carrier's callbacks and
- * the webhook receiver is down for a while. Bounded: it stops by itself at its deadline. `npm run
- * chaos` (bench/chaos.ts) and test/integration/chaos_small.test.ts drive it.
+ * The fault suite (issue 10): one campaign through an Outcall whose API (serving the simulator carrier), worker,
+ * Temporal dev server and PostgreSQL run as separate processes on loopback, while they are SIGKILLed and restarted on a
+ * schedule, a proxy drops a share of the carrier's callbacks and the webhook receiver is down for a while. Bounded: it
+ * stops by itself at its deadline. `npm run chaos` (bench/chaos.ts) and test/integration/chaos_small.test.ts drive it.
  */
 import os from 'node:os';
 import path from 'node:path';

@@ -1,9 +1,8 @@
 /**
  * `ops lists upload <file> --name <list> [--type static|dynamic]` (SPEC §5, §8): sends the CSV to the
- * API's `POST /contacts/csv-upload` as a streamed multipart body, with a progress bar while the bytes
- * go and while `csv-status` reports the import, then prints the counts and the first failures.
- * Credentials: `--account/--key/--token`, else the local stack's demo account; the API at `--url`,
- * else OUTCALL_PUBLIC_URL.
+ * API's `POST /contacts/csv-upload` as a streamed multipart body, with a progress bar while the bytes go and while
+ * `csv-status` reports the import, then prints the counts and the first failures. Credentials:
+ * `--account/--key/--token`, else the local stack's demo account; the API at `--url`, else OUTCALL_PUBLIC_URL.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

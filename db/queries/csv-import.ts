@@ -31,7 +31,8 @@ export async function loadImportState(sql: Sql, uploadId: string): Promise<Impor
   const [row] = await sql<ImportState[]>`
     select u.id, u.account_sid as "accountSid", u.list_sid as "listSid", u.type, l.type as "listType",
            a.default_region as "defaultRegion", u.total_records as "totalRecords", u.failure_count as "failureCount",
-           (select coalesce(sum(length(c.data)), 0)::bigint from csv_upload_chunks c where c.upload_id = u.id)::float8 as "totalChars"
+           (select coalesce(sum(length(c.data)), 0)::bigint
+              from csv_upload_chunks c where c.upload_id = u.id)::float8 as "totalChars"
       from csv_uploads u
       join accounts a on a.sid = u.account_sid
       join lists l on l.sid = u.list_sid
@@ -119,7 +120,8 @@ async function existingContacts(
 }
 
 const CONTACT_COPY =
-  'copy contacts (sid, account_sid, number, first_name, last_name, company_name, email, tag, date_created, date_updated) from stdin';
+  'copy contacts (sid, account_sid, number, first_name, last_name, company_name, email, tag, ' +
+  'date_created, date_updated) from stdin';
 const MEMBERSHIP_COPY = 'copy list_memberships (list_sid, contact_sid, vars) from stdin';
 
 /**
@@ -195,13 +197,16 @@ async function writeInTransaction(
     let contactsCopy = '';
     for (const [i, r] of fresh.entries()) {
       existing.set(r.e164, { sid: sids[i]!, member: false });
-      contactsCopy += `${sids[i]}\t${copyField(b.accountSid)}\t${r.e164}\t${copyField(r.firstName)}\t${copyField(r.lastName)}\t${copyField(r.companyName)}\t${copyField(r.email)}\t${copyField(r.tag)}\tnow\tnow\n`;
+      contactsCopy +=
+        `${sids[i]}\t${copyField(b.accountSid)}\t${r.e164}\t${copyField(r.firstName)}\t${copyField(r.lastName)}\t` +
+        `${copyField(r.companyName)}\t${copyField(r.email)}\t${copyField(r.tag)}\tnow\tnow\n`;
     }
     if (fresh.length > 0) await copyIn(conn, CONTACT_COPY, contactsCopy);
     // In file order: `seq` (the dialling order) follows the order of the COPY.
     let membersCopy = '';
     for (const r of joining)
-      membersCopy += `${b.listSid}\t${existing.get(r.e164)!.sid}\t${copyField(r.vars ? JSON.stringify(r.vars) : null)}\n`;
+      membersCopy +=
+        `${b.listSid}\t${existing.get(r.e164)!.sid}\t` + `${copyField(r.vars ? JSON.stringify(r.vars) : null)}\n`;
     await copyIn(conn, MEMBERSHIP_COPY, membersCopy);
     await conn`update lists set date_updated = now() where sid = ${b.listSid}`;
     const [top] = await conn<Array<{ seq: string }>>`
@@ -218,7 +223,9 @@ async function writeInTransaction(
            duplicate_count = duplicate_count + ${duplicate},
            failure_count = failure_count + ${failures.length},
            progress_permille = greatest(progress_permille, ${b.progressPermille}),
-           failures = jsonb_path_query_array(failures || ${JSON.stringify(report)}::jsonb, ${`$[0 to ${MAX_REPORTED_FAILURES - 1}]`}::jsonpath)
+           failures = jsonb_path_query_array(
+             failures || ${JSON.stringify(report)}::jsonb,
+             ${`$[0 to ${MAX_REPORTED_FAILURES - 1}]`}::jsonpath)
      where id = ${b.uploadId} and status = 'processing'`;
   // Failed meanwhile (another process gave up on it): roll the batch back rather than count it twice.
   if (counted.count !== 1) throw new Error(`upload ${b.uploadId} is no longer processing`);
@@ -228,7 +235,8 @@ async function writeInTransaction(
 /** Marks the upload completed and drops its stored file (the rows are imported). */
 export async function completeUpload(sql: Sql, uploadId: string): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx`update csv_uploads set status = 'completed', progress_permille = 1000, error = null, date_completed = now() where id = ${uploadId} and status = 'processing'`;
+    await tx`update csv_uploads set status = 'completed', progress_permille = 1000, error = null, date_completed = now()
+              where id = ${uploadId} and status = 'processing'`;
     await tx`delete from csv_upload_chunks where upload_id = ${uploadId}`;
   });
 }
@@ -240,5 +248,6 @@ export async function noteImportError(sql: Sql, uploadId: string, error: string)
 
 /** Marks the upload failed with a reason; the rows imported so far stay, and the counts still add up. */
 export async function failUpload(sql: Sql, uploadId: string, error: string): Promise<void> {
-  await sql`update csv_uploads set status = 'failed', error = ${error}, date_completed = now() where id = ${uploadId} and status = 'processing'`;
+  await sql`update csv_uploads set status = 'failed', error = ${error}, date_completed = now()
+             where id = ${uploadId} and status = 'processing'`;
 }

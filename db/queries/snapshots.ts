@@ -1,15 +1,7 @@
 /**
- * SPEC §5 "A campaign snapshots its lists' memberships when it starts": a list campaign's numbers,
- * copied into `campaign_numbers`, so later edits to a list never change a running campaign. Order:
- * list order (as in `campaigns.lists`), then membership order; a number appears once (its first
- * occurrence) unless `call_duplicate_numbers`. Each list is copied in `seq` order by keyset, its
- * numbers already in an earlier list left out (an index probe each; a contact is one number), so no
- * step sorts the whole source.
- *
- * Two drivers over the same copy: `snapshotListNumbers` writes it all inside the caller's transaction
- * (the preview a create takes of a small list, SPEC §3), and `takeListSnapshot` copies a list of any
- * size at start in chunks of its own transactions, publishing how far it is (`stats.snapshot`) while
- * the lists are held still by shared locks.
+ * SPEC §5 "A campaign snapshots its lists' memberships when it starts": a list campaign's numbers copied into
+ * `campaign_numbers` in list then membership order, once each unless `call_duplicate_numbers`. `snapshotListNumbers`
+ * copies inside the caller's transaction; `takeListSnapshot` copies in chunks at start (docs/architecture.md).
  */
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { eq, sql } from 'drizzle-orm';

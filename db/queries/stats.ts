@@ -1,9 +1,8 @@
 /**
  * SPEC §4.9: stats from the per-number rows' counters (`campaign_stat_counts`), which triggers on
  * `campaign_numbers` keep in the same transaction as every change to the numbers (migrations
- * 0007_campaign_stat_triggers, 0008_campaign_stat_deferred). So a read inside a transaction sees that
- * transaction's changes, a read outside sees committed ones, and either costs a few rows instead of a
- * scan of the campaign.
+ * 0007_campaign_stat_triggers, 0008_campaign_stat_deferred). So a read inside a transaction sees that transaction's
+ * changes, a read outside sees committed ones, and either costs a few rows instead of a scan of the campaign.
  */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client';

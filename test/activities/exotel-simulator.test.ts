@@ -188,7 +188,7 @@ describe('§7 simulator through the exotel adapter', () => {
     ]);
   });
 
-  it('refuses every dial from a caller id ending in 000 with a 400 the adapter reads as a caller-id refusal', async () => {
+  it('refuses a dial from a caller id ending in 000 with a 400 the adapter reads as caller-id refusal', async () => {
     const number = '+919800001011';
     const r = await carrier.placeCall(dial(number, newToken(1), { callerId: '08047112000' }));
     expect(r).toMatchObject({ kind: 'refused', httpStatus: 400, accountLevel: false, callerIdRefused: true });

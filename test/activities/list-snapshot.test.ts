@@ -1,11 +1,7 @@
 /**
- * SPEC §3/§5 with issue 13's deferred snapshot, on a real database: a create over lists bigger than
- * the preview answers with the lists' count and `stats.snapshot` pending, and writes no numbers; the
- * start (`markCampaignStarted`, the activity the campaign workflow calls) copies them in chunks,
- * each committed with its progress, so a read meanwhile sees `copying` with `copied` of `total`
- * and the count still in `created`/`pending`; the numbers it takes are exactly those the one-statement
- * snapshot takes (list order, first occurrence across lists). A campaign deleted before it started
- * never had numbers (`skipped`).
+ * SPEC §3/§5 the deferred snapshot on a real database: a create over large lists answers with `stats.snapshot` pending
+ * and writes no numbers; `markCampaignStarted` copies them in committed chunks with progress, taking exactly what the
+ * one-statement snapshot takes; a campaign deleted before start never had numbers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq, sql } from 'drizzle-orm';

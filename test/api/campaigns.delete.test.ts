@@ -1,43 +1,22 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import type { ControlResult } from '../../api/deps';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import {
-  aCampaignRequest,
-  call,
-  provisionAccount,
-  testDeps,
-  type App,
-  type Json,
-  type TestAccount,
-} from '../support/api';
+import type { TestDatabase } from '../support/db';
+import { aCampaignRequest, call, testDeps, type App, type Json, type TestAccount } from '../support/api';
 import {
   campaignSnapshot,
   setCampaignState,
   workflowLikeEngine,
   type WorkflowLikeEngine,
 } from '../support/campaign-control';
+import { controlOnFreshDatabase } from '../support/controlled-app';
 
 let database: TestDatabase;
 let engine: WorkflowLikeEngine;
 let app: App;
 let acct: TestAccount;
 let other: TestAccount;
-let scripted: ControlResult | null = null;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  engine = workflowLikeEngine(database.db, { script: () => scripted });
-  app = createApp(testDeps(database.db, engine));
-  acct = await provisionAccount(database.db);
-  other = await provisionAccount(database.db);
-});
-beforeEach(() => {
-  scripted = null;
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const script = controlOnFreshDatabase((t) => ({ database, engine, app, acct, other } = t));
 
 const base = (a: TestAccount = acct) => `/v2/accounts/${a.sid}/campaigns`;
 const one = (id: string, a: TestAccount = acct) => `${base(a)}/${id}`;
@@ -152,7 +131,7 @@ describe('§4.8 refusals', () => {
   );
 
   it('relays a conflict from the workflow (a DELETE racing send_at)', async () => {
-    scripted = {
+    script.next = {
       kind: 'conflict',
       status: 'InProgress',
       description:
@@ -161,12 +140,12 @@ describe('§4.8 refusals', () => {
       allowed: ['pause'],
     };
     const { res, id } = await refused(null, { engineAsked: true });
-    expect(expectFailure(res, 409, 4001).description).toBe(scripted.description);
+    expect(expectFailure(res, 409, 4001).description).toBe(script.next.description);
     expect(controlsFor(id)).toEqual([DELETE_REQUEST(id)]);
   });
 
   it('answers 409 when the workflow has already ended', async () => {
-    scripted = { kind: 'closed' };
+    script.next = { kind: 'closed' };
     const { res } = await refused(null, { engineAsked: true });
     // The read model still says Created: the description comes from the state machine on it.
     expect(res.status, JSON.stringify(res.json)).toBe(409);

@@ -88,7 +88,7 @@ describe('§1 auth', () => {
 });
 
 describe('§1 rate limit', () => {
-  it('counts every authenticated /v2 request in a sliding 60-second window and answers 429 past the limit', async () => {
+  it('counts each authenticated /v2 request in a sliding 60-second window; 429 past the limit', async () => {
     const limited = await provisionAccount(database.db, { api_requests_per_minute: 3 });
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {

@@ -1,43 +1,23 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import type { ControlResult } from '../../api/deps';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import {
-  aCampaignRequest,
-  call,
-  fakeEngine,
-  provisionAccount,
-  testDeps,
-  type App,
-  type Json,
-  type TestAccount,
-} from '../support/api';
+import type { TestDatabase } from '../support/db';
+import { aCampaignRequest, call, fakeEngine, testDeps, type App, type Json, type TestAccount } from '../support/api';
 import {
   campaignSnapshot,
   setCampaignState,
   workflowLikeEngine,
   type WorkflowLikeEngine,
 } from '../support/campaign-control';
+import { controlOnFreshDatabase } from '../support/controlled-app';
 
 let database: TestDatabase;
 let engine: WorkflowLikeEngine;
 let app: App;
 let acct: TestAccount;
 let other: TestAccount;
-let scripted: ControlResult | null = null;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  engine = workflowLikeEngine(database.db, { script: () => scripted });
-  app = createApp(testDeps(database.db, engine));
-  acct = await provisionAccount(database.db, { calls_per_minute: 30 });
-  other = await provisionAccount(database.db);
-});
-beforeEach(() => {
-  scripted = null;
-});
-afterAll(async () => {
-  await database?.drop();
+const script = controlOnFreshDatabase((t) => ({ database, engine, app, acct, other } = t), {
+  account: { calls_per_minute: 30 },
 });
 
 const base = (a: TestAccount = acct) => `/v2/accounts/${a.sid}/campaigns`;
@@ -220,7 +200,7 @@ describe('§1 unknown campaign → 404', () => {
 
 describe('§4.1/§4.7 state conflicts → 409, nothing changed', () => {
   it("relays the workflow's conflict naming the status and the allowed actions", async () => {
-    scripted = {
+    script.next = {
       kind: 'conflict',
       status: 'Completed',
       description: 'action "pause" is not allowed while the campaign is Completed; allowed: archive',
@@ -248,7 +228,7 @@ describe('§4.1/§4.7 state conflicts → 409, nothing changed', () => {
   it('relays a field conflict from the workflow as FIELD_NOT_UPDATABLE', async () => {
     // The read model says Created; the workflow has just started it (a PUT racing send_at).
     const c = await createCampaign();
-    scripted = {
+    script.next = {
       kind: 'conflict',
       status: 'InProgress',
       field: 'name',
@@ -257,7 +237,7 @@ describe('§4.1/§4.7 state conflicts → 409, nothing changed', () => {
     };
     const before = await campaignSnapshot(database.db, c.id);
     const res = await call(app, acct, 'PUT', one(c.id), { name: 'Too late for this' });
-    expect(expectFailure(res, 409, 4002).description).toBe(scripted.description);
+    expect(expectFailure(res, 409, 4002).description).toBe(script.next.description);
     expect(controlsFor(c.id)).toEqual([
       { campaignId: c.id, action: null, changedFields: ['name'], patch: { name: 'Too late for this' } },
     ]);

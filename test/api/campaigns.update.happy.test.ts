@@ -1,42 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app';
-import type { ControlResult } from '../../api/deps';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import {
-  aCampaignRequest,
-  call,
-  provisionAccount,
-  testDeps,
-  type App,
-  type Json,
-  type TestAccount,
-} from '../support/api';
-import {
-  campaignSnapshot,
-  setCampaignState,
-  workflowLikeEngine,
-  type WorkflowLikeEngine,
-} from '../support/campaign-control';
+import { describe, expect, it } from 'vitest';
+import type { TestDatabase } from '../support/db';
+import { aCampaignRequest, call, type App, type Json, type TestAccount } from '../support/api';
+import { campaignSnapshot, setCampaignState, type WorkflowLikeEngine } from '../support/campaign-control';
+import { controlOnFreshDatabase } from '../support/controlled-app';
 
 let database: TestDatabase;
 let engine: WorkflowLikeEngine;
 let app: App;
 let acct: TestAccount;
-/** The next answer of the workflow, when a test scripts one. */
-let scripted: ControlResult | null = null;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  engine = workflowLikeEngine(database.db, { script: () => scripted });
-  app = createApp(testDeps(database.db, engine));
-  acct = await provisionAccount(database.db);
-});
-beforeEach(() => {
-  scripted = null;
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const script = controlOnFreshDatabase((t) => ({ database, engine, app, acct } = t));
 
 const base = () => `/v2/accounts/${acct.sid}/campaigns`;
 const one = (id: string) => `${base()}/${id}`;
@@ -295,7 +268,7 @@ describe('§4.1 actions', () => {
   it('adds closing: true whenever the workflow reports a drain under way', async () => {
     const c = await createCampaign();
     await setCampaignState(database.db, c.id, { status: 'Paused', started: true });
-    scripted = { kind: 'applied', status: 'Paused', closing: true };
+    script.next = { kind: 'applied', status: 'Paused', closing: true };
     const data = expectOk(await call(app, acct, 'PUT', one(c.id), { action: 'complete' }));
     expect(data.closing).toBe(true);
   });

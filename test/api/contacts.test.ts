@@ -3,30 +3,21 @@
  * `data.sid`; 207 on mixed results; a number the account has is reused as it is), list (`limit` at
  * most 20), get, update (one and bulk), delete (one and bulk), and `custom` / `custom_field` [C-21].
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { createApp } from '../../api/app';
 import { contacts, listMemberships } from '../../db/schema';
 import { newSid } from '../../domain/ids';
-import { provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import { httpClient, serveApp, type HttpCall, type ServedApp } from '../support/http-app';
+import { provisionAccount, type Json, type TestAccount } from '../support/api';
+import type { TestDatabase } from '../support/db';
+import { httpClient, type HttpCall, type ServedApp } from '../support/http-app';
+import { serveOnFreshDatabase } from '../support/served-app';
 
 let database: TestDatabase;
 let served: ServedApp;
 let acct: TestAccount;
 let api: HttpCall;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  served = await serveApp(createApp(testDeps(database.db)));
-  acct = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000 });
-  api = httpClient(served.baseUrl, acct);
-});
-afterAll(async () => {
-  await served?.stop();
-  await database?.drop();
-});
+serveOnFreshDatabase((app) => ({ database, served, acct, api } = app));
 
 const base = () => `/v2/accounts/${acct.sid}`;
 /** A distinct valid Indian mobile number per call. */

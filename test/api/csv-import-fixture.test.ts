@@ -1,26 +1,20 @@
 /**
- * SPEC §5 CSV import, row by row: a generated 20,000-row dynamic file (`test/support/csv-fixture.ts`:
- * BOM, CRLF/LF/CR, quotes, bad rows, duplicates in other spellings, numbers of several countries,
- * extra columns) is imported twice into one list, over real HTTP on a real PostgreSQL, after some of
- * its numbers already exist as contacts. What the import made of it — both csv-status objects, the
- * list, every membership in list order with its contact's fields and its variables — must equal the
- * committed fixture, which was taken from the importer as it was before the COPY-based rewrite.
- *
- * `OUTCALL_WRITE_CSV_FIXTURE=1` rewrites the fixture from the current importer: only for a change that
- * is meant to alter what an import produces, and then the diff is the review.
+ * SPEC §5 CSV import row by row: the generated hostile 20,000-row file (`test/support/csv-fixture.ts`), imported twice
+ * into one list over real HTTP, must give exactly the committed fixture (csv-status, list, every membership).
+ * `OUTCALL_WRITE_CSV_FIXTURE=1` rewrites it, only for a change meant to alter an import; the diff is the review.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
-import { createApp } from '../../api/app';
 import { contacts, listMemberships, lists } from '../../db/schema';
-import { provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
+import type { Json, TestAccount } from '../support/api';
 import { generateFixtureCsv } from '../support/csv-fixture';
 import { importCsv } from '../support/csv-upload';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import { httpClient, serveApp, type ServedApp } from '../support/http-app';
+import type { TestDatabase } from '../support/db';
+import { httpClient, type ServedApp } from '../support/http-app';
+import { serveOnFreshDatabase } from '../support/served-app';
 
 const FIXTURE = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -31,15 +25,7 @@ let database: TestDatabase;
 let served: ServedApp;
 let acct: TestAccount;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  served = await serveApp(createApp(testDeps(database.db)));
-  acct = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000, default_region: 'IN' });
-});
-afterAll(async () => {
-  await served?.stop();
-  await database?.drop();
-});
+serveOnFreshDatabase((app) => ({ database, served, acct } = app), { account: { default_region: 'IN' } });
 
 /** JSON with object keys sorted, so a line does not depend on how PostgreSQL ordered a jsonb's keys. */
 function stable(v: unknown): string {

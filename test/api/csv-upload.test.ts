@@ -4,16 +4,15 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { and, eq, like } from 'drizzle-orm';
 import pino from 'pino';
-import { createApp } from '../../api/app';
 import { createCsvImporter } from '../../api/csv-import';
 import { contacts, csvUploadChunks, csvUploads, listMemberships, lists } from '../../db/schema';
 import { newSid } from '../../domain/ids';
-import { provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import { httpClient, serveApp, type HttpCall, type ServedApp } from '../support/http-app';
+import { provisionAccount, type Json, type TestAccount } from '../support/api';
+import type { TestDatabase } from '../support/db';
+import type { HttpCall, ServedApp } from '../support/http-app';
 import {
   importCsv,
   insertListCampaign,
@@ -24,22 +23,14 @@ import {
   streamedMultipart,
   waitForUpload,
 } from '../support/csv-upload';
+import { serveOnFreshDatabase } from '../support/served-app';
 
 let database: TestDatabase;
 let served: ServedApp;
 let acct: TestAccount;
 let api: HttpCall;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  served = await serveApp(createApp(testDeps(database.db)));
-  acct = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000 });
-  api = httpClient(served.baseUrl, acct);
-});
-afterAll(async () => {
-  await served?.stop();
-  await database?.drop();
-});
+serveOnFreshDatabase((app) => ({ database, served, acct, api } = app));
 
 const uniqueName = (what: string) => `${what} ${newSid().slice(0, 8)}`;
 const base = () => `/v2/accounts/${acct.sid}`;

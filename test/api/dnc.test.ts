@@ -4,30 +4,21 @@
  * account scoping and hostile input; and the check at create: a listed number is `suppressed`
  * (`stats.suppressed`, reason `dnc` in the numbers endpoint and report.csv), inline and from lists.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createApp } from '../../api/app';
 import { dncNumbers } from '../../db/schema';
-import { aCampaignRequest, fakeEngine, provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import { httpClient, serveApp, type HttpCall, type ServedApp } from '../support/http-app';
+import { aCampaignRequest, provisionAccount, type Json, type TestAccount } from '../support/api';
+import type { TestDatabase } from '../support/db';
+import { httpClient, type HttpCall, type ServedApp } from '../support/http-app';
 import { multipart } from '../support/csv-upload';
+import { serveOnFreshDatabase } from '../support/served-app';
 
 let database: TestDatabase;
 let served: ServedApp;
 let acct: TestAccount;
 let api: HttpCall;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  served = await serveApp(createApp(testDeps(database.db, fakeEngine())));
-  acct = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000, default_region: 'IN' });
-  api = httpClient(served.baseUrl, acct);
-});
-afterAll(async () => {
-  await served?.stop();
-  await database?.drop();
-});
+serveOnFreshDatabase((app) => ({ database, served, acct, api } = app), { account: { default_region: 'IN' } });
 
 const dnc = (a: TestAccount = acct) => `/v2/accounts/${a.sid}/dnc`;
 let counter = 0;

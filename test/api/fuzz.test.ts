@@ -1,11 +1,7 @@
 /**
- * SPEC §1 "Bad input never yields a 5xx" and "nothing is half-written", as a property (issue 11):
- * 10,000 seeded requests generated from the zod request schemas and from hand-written hostile
- * shapes (`test/support/fuzz/`), over every endpoint (do-not-call, Twilio callbacks and
- * `Idempotency-Key` included), against the real app over real HTTP, each lane on its own real
- * PostgreSQL database. Every answer is below 500 and arrives (no reset); every refusal is Exotel's
- * failure envelope and leaves every table's row count as it was (but the one `idempotency_keys` row
- * that keeps a keyed request's answer). Prints the status histogram.
+ * SPEC §1 "Bad input never yields a 5xx" and "nothing is half-written", as a property: seeded requests from the zod
+ * schemas and hostile shapes (`test/support/fuzz/`) over every endpoint, real HTTP, a real database per lane. Every
+ * answer is below 500 and arrives; every refusal is the envelope and changes no row count.
  */
 import fc from 'fast-check';
 import pino from 'pino';

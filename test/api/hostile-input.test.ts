@@ -5,29 +5,20 @@
  * Every refusal is a 4xx in Exotel's envelope naming what was wrong, and changes no row.
  */
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../api/app';
-import { provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import { httpClient, serveApp, type HttpCall, type ServedApp } from '../support/http-app';
+import { describe, expect, it } from 'vitest';
+import type { Json, TestAccount } from '../support/api';
+import type { TestDatabase } from '../support/db';
+import type { HttpCall, ServedApp } from '../support/http-app';
 import { multipart, postUploadBody, waitForUpload } from '../support/csv-upload';
 import { tableCounts } from '../support/table-counts';
+import { serveOnFreshDatabase } from '../support/served-app';
 
 let database: TestDatabase;
 let served: ServedApp;
 let acct: TestAccount;
 let api: HttpCall;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  served = await serveApp(createApp(testDeps(database.db)));
-  acct = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000 });
-  api = httpClient(served.baseUrl, acct);
-});
-afterAll(async () => {
-  await served?.stop();
-  await database?.drop();
-});
+serveOnFreshDatabase((app) => ({ database, served, acct, api } = app));
 
 const base = () => `/v2/accounts/${acct.sid}`;
 const flow = 'https://flows.example.com/start_voice/926';

@@ -4,31 +4,22 @@
  * HTTP with a real 100,000-row import. (The dynamic cap, 500,000, is the same code path with the other
  * constant; bench/csv-import.ts imports 500,000 rows into a dynamic list.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createApp } from '../../api/app';
 import { listMemberships } from '../../db/schema';
 import { LIST_CAPS } from '../../domain/contact-csv';
-import { provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import { httpClient, serveApp, type HttpCall, type ServedApp } from '../support/http-app';
+import type { Json, TestAccount } from '../support/api';
+import type { TestDatabase } from '../support/db';
+import type { HttpCall, ServedApp } from '../support/http-app';
 import { importCsv } from '../support/csv-upload';
+import { serveOnFreshDatabase } from '../support/served-app';
 
 let database: TestDatabase;
 let served: ServedApp;
 let acct: TestAccount;
 let api: HttpCall;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  served = await serveApp(createApp(testDeps(database.db)));
-  acct = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000 });
-  api = httpClient(served.baseUrl, acct);
-});
-afterAll(async () => {
-  await served?.stop();
-  await database?.drop();
-});
+serveOnFreshDatabase((app) => ({ database, served, acct, api } = app));
 
 const numberAt = (i: number) => `+9191${String(10_000_000 + i)}`;
 const csvOf = (from: number, count: number) =>

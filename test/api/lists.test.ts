@@ -3,31 +3,22 @@
  * duplicate name as an item with code 409), list, get, rename (one and bulk), delete (409 while a
  * non-terminal campaign uses the list), add / list / remove members, and the `/contact-lists` alias.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createApp } from '../../api/app';
 import { contacts, csvUploads, listMemberships, lists } from '../../db/schema';
 import { newSid } from '../../domain/ids';
-import { provisionAccount, testDeps, type Json, type TestAccount } from '../support/api';
-import { freshDatabase, type TestDatabase } from '../support/db';
-import { httpClient, serveApp, type HttpCall, type ServedApp } from '../support/http-app';
+import { provisionAccount, type Json, type TestAccount } from '../support/api';
+import type { TestDatabase } from '../support/db';
+import { httpClient, type HttpCall, type ServedApp } from '../support/http-app';
 import { insertListCampaign, setCampaignStatus } from '../support/csv-upload';
+import { serveOnFreshDatabase } from '../support/served-app';
 
 let database: TestDatabase;
 let served: ServedApp;
 let acct: TestAccount;
 let api: HttpCall;
 
-beforeAll(async () => {
-  database = await freshDatabase();
-  served = await serveApp(createApp(testDeps(database.db)));
-  acct = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000, timezone: 'Asia/Kolkata' });
-  api = httpClient(served.baseUrl, acct);
-});
-afterAll(async () => {
-  await served?.stop();
-  await database?.drop();
-});
+serveOnFreshDatabase((app) => ({ database, served, acct, api } = app), { account: { timezone: 'Asia/Kolkata' } });
 
 const base = () => `/v2/accounts/${acct.sid}`;
 const unique = (what: string) => `${what} ${newSid().slice(0, 8)}`;

@@ -1,9 +1,8 @@
 /**
- * SPEC §1 "every endpoint authenticated and scoped to its account" as a matrix (issue 11): every
- * endpoint, each account's credentials against the other account's resources, through both account
- * paths — only 401, 403 or 404 (a collection on one's own path answers 200 with one's own data), no
- * foreign data in any body, and the other account's rows unchanged. Real HTTP, real PostgreSQL, the
- * simulator mounted as the local stack mounts it.
+ * SPEC §1 "every endpoint authenticated and scoped to its account" as a matrix (issue 11): every endpoint, each
+ * account's credentials against the other account's resources, through both account paths — only 401, 403 or 404 (a
+ * collection on one's own path answers 200 with one's own data), no foreign data in any body, and the other account's
+ * rows unchanged. Real HTTP, real PostgreSQL, the simulator mounted as the local stack mounts it.
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,9 +1,8 @@
 /**
- * SPEC §2 `/carriers/twilio/...`, §7 `twilio`: Twilio's status callback and greeting fetch through
- * the whole app on a real database. A request is accepted only with Twilio's X-Twilio-Signature for
- * the URL Outcall handed out and the form parameters (signed here by Twilio's own helper library),
- * and a status only with the attempt's CallSid and AccountSid; anything else is 403 and changes
- * nothing. Hostile bodies are 4xx.
+ * SPEC §2 `/carriers/twilio/...`, §7 `twilio`: Twilio's status callback and greeting fetch through the whole app on a
+ * real database. A request is accepted only with Twilio's X-Twilio-Signature for the URL Outcall handed out and the
+ * form parameters (signed here by Twilio's own helper library), and a status only with the attempt's CallSid and
+ * AccountSid; anything else is 403 and changes nothing. Hostile bodies are 4xx.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import twilio from 'twilio';

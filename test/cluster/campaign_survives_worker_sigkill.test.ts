@@ -1,12 +1,7 @@
 /**
- * The production engine end to end: a 50-number campaign on the real Temporal server with PostgreSQL
- * (several history shards, bin/temporal-cluster.ts), two worker processes, one of them killed with
- * SIGKILL mid-campaign, once every first attempt has settled and 20 numbers sleep on their retry
- * timers (their workflows cached on either worker). The survivor finishes the campaign: it reaches
- * Completed, every number ends as the simulator's rules predict, and no attempt was dialled twice.
- *
- * Why not mid-dial: an attempt whose row is committed but whose request never left (SPEC §7, at most
- * once) is settled only by the callback timeout and then an hour of lookups, longer than a test.
+ * The production engine end to end: a campaign on the real Temporal server with PostgreSQL and two worker processes,
+ * one SIGKILLed once numbers sleep on retry timers; the survivor completes it, every number as the simulator's rules
+ * predict, nothing dialled twice. Why not mid-dial: docs/tests.md.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStack, type EmbeddedStack } from '../../bin/embedded-stack';

@@ -1,9 +1,7 @@
 /**
- * SPEC §7 (issue 11, finding 1): a carrier status callback is accepted only when its token and its
- * CallSid match the attempt. Over real HTTP against the real stack (Temporal dev server, PostgreSQL,
- * the simulator carrier): a wrong CallSid, a wrong token, another account's token, and a replay of
- * a settled attempt's own callback are all refused with 403 and change nothing — not the attempt,
- * not the number, not the stats, not the webhooks; the real callback still settles the call.
+ * SPEC §7: a carrier status callback is accepted only when its token and CallSid match the attempt. On the real stack a
+ * wrong CallSid, a wrong token, another account's token and a replayed callback are each 403 and change nothing
+ * (attempt, number, stats, webhooks); the real callback still settles the call.
  */
 import { and, count, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

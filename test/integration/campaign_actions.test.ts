@@ -1,9 +1,7 @@
 /**
- * SPEC §4.1, §4.7, §4.8 over real HTTP against the real stack (API + worker + Temporal dev server +
- * PostgreSQL + simulator): every PUT action through the campaign workflow, every 409 and 400 of the
- * control issue, partial and whole-object updates, DELETE before and after start, and the drain of
- * `complete` ending in final stats. The simulator's calls talk for 4 s and a campaign keeps at most
- * two numbers live, so a test can act while calls are live and while numbers are still pending.
+ * SPEC §4.1, §4.7, §4.8 over real HTTP on the real stack: every PUT action through the campaign workflow, every 409 and
+ * 400, partial and whole-object updates, DELETE before and after start, the drain of `complete`. Calls talk for 4 s
+ * with at most two numbers live, so a test can act while calls are live.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -175,7 +173,7 @@ describe('§4.1 actions on a running campaign', () => {
 });
 
 describe('§4.7 updates through the workflow', () => {
-  it('before start: every field may change with the create rules; the new numbers and send_at are what runs', async () => {
+  it('before start: any field may change under the create rules; the new numbers and send_at run', async () => {
     const c = await campaign({ schedule: { send_at: inMs(3600_000) } });
     const bad = failure(await http.put(c.id, { from: ['+919876543210', 'not-a-number'] }), 400, 1002);
     expect(bad.description).toContain('not-a-number');
@@ -234,7 +232,7 @@ describe('§4.7 updates through the workflow', () => {
     expect((await http.get(c.id)).name).toBe('Whole object before start');
   });
 
-  it('after start: name and numbers are 409 naming the field; schedule only while Paused; a bad value is 400', async () => {
+  it('after start: name and numbers are 409 naming the field; schedule only while Paused; bad value 400', async () => {
     const c = await campaign({ from: [BUSY], retries: { number_of_retries: 1, interval_mins: 1 } });
     await http.waitFor(c.id, (x) => x.stats.retry === 1, 30_000, 'a number waiting for its retry');
     expect(failure(await http.put(c.id, { name: 'Too late' }), 409, 4002).description).toMatch(
@@ -273,7 +271,7 @@ describe('§4.7 updates through the workflow', () => {
 });
 
 describe('§1 bodies and bad input', () => {
-  it('accepts the bulk body of one element (200, one item), answers a bulk 409 with 207, and refuses other shapes with 400', async () => {
+  it('takes a bulk body of one element (200, one item), answers a bulk 409 with 207, other shapes 400', async () => {
     const c = await campaign({ schedule: { send_at: inMs(3600_000) } });
     const bulk = await http.put(c.id, { campaigns: [{ action: 'pause' }] });
     expect(bulk.status, bulk.text).toBe(200);

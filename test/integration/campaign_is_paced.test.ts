@@ -1,13 +1,7 @@
 /**
- * SPEC §4.5 end to end over HTTP: a custom campaign is paced at its throttle and dials its numbers
- * in `from` order; an account's channels cap its live calls; custom throttles over the account's
- * headroom are refused at create. SPEC §4.5 counts a dial at the moment Outcall sends it: spacing is
- * asserted on those instants (`attempts.dial_started_at`, the moment the request left); the order at
- * the carrier on the simulator's own records (`sim_calls`, written when each request arrived, later
- * by however long a loaded machine takes to deliver it). Live calls come from the attempt rows (dial
- * request → final status recorded, SPEC §4.5's definition) and from the carrier's call start/end.
- * Order on the two-channel account is asserted up to dials sent within one hand-off of each other.
- * Small numbers, short runs: the assertions are about order and spacing, never wall-clock speed.
+ * SPEC §4.5 end to end over HTTP: a custom campaign keeps its throttle and `from` order, an account's channels cap its
+ * live calls, throttles over the headroom are refused at create. Spacing is judged at the instants Outcall sent each
+ * dial; order, spacing, never wall-clock speed (docs/tests.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq, inArray } from 'drizzle-orm';

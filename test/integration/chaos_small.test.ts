@@ -1,10 +1,7 @@
 /**
- * Issue 10 "no fault freezes a campaign", the small run of the fault suite (bin/chaos/run.ts; `npm run
- * chaos` is the full one): 300 numbers while the worker process is SIGKILLed 3 times and the API
- * process (which serves the simulator carrier) once, with 20 % of the carrier's callbacks dropped.
- * Every number ends final, no attempt is dialled twice, stats equal the numbers and call-details, and
- * every webhook event arrives once. The API, the worker and a Temporal dev server run as their own
- * processes, on a fresh database.
+ * The small run of the fault suite (bin/chaos/run.ts): a campaign while the worker and API processes are SIGKILLed and
+ * carrier callbacks dropped. Every number ends final, nothing is dialled twice, stats equal the numbers and
+ * call-details, every webhook event arrives once (sizes: docs/tests.md).
  */
 import { describe, expect, it } from 'vitest';
 import { runChaos } from '../../bin/chaos/run';

@@ -1,9 +1,7 @@
 /**
- * SPEC §4.1 "Who decides", against the real stack: a request racing `send_at` or the last number's
- * completion sees one consistent state, and the response, every later GET and the calls made agree
- * on which side of the race it landed. Each race is run at staggered offsets around the moment it
- * races, so both sides are exercised; which side a given offset lands on is not asserted (timings on
- * a shared machine are noisy), only that each outcome is whole and consistent.
+ * SPEC §4.1 "Who decides" on the real stack: a request racing `send_at` or the last number's completion sees one
+ * consistent state that the response, later GETs and the calls agree on. Each race runs at staggered offsets; which
+ * side an offset lands on is not asserted, only that each outcome is whole.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -55,7 +53,7 @@ async function watch(id: string, ms: number): Promise<string[]> {
 describe('§4.1 an action racing send_at', () => {
   const OFFSETS = spread(9, -1500, 1500);
 
-  it('DELETE either wins (Deleted, nothing ever dialled) or loses to the start (409 naming InProgress, the campaign runs)', async () => {
+  it('DELETE wins (Deleted, nothing dialled) or loses to the start (409 naming InProgress, it runs)', async () => {
     const sendAtMs = Math.ceil(Date.now() / 1000) * 1000 + 8000;
     const sendAt = new Date(sendAtMs).toISOString();
     const ids: string[] = [];
@@ -94,7 +92,7 @@ describe('§4.1 an action racing send_at', () => {
     expect(outcomes.at(-1)).toBe('started');
   });
 
-  it('pause lands on one side: before the start (Paused, never started) or after it (Paused, started); resume finishes either', async () => {
+  it('pause lands before the start (Paused, never started) or after it (Paused, started); resume ends it', async () => {
     const sendAtMs = Math.ceil(Date.now() / 1000) * 1000 + 8000;
     const sendAt = new Date(sendAtMs).toISOString();
     const ids: string[] = [];
@@ -136,7 +134,7 @@ describe('§4.1 an action racing send_at', () => {
 });
 
 describe('§4.1 a pause racing the last number', () => {
-  it('either pauses (Paused with the number final, until resume completes it) or is refused (409) while the campaign completes', async () => {
+  it('pauses (Paused, number final, until resume ends it) or is refused (409) as the campaign completes', async () => {
     // The one call ends about ring (100 ms) + talk (2 s) after it is dialled; the pause is sent at
     // staggered delays after the number is seen in-progress, one campaign at a time.
     const OFFSETS = spread(9, 0, 6000);

@@ -1,12 +1,7 @@
 /**
- * SPEC §5, issue 13: a CSV import killed with SIGKILL in the middle of writing a batch — while its
- * COPY into `contacts` or `list_memberships` is running on the server — loses nothing and writes
- * nothing twice. The API runs as a real child process; a 300,000-row dynamic file with duplicates
- * (other columns, straddling batches), bad rows and blank lines is uploaded; the process is killed
- * three times, each time while the database shows one of the import's COPY statements active, and
- * restarted; the last process finishes the import. Then: the counts are exactly the file's, every
- * number is one contact and one membership, the list's order is the file's first-occurrence order,
- * and each membership carries its first occurrence's columns.
+ * SPEC §5: a CSV import whose API process is SIGKILLed three times, each while one of its COPY statements runs, and
+ * restarted, loses nothing and writes nothing twice: exact counts, one contact and membership per number, the file's
+ * first-occurrence order and columns (file and method: docs/tests.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq, sql } from 'drizzle-orm';

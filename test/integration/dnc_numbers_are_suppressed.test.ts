@@ -1,9 +1,7 @@
 /**
- * SPEC §3/§4.1/§7 (ext) the do-not-call list end to end (API, worker, dev server, simulator): a
- * listed number of an inline campaign is `suppressed` and never dialled (no call-details record, no
- * request at the carrier) while the others run to completion; a campaign whose every number is
- * listed ends `Completed` without dialling; a list campaign's snapshot at start suppresses a number
- * listed after the create; a PUT before start that brings in a listed number suppresses it.
+ * SPEC §3/§4.1/§7 (ext) the do-not-call list end to end: a listed number is `suppressed` and never dialled, a campaign
+ * of listed numbers only ends `Completed` without dialling, and a list snapshot at start or a PUT before start
+ * suppresses numbers listed after the create.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';

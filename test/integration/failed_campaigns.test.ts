@@ -1,10 +1,7 @@
 /**
- * SPEC §4.1 `Failed`, over real HTTP against the real stack: a campaign whose every dial the carrier
- * refuses (the simulator refuses numbers ending `000`) ends `Failed` with final stats; one accepted
- * dial makes it `Completed`; and an account-level carrier error stops a campaign at once. The
- * account-level error is a real one: an account provisioned with the ops CLI whose carrier is the
- * Exotel adapter pointed at the simulator with credentials the simulator rejects (HTTP 401). A caller id
- * the carrier refuses (the simulator: one ending in 000) stops a campaign at the 20th dial in a row.
+ * SPEC §4.1 `Failed` over real HTTP on the real stack: every dial refused ends `Failed`, one accepted makes it
+ * `Completed`; a real account-level carrier error (Exotel adapter, rejected credentials) stops a campaign at once, and
+ * so does a refused caller id at the 20th dial in a row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -131,7 +128,7 @@ describe('§4.1 the same caller-id refusal on 20 dials in a row', () => {
 });
 
 describe('§4.1 an account-level carrier error', () => {
-  it('stops the campaign at once: Failed, no retry, every unfinished number failed with the carrier error', async () => {
+  it('stops the campaign at once: Failed, no retry, each unfinished number failed with the carrier error', async () => {
     // Provisioned as an operator would: the ops CLI, with a carrier whose credentials are wrong.
     const account = {
       ...BAD_CARRIER,

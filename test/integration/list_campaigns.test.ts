@@ -1,9 +1,8 @@
 /**
- * SPEC §3/§5/§7 campaigns from lists, over real HTTP against the whole stack (API, worker, dev
- * server, simulator): a dynamic campaign's `@@column` greeting rendered per contact, checked in what
- * the simulator's greeting flow fetched; static campaigns over several lists de-duplicated in list
- * order; the lists' snapshot taken at start; names in call-details, the numbers endpoint and the
- * report; `lists` rules rejected at create.
+ * SPEC §3/§5/§7 campaigns from lists, over real HTTP against the whole stack (API, worker, dev server, simulator): a
+ * dynamic campaign's `@@column` greeting rendered per contact, checked in what the simulator's greeting flow fetched;
+ * static campaigns over several lists de-duplicated in list order; the lists' snapshot taken at start; names in
+ * call-details, the numbers endpoint and the report; `lists` rules rejected at create.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCsv } from '../support/csv-upload';

@@ -1,9 +1,8 @@
 /**
- * SPEC §8 operator signals, against the real stack: `pause`, `resume` and `complete` sent straight
- * to the campaign workflow with the real `temporal` CLI (`temporal workflow signal --workflow-id
- * campaign/<id> --name pause`), and once with the ops CLI (`npm run ops -- campaigns pause <id>`),
- * have the same effect as the REST actions, and the read model follows. A signal the state machine
- * rejects is ignored (SPEC §4.1 "Who decides").
+ * SPEC §8 operator signals, against the real stack: `pause`, `resume` and `complete` sent straight to the campaign
+ * workflow with the real `temporal` CLI (`temporal workflow signal --workflow-id campaign/<id> --name pause`), and once
+ * with the ops CLI (`npm run ops -- campaigns pause <id>`), have the same effect as the REST actions, and the read
+ * model follows. A signal the state machine rejects is ignored (SPEC §4.1 "Who decides").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';

@@ -1,9 +1,7 @@
 /**
- * SPEC §4.1 "an action takes effect and is answered within 5 seconds whatever the campaign's numbers
- * are doing" (issue 10), against the real stack: every channel held by long calls and numbers waiting
- * for them, a worker that has just restarted and replays every workflow. `pause`, `resume` and
- * `complete` over REST and the `pause` signal each take effect and are answered within 5 s, and
- * `complete` ends the waiting work at once: the campaign is Completed as soon as the live calls end.
+ * SPEC §4.1 "an action takes effect and is answered within 5 seconds whatever the numbers are doing", on the real stack
+ * with every channel held by long calls and a just-restarted worker: `pause`, `resume`, `complete` and the `pause`
+ * signal each take effect in time, and `complete` ends the waiting work at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';

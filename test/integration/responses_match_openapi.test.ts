@@ -1,10 +1,7 @@
 /**
- * Issue 14 contract test: the responses of a real stack — a campaign's create, get, list, update,
- * delete, call-details and numbers; `?validation=report`, with `no_window` for an account with
- * `recipient_local_time`; lists, contacts and memberships; a CSV upload and its status;
- * the webhook delivery log and a replay that really re-sends; the do-not-call list; a POST repeated
- * with its Idempotency-Key — each match the schema the OpenAPI document gives for its operation and
- * status. Errors are checked against the error envelope.
+ * Contract test: the responses of a real stack, over every resource (campaigns and their reads, validation reports,
+ * lists, contacts, uploads, webhook deliveries, do-not-call, idempotent repeats), each match the schema the OpenAPI
+ * document gives for its operation and status; errors match the error envelope.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,9 +1,7 @@
 /**
- * ARCHITECTURE "a child waiting hours for a retry must not hold a dialling slot", on the dev server
- * with its per-run limits lowered (50 pending children per run, test/support/global-setup.ts) and a
- * window of 40 (test/support/stack.ts): more numbers sleep for a retry at once than the window has
- * slots, the runs that fill up with sleepers continue-as-new under the pending-children limit, and
- * the campaign completes with every number dialled exactly twice and exact stats.
+ * ARCHITECTURE "a child waiting hours for a retry must not hold a dialling slot", on the dev server with lowered
+ * per-run limits: more numbers sleep for a retry than the window has slots, full runs continue-as-new, and the campaign
+ * completes with every number dialled exactly twice (limits: docs/tests.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';

@@ -1,10 +1,7 @@
 /**
- * SPEC §7 `twilio` end to end over HTTP (API, worker, dev server, simulator): accounts whose carrier
- * is `{type:'twilio', …}` pointed at the simulator's Twilio contract, provisioned as `npm run ops --
- * accounts upsert` does. A flow campaign covering every simulator outcome completes through the twilio
- * adapter's real code path, each attempt settled by a signed callback the API verified; greeting
- * campaigns read their text as `<Say>` TwiML, or fetch it by `Url` when it is too long; a wrong auth
- * token fails the campaign at once (account-level, 401).
+ * SPEC §7 `twilio` end to end over HTTP: accounts with a `twilio` carrier pointed at the simulator's Twilio contract
+ * complete a flow campaign over every outcome through signed callbacks; greetings go as `<Say>` TwiML or by `Url`; a
+ * wrong auth token fails the campaign at once (401).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';

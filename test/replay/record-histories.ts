@@ -1,11 +1,7 @@
 /**
- * Records a set of the workflow histories that `test/replay/replay.test.ts` replays (STYLE G16):
- * `npm run test:record-histories -- <issue>-<change>` (the name of the patch, see docs/architecture.md
- * "Determinism") writes `histories/<issue>-<change>/`. It drives a whole stack (bin/embedded-stack.ts)
- * over HTTP through each scenario below and saves, per scenario, the first run of the campaign workflow
- * and one number workflow as Temporal's JSON history format, with the workflow id replay needs, and
- * `sources.json`: the workflow sources the set was recorded against (test/replay/workflow-sources.ts).
- * Earlier sets stay: each keeps replaying on the code after it.
+ * Records the workflow histories `test/replay/replay.test.ts` replays (STYLE G16): `npm run test:record-histories --
+ * <issue>-<change>` drives a whole stack through each scenario below and writes `histories/<issue>-<change>/` with
+ * `sources.json` (test/replay/workflow-sources.ts). Earlier sets stay.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

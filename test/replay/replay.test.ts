@@ -1,9 +1,7 @@
 /**
- * STYLE G16: every recorded history in `histories/` (written by `record-histories.ts`, one folder per
- * set) replays on the current workflow code without a nondeterminism error, so a behavioural change
- * that is not behind `patched()` fails here before it can break a running campaign. And the newest
- * set was recorded against the current workflow sources, so a workflow change comes with a history
- * of the code after it (`npm run test:record-histories -- <issue>-<change>`).
+ * STYLE G16: every recorded history in `histories/` replays on the current workflow code, so a behavioural change not
+ * behind `patched()` fails here; and the newest set was recorded against the current workflow sources, so a workflow
+ * change comes with a history (`npm run test:record-histories -- <issue>-<change>`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

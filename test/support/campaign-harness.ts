@@ -1,9 +1,8 @@
 /**
- * Campaign timing tests on the time-skipping server (STYLE G14) with the REAL activities and a real
- * PostgreSQL: only the carrier is fake (it answers by SPEC §7's simulator rules and "calls back" by
- * relaying the outcome through the real engine, as the API does). Activities take "now" from the
- * workflow, so the read model sees the skipped time; the control requests go through the same
- * engine the API uses.
+ * Campaign timing tests on the time-skipping server (STYLE G14) with the REAL activities and a real PostgreSQL: only
+ * the carrier is fake (it answers by SPEC §7's simulator rules and "calls back" by relaying the outcome through the
+ * real engine, as the API does). Activities take "now" from the workflow, so the read model sees the skipped time; the
+ * control requests go through the same engine the API uses.
  */
 import pino from 'pino';
 import { eq } from 'drizzle-orm';

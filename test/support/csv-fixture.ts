@@ -1,13 +1,8 @@
 /**
- * A generated contact CSV with every shape SPEC §5 names as hostile-but-normal: a BOM, CRLF / LF /
- * lone CR line ends, quoted fields (commas, doubled quotes, newlines), a stray quote, padded cells,
- * national and international spellings of the same number (duplicates), numbers of several countries,
- * invalid and missing numbers, too many fields, an over-long cell, blank lines, extra (template)
- * columns and, last, an unterminated quote. Seeded, so the same call always yields the same bytes:
- * `test/fixtures/csv-import-20k.expected.ndjson` holds what the importer made of it.
- *
- * Never change what this generates: the fixture was taken from the importer as it was before the
- * COPY-based rewrite, and the comparison is only meaningful against that same file.
+ * A seeded contact CSV with every hostile-but-normal shape SPEC §5 names (BOM, mixed line ends, quoting, duplicates in
+ * other spellings, bad rows, extra columns, a final unterminated quote); `test/fixtures/csv-import-20k.expected.ndjson`
+ * holds what the importer made of it. Never change what this generates: the fixture is only meaningful against these
+ * same bytes.
  */
 
 /** mulberry32: a small, fast, seeded PRNG (the generator must not depend on Math.random). */

@@ -154,6 +154,7 @@ export function client(baseUrl: string, key: string, token: string) {
     } catch {
       json = text;
     }
-    return { status: res.status, headers: res.headers, json: json as any, text }; // eslint-disable-line @typescript-eslint/no-explicit-any -- test responses are inspected ad hoc
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are inspected ad hoc
+    return { status: res.status, headers: res.headers, json: json as any, text };
   };
 }

@@ -7,7 +7,10 @@ import { offsetMinutes, wallClock } from '../../domain/time';
 
 const DAY_MS = 86_400_000;
 
-/** The first instant after `afterMs` at which `timeZone`'s clock shows `hh:mm` (optionally on ISO weekday `weekday`). */
+/**
+ * The first instant after `afterMs` at which `timeZone`'s clock shows `hh:mm` (optionally on ISO
+ * weekday `weekday`).
+ */
 export function nextLocal(afterMs: number, timeZone: string, hh: number, mm: number, weekday?: number): number {
   const w = wallClock(new Date(afterMs), timeZone);
   for (let d = 0; d < 9; d++) {

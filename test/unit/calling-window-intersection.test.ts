@@ -1,9 +1,7 @@
 /**
- * SPEC §4.4 (ext) the intersection of one window in several zones (`intersectionOf` in
- * `domain/calling-window.ts`), checked against the zones' own windows at instants drawn over most of
- * 2024 (both DST changes of New York and Lord Howe): open exactly when every zone is open, closing
- * when one of them closes, opening at the first instant open in all, and `no window` only when no
- * instant within the horizon is open in all.
+ * SPEC §4.4 (ext) `intersectionOf` (`domain/calling-window.ts`) against the zones' own windows at instants over both
+ * DST changes of New York and Lord Howe: open exactly when every zone is, closing when one closes, opening at the first
+ * instant open in all, `no window` only when none is.
  */
 import { describe, expect, it } from 'vitest';
 import {

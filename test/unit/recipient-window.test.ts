@@ -1,12 +1,7 @@
 /**
- * SPEC §4.4 (ext) calling window in the recipient's local time (`domain/recipient-window.ts`, the
- * intersection arithmetic in `domain/calling-window.ts`): hand-computed openings and closings, to the
- * minute, for a country of one zone (India), of several (the US, on both of its 2024 DST changes;
- * Australia, on both southern-hemisphere changes, with Lord Howe's half-hour zone and offset), a
- * country whose zones share no instant of a narrow window (`no_window`) and a contact's `timezone`.
- * Then: with the setting off it is the account's window, and it drops into `decideNext` (and
- * `windowState`, as `beginAttempt` uses it). The intersection's property check is in
- * `calling-window-intersection.test.ts`.
+ * SPEC §4.4 (ext) calling window in the recipient's local time (`domain/recipient-window.ts`): hand-computed openings
+ * and closings to the minute for one-zone and many-zone countries across DST, `no_window`, a contact's `timezone`, the
+ * setting off, and its use in `decideNext` and `windowState` (cases: docs/tests.md).
  */
 import { getCountries } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,8 @@
 /**
- * STYLE "Small units" and the formatter's width: no line of a source file is over 120 characters
- * (Prettier wraps code there, but not strings or comments), and no source file but a test's list of
- * cases is over 400 lines. The files over a limit today are listed below with what they hold now.
+ * STYLE "Small units" and the formatter's width: no line of a source file is over 120 characters (Prettier wraps code
+ * there, but not strings or comments), no source file but a test's list of cases is over 400 lines, and no file's
+ * header comment is over 6 lines (the rest belongs in docs/). The files over a limit today are listed with what they
+ * hold now.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,40 +11,16 @@ import { describe, expect, it } from 'vitest';
 
 const MAX_WIDTH = 120;
 const MAX_LINES = 400;
+const MAX_HEADER = 6;
 
 /**
  * Lines over 120 characters, per file, that their owners are wrapping or rewriting on other branches.
  * A file may not gain any; one that no longer has any fails this test until it is taken off the list.
  */
 const LONG_LINES: Record<string, number> = {
-  // Pacing (dial gate, send spacer) and its tests.
+  // The dial gate and its tests: wrapped by the helper splitting activities/dial-gate.ts.
   'activities/dial-gate.ts': 8,
-  'activities/send-spacer.ts': 4,
   'test/activities/dial-gate.test.ts': 10,
-  // CSV upload and import, and their benchmark.
-  'api/routes/csv-upload.ts': 3,
-  'db/queries/csv-import.ts': 8,
-  'bench/csv-import.ts': 13,
-  'test/integration/csv_import_survives_restart.test.ts': 1,
-  // Security tests, the compose file, the simulator.
-  'test/api/campaigns.security.test.ts': 1,
-  'docker-compose.yml': 4,
-  'simulator/dispatcher.ts': 1,
-  'test/activities/exotel-simulator.test.ts': 1,
-  // Workflow code (changed only behind patched()) and the workflow and integration tests.
-  'workflows/number-window.ts': 1,
-  'test/workflows/calling-window-timing.test.ts': 1,
-  'test/workflows/campaign-control-timing.test.ts': 2,
-  'test/workflows/number.test.ts': 2,
-  'test/integration/campaign_actions.test.ts': 3,
-  'test/integration/control_races.test.ts': 3,
-  'test/integration/failed_campaigns.test.ts': 1,
-  // Shared support and routes not yet wrapped.
-  'api/routes/lists.ts': 2,
-  'bench/support/results.ts': 1,
-  'bin/embedded-stack.ts': 1,
-  'test/support/stack.ts': 1,
-  'test/support/wall-clock.ts': 1,
 };
 
 /**
@@ -53,6 +30,14 @@ const LONG_LINES: Record<string, number> = {
 const LONG_FILES: Record<string, number> = {
   'activities/dial-gate.ts': 433,
   'db/schema.ts': 433,
+};
+
+/**
+ * Files whose header comment is over 6 lines, with its length today. activities/dial-gate.ts: the helper splitting
+ * that file (carriers) cuts its header and takes it off this list.
+ */
+const LONG_HEADERS: Record<string, number> = {
+  'activities/dial-gate.ts': 28,
 };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -69,13 +54,28 @@ function sources(dir = ''): string[] {
   });
 }
 
+/** Lines of the leading comment (after a shebang): a block comment to its `*/ `, or a run of `; //` or `#` lines. */
+function headerLines(lines: string[]): number {
+  const start = lines[0]?.startsWith('#!') ? 1 : 0;
+  const first = lines[start]?.trimStart() ?? '';
+  if (first.startsWith('/*')) {
+    const end = lines.findIndex((l, i) => i >= start && l.includes('*/'));
+    return (end < 0 ? lines.length : end + 1) - start;
+  }
+  const prefix = ['//', '#'].find((p) => first.startsWith(p));
+  if (prefix === undefined) return 0;
+  let end = start;
+  while (end < lines.length && lines[end]!.trimStart().startsWith(prefix)) end++;
+  return end - start;
+}
+
 const files = sources().map((file) => {
   const text = readFileSync(path.join(root, file), 'utf8');
   const lines = text.split('\n');
   if (text.endsWith('\n')) lines.pop();
   // Characters, not UTF-16 units: `—` and `≤` count once, as they do for Prettier.
   const long = lines.filter((l) => [...l].length > MAX_WIDTH).length;
-  return { file, lines: lines.length, long };
+  return { file, lines: lines.length, long, header: headerLines(lines) };
 });
 const byFile = new Map(files.map((f) => [f.file, f]));
 
@@ -97,10 +97,18 @@ describe('source limits', () => {
     expect(over, 'source files longer than the limit or their listed length').toEqual([]);
   });
 
+  it(`keeps every header comment within ${MAX_HEADER} lines`, () => {
+    const over = files
+      .filter((f) => f.header > (LONG_HEADERS[f.file] ?? MAX_HEADER))
+      .map((f) => `${f.file}: ${f.header}`);
+    expect(over, 'files whose header comment is longer than the limit or their listed length').toEqual([]);
+  });
+
   it('lists only files still over a limit', () => {
     const clean = [
       ...Object.keys(LONG_LINES).filter((f) => (byFile.get(f)?.long ?? 0) === 0),
       ...Object.keys(LONG_FILES).filter((f) => (byFile.get(f)?.lines ?? 0) <= MAX_LINES),
+      ...Object.keys(LONG_HEADERS).filter((f) => (byFile.get(f)?.header ?? 0) <= MAX_HEADER),
     ];
     expect(clean, 'take these off the allow-lists').toEqual([]);
   });

@@ -1,10 +1,7 @@
 /**
- * ARCHITECTURE "Intl ties window arithmetic to each worker's tz database": the workflow bundle must
- * never compute a calling-window boundary itself, or a replay on a worker with other tz data could
- * take another path. Every project module the workflows reach (value imports, followed from
- * workflows/index.ts) is checked: none is the window arithmetic or the time-zone formatting, and
- * none touches `Intl` or local-time `Date` methods. The boundaries reach the workflows only as
- * activity results (`campaignWindow`, `beginAttempt`, `settleAttempt`), which replay reads back.
+ * ARCHITECTURE "Intl ties window arithmetic to each worker's tz database": no project module the workflow bundle
+ * reaches is the window arithmetic or time-zone formatting, or touches `Intl` or local-time `Date` methods; boundaries
+ * reach workflows only as activity results, which replay reads back.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

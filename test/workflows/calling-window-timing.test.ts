@@ -1,10 +1,7 @@
 /**
- * SPEC §4.4 calling window on the time-skipping server, with the real activities and database (only
- * the carrier is fake): retry timing across a window boundary, to the second; jitter bounds over
- * many numbers; a window crossing midnight for first attempts and retries; the check made again
- * just before a dial (an operator narrows the window while a retry waits); DST in
- * America/New_York on both transitions; and the replay of a deferred campaign's histories, which
- * must not depend on the worker's tz data (the boundaries come from recorded activity results).
+ * SPEC §4.4 calling window on the time-skipping server with the real activities and database (fake carrier): retry
+ * timing across a boundary to the second, jitter bounds, windows crossing midnight, the re-check before a dial, New
+ * York's DST changes, and replay that does not depend on the worker's tz data.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
@@ -68,7 +65,7 @@ function near(actualMs: number, expectedMs: number, slackMs = SLACK_MS) {
 describe('§4.3/§4.4 retry timing across a window boundary (Asia/Kolkata 10:30-21:00)', () => {
   const tz = 'Asia/Kolkata';
 
-  it('keeps a retry due inside the window to the second; a retry due at the close waits for the next opening', async () => {
+  it('keeps a retry due in the window to the second; one due at the close waits for the next opening', async () => {
     const t = await harness({ window: '10:30-21:00', timezone: tz });
     const at2030 = nextLocal(await t.now(), tz, 20, 30);
     await skipTo(t, at2030);

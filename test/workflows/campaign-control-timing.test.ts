@@ -1,9 +1,7 @@
 /**
- * SPEC §4.1, §4.6, §4.7 timer paths on the time-skipping server that campaign-timing.test.ts does
- * not cover, with the real activities and database (only the carrier is fake): the 30-day expiry of
- * a campaign paused after start (and `end_at` winning over it), `end_at` reaching a number that waits
- * for a retry, `complete` failing a number that waits for a retry, a started campaign rolled to a
- * later `send_at` while paused, and a `send_at` re-armed before start, earlier or later.
+ * SPEC §4.1, §4.6, §4.7 timer paths on the time-skipping server not in campaign-timing.test.ts (real activities and
+ * database, fake carrier): the 30-day pause expiry and `end_at` over it, `end_at` and `complete` reaching a number
+ * waiting for a retry, and `send_at` moved while paused or before start.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { campaignHarness, type Harness, type HarnessOptions } from '../support/campaign-harness';
@@ -42,7 +40,7 @@ function near(actualMs: number, expectedMs: number) {
 }
 
 describe('§4.6 expiry of a campaign paused after start', () => {
-  it('becomes Canceled 30 days after the pause; its waiting retry and never-dialled numbers fail, nothing is dialled meanwhile', async () => {
+  it('is Canceled 30 days after the pause; waiting and never-dialled numbers fail, none is dialled', async () => {
     // One live number at a time: a sleeping retry gives its slot back, a live call keeps it (the
     // silent number's call stays live for an hour, as its lookups report, then a lookup settles it).
     const t = await harness({ silent: [COMPLETES_2] });
@@ -89,7 +87,7 @@ describe('§4.6 expiry of a campaign paused after start', () => {
 });
 
 describe('§4.6 end_at reaching a number that waits for a retry', () => {
-  it('ends the campaign Completed after end_at: the waiting number failed, the live call settled, the never-dialled one canceled', async () => {
+  it('is Completed after end_at: waiting number failed, live call settled, never-dialled one canceled', async () => {
     const t = await harness({ silent: [COMPLETES_2] });
     const t0 = await t.now();
     // The retry is due an hour later; end_at is moved (while paused) to 30 minutes in.

@@ -94,7 +94,7 @@ describe('§7 every attempt is settled', () => {
     expect(rec.settles.map((x) => x.outcome.status)).toEqual(['completed']);
   });
 
-  it('begins the same attempt again when its dial was withdrawn unsent, and settles only the dial that was sent', async () => {
+  it('begins the same attempt again when its dial was withdrawn unsent; settles only the sent dial', async () => {
     const { out, rec } = await runNumber(env, policy({ numberOfRetries: 1, intervalMins: 1 }), {
       outcomes: ['busy', 'completed'],
       withdrawn: [1, 2],
@@ -115,7 +115,7 @@ describe('§7 every attempt is settled', () => {
     expect(rec.settles.map((s) => s.outcome.status)).toEqual(['completed']);
   });
 
-  it('wakes the numbers its gate slot was handed to (SPEC §4.5 from order), when told to wait and when granted', async () => {
+  it('wakes the numbers its gate slot went to (SPEC §4.5 from order), when told to wait and when granted', async () => {
     // The gate hands number 1's slot to number 0 (ahead of it in order) and tells 1 to wait; on its
     // next ask 1 is granted, and a slot went to number 2's retry ahead of it as well. Each handed-on
     // slot is a wake signal to that number's workflow.

@@ -1,9 +1,7 @@
 /**
- * Request values generated from the zod request schemas themselves (issue 11 fuzz suite): the schema
- * is turned into JSON Schema (`z.toJSONSchema`, input side) and the JSON Schema into a fast-check
- * arbitrary. Field-name hints bias fields towards values that pass (phone numbers, URLs, list sids)
- * so that generated bodies reach the deeper rules too; at every node a hostile value may stand in
- * for the schema's own (`hostileValue`), and objects may carry unknown or hostile extra keys.
+ * Request values generated from the zod request schemas (fuzz suite): schema → JSON Schema (input side) → fast-check
+ * arbitrary, with field-name hints that bias values to pass (so deeper rules are reached), a hostile value that may
+ * stand in at any node, and unknown or hostile extra keys.
  */
 import fc from 'fast-check';
 import { z } from 'zod';
