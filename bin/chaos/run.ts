@@ -7,6 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { freePort } from '../services';
 import { carrierFigures, readModelFigures, webhookFigures, webhooksSettled, type ApiCall } from './figures';
@@ -67,8 +68,12 @@ export interface ChaosReport {
   /** Answer times of `pause` and `resume` sent while a process restarted (ms), when sent. */
   pauseAnswerMs: number | null;
   resumeAnswerMs: number | null;
-  /** Workflow tasks over 1 s the worker logged (TMPRL1104, threshold 1 s), over all its starts. */
+  /** Workflow tasks over 1 s the worker logged (TMPRL1104, threshold 1 s) during the chaos campaign. */
   slowWorkflowTasks: number;
+  /** The same during the baseline campaign (no faults), when run. */
+  slowWorkflowTasksBaseline: number | null;
+  /** Numbers running (in progress or waiting for a retry) when each fault struck; null when unread. */
+  runningAtFaults: Array<number | null>;
   loadAverage: [number, number, number];
 }
 
@@ -152,6 +157,21 @@ async function figuresOf(
   } satisfies CampaignFigures;
 }
 
+/** Number workflows running (dialling, waiting for a slot or for a retry), from Temporal's visibility. */
+async function runningNumbers(temporalAddress: string): Promise<number | null> {
+  const connection = await Connection.connect({ address: temporalAddress }).catch(() => null);
+  if (!connection) return null;
+  try {
+    const client = new Client({ connection });
+    const query = 'WorkflowType = "numberWorkflow" AND ExecutionStatus = "Running"';
+    return (await client.workflow.count(query)).count;
+  } catch {
+    return null;
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const log = o.log ?? (() => undefined);
   const deadlineMs = Date.now() + o.deadlineMs;
@@ -176,6 +196,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let outageMs = 0;
   let pauseAnswerMs: number | null = null;
   let resumeAnswerMs: number | null = null;
+  let slowBefore = 0;
+  const runningAtFaults: Array<number | null> = [];
   try {
     let baseline: CampaignFigures | null = null;
     if (o.baseline) {
@@ -192,6 +214,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       baseline = await figuresOf(s, baselineApi, baselineSid, b.id, receiver.received, b.completedInS, deadlineMs);
       log(`baseline: ${JSON.stringify(baseline)}`);
     }
+    slowBefore = s.worker.counted;
     log('chaos campaign');
     const chaosRun = await runCampaign(
       api,
@@ -215,6 +238,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           if (Date.now() < at) await sleep(at - Date.now());
           if (Date.now() > deadlineMs) break;
           const p = processOf(s, fault);
+          runningAtFaults.push(await runningNumbers(s.temporalAddress));
           const down = Date.now();
           log(`kill ${fault} (${i + 1}/${o.faults.length})`);
           await p.kill();
@@ -262,7 +286,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       callbacksForwarded: proxy.forwarded,
       pauseAnswerMs,
       resumeAnswerMs,
-      slowWorkflowTasks: s.worker.counted,
+      slowWorkflowTasks: s.worker.counted - slowBefore,
+      slowWorkflowTasksBaseline: o.baseline ? slowBefore : null,
+      runningAtFaults,
       loadAverage: os.loadavg() as [number, number, number],
     };
   } finally {

@@ -64,6 +64,7 @@ export interface Stack {
   temporal: TemporalProcess | null;
   postgres: PostgresProcess | null;
   apiUrl: string;
+  temporalAddress: string;
   stop(): Promise<void>;
 }
 
@@ -151,6 +152,7 @@ export async function startStack(
     temporal,
     postgres,
     apiUrl: publicUrl,
+    temporalAddress,
     async stop() {
       await closeDb(db).catch(() => undefined);
       await worker.stop();
