@@ -203,7 +203,8 @@ async function refused(
   } as const;
   if (!result.callerIdRefused) {
     await resetCallerIdRefusals(db, campaignId);
-    return out;
+    // SPEC §7: an invalid or unreachable number fails at once; the settle schedules no retry for it.
+    return result.invalidNumber ? { ...out, reason: REASONS.invalidNumber } : out;
   }
   // SPEC §4.1: the same caller-id refusal on 20 dials in a row stops the campaign at once.
   return (await countCallerIdRefusal(db, campaignId)) >= CALLER_ID_REFUSAL_LIMIT

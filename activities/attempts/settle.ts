@@ -138,6 +138,7 @@ export function settleAttempt(db: Db) {
       const o = recordedFirst ? outcomeOfRow(a) : input.outcome;
       const next = decideNext({
         outcome: o.status,
+        reason: o.reason,
         retryDelayMs: input.retryDelayMs,
         jitterMs: input.jitterMs,
         nowMs: input.nowMs,

@@ -60,7 +60,8 @@ export type DialAttemptOutput =
   | { kind: 'accepted'; carrierSid: string }
   /**
    * `reason`, when the refusal is about the campaign rather than the number (SPEC §4.1: the same
-   * caller-id refusal on `CALLER_ID_REFUSAL_LIMIT` dials in a row), is the reason the numbers fail with.
+   * caller-id refusal on `CALLER_ID_REFUSAL_LIMIT` dials in a row), is the reason the numbers fail with;
+   * for a number the carrier calls invalid (SPEC §7), `invalid_number`, which is never retried.
    */
   | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean; reason?: string }
   /** A dial was started before (a crash mid-request): never dialled again; settle by callback or lookup. */

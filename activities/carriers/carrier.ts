@@ -26,9 +26,17 @@ export type PlaceCallResult =
   | { kind: 'accepted'; carrierSid: string }
   /**
    * The carrier refused the request (HTTP 4xx, no call was made). `callerIdRefused`: it refused the
-   * caller id (SPEC §4.1 counts those in a row).
+   * caller id (SPEC §4.1 counts those in a row). `invalidNumber`: the number dialled is not a valid
+   * or reachable phone number, so no retry can help (the number ends `failed` at once).
    */
-  | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean; callerIdRefused: boolean }
+  | {
+      kind: 'refused';
+      httpStatus: number;
+      message: string;
+      accountLevel: boolean;
+      callerIdRefused: boolean;
+      invalidNumber?: boolean;
+    }
   /** The carrier asked us to slow down; retry later without consuming a retry (SPEC §4.5). */
   | { kind: 'rate_limited'; retryAfterMs: number }
   /**

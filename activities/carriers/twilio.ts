@@ -93,8 +93,8 @@ function toLookupResult(record: TwilioCallRecord): LookupResult {
 
 /**
  * SPEC §7: what Twilio's answer to a dial request says. 2xx with a `sid`: a call. 429 or 20429: slow
- * down. 503 and 408: no call was created. Any other 4xx: refused, no call. Any other 5xx, or a 2xx
- * without a sid: a call may exist.
+ * down. 503 and 408: no call was created. Any other 4xx: refused, no call (an invalid number: no retry
+ * either). Any other 5xx, or a 2xx without a sid: a call may exist.
  */
 export function twilioDialAnswer(status: number, headers: Headers, body: string): PlaceCallResult {
   if (status >= 200 && status < 300) {
@@ -120,11 +120,11 @@ export function twilioDialAnswer(status: number, headers: Headers, body: string)
   return {
     kind: 'refused',
     httpStatus: status,
-    // `invalid_number` (21211, 21214, 21217) is told apart here; the number is retried like any
-    // refusal until the dial result can say "no retry" (TWILIO_ERRORS.invalidNumber).
     message: `Twilio ${code ?? status}: ${message}`,
     accountLevel: kind === 'account',
     callerIdRefused: kind === 'caller_id',
+    // 21211, 21214, 21217 (TWILIO_ERRORS.invalidNumber): the number ends `failed`, no retry.
+    invalidNumber: kind === 'invalid_number',
   };
 }
 
