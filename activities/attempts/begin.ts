@@ -1,10 +1,12 @@
 /**
- * SPEC §4.1/§4.4/§4.5/§7: an attempt begins — the campaign's state and the calling window are checked
- * again, the account's dial gate grants a slot, then the attempt row is committed (before any dial).
+ * SPEC §4.1/§4.2/§4.4/§4.5/§7: an attempt begins — the campaign's state, the calling window and the
+ * do-not-call list are checked again, the account's dial gate grants a slot, then the attempt row is
+ * committed (before any dial).
  */
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client';
 import { findAccount, findAttempt, findNumber, insertAttempt, shareCampaign } from '../../db/queries/attempts';
+import { failDncNumber, isOnDncList } from '../../db/queries/dnc';
 import { callingWindow, windowState } from '../../domain/calling-window';
 import { attemptToken, newSid } from '../../domain/ids';
 import { leaseLimitMs } from '../../domain/throttle';
@@ -107,6 +109,13 @@ async function beginOnce(
     if (!['pending', 'retry'].includes(n.status)) {
       await dropWaiter(tx, ticketOf);
       return { kind: 'stop', reason: `number_${n.status}` };
+    }
+    // SPEC §4.2: a number put on the do-not-call list while its campaign runs is never dialled
+    // again: `failed`, reason `dnc`, before it asks the gate (so it holds no slot and no channel).
+    if (await isOnDncList(tx, c.accountSid, n.number)) {
+      await dropWaiter(tx, ticketOf);
+      await failDncNumber(tx, input.campaignId, input.position, now);
+      return { kind: 'stop', reason: 'number_dnc' };
     }
     // SPEC §4.5: the number stays pending (or retry) while it waits for a slot; the attempt row is
     // written, and the number becomes in-progress, only once the gate grants one.

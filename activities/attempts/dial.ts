@@ -15,6 +15,7 @@ import {
   releaseClaim,
   resetCallerIdRefusals,
 } from '../../db/queries/attempts';
+import { isOnDncList } from '../../db/queries/dnc';
 import { CALLER_ID_REFUSAL_LIMIT, REASONS } from '../../domain/attempt-status';
 import { leaseLimitMs } from '../../domain/throttle';
 import { simulatorGreetingFlowUrl } from '../../simulator/contract';
@@ -85,6 +86,12 @@ export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
     if (send.kind === 'ambiguous') return claimedBefore(deps, a.callSid);
     if (send.kind !== 'claimed') return send;
     if (send.freeChannels > 0) wakeups.passOn(acct.sid);
+    // SPEC §4.2: listed do-not-call while the dial was staged: undone unsent (its channel free at
+    // once); the attempt begins again and the begin's check ends the number `failed`, reason `dnc`.
+    if (await isOnDncList(db, acct.sid, a.number))
+      return (await withdrawAttempt(db, a.callSid, 'before-sending'))
+        ? { kind: 'withdrawn' }
+        : ambiguousClaim(deps, a.callSid);
     // The instant the request leaves (this host's clock): it replaces the reserved one, so
     // dial_started_at says when the dial was really sent (SPEC §4.5 counts that moment).
     const sentAt = new Date(await waitForSendInstant(db, send));

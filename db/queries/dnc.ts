@@ -107,3 +107,32 @@ export function toDncResource(row: DncRow, account: Pick<AccountRow, 'sid' | 'ti
     uri: `/v2/accounts/${account.sid}/dnc/${encodeURIComponent(row.number)}`,
   };
 }
+
+/** Whether `number` (E.164) is on the account's do-not-call list now (one primary-key read). */
+export async function isOnDncList(db: DbOrTx, accountSid: string, number: string): Promise<boolean> {
+  const [row] = await db
+    .select({ number: dncNumbers.number })
+    .from(dncNumbers)
+    .where(and(eq(dncNumbers.accountSid, accountSid), eq(dncNumbers.number, number)))
+    .limit(1);
+  return row !== undefined;
+}
+
+/**
+ * SPEC §4.2: a number listed while its campaign runs ends `failed` with reason `dnc` before its next
+ * dial, without an attempt (so no call-details record). Only a number still waiting to dial moves.
+ */
+export async function failDncNumber(db: DbOrTx, campaignId: string, position: number, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(campaignNumbers)
+    .set({ status: 'failed', reason: REASONS.dnc, nextAttemptAt: null, dateUpdated: now })
+    .where(
+      and(
+        eq(campaignNumbers.campaignId, campaignId),
+        eq(campaignNumbers.position, position),
+        inArray(campaignNumbers.status, ['pending', 'retry']),
+      ),
+    )
+    .returning({ position: campaignNumbers.position });
+  return rows.length > 0;
+}
