@@ -5,7 +5,9 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { accounts, campaigns } from '../db/schema';
+import { windowRecipients } from '../db/queries/campaign-numbers';
 import { callingWindow, windowState } from '../domain/calling-window';
+import { campaignWindowState } from '../domain/recipient-window';
 
 export interface CampaignWindowInput {
   campaignId: string;
@@ -19,7 +21,8 @@ export type CampaignWindowOutput = (
 };
 
 /**
- * SPEC §4.4: whether the account's calling window is open at the workflow's `now`; closed until
+ * SPEC §4.4: whether the account's calling window (or, with `recipient_local_time`, any remaining
+ * recipient's) is open at the workflow's `now`; closed until
  * `send_at` while a started campaign's `send_at` (rolled forward while paused, §4.7) is ahead.
  */
 export function campaignWindow(db: Db) {
@@ -29,6 +32,7 @@ export function campaignWindow(db: Db) {
         window: accounts.callingWindow,
         tz: accounts.timezone,
         days: accounts.callingDays,
+        recipientLocalTime: accounts.recipientLocalTime,
         sendAt: campaigns.sendAt,
         callsPerMinute: accounts.callsPerMinute,
         channels: accounts.channels,
@@ -46,6 +50,13 @@ export function campaignWindow(db: Db) {
     };
     if (row.sendAt !== null && row.sendAt.getTime() > input.nowMs)
       return { open: false, nextOpenMs: row.sendAt.getTime(), pacing };
+    // SPEC §4.4 (ext): open while any remaining recipient's own window is; each number's begin
+    // checks its own (activities/attempts/begin.ts).
+    if (row.recipientLocalTime) {
+      const settings = { timezone: row.tz, callingWindow: row.window, callingDays: row.days, recipientLocalTime: true };
+      const recipients = await windowRecipients(db, input.campaignId);
+      return { ...campaignWindowState(settings, recipients, input.nowMs), pacing };
+    }
     return { ...windowState(callingWindow(row.window, row.tz, row.days), input.nowMs), pacing };
   };
 }

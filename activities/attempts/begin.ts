@@ -6,8 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client';
 import { findAccount, findAttempt, findNumber, insertAttempt, shareCampaign } from '../../db/queries/attempts';
-import { failDncNumber, isOnDncList } from '../../db/queries/dnc';
+import { windowSettingsOf } from '../../db/queries/accounts';
+import { failWaitingNumber, isOnDncList } from '../../db/queries/dnc';
+import { REASONS } from '../../domain/attempt-status';
 import { callingWindow, windowState } from '../../domain/calling-window';
+import { NO_WINDOW_REASON, recipientWindow } from '../../domain/recipient-window';
 import { attemptToken, newSid } from '../../domain/ids';
 import { leaseLimitMs } from '../../domain/throttle';
 import type { ChannelWakeups } from '../channel-wakeups';
@@ -97,7 +100,9 @@ async function beginOnce(
       await dropWaiter(tx, ticketOf);
       return { kind: 'window', nextOpenMs: c.sendAt.getTime() };
     }
-    if (acct) {
+    // SPEC §4.4 (ext): with `recipient_local_time` the window is the recipient's, checked below.
+    const recipientLocal = acct !== undefined && acct.recipientLocalTime && input.recipientWindow === true;
+    if (acct && !recipientLocal) {
       const w = windowState(callingWindow(acct.callingWindow, acct.timezone, acct.callingDays), input.nowMs);
       if (!w.open) {
         await dropWaiter(tx, ticketOf);
@@ -114,12 +119,26 @@ async function beginOnce(
     // again: `failed`, reason `dnc`, before it asks the gate (so it holds no slot and no channel).
     if (await isOnDncList(tx, c.accountSid, n.number)) {
       await dropWaiter(tx, ticketOf);
-      await failDncNumber(tx, input.campaignId, input.position, now);
+      await failWaitingNumber(tx, input.campaignId, input.position, REASONS.dnc, now);
       return { kind: 'stop', reason: 'number_dnc' };
+    }
+    if (!acct) return { kind: 'stop', reason: 'account_missing' };
+    if (recipientLocal) {
+      // SPEC §4.4 (ext): the window in the recipient's own zone(s); none at all ends the number.
+      const w = recipientWindow(windowSettingsOf(acct), n.number, n.vars, input.nowMs);
+      if (w.kind === 'none') {
+        await dropWaiter(tx, ticketOf);
+        await failWaitingNumber(tx, input.campaignId, input.position, NO_WINDOW_REASON, now);
+        return { kind: 'stop', reason: `number_${NO_WINDOW_REASON}` };
+      }
+      const state = windowState(w.window, input.nowMs);
+      if (!state.open) {
+        await dropWaiter(tx, ticketOf);
+        return { kind: 'window', nextOpenMs: state.nextOpenMs };
+      }
     }
     // SPEC §4.5: the number stays pending (or retry) while it waits for a slot; the attempt row is
     // written, and the number becomes in-progress, only once the gate grants one.
-    if (!acct) return { kind: 'stop', reason: 'account_missing' };
     const slot = await acquireDialSlot(tx, {
       accountSid: c.accountSid,
       campaignId: c.id,

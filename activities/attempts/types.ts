@@ -24,6 +24,11 @@ export interface BeginAttemptInput {
    * long one with how long to sleep (to the computed turn, or until woken), not half of it.
    */
   waitInActivity?: boolean;
+  /**
+   * Issue 15 (SPEC §4.4 ext): apply the calling window in the recipient's zone when the account sets
+   * `recipient_local_time` (number workflows from before `15-recipient-window` use the account's).
+   */
+  recipientWindow?: boolean;
 }
 export type BeginAttemptOutput =
   /**
@@ -106,6 +111,8 @@ export interface SettleAttemptInput {
   /** 0..60 s from the workflow's deterministic random source, for a retry moved to the next window. */
   jitterMs: number;
   nowMs: number;
+  /** As `BeginAttemptInput.recipientWindow`: a retry is deferred to the recipient's window. */
+  recipientWindow?: boolean;
 }
 
 export interface SettleAttemptOutput extends WebhookEventsOutput {

@@ -119,13 +119,20 @@ export async function isOnDncList(db: DbOrTx, accountSid: string, number: string
 }
 
 /**
- * SPEC §4.2: a number listed while its campaign runs ends `failed` with reason `dnc` before its next
- * dial, without an attempt (so no call-details record). Only a number still waiting to dial moves.
+ * SPEC §4.2/§4.4: a number that may not be dialled again (listed while its campaign runs: `dnc`; no
+ * calling window in its zones: `no_window`) ends `failed` before its next dial, without an attempt
+ * (so no call-details record). Only a number still waiting to dial moves.
  */
-export async function failDncNumber(db: DbOrTx, campaignId: string, position: number, now: Date): Promise<boolean> {
+export async function failWaitingNumber(
+  db: DbOrTx,
+  campaignId: string,
+  position: number,
+  reason: string,
+  now: Date,
+): Promise<boolean> {
   const rows = await db
     .update(campaignNumbers)
-    .set({ status: 'failed', reason: REASONS.dnc, nextAttemptAt: null, dateUpdated: now })
+    .set({ status: 'failed', reason, nextAttemptAt: null, dateUpdated: now })
     .where(
       and(
         eq(campaignNumbers.campaignId, campaignId),
