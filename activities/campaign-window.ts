@@ -7,6 +7,7 @@ import type { Db } from '../db/client';
 import { accounts, campaigns } from '../db/schema';
 import { windowRecipients } from '../db/queries/campaign-numbers';
 import { callingWindow, windowState } from '../domain/calling-window';
+import { carrierConnection, effectiveCallsPerMinute } from '../domain/carrier-pacing';
 import { campaignWindowState } from '../domain/recipient-window';
 
 export interface CampaignWindowInput {
@@ -34,6 +35,8 @@ export function campaignWindow(db: Db) {
         days: accounts.callingDays,
         recipientLocalTime: accounts.recipientLocalTime,
         sendAt: campaigns.sendAt,
+        accountSid: accounts.sid,
+        carrier: accounts.carrier,
         callsPerMinute: accounts.callsPerMinute,
         channels: accounts.channels,
         mode: campaigns.mode,
@@ -44,7 +47,7 @@ export function campaignWindow(db: Db) {
       .where(eq(campaigns.id, input.campaignId));
     if (!row) return { open: false, nextOpenMs: null };
     const pacing = {
-      callsPerMinute: row.callsPerMinute,
+      callsPerMinute: effectiveCallsPerMinute(row.callsPerMinute, carrierConnection(row.carrier, row.accountSid)),
       channels: row.channels,
       throttle: row.mode === 'custom' ? row.throttle : null,
     };

@@ -26,7 +26,7 @@ export { simCalls, simRequests } from './schema-simulator';
 // The SPEC §1 rate limit's tables, in a file of their own; exported here so the schema is one module.
 export * from './schema-rate-limit';
 import type { CarrierConfig } from './schema-carrier';
-export type { CarrierConfig, TwilioCarrierConfig } from './schema-carrier';
+export type { CarrierConfig, CarrierPacing, TwilioCarrierConfig } from './schema-carrier';
 
 /** SPEC §7: an account, its limits, its window and its carrier. */
 export const accounts = pgTable('accounts', {

@@ -11,6 +11,7 @@ import { failWaitingNumber, isOnDncList } from '../../db/queries/dnc';
 import { REASONS } from '../../domain/attempt-status';
 import { callingWindow, windowState } from '../../domain/calling-window';
 import { NO_WINDOW_REASON, recipientWindow } from '../../domain/recipient-window';
+import { carrierConnection, effectiveCallsPerMinute } from '../../domain/carrier-pacing';
 import { attemptToken, newSid } from '../../domain/ids';
 import { leaseLimitMs } from '../../domain/throttle';
 import type { ChannelWakeups } from '../channel-wakeups';
@@ -145,7 +146,8 @@ async function beginOnce(
       position: input.position,
       attemptNumber: input.attemptNumber,
       retryDueAtMs: input.attemptNumber > 1 ? (n.nextAttemptAt?.getTime() ?? input.nowMs) : null,
-      callsPerMinute: acct.callsPerMinute,
+      // SPEC §4.5 (ext): no faster than the carrier connection's ceiling either.
+      callsPerMinute: effectiveCallsPerMinute(acct.callsPerMinute, carrierConnection(acct.carrier, acct.sid)),
       channels: acct.channels,
       campaignThrottle: c.mode === 'custom' ? c.throttle : null,
       leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),

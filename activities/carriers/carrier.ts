@@ -44,7 +44,13 @@ export type PlaceCallResult =
    * before it was written), or the carrier answered that it created none (503, 408). Dial again after
    * `retryAfterMs` when the carrier said when.
    */
-  | { kind: 'not_sent'; cause: string; retryAfterMs?: number }
+  | {
+      kind: 'not_sent';
+      cause: string;
+      retryAfterMs?: number;
+      /** The carrier answered it is unavailable (503): its connection backs off (SPEC §4.5 ext). */
+      carrierBusy?: boolean;
+    }
   /** SPEC §7: the request may have placed a call and no answer says (reset after the write, timeout, 5xx). */
   | { kind: 'unknown'; cause: string };
 

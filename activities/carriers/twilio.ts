@@ -112,10 +112,12 @@ export function twilioDialAnswer(status: number, headers: Headers, body: string)
   const retryAfter = () => retryAfterMs(headers.get('retry-after'), Date.now(), DEFAULT_RETRY_AFTER_MS);
   if (kind === 'rate_limited') return { kind: 'rate_limited', retryAfterMs: retryAfter() };
   const cause = `HTTP ${status} (${code ?? 'no code'}): ${message.slice(0, 200)}`;
-  if (status === 503 || status === 408)
+  if (status === 503 || status === 408) {
+    const busy = status === 503 ? { carrierBusy: true } : {};
     return headers.get('retry-after') !== null
-      ? { kind: 'not_sent', cause, retryAfterMs: retryAfter() }
-      : { kind: 'not_sent', cause };
+      ? { kind: 'not_sent', cause, retryAfterMs: retryAfter(), ...busy }
+      : { kind: 'not_sent', cause, ...busy };
+  }
   if (kind === 'unavailable') return { kind: 'unknown', cause };
   return {
     kind: 'refused',
