@@ -254,15 +254,26 @@ export async function waitForSendInstant(db: Db, send: SendInstant): Promise<num
   return sentLocalMs;
 }
 
+/** When a connection's back-off ends (its own `dial_gates` row, apart from its bookings). */
+const carrierBackoffKey = (connection: string) => `backoff:carrier:${connection}`;
+
 /**
  * SPEC §4.5 (ext): the carrier asked this connection to slow down (429, `Retry-After`, 503): no
- * request of any account on it leaves before `delayMs` from now (the database clock), whatever was
- * booked; later bookings queue after it.
+ * request of any account on it leaves before `delayMs` from now (the database clock). New bookings
+ * queue after it; dials booked before it find it at their send instant (`connectionBackedOffMs`).
  */
 export async function backOffConnection(db: Db, connection: CarrierConnection, delayMs: number): Promise<void> {
-  const key = carrierSendKey(connection.key);
+  const until = sql`clock_timestamp() + ${Math.max(0, delayMs)} * interval '1 millisecond'`;
   await db.execute(sql`
     insert into dial_gates (key, next_dial_at)
-    values (${key}, clock_timestamp() + ${Math.max(0, delayMs)} * interval '1 millisecond')
+    values (${carrierSendKey(connection.key)}, ${until}), (${carrierBackoffKey(connection.key)}, ${until})
     on conflict (key) do update set next_dial_at = greatest(dial_gates.next_dial_at, excluded.next_dial_at)`);
+}
+
+/** How long the connection is still backed off, in milliseconds (0: it is not). */
+export async function connectionBackedOffMs(db: Db, connection: CarrierConnection): Promise<number> {
+  const [row] = await db.execute<{ left_ms: number }>(sql`
+    select ${epochMs(sql`next_dial_at`)} - ${epochMs(sql`clock_timestamp()`)} as left_ms
+      from dial_gates where key = ${carrierBackoffKey(connection.key)}`);
+  return Math.max(0, Math.ceil(num(row?.left_ms ?? 0)));
 }

@@ -22,7 +22,13 @@ import { leaseLimitMs } from '../../domain/throttle';
 import { simulatorGreetingFlowUrl } from '../../simulator/contract';
 import type { PlaceCallResult } from '../carriers/carrier';
 import type { ChannelWakeups } from '../channel-wakeups';
-import { backOffConnection, reserveSendSlot, waitForSendInstant, type ReserveSendSlotOutput } from '../send-spacer';
+import {
+  backOffConnection,
+  connectionBackedOffMs,
+  reserveSendSlot,
+  waitForSendInstant,
+  type ReserveSendSlotOutput,
+} from '../send-spacer';
 import { leaseOf } from './channel';
 import type { AttemptDeps, DialAttemptInput, DialAttemptOutput } from './types';
 import { withdrawAttempt } from './withdraw';
@@ -100,6 +106,12 @@ export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
     // The instant the request leaves (this host's clock): it replaces the reserved one, so
     // dial_started_at says when the dial was really sent (SPEC §4.5 counts that moment).
     const sentAt = new Date(await waitForSendInstant(db, send));
+    // SPEC §4.5 (ext): booked before its connection was told to slow down: not sent, asked again after.
+    const backedOffMs = await connectionBackedOffMs(db, carrierConnection(acct.carrier, acct.sid));
+    if (backedOffMs > 0) {
+      await releaseClaim(db, a.callSid);
+      return { kind: 'wait', retryInMs: backedOffMs };
+    }
     // Another run of this activity took over meanwhile (this one timed out): only one may send.
     if (!(await markSending(db, a.callSid))) return ambiguousClaim(deps, a.callSid);
     const carrier = deps.carriers(acct.carrier, acct.sid);
