@@ -12,6 +12,7 @@ import type { Db } from '../db/client';
 import { accounts, attempts, campaignNumbers, campaigns, webhookDeliveries } from '../db/schema';
 import { applyCampaignPatch } from '../db/queries/campaign-update';
 import { countLiveCalls } from '../db/queries/attempts';
+import { campaignWindow, type CampaignWindowInput, type CampaignWindowOutput } from './campaign-window';
 import { notifyCampaignChanged } from './channel-wakeups';
 import {
   dropUnusedSnapshot,
@@ -23,11 +24,12 @@ import {
 import type { DbOrTx } from '../db/client';
 import { campaignStats } from '../db/queries/stats';
 import { emitWebhook, eventId } from '../db/queries/webhooks';
-import { callingWindow, windowState } from '../domain/calling-window';
 import type { CampaignPatch } from '../domain/campaign-patch';
 import type { RetryPolicy } from '../domain/retry-schedule';
 import { campaignStatusPayload } from '../domain/webhook-payloads';
 import { reportUrl, signReportToken } from '../domain/report-token';
+
+export type { CampaignWindowInput, CampaignWindowOutput };
 
 export interface CampaignStoreDeps {
   db: Db;
@@ -73,17 +75,6 @@ export interface ApplyControlInput {
   patch: CampaignPatch;
   nowMs: number;
 }
-
-export interface CampaignWindowInput {
-  campaignId: string;
-  nowMs: number;
-}
-export type CampaignWindowOutput = (
-  { open: true; closesAtMs: number | null } | { open: false; nextOpenMs: number | null }
-) & {
-  /** The limits that bound how many of the campaign's numbers can be dialling at once (SPEC §4.5). */
-  pacing?: { callsPerMinute: number; channels: number; throttle: number | null };
-};
 
 /** Why a campaign ends (SPEC §4.1): decides what its unfinished numbers become. */
 export type EndCause = 'done' | 'end_at' | 'complete' | 'expiry' | 'account';
@@ -292,35 +283,7 @@ export function createCampaignStoreActivities(deps: CampaignStoreDeps) {
       });
     },
 
-    /**
-     * SPEC §4.4: whether the account's calling window is open at the workflow's `now`; closed until
-     * `send_at` while a started campaign's `send_at` (rolled forward while paused, §4.7) is ahead.
-     */
-    async campaignWindow(input: CampaignWindowInput): Promise<CampaignWindowOutput> {
-      const [row] = await db
-        .select({
-          window: accounts.callingWindow,
-          tz: accounts.timezone,
-          days: accounts.callingDays,
-          sendAt: campaigns.sendAt,
-          callsPerMinute: accounts.callsPerMinute,
-          channels: accounts.channels,
-          mode: campaigns.mode,
-          throttle: campaigns.throttle,
-        })
-        .from(campaigns)
-        .innerJoin(accounts, eq(accounts.sid, campaigns.accountSid))
-        .where(eq(campaigns.id, input.campaignId));
-      if (!row) return { open: false, nextOpenMs: null };
-      const pacing = {
-        callsPerMinute: row.callsPerMinute,
-        channels: row.channels,
-        throttle: row.mode === 'custom' ? row.throttle : null,
-      };
-      if (row.sendAt !== null && row.sendAt.getTime() > input.nowMs)
-        return { open: false, nextOpenMs: row.sendAt.getTime(), pacing };
-      return { ...windowState(callingWindow(row.window, row.tz, row.days), input.nowMs), pacing };
-    },
+    campaignWindow: campaignWindow(db),
 
     /**
      * Starts a drain (SPEC §4.1): from this commit on no attempt begins, a call that settles is final

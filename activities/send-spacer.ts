@@ -6,10 +6,19 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { dialGates } from '../db/schema';
+import { connectionIntervalMs, type CarrierConnection } from '../domain/carrier-pacing';
 import { dialIntervalMs } from '../domain/throttle';
 
 export const accountSendKey = (accountSid: string) => `send:account:${accountSid}`;
 export const campaignSendKey = (campaignId: string) => `send:campaign:${campaignId}`;
+/** SPEC §4.5 (ext): the spacer row of one carrier connection (`carrierConnection`). */
+export const carrierSendKey = (connection: string) => `send:carrier:${connection}`;
+
+/**
+ * A connection booked further ahead than this (a carrier back-off) sends nothing now: the dial waits
+ * outside the claim, keeping its grant, instead of sleeping inside the activity.
+ */
+export const CARRIER_AHEAD_MAX_MS = 2_000;
 
 export const EPOCH = new Date(0);
 export const num = (v: unknown): number => Number(v);
@@ -31,6 +40,8 @@ export interface ReserveSendSlotInput {
   leaseId: string;
   /** A lease older than this no longer counts (`leaseLimitMs`). */
   leaseLimitMs: number;
+  /** SPEC §4.5 (ext): the carrier connection's ceiling, when it has one. */
+  carrier?: CarrierConnection | null;
 }
 
 export type ReserveSendSlotOutput =
@@ -41,7 +52,9 @@ export type ReserveSendSlotOutput =
   /** Every channel is live, or staged dials granted before this one come first: wait for a release. */
   | { kind: 'no_channel'; grantedAtMs: number | null; stagedMs: number }
   /** The campaign no longer dials (paused, ending, ended): the attempt is not sent. */
-  | { kind: 'not_dialable' };
+  | { kind: 'not_dialable' }
+  /** SPEC §4.5 (ext): the carrier connection is backed off (or booked) this far ahead: ask again then. */
+  | { kind: 'carrier_busy'; retryInMs: number };
 
 /** A staged lease granted longer ago than this no longer keeps later ones waiting (its dial gave up). */
 export const STALE_STAGED_MS = 30_000;
@@ -67,9 +80,11 @@ export const STALE_STAGED_MS = 30_000;
 export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Promise<ReserveSendSlotOutput> {
   const aKey = accountSendKey(input.accountSid);
   const cKey = input.campaignThrottle !== null ? campaignSendKey(input.campaignId) : null;
-  const keys = cKey ? [aKey, cKey] : [aKey];
+  const kKey = input.carrier ? carrierSendKey(input.carrier.key) : null;
+  const keys = [aKey, ...(cKey ? [cKey] : []), ...(kKey ? [kKey] : [])];
   const gapA = dialIntervalMs(input.callsPerMinute);
   const gapC = input.campaignThrottle !== null ? dialIntervalMs(input.campaignThrottle) : 0;
+  const gapK = input.carrier ? connectionIntervalMs(input.carrier.cps) : 0;
   return db.transaction(async (tx): Promise<ReserveSendSlotOutput> => {
     const [c] = await tx.execute<{ dialable: boolean }>(
       sql`select status = 'InProgress' and closing is null as dialable
@@ -117,6 +132,14 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
         + (select count(*)::int from before_me l
           where l.sent_at is null and l.granted_at is not null
             and l.granted_at >= clock_timestamp() - ${STALE_STAGED_MS} * interval '1 millisecond') as ahead`);
+    if (kKey) {
+      const ahead = sql`${epochMs(sql`next_dial_at`)} - ${epochMs(sql`clock_timestamp()`)}`;
+      const [k] = await tx.execute<{ ahead_ms: number }>(
+        sql`select ${ahead} as ahead_ms from dial_gates where key = ${kKey}`,
+      );
+      const aheadMs = num(k?.ahead_ms ?? 0);
+      if (aheadMs > CARRIER_AHEAD_MAX_MS) return { kind: 'carrier_busy', retryInMs: Math.ceil(aheadMs) };
+    }
     const live = num(ch?.live ?? 0);
     // A lease already marked sent (a dial backed off by the carrier) keeps its channel.
     if (!ch?.sent && live + num(ch?.ahead ?? 0) >= input.channels) {
@@ -140,7 +163,8 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
         where id = ${input.leaseId} and granted_at is not null and exists (select 1 from claim) returning id),
       moved as (
         update dial_gates set next_dial_at = (select at from t)
-          + (case when key = ${aKey} then ${gapA}::float8 else ${gapC}::float8 end) * interval '1 millisecond'
+          + (case when key = ${aKey} then ${gapA}::float8 when key = ${cKey ?? aKey} then ${gapC}::float8
+                  else ${gapK}::float8 end) * interval '1 millisecond'
         where key in (select key from g) and exists (select 1 from claim) returning key)
       select ${epochMs(sql`(select at from t)`)} as at_ms, ${epochMs(sql`clock_timestamp()`)} as now_ms,
         (select count(*)::int from claim) + 0 * (select count(*) from moved)
@@ -152,8 +176,17 @@ export async function reserveSendSlot(db: Db, input: ReserveSendSlotInput): Prom
     // timer is absorbed by the guard of the reserved timeline instead of being added to the next send.
     const minA = 60_000 / input.callsPerMinute;
     const minC = input.campaignThrottle !== null ? 60_000 / input.campaignThrottle : 0;
-    const gaps = new Map<string, number>([[aKey, minA], ...(cKey ? ([[cKey, minC]] as const) : [])]);
-    const guards = new Map<string, number>([[aKey, gapA - minA], ...(cKey ? ([[cKey, gapC - minC]] as const) : [])]);
+    const minK = input.carrier?.cps ? 1000 / input.carrier.cps : 0;
+    const gaps = new Map<string, number>([
+      [aKey, minA],
+      ...(cKey ? ([[cKey, minC]] as const) : []),
+      ...(kKey ? ([[kKey, minK]] as const) : []),
+    ]);
+    const guards = new Map<string, number>([
+      [aKey, gapA - minA],
+      ...(cKey ? ([[cKey, gapC - minC]] as const) : []),
+      ...(kKey ? ([[kKey, gapK - minK]] as const) : []),
+    ]);
     const freeChannels = Math.max(0, input.channels - live - 1);
     return { kind: 'claimed', atMs, atLocalMs: localAfter + (atMs - num(r.now_ms)), gaps, guards, freeChannels };
   });
@@ -221,4 +254,28 @@ export async function waitForSendInstant(db: Db, send: SendInstant): Promise<num
       .catch(() => undefined); // only an optimisation: the spacer's spacing does not depend on it
   }
   return sentLocalMs;
+}
+
+/** When a connection's back-off ends (its own `dial_gates` row, apart from its bookings). */
+const carrierBackoffKey = (connection: string) => `backoff:carrier:${connection}`;
+
+/**
+ * SPEC §4.5 (ext): the carrier asked this connection to slow down (429, `Retry-After`, 503): no
+ * request of any account on it leaves before `delayMs` from now (the database clock). New bookings
+ * queue after it; dials booked before it find it at their send instant (`connectionBackedOffMs`).
+ */
+export async function backOffConnection(db: Db, connection: CarrierConnection, delayMs: number): Promise<void> {
+  const until = sql`clock_timestamp() + ${Math.max(0, delayMs)} * interval '1 millisecond'`;
+  await db.execute(sql`
+    insert into dial_gates (key, next_dial_at)
+    values (${carrierSendKey(connection.key)}, ${until}), (${carrierBackoffKey(connection.key)}, ${until})
+    on conflict (key) do update set next_dial_at = greatest(dial_gates.next_dial_at, excluded.next_dial_at)`);
+}
+
+/** How long the connection is still backed off, in milliseconds (0: it is not). */
+export async function connectionBackedOffMs(db: Db, connection: CarrierConnection): Promise<number> {
+  const [row] = await db.execute<{ left_ms: number }>(sql`
+    select ${epochMs(sql`next_dial_at`)} - ${epochMs(sql`clock_timestamp()`)} as left_ms
+      from dial_gates where key = ${carrierBackoffKey(connection.key)}`);
+  return Math.max(0, Math.ceil(num(row?.left_ms ?? 0)));
 }

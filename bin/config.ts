@@ -42,6 +42,8 @@ export const configSchema = z.object({
   OUTCALL_ACCOUNTS: z.string().optional(),
   OUTCALL_SIM_RING_MS: z.coerce.number().int().min(0).default(1000),
   OUTCALL_SIM_TALK_MS: z.coerce.number().int().min(0).default(2000),
+  /** Share (0..1) of dial requests the simulator's Twilio contract answers 429 (benchmarks, SPEC §4.5 ext). */
+  OUTCALL_SIM_TWILIO_429_SHARE: z.coerce.number().min(0).max(1).default(0),
   /** SPEC §6.3: allow loopback callback and flow URLs, at create and at delivery (the local stack sets it). */
   OUTCALL_ALLOW_LOOPBACK_WEBHOOKS: bool.default(false),
   /** SPEC §6.3: allow private-range (and CGNAT, unique-local) callback and flow URLs too (a deployment setting). */

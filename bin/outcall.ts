@@ -132,6 +132,7 @@ export async function startApi(opts: {
     log: log.child({ component: 'simulator' }),
     ringMs: config.OUTCALL_SIM_RING_MS,
     talkMs: config.OUTCALL_SIM_TALK_MS,
+    rateLimitedShare: config.OUTCALL_SIM_TWILIO_429_SHARE,
     publicUrl: config.OUTCALL_PUBLIC_URL,
     ...(config.OUTCALL_SIM_CALLBACK_URL && { callbackBaseUrl: config.OUTCALL_SIM_CALLBACK_URL }),
     secret,

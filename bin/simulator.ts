@@ -23,6 +23,7 @@ const deps = {
   log,
   ringMs: config.OUTCALL_SIM_RING_MS,
   talkMs: config.OUTCALL_SIM_TALK_MS,
+  rateLimitedShare: config.OUTCALL_SIM_TWILIO_429_SHARE,
   publicUrl: config.OUTCALL_PUBLIC_URL,
   ...(config.OUTCALL_SIM_CALLBACK_URL && { callbackBaseUrl: config.OUTCALL_SIM_CALLBACK_URL }),
   // The per-account credentials its Exotel API takes derive from the secret the workers hold too.

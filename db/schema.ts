@@ -25,6 +25,8 @@ export { webhookDeliveries } from './schema-webhooks';
 export { simCalls, simRequests } from './schema-simulator';
 // The SPEC §1 rate limit's tables, in a file of their own; exported here so the schema is one module.
 export * from './schema-rate-limit';
+import type { CarrierConfig } from './schema-carrier';
+export type { CarrierConfig, CarrierPacing, TwilioCarrierConfig } from './schema-carrier';
 
 /** SPEC §7: an account, its limits, its window and its carrier. */
 export const accounts = pgTable('accounts', {
@@ -56,24 +58,6 @@ export const accounts = pgTable('accounts', {
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
-
-export type CarrierConfig =
-  | { type: 'simulator' }
-  | { type: 'exotel'; baseUrl: string; sid: string; apiKey: string; apiToken: string }
-  | TwilioCarrierConfig;
-
-/**
- * SPEC §7 `twilio`: the account SID and its auth token (which signs Twilio's callbacks, so it is always
- * needed); requests authenticate with the API key when one is given, else with the auth token.
- */
-export interface TwilioCarrierConfig {
-  type: 'twilio';
-  /** `https://api.twilio.com`, or the simulator's Twilio contract under the public URL. */
-  baseUrl: string;
-  accountSid: string;
-  authToken: string;
-  apiKey: { sid: string; secret: string } | null;
-}
 
 /** SPEC §4.9: one row per campaign. `stats` are derived from `campaign_numbers`, never stored. */
 export const campaigns = pgTable(

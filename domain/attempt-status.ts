@@ -23,8 +23,13 @@ export const REASONS = {
   callerIdRefused: 'caller_id_refused',
   dialUnknown: 'dial_unknown',
   dnc: 'dnc',
+  /** SPEC §7: the carrier answered that the number is not a valid or reachable phone number. */
+  invalidNumber: 'invalid_number',
   campaignEnded: 'campaign_ended',
 } as const;
+
+/** Reasons of a `failed` attempt that no retry can help: its number is final whatever `on_status` says. */
+export const NO_RETRY_REASONS: ReadonlySet<string> = new Set([REASONS.invalidNumber]);
 
 /** SPEC §4.1: this many dials in a row refused for the caller id stop the campaign (`Failed`) at once. */
 export const CALLER_ID_REFUSAL_LIMIT = 20;

@@ -26,6 +26,8 @@ export interface SimulatorAppDeps {
   ringMs: number;
   /** How long an answered call talks (`OUTCALL_SIM_TALK_MS`). */
   talkMs: number;
+  /** Share of the Twilio contract's dial requests answered 429 (`OUTCALL_SIM_TWILIO_429_SHARE`); default 0. */
+  rateLimitedShare?: number;
   /** The deployment's secret the per-account simulator credentials derive from (the signing secret). */
   secret: string;
 }

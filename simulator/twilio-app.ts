@@ -39,12 +39,22 @@ function authenticated(header: string | undefined, accountSid: string): boolean 
   return same(user, accountSid) && same(secret, SIMULATOR_TWILIO_AUTH_TOKEN);
 }
 
+/** True for `share` of the calls, spread evenly (the n-th call when ⌊n·share⌋ steps up). */
+export function rateLimiter(share: number): () => boolean {
+  let n = 0;
+  return () => {
+    n++;
+    return Math.floor(n * share) > Math.floor((n - 1) * share);
+  };
+}
+
 const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
 /** The simulator's Twilio routes, relative to where the stack mounts them (`/simulator/twilio`). */
 export function createTwilioSimulatorApp(deps: SimulatorAppDeps): Hono {
   const { db, log, ringMs, talkMs } = deps;
   const app = new Hono();
+  const limited = rateLimiter(deps.rateLimitedShare ?? 0);
 
   app.use('/2010-04-01/Accounts/:sid/*', async (c, next) => {
     if (!authenticated(c.req.header('authorization'), c.req.param('sid') ?? ''))
@@ -79,6 +89,12 @@ export function createTwilioSimulatorApp(deps: SimulatorAppDeps): Hono {
     if (!url && !twiml) return refuse(21205, "A 'Url' or 'Twiml' parameter is required");
     // SPEC §7 (ext): a caller id ending in 000 is not one of the account's numbers; every dial is refused.
     if (from.endsWith('000')) return refuse(21210, `The source phone number provided, ${from}, is not yet verified`);
+    // SPEC §4.5 (ext) benchmarks: an exact share of dial requests is told to slow down, as Twilio does.
+    if (limited()) {
+      await db.insert(simRequests).values({ to, httpStatus: 429, body: { ...form, AccountSid: accountSid } });
+      c.header('Retry-After', '1');
+      return twilioError(c, 429, 20429, 'Too Many Requests');
+    }
     const outcome = simulatedOutcome(to, attemptNumber);
     if (outcome === 'refused') return refuse(21211, `Invalid 'To' Phone Number: ${to}`);
 

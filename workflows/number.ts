@@ -110,6 +110,10 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
   let heldAt: number | null = null;
   /** Dial requests of this number not sent in a row (SPEC §7), for the back-off. */
   let notSentInARow = 0;
+  // Issue 15 (SPEC §4.4 ext): with the account's `recipient_local_time`, the begin and the settle
+  // apply the window in the recipient's own zone; a number outside it sleeps to its opening (the
+  // begin's `window` answer), one whose zones share no window ends `failed`, reason `no_window`.
+  const recipientWindow = patched('15-recipient-window');
 
   for (let attempt = input.firstAttempt ?? 1; ;) {
     state.attempt = attempt;
@@ -124,6 +128,7 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
       attemptNumber: attempt,
       nowMs: Date.now(),
       ...(inActivity && { waitInActivity: true }),
+      ...(recipientWindow && { recipientWindow: true }),
     });
     if (begun.kind === 'window') {
       if (begun.nextOpenMs === null) {
@@ -225,6 +230,7 @@ export async function numberWorkflow(input: NumberWorkflowInput): Promise<Number
       retryDelayMs: rule.kind === 'retry' ? rule.delayMs : null,
       jitterMs: jitter(),
       nowMs: Date.now(),
+      ...(recipientWindow && { recipientWindow: true }),
     });
     if (settled.wake) wakeNumber(settled.wake);
     // Events of one number are delivered in order, without holding up the next attempt.

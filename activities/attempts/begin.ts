@@ -1,11 +1,17 @@
 /**
- * SPEC §4.1/§4.4/§4.5/§7: an attempt begins — the campaign's state and the calling window are checked
- * again, the account's dial gate grants a slot, then the attempt row is committed (before any dial).
+ * SPEC §4.1/§4.2/§4.4/§4.5/§7: an attempt begins — the campaign's state, the calling window and the
+ * do-not-call list are checked again, the account's dial gate grants a slot, then the attempt row is
+ * committed (before any dial).
  */
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client';
 import { findAccount, findAttempt, findNumber, insertAttempt, shareCampaign } from '../../db/queries/attempts';
+import { windowSettingsOf } from '../../db/queries/accounts';
+import { failWaitingNumber, isOnDncList } from '../../db/queries/dnc';
+import { REASONS } from '../../domain/attempt-status';
 import { callingWindow, windowState } from '../../domain/calling-window';
+import { NO_WINDOW_REASON, recipientWindow } from '../../domain/recipient-window';
+import { carrierConnection, effectiveCallsPerMinute } from '../../domain/carrier-pacing';
 import { attemptToken, newSid } from '../../domain/ids';
 import { leaseLimitMs } from '../../domain/throttle';
 import type { ChannelWakeups } from '../channel-wakeups';
@@ -95,7 +101,9 @@ async function beginOnce(
       await dropWaiter(tx, ticketOf);
       return { kind: 'window', nextOpenMs: c.sendAt.getTime() };
     }
-    if (acct) {
+    // SPEC §4.4 (ext): with `recipient_local_time` the window is the recipient's, checked below.
+    const recipientLocal = acct !== undefined && acct.recipientLocalTime && input.recipientWindow === true;
+    if (acct && !recipientLocal) {
       const w = windowState(callingWindow(acct.callingWindow, acct.timezone, acct.callingDays), input.nowMs);
       if (!w.open) {
         await dropWaiter(tx, ticketOf);
@@ -108,16 +116,38 @@ async function beginOnce(
       await dropWaiter(tx, ticketOf);
       return { kind: 'stop', reason: `number_${n.status}` };
     }
+    // SPEC §4.2: a number put on the do-not-call list while its campaign runs is never dialled
+    // again: `failed`, reason `dnc`, before it asks the gate (so it holds no slot and no channel).
+    if (await isOnDncList(tx, c.accountSid, n.number)) {
+      await dropWaiter(tx, ticketOf);
+      await failWaitingNumber(tx, input.campaignId, input.position, REASONS.dnc, now);
+      return { kind: 'stop', reason: 'number_dnc' };
+    }
+    if (!acct) return { kind: 'stop', reason: 'account_missing' };
+    if (recipientLocal) {
+      // SPEC §4.4 (ext): the window in the recipient's own zone(s); none at all ends the number.
+      const w = recipientWindow(windowSettingsOf(acct), n.number, n.vars, input.nowMs);
+      if (w.kind === 'none') {
+        await dropWaiter(tx, ticketOf);
+        await failWaitingNumber(tx, input.campaignId, input.position, NO_WINDOW_REASON, now);
+        return { kind: 'stop', reason: `number_${NO_WINDOW_REASON}` };
+      }
+      const state = windowState(w.window, input.nowMs);
+      if (!state.open) {
+        await dropWaiter(tx, ticketOf);
+        return { kind: 'window', nextOpenMs: state.nextOpenMs };
+      }
+    }
     // SPEC §4.5: the number stays pending (or retry) while it waits for a slot; the attempt row is
     // written, and the number becomes in-progress, only once the gate grants one.
-    if (!acct) return { kind: 'stop', reason: 'account_missing' };
     const slot = await acquireDialSlot(tx, {
       accountSid: c.accountSid,
       campaignId: c.id,
       position: input.position,
       attemptNumber: input.attemptNumber,
       retryDueAtMs: input.attemptNumber > 1 ? (n.nextAttemptAt?.getTime() ?? input.nowMs) : null,
-      callsPerMinute: acct.callsPerMinute,
+      // SPEC §4.5 (ext): no faster than the carrier connection's ceiling either.
+      callsPerMinute: effectiveCallsPerMinute(acct.callsPerMinute, carrierConnection(acct.carrier, acct.sid)),
       channels: acct.channels,
       campaignThrottle: c.mode === 'custom' ? c.throttle : null,
       leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),

@@ -15,12 +15,20 @@ import {
   releaseClaim,
   resetCallerIdRefusals,
 } from '../../db/queries/attempts';
+import { isOnDncList } from '../../db/queries/dnc';
 import { CALLER_ID_REFUSAL_LIMIT, REASONS } from '../../domain/attempt-status';
+import { CARRIER_BACKOFF_DEFAULT_MS, carrierConnection } from '../../domain/carrier-pacing';
 import { leaseLimitMs } from '../../domain/throttle';
 import { simulatorGreetingFlowUrl } from '../../simulator/contract';
 import type { PlaceCallResult } from '../carriers/carrier';
 import type { ChannelWakeups } from '../channel-wakeups';
-import { reserveSendSlot, waitForSendInstant, type ReserveSendSlotOutput } from '../send-spacer';
+import {
+  backOffConnection,
+  connectionBackedOffMs,
+  reserveSendSlot,
+  waitForSendInstant,
+  type ReserveSendSlotOutput,
+} from '../send-spacer';
 import { leaseOf } from './channel';
 import type { AttemptDeps, DialAttemptInput, DialAttemptOutput } from './types';
 import { withdrawAttempt } from './withdraw';
@@ -57,9 +65,13 @@ async function claimSend(
       channels: acct.channels,
       leaseId: leaseOf(a),
       leaseLimitMs: leaseLimitMs(acct.ringTimeoutS, acct.callTimeLimitS),
+      carrier: carrierConnection(acct.carrier, acct.sid),
     });
     if (send.kind === 'claimed') return send;
     if (send.kind === 'taken') return { kind: 'ambiguous' };
+    // SPEC §4.5 (ext): the carrier connection is backed off: nothing was claimed; the dial keeps its
+    // grant and asks again when the connection is due (the workflow sleeps, no retry consumed).
+    if (send.kind === 'carrier_busy') return { kind: 'wait', retryInMs: send.retryInMs };
     // SPEC §4.1/§4.4: a dial not sent when its campaign stops dialling, or staged so long that its
     // begin-time checks (window, turn) are stale, goes back to the gate unsent.
     if (send.kind === 'not_dialable' || send.stagedMs > MAX_STAGE_MS) {
@@ -85,9 +97,21 @@ export function dialAttempt(deps: AttemptDeps, wakeups: ChannelWakeups) {
     if (send.kind === 'ambiguous') return claimedBefore(deps, a.callSid);
     if (send.kind !== 'claimed') return send;
     if (send.freeChannels > 0) wakeups.passOn(acct.sid);
+    // SPEC §4.2: listed do-not-call while the dial was staged: undone unsent (its channel free at
+    // once); the attempt begins again and the begin's check ends the number `failed`, reason `dnc`.
+    if (await isOnDncList(db, acct.sid, a.number))
+      return (await withdrawAttempt(db, a.callSid, 'before-sending'))
+        ? { kind: 'withdrawn' }
+        : ambiguousClaim(deps, a.callSid);
     // The instant the request leaves (this host's clock): it replaces the reserved one, so
     // dial_started_at says when the dial was really sent (SPEC §4.5 counts that moment).
     const sentAt = new Date(await waitForSendInstant(db, send));
+    // SPEC §4.5 (ext): booked before its connection was told to slow down: not sent, asked again after.
+    const backedOffMs = await connectionBackedOffMs(db, carrierConnection(acct.carrier, acct.sid));
+    if (backedOffMs > 0) {
+      await releaseClaim(db, a.callSid);
+      return { kind: 'wait', retryInMs: backedOffMs };
+    }
     // Another run of this activity took over meanwhile (this one timed out): only one may send.
     if (!(await markSending(db, a.callSid))) return ambiguousClaim(deps, a.callSid);
     const carrier = deps.carriers(acct.carrier, acct.sid);
@@ -157,7 +181,7 @@ function logClassification(a: AttemptContext['a'], r: PlaceCallResult): void {
 /** Records what the carrier's answer (or its absence) means for the attempt, and says what follows. */
 async function applyDialResult(
   deps: AttemptDeps,
-  { a, c }: AttemptContext,
+  { a, c, acct }: AttemptContext,
   result: PlaceCallResult,
   sentAt: Date,
 ): Promise<DialAttemptOutput> {
@@ -169,10 +193,14 @@ async function applyDialResult(
       return { kind: 'accepted', carrierSid: result.carrierSid };
     case 'rate_limited':
       // No call was made: release the claim; the number dials again after the carrier's delay,
-      // through the spacer again (the refused request counted as a dial), keeping its channel.
+      // through the spacer again (the refused request counted as a dial), keeping its channel. The
+      // whole connection backs off as long (SPEC §4.5 ext), so other dials on it wait too.
+      await backOff(deps, acct, result.retryAfterMs);
       await releaseClaim(db, a.callSid);
       return { kind: 'wait', retryInMs: Math.max(1000, result.retryAfterMs) };
     case 'not_sent':
+      // A carrier that said it is unavailable (503) backs its connection off, `Retry-After` honoured.
+      if (result.carrierBusy) await backOff(deps, acct, result.retryAfterMs ?? CARRIER_BACKOFF_DEFAULT_MS);
       // Not a call: undone like an unsent dial, so its channel is free at once and no record shows it.
       if (await withdrawAttempt(db, a.callSid, 'proven'))
         return { kind: 'not_sent', cause: result.cause, retryAfterMs: result.retryAfterMs ?? null };
@@ -185,6 +213,11 @@ async function applyDialResult(
     case 'refused':
       return refused(db, a.callSid, c.id, result, sentAt);
   }
+}
+
+/** SPEC §4.5 (ext): backs the account's carrier connection off, when it has one (best effort). */
+async function backOff(deps: AttemptDeps, acct: AttemptContext['acct'], delayMs: number): Promise<void> {
+  await backOffConnection(deps.db, carrierConnection(acct.carrier, acct.sid), delayMs).catch(() => undefined);
 }
 
 async function refused(
@@ -203,7 +236,8 @@ async function refused(
   } as const;
   if (!result.callerIdRefused) {
     await resetCallerIdRefusals(db, campaignId);
-    return out;
+    // SPEC §7: an invalid or unreachable number fails at once; the settle schedules no retry for it.
+    return result.invalidNumber ? { ...out, reason: REASONS.invalidNumber } : out;
   }
   // SPEC §4.1: the same caller-id refusal on 20 dials in a row stops the campaign at once.
   return (await countCallerIdRefusal(db, campaignId)) >= CALLER_ID_REFUSAL_LIMIT

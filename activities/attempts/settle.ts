@@ -19,7 +19,9 @@ import {
 import { emitWebhook, eventId } from '../../db/queries/webhooks';
 import { awaitsSettle, decideNext, nextOfSettledNumber, type AttemptNext } from '../../domain/attempt-next';
 import type { CallOutcome } from '../../domain/call-outcome';
-import { callingWindow } from '../../domain/calling-window';
+import { callingWindow, type CallingWindow } from '../../domain/calling-window';
+import { recipientWindow } from '../../domain/recipient-window';
+import { windowSettingsOf } from '../../db/queries/accounts';
 import { callSchedulePayload, callStatusPayload } from '../../domain/webhook-payloads';
 import { releaseChannel } from './channel';
 import { attemptNotFound } from './not-found';
@@ -93,6 +95,22 @@ async function emitCallSchedule(
   });
 }
 
+/**
+ * SPEC §4.3/§4.4: the window a retry is deferred to: the recipient's when the account sets
+ * `recipient_local_time` (issue 15), else the account's. A recipient without any window gets the
+ * account's here; the begin of its next attempt ends it `no_window`.
+ */
+function retryWindow(
+  acct: AccountRowForAttempt,
+  n: { number: string; vars: Record<string, string> | null } | undefined,
+  input: SettleAttemptInput,
+): CallingWindow {
+  const account = callingWindow(acct.callingWindow, acct.timezone, acct.callingDays);
+  if (!n || !acct.recipientLocalTime || input.recipientWindow !== true) return account;
+  const w = recipientWindow(windowSettingsOf(acct), n.number, n.vars, input.nowMs);
+  return w.kind === 'window' ? w.window : account;
+}
+
 /** Settled by an earlier run of this activity: the same decision and events again. */
 function settledBefore(c: CampaignRowForAttempt, a: AttemptRow, next: AttemptNext): SettleAttemptOutput {
   const ids = [
@@ -138,12 +156,13 @@ export function settleAttempt(db: Db) {
       const o = recordedFirst ? outcomeOfRow(a) : input.outcome;
       const next = decideNext({
         outcome: o.status,
+        reason: o.reason,
         retryDelayMs: input.retryDelayMs,
         jitterMs: input.jitterMs,
         nowMs: input.nowMs,
         draining: c.closing !== null || (c.status !== 'InProgress' && c.status !== 'Paused'),
         endAtMs: c.endAt ? c.endAt.getTime() : null,
-        window: callingWindow(acct.callingWindow, acct.timezone, acct.callingDays),
+        window: retryWindow(acct, n, input),
       });
       if (!recordedFirst) await recordOutcome(tx, a, o, now);
       await updateNumberAfterAttempt(

@@ -24,6 +24,11 @@ export interface BeginAttemptInput {
    * long one with how long to sleep (to the computed turn, or until woken), not half of it.
    */
   waitInActivity?: boolean;
+  /**
+   * Issue 15 (SPEC §4.4 ext): apply the calling window in the recipient's zone when the account sets
+   * `recipient_local_time` (number workflows from before `15-recipient-window` use the account's).
+   */
+  recipientWindow?: boolean;
 }
 export type BeginAttemptOutput =
   /**
@@ -60,7 +65,8 @@ export type DialAttemptOutput =
   | { kind: 'accepted'; carrierSid: string }
   /**
    * `reason`, when the refusal is about the campaign rather than the number (SPEC §4.1: the same
-   * caller-id refusal on `CALLER_ID_REFUSAL_LIMIT` dials in a row), is the reason the numbers fail with.
+   * caller-id refusal on `CALLER_ID_REFUSAL_LIMIT` dials in a row), is the reason the numbers fail with;
+   * for a number the carrier calls invalid (SPEC §7), `invalid_number`, which is never retried.
    */
   | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean; reason?: string }
   /** A dial was started before (a crash mid-request): never dialled again; settle by callback or lookup. */
@@ -105,6 +111,8 @@ export interface SettleAttemptInput {
   /** 0..60 s from the workflow's deterministic random source, for a retry moved to the next window. */
   jitterMs: number;
   nowMs: number;
+  /** As `BeginAttemptInput.recipientWindow`: a retry is deferred to the recipient's window. */
+  recipientWindow?: boolean;
 }
 
 export interface SettleAttemptOutput extends WebhookEventsOutput {

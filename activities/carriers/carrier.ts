@@ -26,9 +26,17 @@ export type PlaceCallResult =
   | { kind: 'accepted'; carrierSid: string }
   /**
    * The carrier refused the request (HTTP 4xx, no call was made). `callerIdRefused`: it refused the
-   * caller id (SPEC §4.1 counts those in a row).
+   * caller id (SPEC §4.1 counts those in a row). `invalidNumber`: the number dialled is not a valid
+   * or reachable phone number, so no retry can help (the number ends `failed` at once).
    */
-  | { kind: 'refused'; httpStatus: number; message: string; accountLevel: boolean; callerIdRefused: boolean }
+  | {
+      kind: 'refused';
+      httpStatus: number;
+      message: string;
+      accountLevel: boolean;
+      callerIdRefused: boolean;
+      invalidNumber?: boolean;
+    }
   /** The carrier asked us to slow down; retry later without consuming a retry (SPEC §4.5). */
   | { kind: 'rate_limited'; retryAfterMs: number }
   /**
@@ -36,7 +44,13 @@ export type PlaceCallResult =
    * before it was written), or the carrier answered that it created none (503, 408). Dial again after
    * `retryAfterMs` when the carrier said when.
    */
-  | { kind: 'not_sent'; cause: string; retryAfterMs?: number }
+  | {
+      kind: 'not_sent';
+      cause: string;
+      retryAfterMs?: number;
+      /** The carrier answered it is unavailable (503): its connection backs off (SPEC §4.5 ext). */
+      carrierBusy?: boolean;
+    }
   /** SPEC §7: the request may have placed a call and no answer says (reset after the write, timeout, 5xx). */
   | { kind: 'unknown'; cause: string };
 

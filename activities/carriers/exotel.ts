@@ -146,9 +146,10 @@ export function placeCallAnswer(res: PostAnswer): PlaceCallResult {
   if (res.status === 429) return { kind: 'rate_limited', retryAfterMs: retryAfter() };
   if (res.status === 503 || res.status === 408) {
     const cause = `HTTP ${res.status}: ${errorMessage(body).slice(0, 200)}`;
+    const busy = res.status === 503 ? { carrierBusy: true } : {};
     return res.header('retry-after') !== null
-      ? { kind: 'not_sent', cause, retryAfterMs: retryAfter() }
-      : { kind: 'not_sent', cause };
+      ? { kind: 'not_sent', cause, retryAfterMs: retryAfter(), ...busy }
+      : { kind: 'not_sent', cause, ...busy };
   }
   if (res.status >= 400 && res.status < 500) {
     const message = errorMessage(body);

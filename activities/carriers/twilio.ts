@@ -89,8 +89,8 @@ function toLookupResult(record: TwilioCallRecord): LookupResult {
 
 /**
  * SPEC §7: what Twilio's answer to a dial request says. 2xx with a `sid`: a call. 429 or 20429: slow
- * down. 503 and 408: no call was created. Any other 4xx: refused, no call. Any other 5xx, or a 2xx
- * without a sid: a call may exist.
+ * down. 503 and 408: no call was created. Any other 4xx: refused, no call (an invalid number: no retry
+ * either). Any other 5xx, or a 2xx without a sid: a call may exist.
  */
 export function twilioDialAnswer(status: number, headers: Headers, body: string): PlaceCallResult {
   if (status >= 200 && status < 300) {
@@ -108,19 +108,21 @@ export function twilioDialAnswer(status: number, headers: Headers, body: string)
   const retryAfter = () => retryAfterMs(headers.get('retry-after'), Date.now(), DEFAULT_RETRY_AFTER_MS);
   if (kind === 'rate_limited') return { kind: 'rate_limited', retryAfterMs: retryAfter() };
   const cause = `HTTP ${status} (${code ?? 'no code'}): ${message.slice(0, 200)}`;
-  if (status === 503 || status === 408)
+  if (status === 503 || status === 408) {
+    const busy = status === 503 ? { carrierBusy: true } : {};
     return headers.get('retry-after') !== null
-      ? { kind: 'not_sent', cause, retryAfterMs: retryAfter() }
-      : { kind: 'not_sent', cause };
+      ? { kind: 'not_sent', cause, retryAfterMs: retryAfter(), ...busy }
+      : { kind: 'not_sent', cause, ...busy };
+  }
   if (kind === 'unavailable') return { kind: 'unknown', cause };
   return {
     kind: 'refused',
     httpStatus: status,
-    // `invalid_number` (21211, 21214, 21217) is told apart here; the number is retried like any
-    // refusal until the dial result can say "no retry" (TWILIO_ERRORS.invalidNumber).
     message: `Twilio ${code ?? status}: ${message}`,
     accountLevel: kind === 'account',
     callerIdRefused: kind === 'caller_id',
+    // 21211, 21214, 21217 (TWILIO_ERRORS.invalidNumber): the number ends `failed`, no retry.
+    invalidNumber: kind === 'invalid_number',
   };
 }
 

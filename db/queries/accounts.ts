@@ -31,11 +31,13 @@ export function windowSettingsOf(account: AccountRow): WindowSettings {
 
 /** The stored form of an account's `carrier` setting (SPEC §7). */
 export function carrierConfig(input: NonNullable<AccountInput['carrier']>): CarrierConfig {
+  const pacing = input.cps !== undefined ? { cps: input.cps } : {};
   switch (input.type) {
     case 'simulator':
-      return { type: 'simulator' };
+      return { type: 'simulator', ...pacing };
     case 'exotel':
       return {
+        ...pacing,
         type: 'exotel',
         baseUrl: input.base_url,
         sid: input.sid,
@@ -44,6 +46,7 @@ export function carrierConfig(input: NonNullable<AccountInput['carrier']>): Carr
       };
     case 'twilio':
       return {
+        ...pacing,
         type: 'twilio',
         baseUrl: input.base_url ?? TWILIO_API_BASE_URL,
         accountSid: input.account_sid,

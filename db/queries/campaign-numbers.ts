@@ -2,12 +2,13 @@
  * SPEC §2 (ext) `GET /campaigns/{id}/numbers` and §4.10 call-details as CSV: the campaign's numbers
  * paged by position, and every attempt streamed by cursor so 500,000 rows never sit in memory.
  */
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../client';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../client';
 import { campaignNumbers } from '../schema';
 import type { AccountRow } from './accounts';
 import type { CallDetailRow } from './campaigns';
 import { NUMBER_STATUSES, type NumberStatus } from '../../domain/attempt-status';
+import { TIMEZONE_COLUMN } from '../../domain/recipient-window';
 import { formatOptional } from '../../domain/time';
 import type { CallDetailsQuery } from '../../domain/schemas/call-details';
 import type { CampaignNumberResource, CampaignNumbersQuery } from '../../domain/schemas/campaign-numbers';
@@ -114,4 +115,24 @@ export async function* callDetailRows(
       settledAt: date(r.settledAt),
     }));
   }
+}
+
+/** The most distinct recipients `windowRecipients` reads (a campaign rarely spans so many prefixes). */
+const WINDOW_RECIPIENTS_MAX = 5000;
+
+/**
+ * SPEC §4.4 (ext): one number for each leading `+` and six digits (enough to fix the country, NANP's
+ * area code included) and contact `timezone` among the campaign's numbers still to be dialled, so
+ * the campaign-level window judges each recipient zone once whatever the campaign's size.
+ */
+export async function windowRecipients(
+  db: DbOrTx,
+  campaignId: string,
+): Promise<Array<{ number: string; vars: Record<string, string> | null }>> {
+  const rows = await db.execute<{ number: string; tz: string | null }>(sql`
+    select distinct on (left(number, 7), vars->>${TIMEZONE_COLUMN}) number, vars->>${TIMEZONE_COLUMN} as tz
+      from campaign_numbers
+     where campaign_id = ${campaignId} and status in ('pending', 'retry')
+     limit ${WINDOW_RECIPIENTS_MAX}`);
+  return rows.map((r) => ({ number: r.number, vars: r.tz === null ? null : { [TIMEZONE_COLUMN]: r.tz } }));
 }

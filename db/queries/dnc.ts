@@ -107,3 +107,39 @@ export function toDncResource(row: DncRow, account: Pick<AccountRow, 'sid' | 'ti
     uri: `/v2/accounts/${account.sid}/dnc/${encodeURIComponent(row.number)}`,
   };
 }
+
+/** Whether `number` (E.164) is on the account's do-not-call list now (one primary-key read). */
+export async function isOnDncList(db: DbOrTx, accountSid: string, number: string): Promise<boolean> {
+  const [row] = await db
+    .select({ number: dncNumbers.number })
+    .from(dncNumbers)
+    .where(and(eq(dncNumbers.accountSid, accountSid), eq(dncNumbers.number, number)))
+    .limit(1);
+  return row !== undefined;
+}
+
+/**
+ * SPEC §4.2/§4.4: a number that may not be dialled again (listed while its campaign runs: `dnc`; no
+ * calling window in its zones: `no_window`) ends `failed` before its next dial, without an attempt
+ * (so no call-details record). Only a number still waiting to dial moves.
+ */
+export async function failWaitingNumber(
+  db: DbOrTx,
+  campaignId: string,
+  position: number,
+  reason: string,
+  now: Date,
+): Promise<boolean> {
+  const rows = await db
+    .update(campaignNumbers)
+    .set({ status: 'failed', reason, nextAttemptAt: null, dateUpdated: now })
+    .where(
+      and(
+        eq(campaignNumbers.campaignId, campaignId),
+        eq(campaignNumbers.position, position),
+        inArray(campaignNumbers.status, ['pending', 'retry']),
+      ),
+    )
+    .returning({ position: campaignNumbers.position });
+  return rows.length > 0;
+}

@@ -8,10 +8,14 @@ import { isValidTimeZone } from '../time';
 import { parseWindow } from '../calling-window-format';
 import { weakTokenReason } from '../token-strength';
 
+/** SPEC §4.5 (ext): the carrier connection's calls-per-second ceiling (Twilio's default is 1). */
+const cps = z.number().positive().max(1000).optional();
+
 const carrier = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('simulator') }),
+  z.object({ type: z.literal('simulator'), cps }),
   z.object({
     type: z.literal('exotel'),
+    cps,
     base_url: z.string().url(),
     sid: z.string().min(1),
     api_key: z.string().min(1),
@@ -19,6 +23,7 @@ const carrier = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('twilio'),
+    cps,
     /** Default `https://api.twilio.com`. */
     base_url: z.string().url().optional(),
     account_sid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'account_sid must be AC followed by 32 hex digits'),

@@ -11,6 +11,7 @@ import { waiterId } from '../../activities/dial-gate';
 import { createCampaignStoreActivities } from '../../activities/campaign-store';
 import { failedWithoutCall } from '../../domain/call-outcome';
 import { upsertAccount } from '../../db/queries/accounts';
+import { addDncNumbers } from '../../db/queries/dnc';
 import { attempts, campaignNumbers, campaigns, dialWaiters } from '../../db/schema';
 import { newSid } from '../../domain/ids';
 import { freshDatabase, type TestDatabase } from '../support/db';
@@ -275,5 +276,29 @@ describe('§4.5 waiting costs nothing (issue 10): a wait for a slot is spent ins
       .from(dialWaiters)
       .where(eq(dialWaiters.id, waiterId(cid, 1, 1)));
     expect(w!.dueAt.getTime()).toBeGreaterThan(Date.now() + IN_ACTIVITY_WAIT_MS);
+  });
+});
+
+describe('§4.2/§7 a number put on the do-not-call list while its dial is staged', () => {
+  it('withdraws the dial unsent, then ends the number failed (dnc) at its begin, with no attempt', async () => {
+    const cid = await oneNumberCampaign();
+    const placed: string[] = [];
+    const act = createAttemptActivities({
+      db: database.db,
+      carriers: carrier({ kind: 'accepted', carrierSid: 'CA1' }, placed),
+      publicUrl: 'http://x.test',
+    });
+    const begin = () => act.beginAttempt({ campaignId: cid, position: 0, attemptNumber: 1, nowMs: Date.now() });
+    await begin();
+    const b = await begin();
+    if (b.kind !== 'dial') throw new Error(`expected a grant, got ${JSON.stringify(b)}`);
+    const [c] = await database.db.select().from(campaigns).where(eq(campaigns.id, cid));
+    await addDncNumbers(database.db, c!.accountSid, ['+919876543210'], 'api');
+    expect(await act.dialAttempt({ callSid: b.callSid })).toEqual({ kind: 'withdrawn' });
+    expect(placed).toEqual([]);
+    expect(await begin()).toEqual({ kind: 'stop', reason: 'number_dnc' });
+    const [n] = await database.db.select().from(campaignNumbers).where(eq(campaignNumbers.campaignId, cid));
+    expect(n).toMatchObject({ status: 'failed', reason: 'dnc', attempts: 0 });
+    expect(await database.db.select().from(attempts).where(eq(attempts.campaignId, cid))).toEqual([]);
   });
 });

@@ -246,6 +246,7 @@ describe('§7 simulator through the twilio adapter', () => {
       httpStatus: 400,
       accountLevel: false,
       callerIdRefused: false,
+      invalidNumber: true,
     });
     expect(refusedNumber.kind === 'refused' && refusedNumber.message).toMatch(/^Twilio 21211: /);
     const refusedCaller = await carrier.placeCall(dial('+919800000071', newToken(), { callerId: '+14155550000' }));

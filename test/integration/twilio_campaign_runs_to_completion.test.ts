@@ -1,7 +1,7 @@
 /**
  * SPEC §7 `twilio` end to end over HTTP: accounts with a `twilio` carrier pointed at the simulator's Twilio contract
  * complete a flow campaign over every outcome through signed callbacks; greetings go as `<Say>` TwiML or by `Url`; a
- * wrong auth token fails the campaign at once (401).
+ * wrong auth token fails the campaign at once (401); a number Twilio calls invalid (21211) fails at once, no retry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
@@ -21,7 +21,7 @@ const ACCOUNT = {
 };
 const WRONG = { ...ACCOUNT, sid: 'twilio_wrong', api_key: 'twilio_wrong_key' };
 const CALLER_ID = '+14155550100';
-// Last digits 0..9, then one the carrier refuses (Twilio 21211).
+// Last digits 0..9, then one the carrier calls invalid (Twilio 21211).
 const NUMBERS = [...Array.from({ length: 10 }, (_, d) => `+91987650001${d}`), '+919876500000'];
 
 let stack: TestStack;
@@ -59,7 +59,7 @@ async function waitForStatus(as: ReturnType<typeof client>, sid: string, id: str
 
 const expected = (n: string) =>
   n.endsWith('000')
-    ? { status: 'failed', attempt: 'failed', reason: 'carrier_refused' }
+    ? { status: 'failed', attempt: 'failed', reason: 'invalid_number' }
     : Number(n.at(-1)) <= 5
       ? { status: 'completed', attempt: 'completed', reason: null }
       : { status: 'failed', attempt: ['busy', 'no-answer', 'failed', 'busy'][Number(n.at(-1)) - 6]!, reason: null };
@@ -136,6 +136,32 @@ describe('§7 a campaign through the twilio adapter and the simulator', () => {
       expect(call!.greeting).toBe(text);
       expect(call!.url).toEqual(text === long ? expect.stringContaining('/carriers/twilio/greeting?token=') : null);
     }
+  });
+
+  it('fails a number Twilio calls invalid (21211) at once, with no retry consumed or scheduled', async () => {
+    const created = await api('POST', `/v2/accounts/${ACCOUNT.sid}/campaigns`, {
+      from: ['+919876510000', '+919876510001'],
+      caller_id: CALLER_ID,
+      url: 'https://flows.example.com/twiml/welcome',
+      retries: { number_of_retries: 3, interval_mins: 1, on_status: ['failed', 'busy'] },
+    });
+    expect(created.status, created.text).toBe(200);
+    const id = created.json.response[0].data.id;
+    // A scheduled retry would keep the campaign InProgress for at least the minute's interval.
+    const done = await waitForStatus(api, ACCOUNT.sid, id, ['Completed']);
+    expect(done.stats).toMatchObject({ created: 2, completed: 1, failed: 1, retry: 0 });
+    const numbers = await api('GET', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}/numbers`);
+    const invalid = numbers.json.response
+      .map((i: { data: Record<string, unknown> }) => i.data)
+      .find((n: { number: string }) => n.number === '+919876510000');
+    expect(invalid).toMatchObject({ status: 'failed', reason: 'invalid_number', attempts: 1 });
+    const details = await api('GET', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}/call-details`);
+    const records = details.json.response as Array<Record<string, unknown>>;
+    expect(records.filter((r) => r.number === '+919876510000')).toEqual([
+      expect.objectContaining({ status: 'failed', reason: 'invalid_number' }),
+    ]);
+    const rows = await stack.db.select().from(attempts).where(eq(attempts.number, '+919876510000'));
+    expect(rows.map((a) => [a.attemptNumber, a.carrierSid])).toEqual([[1, null]]);
   });
 
   it('fails the campaign at once when Twilio refuses the credentials (401, account-level)', async () => {

@@ -34,6 +34,8 @@ export interface HarnessOptions {
   window?: string;
   timezone?: string;
   days?: number[];
+  /** SPEC §4.4 (ext): the account applies its window in each recipient's own zone. */
+  recipientLocalTime?: boolean;
   /** Numbers whose carrier never calls back (settled by lookup). */
   silent?: string[];
   /** How long a silent number's call stays live (its lookups say so meanwhile); default an hour. */
@@ -81,6 +83,7 @@ export async function campaignHarness(opts: HarnessOptions = {}): Promise<Harnes
     calling_window: opts.window ?? '00:00-24:00',
     timezone: opts.timezone ?? 'Asia/Kolkata',
     calling_days: opts.days ?? [1, 2, 3, 4, 5, 6, 7],
+    ...(opts.recipientLocalTime !== undefined && { recipient_local_time: opts.recipientLocalTime }),
   });
   const engine = createTemporalEngine({
     client: env.client,

@@ -71,6 +71,13 @@ describe('§4.3 what follows a settled attempt', () => {
     });
   });
 
+  it('never retries a number the carrier called invalid (SPEC §7), whatever on_status allows', () => {
+    const failed = { ...base, outcome: 'failed' as const };
+    expect(decideNext({ ...failed, reason: 'invalid_number' })).toEqual({ kind: 'final', numberStatus: 'failed' });
+    expect(decideNext({ ...failed, reason: 'carrier_refused' })).toEqual({ kind: 'retry', atMs: NOW + 10 * MIN });
+    expect(decideNext({ ...failed, reason: null })).toEqual({ kind: 'retry', atMs: NOW + 10 * MIN });
+  });
+
   it('fails the number when the account has no calling day at all', () => {
     expect(decideNext({ ...base, window: callingWindow('10:30-21:00', 'Asia/Kolkata', []) })).toEqual({
       kind: 'final',

@@ -51,6 +51,27 @@ describe('§7 Twilio dial answers', () => {
       message: "Twilio 21211: Invalid 'To'",
       accountLevel: false,
       callerIdRefused: false,
+      invalidNumber: true,
+    });
+  });
+
+  it('tells invalid or unreachable numbers (21211, 21214, 21217) from other refusals', () => {
+    for (const code of [21211, 21214, 21217])
+      expect(twilioDialAnswer(400, headers(), json({ code, message: 'bad To' })), String(code)).toMatchObject({
+        kind: 'refused',
+        accountLevel: false,
+        callerIdRefused: false,
+        invalidNumber: true,
+      });
+    for (const code of [21212, 21215, 13224, null])
+      expect(twilioDialAnswer(400, headers(), json({ code, message: 'no' })), String(code)).toMatchObject({
+        kind: 'refused',
+        invalidNumber: false,
+      });
+    // An invalid-number code on an account-level status is the account's failure, not the number's.
+    expect(twilioDialAnswer(401, headers(), json({ code: 21211 }))).toMatchObject({
+      accountLevel: true,
+      invalidNumber: false,
     });
   });
 });
