@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- restart [--numbers N]`: issue 10 "waiting costs nothing". One campaign whose numbers
- * all run at once (most of them waiting for one of 100 channels) while the worker is SIGKILLed and
+ * all run at once (each busy on its first call, sleeping to its retry) while the worker is SIGKILLed and
  * restarted; beside it the same campaign with no kill, in the same run. Prints the workflow tasks over
  * 1 s the worker logged (TMPRL1104) in each, and how many number workflows ran when the kill struck.
  */
@@ -17,7 +17,7 @@ const row = (label: string, value: string) => `  ${label.padEnd(58)} ${value}\n`
 export default async function restart(args: string[]): Promise<void> {
   const numbers = Number(arg(args, 'numbers') ?? 1000);
   process.stdout.write(
-    `restart (issue 10): ${numbers} numbers all running at once, account 600/min and 100 channels, ` +
+    `restart (issue 10): ${numbers} numbers, each busy once and retried after 4 min, 600/min and 100 channels, ` +
       `worker SIGKILLed once; load average at start ${loadavg()
         .map((x) => x.toFixed(2))
         .join(', ')}\n`,
@@ -25,7 +25,11 @@ export default async function restart(args: string[]): Promise<void> {
   const report = await runChaos({
     numbers,
     faults: ['worker'],
-    gapMs: 40_000,
+    // Every number is busy on its first call and retried 4 minutes later: by the kill all of them
+    // have been dialled once and sleep until their retry, each a running number workflow.
+    lastDigit: 9,
+    retryIntervalMins: 4,
+    gapMs: Math.max(60_000, numbers * 150),
     downMs: { worker: 3000 },
     dropCallbackShare: 0,
     receiverDown: null,

@@ -41,6 +41,10 @@ export interface ChaosOptions {
   log?: (line: string) => void;
   /** Keep the run's directory (process logs, Temporal's file) instead of deleting it; its path is logged. */
   keepDir?: boolean;
+  /** Every number ends in this digit (e.g. 9: busy on attempt 1, then completed); else the digits cycle. */
+  lastDigit?: number;
+  /** The campaign's retry interval; default 1 minute. */
+  retryIntervalMins?: number;
 }
 
 export interface CampaignFigures {
@@ -78,10 +82,10 @@ export interface ChaosReport {
 }
 
 /** Distinct mobile numbers; the last digit cycles so every simulator outcome occurs, never `…000`. */
-export function chaosNumbers(block: number, n: number): string[] {
+export function chaosNumbers(block: number, n: number, lastDigit?: number): string[] {
   return Array.from(
     { length: n },
-    (_, i) => `+919${String(block).padStart(2, '0')}${String(i).padStart(6, '0')}${(i % 9) + 1}`,
+    (_, i) => `+919${String(block).padStart(2, '0')}${String(i).padStart(6, '0')}${lastDigit ?? (i % 9) + 1}`,
   );
 }
 
@@ -94,13 +98,14 @@ async function runCampaign(
   during: (id: string) => Promise<void>,
   deadlineMs: number,
   log: (line: string) => void,
+  retryIntervalMins = 1,
 ): Promise<{ id: string; completedInS: number | null }> {
   const base = `/v2/accounts/${accountSid}`;
   const created = await persistently(api, 'POST', `${base}/campaigns`, {
     caller_id: '08012345678',
     url: 'http://my.exotel.com/chaos/exoml/start_voice/1',
     from: numbers,
-    retries: { number_of_retries: 1, interval_mins: 1 },
+    retries: { number_of_retries: 1, interval_mins: retryIntervalMins },
     call_status_callback: `${hooks}/call-status`,
     call_schedule_callback: `${hooks}/call-schedule`,
     status_callback: `${hooks}/status`,
@@ -205,11 +210,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const b = await runCampaign(
         baselineApi,
         baselineSid,
-        chaosNumbers(11, o.numbers),
+        chaosNumbers(11, o.numbers, o.lastDigit),
         receiver.url,
         async () => {},
         deadlineMs,
         log,
+        o.retryIntervalMins,
       );
       baseline = await figuresOf(s, baselineApi, baselineSid, b.id, receiver.received, b.completedInS, deadlineMs);
       log(`baseline: ${JSON.stringify(baseline)}`);
@@ -219,7 +225,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const chaosRun = await runCampaign(
       api,
       chaosSid,
-      chaosNumbers(12, o.numbers),
+      chaosNumbers(12, o.numbers, o.lastDigit),
       receiver.url,
       async (id) => {
         const t0 = Date.now();
@@ -270,6 +276,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       },
       deadlineMs,
       log,
+      o.retryIntervalMins,
     );
     // A fault still scheduled when the campaign ended has run; the run waits for webhooks to settle.
     const chaos = await figuresOf(s, api, chaosSid, chaosRun.id, receiver.received, chaosRun.completedInS, deadlineMs);
