@@ -1,38 +1,14 @@
 /**
- * SPEC §4.5: the durable dial gate and the send spacer, in PostgreSQL, exact across any number of
- * worker processes (docs/pacing.md).
- *
- * **Gate** (`acquireDialSlot`, run inside `beginAttempt`'s transaction, before the attempt row is
- * written). It locks the account's row of `dial_gates` (and the campaign's), records the caller as a
- * waiter in `dial_waiters`, and lets `planDial` (domain/throttle.ts) decide from the account's state
- * and its waiters:
- * * `granted`: a slot at most 2 s ahead (the number sleeps until it, then dials); the account's next
- *   slot moves on by 60/cpm s (and a custom campaign's by 60/throttle s), the caller's waiter row
- *   becomes the lease on a channel. A staged slot (every channel leased) the caller would get while a
- *   number ahead of it in its campaign's order waits goes to that number instead (its row becomes the lease; the caller's
- *   workflow wakes it to collect it), so a campaign's grants follow its order;
- * * `wait`: no channel, no slot within 2 s, or not the caller's turn; it comes back after `retryInMs`,
- *   half of its estimated turn (so a long queue does not poll the database every second).
- * `releaseDialSlot` (activities/dial-release.ts) gives the channel back inside the transaction that
- * settles the attempt.
- *
- * The gate's clock is the later of the database clock and the workflow's `nowMs`. In a deployment that
- * is the database clock: one clock for every process, and a real one (the workflow's time is that of
- * the task that scheduled the activity, seconds old under load, and by a different amount for each
- * caller). On the time-skipping test server the workflow's virtual time is ahead, and the gate follows
- * it. Waits and wake-ups leave the gate as durations, shortened by the lag the caller showed.
- *
- * **Spacer** (`activities/send-spacer.ts`, run by the dial activity just before the request) fixes the
- * instant each request leaves. The gate keeps the spacer's queue short (it reads how far ahead the
- * spacer is booked); the spacer makes the spacing exact.
+ * SPEC §4.5: the durable dial gate (`acquireDialSlot`, inside `beginAttempt`'s transaction), exact across any number
+ * of worker processes; its state is read by activities/dial-gate-read.ts, its decision is domain/throttle.ts's
+ * `planDial`, the send instant is activities/send-spacer.ts's. docs/pacing.md explains it in full.
  */
-import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
-import { dialGates, dialWaiters } from '../db/schema';
-import { accountSendKey, campaignSendKey, EPOCH, epochMs, instant, num, STALE_STAGED_MS } from './send-spacer';
+import { dialGates } from '../db/schema';
+import { EPOCH, epochMs, instant, num } from './send-spacer';
 import { notifyGateWake } from './channel-wakeups';
 import {
-  dialIntervalMs,
   firstInCampaign,
   nextInLine,
   onlyRegisters,
@@ -42,24 +18,18 @@ import {
   MIN_POLL_MS,
   PRESENT_WITHIN_MS,
   REGISTER_WAIT_MS,
-  SPACER_LEAD_MS,
   WAITER_GRACE_MS,
   type DialPlan,
-  type GateAccount,
-  type GateCampaign,
-  type GateWaiter,
 } from '../domain/throttle';
 import { sleepUntilTurnMs } from '../domain/gate-sleep';
+import { accountGateKey, campaignGateKey, readGate, type GateState } from './dial-gate-read';
 
-export const accountGateKey = (accountSid: string) => `account:${accountSid}`;
-export const campaignGateKey = (campaignId: string) => `campaign:${campaignId}`;
+export { accountGateKey, campaignGateKey } from './dial-gate-read';
 
 /** The waiter (then lease) id of one attempt of one number. */
 export function waiterId(campaignId: string, position: number, attemptNumber: number): string {
   return `${campaignId}/${position}/${attemptNumber}`;
 }
-
-/** Waiters gone this long (a paused campaign, a terminated workflow) are deleted. */
 
 export interface AcquireDialSlotInput {
   accountSid: string;
@@ -109,138 +79,6 @@ export type AcquireDialSlotOutput =
 /** At most this many slots are handed on to numbers ahead of the caller in one request. */
 const MAX_HANDED_ON_PER_ASK = 8;
 
-interface GateState {
-  account: GateAccount;
-  accountRowExists: boolean;
-  campaigns: Map<string, GateCampaign>;
-  campaignRowExists: boolean;
-  waiters: GateWaiter[];
-}
-
-/**
- * A lease still counted by the gate: sent, or granted less than `STALE_STAGED_MS` ago. One granted
- * that long ago and still unsent was never collected (its number did not come for it) or its dial gave
- * up; the spacer, which counts the channels at the send, no longer waits for it either.
- */
-const notAbandoned = (l: SQL, nowMs: number) =>
-  sql`(${l}.sent_at is not null or ${l}.granted_at >= ${instant(nowMs - STALE_STAGED_MS)})`;
-
-/** One account's gate as it is now (two statements, no lock): its row, leases held, waiters that may dial. */
-async function readGate(
-  tx: DbOrTx,
-  input: AcquireDialSlotInput,
-  callerId: string,
-  allowanceMs: number,
-): Promise<GateState> {
-  const aKey = accountGateKey(input.accountSid);
-  const cutoff = instant(input.nowMs - input.leaseLimitMs);
-  // How far ahead the send spacer is booked (a duration, on the database clock): a slot granted more
-  // than SPACER_LEAD_MS sooner would only wait at the spacer, holding its channel.
-  const booked = (
-    key: string,
-  ) => sql`(select greatest(0, extract(epoch from (s.next_dial_at - clock_timestamp())) * 1000)::float8
-      from dial_gates s where s.key = ${key})`;
-  const [acct] = await tx.execute<{
-    exists: boolean;
-    next_ms: number | null;
-    hold_ms: number | null;
-    live: number;
-    a_booked: number | null;
-    c_booked: number | null;
-  }>(sql`
-    select g.key is not null as exists, ${epochMs(sql`g.next_dial_at`)} as next_ms, g.hold_ms,
-      (select count(*)::int from dial_waiters l
-        where l.account_sid = ${input.accountSid} and l.granted_at is not null and l.granted_at >= ${cutoff}
-          and ${notAbandoned(sql`l`, input.nowMs)}) as live,
-      ${booked(accountSendKey(input.accountSid))} as a_booked, ${booked(campaignSendKey(input.campaignId))} as c_booked
-    from (select 1) one left join dial_gates g on g.key = ${aKey}`);
-  const aBooked = num(acct?.a_booked ?? 0) - SPACER_LEAD_MS - allowanceMs;
-  const cBooked = input.campaignThrottle !== null ? num(acct?.c_booked ?? 0) - SPACER_LEAD_MS - allowanceMs : 0;
-  // Waiters of campaigns that cannot dial now (paused, ending) are in nobody's way.
-  const rows = await tx.execute<{
-    id: string;
-    campaign_id: string;
-    position: number;
-    is_retry: boolean;
-    order_ms: number;
-    due_ms: number;
-    lapse_ms: number;
-    c_exists: boolean;
-    c_next_ms: number | null;
-    c_last_ms: number | null;
-    c_throttle: number | null;
-  }>(sql`
-    select w.id, w.campaign_id, w.position, w.is_retry, ${epochMs(sql`w.order_at`)} as order_ms,
-      ${epochMs(sql`w.due_at`)} as due_ms, ${epochMs(sql`w.lapse_at`)} as lapse_ms,
-      g.key is not null as c_exists, ${epochMs(sql`g.next_dial_at`)} as c_next_ms, ${epochMs(sql`g.last_grant_at`)} as c_last_ms, g.throttle as c_throttle
-    from dial_waiters w
-    join campaigns c on c.id = w.campaign_id
-    left join dial_gates g on g.key = 'campaign:' || w.campaign_id
-    where w.account_sid = ${input.accountSid} and w.granted_at is null and w.lapse_at >= ${instant(input.nowMs)}
-      and c.status = 'InProgress' and c.closing is null`);
-  const campaignMap = new Map<string, GateCampaign>();
-  const waiters: GateWaiter[] = [];
-  let campaignRowExists = false;
-  for (const r of rows) {
-    if (!campaignMap.has(r.campaign_id)) {
-      campaignMap.set(r.campaign_id, {
-        id: r.campaign_id,
-        throttle: r.campaign_id === input.campaignId ? input.campaignThrottle : r.c_throttle,
-        nextDialAtMs: r.c_next_ms === null ? 0 : num(r.c_next_ms),
-        lastGrantAtMs: r.c_last_ms === null ? null : num(r.c_last_ms),
-      });
-    }
-    if (r.campaign_id === input.campaignId) campaignRowExists ||= r.c_exists;
-    waiters.push({
-      id: r.id,
-      campaignId: r.campaign_id,
-      isRetry: r.is_retry,
-      position: r.position,
-      orderAtMs: num(r.order_ms),
-      dueAtMs: num(r.due_ms),
-      lapseAtMs: num(r.lapse_ms),
-    });
-  }
-  if (!campaignMap.has(input.campaignId))
-    campaignMap.set(input.campaignId, {
-      id: input.campaignId,
-      throttle: input.campaignThrottle,
-      nextDialAtMs: 0,
-      lastGrantAtMs: null,
-    });
-  if (cBooked > 0) {
-    const own = campaignMap.get(input.campaignId)!;
-    own.nextDialAtMs = Math.max(own.nextDialAtMs, input.nowMs + cBooked);
-  }
-  const me = waiters.find((w) => w.id === callerId);
-  if (me) me.dueAtMs = input.nowMs;
-  else {
-    // The caller's own campaign was checked by beginAttempt; count it even if this read raced a pause.
-    waiters.push({
-      id: callerId,
-      campaignId: input.campaignId,
-      isRetry: input.attemptNumber > 1,
-      position: input.position,
-      orderAtMs: input.retryDueAtMs ?? input.nowMs,
-      dueAtMs: input.nowMs,
-      lapseAtMs: input.nowMs + WAITER_GRACE_MS,
-    });
-  }
-  return {
-    account: {
-      callsPerMinute: input.callsPerMinute,
-      channels: input.channels,
-      live: num(acct?.live ?? 0),
-      nextDialAtMs: Math.max(acct?.next_ms == null ? 0 : num(acct.next_ms), aBooked > 0 ? input.nowMs + aBooked : 0),
-      holdMs: num(acct?.hold_ms ?? 0),
-    },
-    accountRowExists: Boolean(acct?.exists),
-    campaigns: campaignMap,
-    campaignRowExists,
-    waiters,
-  };
-}
-
 /**
  * Asks for a dial slot (SPEC §4.5) inside the caller's transaction. Idempotent per attempt: a caller
  * that already holds the lease gets its slot again.
@@ -265,8 +103,8 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
   // The caller's own row: created on its first request, refreshed on every other.
   const [own] = await tx.execute<{ granted_ms: number | null; inserted: boolean }>(sql`
     insert into dial_waiters (id, account_sid, campaign_id, position, is_retry, order_at, due_at, lapse_at)
-    values (${id}, ${input.accountSid}, ${input.campaignId}, ${input.position}, ${isRetry}, ${instant(input.retryDueAtMs ?? nowMs)},
-      ${instant(nowMs)}, ${instant(nowMs + WAITER_GRACE_MS)})
+    values (${id}, ${input.accountSid}, ${input.campaignId}, ${input.position}, ${isRetry},
+      ${instant(input.retryDueAtMs ?? nowMs)}, ${instant(nowMs)}, ${instant(nowMs + WAITER_GRACE_MS)})
     on conflict (id) do update set
       due_at = case when dial_waiters.granted_at is null then excluded.due_at else dial_waiters.due_at end,
       lapse_at = case when dial_waiters.granted_at is null then excluded.lapse_at else dial_waiters.lapse_at end
@@ -282,9 +120,8 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
     const awayMs = long ? sleepUntilTurnMs(p) : p.retryInMs;
     // Expected back at `due` (on the gate's clock); told to sleep less by the lag it showed.
     const due = nowMs + awayMs;
-    await tx.execute(
-      sql`update dial_waiters set due_at = ${instant(due)}, lapse_at = ${instant(due + WAITER_GRACE_MS)} where id = ${id}`,
-    );
+    await tx.execute(sql`update dial_waiters
+      set due_at = ${instant(due)}, lapse_at = ${instant(due + WAITER_GRACE_MS)} where id = ${id}`);
     // A lost "wait" costs nothing (the number asks again), so its commit need not wait for the disk;
     // a wait that handed the caller's slot to another number carries a grant, and does.
     if (wakes.length === 0) await tx.execute(sql`set local synchronous_commit = off`);
@@ -346,10 +183,10 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
   let last: Extract<DialPlan, { kind: 'granted' }> | null = null;
   const moveGate = async (g: Extract<DialPlan, { kind: 'granted' }>) => {
     // Stored instants have millisecond precision: round the next slots up, never down.
+    const campaignNext = g.campaignNextMs !== null ? instant(Math.ceil(g.campaignNextMs)) : sql`next_dial_at`;
     await tx.execute(sql`
       update dial_gates set
-        next_dial_at = case when key = ${aKey} then ${instant(Math.ceil(g.accountNextMs))}
-                            else ${g.campaignNextMs !== null ? instant(Math.ceil(g.campaignNextMs)) : sql`next_dial_at`} end,
+        next_dial_at = case when key = ${aKey} then ${instant(Math.ceil(g.accountNextMs))} else ${campaignNext} end,
         last_grant_at = case when key = ${cKey} then ${instant(g.atMs)} else last_grant_at end,
         throttle = case when key = ${cKey} then ${input.campaignThrottle} else throttle end
       where key in (${aKey}, ${cKey})`);
@@ -364,7 +201,8 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
     }
     const [handed] = await tx.execute<{ id: string }>(sql`
       update dial_waiters set granted_at = ${instant(p.atMs)}, due_at = ${instant(p.atMs)}
-      where id = (select id from dial_waiters where id = ${first.id} and granted_at is null for update skip locked) returning id`);
+      where id = (select id from dial_waiters where id = ${first.id} and granted_at is null for update skip locked)
+      returning id`);
     if (handed) {
       wakes.push({ campaignId: first.campaignId, position: first.position, askInMs: 0 });
       await notifyGateWake(tx, { campaignId: first.campaignId, position: first.position, askInMs: 0 });
@@ -399,7 +237,8 @@ export async function acquireDialSlot(tx: DbOrTx, request: AcquireDialSlotInput)
   // waits for the gate rows this one holds): skip it rather than wait, which could deadlock.
   const [woken] = await tx.execute<{ id: string }>(sql`
     update dial_waiters set due_at = ${instant(next.askAtMs)}, lapse_at = ${instant(next.askAtMs + WAITER_GRACE_MS)}
-    where id = (select id from dial_waiters where id = ${next.id} and granted_at is null for update skip locked) returning id`);
+    where id = (select id from dial_waiters where id = ${next.id} and granted_at is null for update skip locked)
+    returning id`);
   if (!woken) return granted;
   const wake = {
     campaignId: next.campaignId,

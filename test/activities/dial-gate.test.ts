@@ -104,7 +104,7 @@ async function leases(accountSid: string): Promise<string[]> {
 }
 
 describe('§4.5 dial gate (PostgreSQL)', () => {
-  it('serves several callers at once: one after another in position order, never more than the horizon holds', async () => {
+  it('serves callers at once one after another in position order, never past the horizon', async () => {
     const acct = await account({ calls_per_minute: 60, channels: 3 });
     const cid = await campaign(acct, 8);
     const callers = Array.from({ length: 8 }, (_, position): Caller => ({
@@ -129,7 +129,7 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     expect(await leases(acct)).toEqual([waiterId(cid, 0, 1), waiterId(cid, 1, 1)].sort());
   });
 
-  it('holds at most `channels` leases until a call settles, then also stages what the channels settle in 10 s; a release wakes the next in line', async () => {
+  it('holds at most `channels` leases, stages what settles in 10 s; a release wakes the next', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 3 });
     const cid = await campaign(acct, 8);
     const callers = Array.from({ length: 8 }, (_, position): Caller => ({
@@ -236,7 +236,7 @@ describe('§4.5 dial gate (PostgreSQL)', () => {
     for (const g of grants) expect(g.atMs).toBeLessThanOrEqual(T0 + 30_000 + GRANT_HORIZON_MS);
   });
 
-  it('stops counting a lease whose attempt can no longer be live (SPEC §7 bound), only then, and deletes it on the next release', async () => {
+  it('stops counting a lease whose attempt can no longer be live (SPEC §7), deleted at release', async () => {
     const acct = await account({ calls_per_minute: 60, channels: 1 });
     const cid = await campaign(acct, 2);
     const a: Caller = { accountSid: acct, campaignId: cid, position: 0, attemptNumber: 2, cpm: 60, channels: 1 };
@@ -268,7 +268,7 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     throw new Error('these tests never dial');
   };
 
-  it('begins an attempt only with a lease, and settling it gives the channel back in the same transaction', async () => {
+  it('begins an attempt only with a lease; settling gives the channel back in one transaction', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 1 });
     const cid = await campaign(acct, 2);
     const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
@@ -336,7 +336,7 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     await database.db.insert(dialGates).values({ key: `account:${acct}`, nextDialAt: new Date(0), holdMs: 10_000 });
   }
 
-  it('hands a staged slot a later number asks for to its campaign’s first in line, asleep or not (SPEC §4.5 from order)', async () => {
+  it('hands a later number’s staged slot to its campaign’s first in line (SPEC §4.5 order)', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 2 });
     await channelsBusy(acct, 2);
     const cid = await campaign(acct, 3);
@@ -373,7 +373,7 @@ describe('§4.5 channel held from grant to settle (attempt activities, PostgreSQ
     ).toEqual([0, 1]);
   });
 
-  it('a free channel still goes to the first in line among those present: a number asleep is not handed it', async () => {
+  it('a free channel goes to the first in line present: a number asleep is not handed it', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 2 });
     const cid = await campaign(acct, 2);
     const act = createAttemptActivities({ db: database.db, carriers: noCarrier, publicUrl: 'http://127.0.0.1:9' });
@@ -522,7 +522,7 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(dialIntervalMs(120) - 1);
   });
 
-  it('counts channels at the send: a staged dial waits while every channel is live, and staged dials take freed channels in grant order', async () => {
+  it('counts channels at the send: staged dials wait, then take freed channels in grant order', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 2 });
     const cid = await campaign(acct, 4);
     const sids = await attemptRows(cid, 4);
@@ -553,7 +553,7 @@ describe('§4.5 send spacer (PostgreSQL clock)', () => {
     expect(claimed.map((r) => r.position).sort()).toEqual([0, 1, 2]);
   });
 
-  it('gives a freed channel to the campaign’s next in order among staged dials, even when their grants swapped places', async () => {
+  it('gives a freed channel to the campaign’s next staged dial in order, grants swapped or not', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 1 });
     const cid = await campaign(acct, 3);
     const sids = await attemptRows(cid, 3);
@@ -631,7 +631,7 @@ describe('§4.5 staged dials (attempt activities, PostgreSQL)', () => {
     recordingUrl: null,
   };
 
-  it('a staged dial sends as soon as a live call settles, and is withdrawn unsent when its campaign pauses', async () => {
+  it('a staged dial sends when a live call settles, and is withdrawn unsent on pause', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 1 });
     const cid = await campaign(acct, 3);
     const placed: Placed[] = [];
@@ -695,7 +695,7 @@ describe('§4.5 staged dials (attempt activities, PostgreSQL)', () => {
     });
   });
 
-  it('a callback records the final status and frees the channel at once; the number settles later with that outcome', async () => {
+  it('a callback records the status and frees the channel; the number settles later with it', async () => {
     const acct = await account({ calls_per_minute: 600, channels: 1 });
     const cid = await campaign(acct, 1);
     const act = createAttemptActivities({
