@@ -61,9 +61,11 @@ async function makeCampaign(stack: EmbeddedStack, n: number): Promise<string> {
       from generate_series(0, ${n - 1}::int) g`;
   await sql`
     insert into attempts (call_sid, campaign_id, position, attempt_number, number, caller_id, token, carrier_sid,
-                          dial_started_at, status, reason, date_created, start_time, end_time, duration, settled_at)
+                          dial_started_at, sent_at, status, reason, date_created, start_time, end_time, duration,
+                          settled_at)
     select md5(${id} || position), ${id}, position, 1, number, '08012345678', '1_' || md5('t' || ${id} || position),
-           md5('c' || position), first_attempt_at, last_status, reason, first_attempt_at, first_attempt_at,
+           md5('c' || position), first_attempt_at, first_attempt_at, last_status, reason, first_attempt_at,
+           first_attempt_at,
            first_attempt_at + last_duration * interval '1 s', last_duration, last_attempt_at
       from campaign_numbers
      where campaign_id = ${id} and attempts > 0`;
