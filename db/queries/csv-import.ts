@@ -111,7 +111,8 @@ async function existingContacts(conn: Conn, b: ImportBatch, numbers: string[]): 
   const sorted = [...numbers].sort();
   const rows = await conn<Array<{ i: number; sid: string | null }>>`
     select x.i::int as i,
-           case when not exists (select 1 from list_memberships m where m.list_sid = ${b.listSid} and m.contact_sid = x.sid)
+           case when not exists (select 1 from list_memberships m
+                                  where m.list_sid = ${b.listSid} and m.contact_sid = x.sid)
                 then x.sid end as sid
       from (select n.i,
                    (select c.sid from contacts c where c.account_sid = ${b.accountSid} and c.number = n.number) as sid

@@ -54,7 +54,8 @@ export async function openReportCopy(
   const conn = await sql.reserve();
   try {
     await conn`begin read only`;
-    await conn`select set_config('TimeZone', ${timeZone}, true), set_config('outcall.report_campaign', ${campaignId}, true)`;
+    await conn`
+      select set_config('TimeZone', ${timeZone}, true), set_config('outcall.report_campaign', ${campaignId}, true)`;
     const query = conn.unsafe(REPORT_COPY);
     return copyChunks(conn, query, await query.readable());
   } catch (err) {
