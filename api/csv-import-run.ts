@@ -27,12 +27,14 @@ import { CsvParser, isBlankRecord, type CsvRecord } from '../domain/csv-parser';
 
 /**
  * Rows per batch: the first batch of a run is small, so a run commits (and shows progress) early,
- * and each next one doubles up to the largest, which amortises a transaction's fixed costs.
+ * and each next one doubles up to the largest, which amortises a transaction's fixed costs. The
+ * largest is kept small enough that two batches (one written, one parsed) stay well within the
+ * import thread's heap limit (api/csv-import.ts).
  */
 export const FIRST_BATCH_ROWS = 5000;
-export const MAX_BATCH_ROWS = 50_000;
+export const MAX_BATCH_ROWS = 20_000;
 /** ...or this many characters of cell text, whichever comes first, so wide rows keep memory low too. */
-const BATCH_CHARS = 8_000_000;
+const BATCH_CHARS = 3_000_000;
 /** Records parsed between two turns of the event loop, so the previous batch's I/O moves meanwhile. */
 const YIELD_EVERY = 2000;
 const PARSE_SLICE_CHARS = 256 * 1024;

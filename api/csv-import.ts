@@ -30,6 +30,13 @@ export interface CsvImporter {
 
 /** Connections of the import thread's own pool (each running import holds one for its lease). */
 const THREAD_CONNECTIONS = 4;
+/**
+ * The import thread's old-generation heap limit. Without one V8 lets the thread's heap grow with the
+ * garbage a long import leaves (peak RSS rose with the file's size); capped, it collects sooner, and
+ * what an import holds live is bounded by the batch limits (api/csv-import-run.ts), far below this.
+ * A thread that ran out anyway would exit, and the next sweep would resume its upload.
+ */
+const THREAD_OLD_GENERATION_MIB = 192;
 /** A plain module that registers the TypeScript loader (tsx) in the thread, then loads the thread. */
 const THREAD_ENTRY = new URL('./csv-import-thread-loader.mjs', import.meta.url);
 
@@ -49,7 +56,11 @@ export function createCsvImporter(deps: CsvImporterDeps): CsvImporter {
       connections: THREAD_CONNECTIONS,
     };
     // No inherited flags: the thread needs none, and a test runner's would not apply to it.
-    const w = new Worker(THREAD_ENTRY, { workerData: data, execArgv: [] });
+    const w = new Worker(THREAD_ENTRY, {
+      workerData: data,
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: THREAD_OLD_GENERATION_MIB },
+    });
     // The thread never keeps the process alive on its own; `stop()` ends it in an orderly way.
     w.unref();
     w.on('message', (m: ThreadMessage) => {

@@ -1,9 +1,11 @@
 /**
- * `npm run bench -- report [--rows N] [--quick]`: SPEC §4.10's exports at size: `report.csv` and call-details CSV
- * streamed over real HTTP from a campaign of N numbers (rows, bytes, first and last byte, the API's RSS and, with
- * `--expose-gc`, live heap), and `GET /campaigns/{id}` latency. Method: docs/benchmarks.md.
+ * `npm run bench -- report [--rows N] [--runs R] [--quick]`: SPEC §4.10's exports at size: `report.csv` and
+ * call-details CSV streamed over real HTTP from a campaign of N numbers, and `GET /campaigns/{id}` latency, beside a
+ * plain `COPY … TO STDOUT` of the same rows; medians of R runs. Method: docs/benchmarks.md.
  */
+import os from 'node:os';
 import { startEmbeddedStack, type EmbeddedStack } from '../bin/embedded-stack';
+import { afterCopyOut } from '../db/queries/copy-text';
 import { median } from './support/figures';
 
 const ACCOUNT = {
@@ -51,9 +53,11 @@ async function makeCampaign(stack: EmbeddedStack, n: number): Promise<string> {
       from generate_series(0, ${n - 1}::int) g`;
   await sql`
     insert into attempts (call_sid, campaign_id, position, attempt_number, number, caller_id, token, carrier_sid,
-                          dial_started_at, status, reason, date_created, start_time, end_time, duration, settled_at)
+                          dial_started_at, sent_at, status, reason, date_created, start_time, end_time, duration,
+                          settled_at)
     select md5(${id} || position), ${id}, position, 1, number, '08012345678', '1_' || md5('t' || ${id} || position),
-           md5('c' || position), first_attempt_at, last_status, reason, first_attempt_at, first_attempt_at,
+           md5('c' || position), first_attempt_at, first_attempt_at, last_status, reason, first_attempt_at,
+           first_attempt_at,
            first_attempt_at + last_duration * interval '1 s', last_duration, last_attempt_at
       from campaign_numbers
      where campaign_id = ${id} and attempts > 0`;
@@ -68,6 +72,25 @@ const heapMiB = () => {
   gc?.();
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
+
+const load = () => `load ${os.loadavg()[0]!.toFixed(1)}`;
+
+/** The limit: the same rows through `COPY … TO STDOUT (format csv)`, unformatted, read and dropped. */
+async function plainCopy(stack: EmbeddedStack, id: string) {
+  const sql = stack.db.$client;
+  const t0 = Date.now();
+  const copy = await sql
+    .unsafe(
+      'copy (select number, name, status, reason, attempts, last_status, last_duration, first_attempt_at, ' +
+        `last_attempt_at, next_attempt_at from campaign_numbers where campaign_id = '${id}' order by position) ` +
+        'to stdout with (format csv)',
+    )
+    .readable();
+  let bytes = 0;
+  for await (const chunk of copy) bytes += (chunk as Buffer).byteLength;
+  afterCopyOut(copy);
+  return { bytes, totalMs: Date.now() - t0 };
+}
 
 async function download(stack: EmbeddedStack, path: string, accept?: string) {
   const rssBefore = rssMiB();
@@ -127,17 +150,40 @@ export default async function report(args: string[]): Promise<void> {
       if (i === 0) console.log(`  stats: ${JSON.stringify(got.json.response[0].data.stats)}`);
     }
     console.log(`  GET /campaigns/{id} (stats over ${n} numbers): median ${median(gets)} ms of ${gets.length}`);
+    const runs = Number(arg(args, 'runs') ?? 2);
+    const limit: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const c = await plainCopy(stack, id);
+      limit.push(c.totalMs);
+      console.log(
+        `  limit, plain COPY TO STDOUT of the same rows, run ${i + 1}: ${(c.bytes / 2 ** 20).toFixed(1)} MiB ` +
+          `in ${(c.totalMs / 1000).toFixed(2)} s (${load()})`,
+      );
+    }
     for (const [what, path, accept] of [
       ['report.csv', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}/report.csv`, undefined],
       ['call-details (Accept: text/csv)', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}/call-details`, 'text/csv'],
     ] as const) {
-      const d = await download(stack, path, accept);
+      const times: number[] = [];
+      const peaks: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const d = await download(stack, path, accept);
+        times.push(d.totalMs);
+        peaks.push(d.rssMax);
+        console.log(
+          `  ${what}, run ${i + 1}: ${d.rows} rows, ${(d.bytes / 2 ** 20).toFixed(1)} MiB, first byte ` +
+            `${d.firstByteMs} ms, all ${(d.totalMs / 1000).toFixed(1)} s ` +
+            `(${Math.round(d.rows / (d.totalMs / 1000))} rows/s); API process RSS ${d.rssBefore.toFixed(0)} MiB ` +
+            `before, ${d.rssMax.toFixed(0)} MiB at most during` +
+            (gc
+              ? `; live heap ${d.heapBefore.toFixed(0)} MiB before, ${d.heapMax.toFixed(0)} MiB at most during`
+              : '') +
+            ` (${load()})`,
+        );
+      }
       console.log(
-        `  ${what}: ${d.rows} rows, ${(d.bytes / 2 ** 20).toFixed(1)} MiB, first byte ${d.firstByteMs} ms, all ` +
-          `${(d.totalMs / 1000).toFixed(1)} s ` +
-          `(${Math.round(d.rows / (d.totalMs / 1000))} rows/s); API process RSS ${d.rssBefore.toFixed(0)} MiB ` +
-          `before, ${d.rssMax.toFixed(0)} MiB at most during` +
-          (gc ? `; live heap ${d.heapBefore.toFixed(0)} MiB before, ${d.heapMax.toFixed(0)} MiB at most during` : ''),
+        `  ${what}: median ${(median(times) / 1000).toFixed(2)} s, ${(median(times) / median(limit)).toFixed(1)}× ` +
+          `the plain COPY's ${(median(limit) / 1000).toFixed(2)} s; RSS at most ${Math.max(...peaks).toFixed(0)} MiB`,
       );
     }
   } finally {

@@ -4,6 +4,7 @@
  * is built once as a string and streamed to the server with backpressure, so a chunk of tens of
  * thousands of rows costs one statement.
  */
+import type { Readable } from 'node:stream';
 import type postgres from 'postgres';
 
 /** NUL cannot be sent in a PostgreSQL text value at all; callers refuse such cells before this. */
@@ -38,4 +39,15 @@ export async function copyIn(sql: postgres.Sql, statement: string, text: string)
     };
     pump();
   });
+}
+
+/**
+ * Call once a `COPY … TO STDOUT` stream of postgres-js is over (ended, failed or cancelled), before
+ * the connection runs anything else. The driver pauses the connection's socket whenever the stream's
+ * buffer is full, and only the stream's _read resumes it; when the last rows and CopyDone arrive in
+ * one read, the stream ends with the socket paused and the next statement's answer is never read
+ * (porsager/postgres#499; the unmerged #1016 resumes the socket at CopyDone, as this does).
+ */
+export function afterCopyOut(copy: Readable): void {
+  copy._read(0);
 }

@@ -94,28 +94,34 @@ async function tallyMembers(conn: Conn, listSid: string, since: ListTally | null
   };
 }
 
+/** What the lookup knows of a number that has a contact in the account. */
+type Existing = { sid: string; member: boolean };
+
 /**
  * The account's contacts among `numbers` and whether each is already in the list. Written as
  * per-number subqueries so that each is an index probe whatever the planner's statistics say (a
  * table that has just grown by a bulk insert looks empty to it, and a join would then scan); `offset
- * 0` keeps the contact's subquery from being inlined, and so evaluated, once per use of `sid`.
+ * 0` keeps the contact's subquery from being inlined, and so evaluated, once per use of `sid`. The
+ * numbers go in sorted, so the probes walk the contacts index in order, and only the position of
+ * each number that has a contact comes back, with its sid only when it is not in the list yet: a
+ * re-import of a list's own rows (every number a member) returns one small integer a row.
  */
-async function existingContacts(
-  conn: Conn,
-  b: ImportBatch,
-  numbers: string[],
-): Promise<Map<string, { sid: string; member: boolean }>> {
-  const out = new Map<string, { sid: string; member: boolean }>();
+async function existingContacts(conn: Conn, b: ImportBatch, numbers: string[]): Promise<Map<string, Existing>> {
+  const out = new Map<string, Existing>();
   if (numbers.length === 0) return out;
-  const rows = await conn<Array<{ number: string; sid: string; member: boolean }>>`
-    select x.number, x.sid,
-           exists (select 1 from list_memberships m where m.list_sid = ${b.listSid} and m.contact_sid = x.sid) as member
-      from (select n.number,
+  const sorted = [...numbers].sort();
+  const rows = await conn<Array<{ i: number; sid: string | null }>>`
+    select x.i::int as i,
+           case when not exists (select 1 from list_memberships m
+                                  where m.list_sid = ${b.listSid} and m.contact_sid = x.sid)
+                then x.sid end as sid
+      from (select n.i,
                    (select c.sid from contacts c where c.account_sid = ${b.accountSid} and c.number = n.number) as sid
-              from unnest(${numbers}::text[]) as n(number)
+              from unnest(${sorted}::text[]) with ordinality as n(number, i)
             offset 0) x
      where x.sid is not null`;
-  for (const r of rows) out.set(r.number, { sid: r.sid, member: r.member });
+  for (const r of rows)
+    out.set(sorted[r.i - 1]!, r.sid === null ? { sid: '', member: true } : { sid: r.sid, member: false });
   return out;
 }
 
