@@ -23,9 +23,7 @@ const LONG_LINES: Record<string, number> = {};
  * Source files over 400 lines that their owners are splitting, with their length today: they may
  * not grow, and one that is back under the limit fails this test until it is taken off the list.
  */
-const LONG_FILES: Record<string, number> = {
-  'db/schema.ts': 417,
-};
+const LONG_FILES: Record<string, number> = {};
 
 /** Files whose header comment is over 6 lines, with its length today (none). */
 const LONG_HEADERS: Record<string, number> = {};
