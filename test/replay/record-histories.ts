@@ -104,6 +104,16 @@ const scenarios: Scenario[] = [
       return { id, position: 2 };
     },
   },
+  {
+    // Enough numbers for the campaign's first run to pass 400 events and continue-as-new (issue 10 short runs).
+    name: 'long-run',
+    async run(stack) {
+      const from = Array.from({ length: 60 }, (_, i) => `+9198765${String(i).padStart(4, '0')}1`);
+      const id = await create(stack, { from, url: 'http://flow.example/start' });
+      await until(stack, id, ['Completed']);
+      return { id, position: 30 };
+    },
+  },
 ];
 
 async function saveRun(client: Client, address: string, workflowId: string, file: string): Promise<void> {
