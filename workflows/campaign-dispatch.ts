@@ -24,6 +24,11 @@ import { store } from './options';
 
 /** Numbers loaded ahead of the cursor at most (one page); the next page loads when half is used. */
 const PAGE_SIZE = 200;
+/**
+ * Since `10-bounded-child-starts`: at most this many number starts await the server's acknowledgement,
+ * so a run that must continue-as-new is quiet within seconds even while the server acknowledges slowly.
+ */
+const MAX_UNACKED_STARTS = 50;
 /** A held number whose previous run has not closed yet, or whose row is not marked yet, is tried again after this. */
 export const RESTART_RETRY_MS = 1000;
 
@@ -129,7 +134,7 @@ export class NumberDispatch {
 
   /** Starts first attempts into the free slots, and loads the next page when half of this one is used. */
   fill(): void {
-    while (this.w.free() > 0 && this.buffer.length > 0 && this.d.mayStart())
+    while (this.w.free() > 0 && this.buffer.length > 0 && this.d.mayStart() && this.startRoom() > 0)
       this.startFirstAttempt(this.buffer.shift()!);
     if (!this.exhausted && !this.refilling && this.buffer.length <= this.bufferCap / 2) this.refill();
   }
@@ -151,12 +156,17 @@ export class NumberDispatch {
     }
     // A control request may have paused or ended the campaign while the claim ran.
     if (!this.d.mayStart()) return null;
-    const batch = w.restarts.splice(0, w.free());
+    const batch = w.restarts.splice(0, Math.min(w.free(), this.startRoom()));
     const ok = await Promise.all(
       batch.map(([position, attempt, number]) => this.startNumber(position, number, attempt)),
     );
     batch.forEach((r, i) => ok[i] || w.restarts.push(r));
     return w.restarts.length > 0 ? RESTART_RETRY_MS : null;
+  }
+
+  /** How many more number starts may be sent before some are acknowledged (unbounded in older histories). */
+  private startRoom(): number {
+    return patched('10-bounded-child-starts') ? MAX_UNACKED_STARTS - this.w.starting : Infinity;
   }
 
   /** Campaign status events go out from their own workflow, so a slow receiver never holds the campaign. */
@@ -284,6 +294,8 @@ export class NumberDispatch {
       throw err;
     }
     this.w.started();
+    // Room for the next start: the loop fills it (histories from before the bound never needed it).
+    if (patched('10-bounded-child-starts')) this.d.changed();
     void handle.result().then(this.closed, this.closed);
     return true;
   }
