@@ -91,6 +91,8 @@ describe('§7 exotel adapter: a dial request that provably never left is not sen
         kind: 'not_sent',
         cause: `HTTP ${status}: busy`,
         ...(retryAfterMs !== undefined && { retryAfterMs }),
+        // SPEC §4.5 (ext): a 503 also backs the carrier connection off.
+        ...(status === 503 && { carrierBusy: true }),
       });
     } finally {
       await s.stop();
