@@ -1,11 +1,17 @@
 /**
  * SPEC §2/§7 (ext) `POST /dnc/csv-upload`: a CSV of numbers added to the do-not-call list as it streams in, read by the
- * contact upload's rules (a `number` column, strict UTF-8, E.164 with the default region). Batches go into the caller's
- * transaction, so a file rejected part-way adds nothing; memory stays flat.
+ * contact upload's rules (a `number` column, strict UTF-8, E.164 with the default region, a NUL byte in a cell a failure
+ * of its row). Batches go into the caller's transaction, so a file rejected part-way adds nothing; memory stays flat.
  */
 import type { DbOrTx } from '../db/client';
 import { addDncNumbers, DNC_BATCH } from '../db/queries/dnc';
-import { checkCsvHeader, contactFromRecord, MAX_REPORTED_FAILURES, type CsvLayout } from '../domain/contact-csv';
+import {
+  checkCsvHeader,
+  contactFromRecord,
+  MAX_REPORTED_FAILURES,
+  storableCsvText,
+  type CsvLayout,
+} from '../domain/contact-csv';
 import { CsvParser, isBlankRecord, type CsvRecord } from '../domain/csv-parser';
 import type { DncUploadResult } from '../domain/schemas/dnc';
 import { ApiError } from './errors';
@@ -62,10 +68,9 @@ export async function importDncFile(
     }
   };
   const push = async (text: string) => {
-    if (text.includes('\u0000'))
-      throw new ApiError('INVALID_PARAMETER', 'file_name: the file contains NUL characters; upload a UTF-8 CSV');
     records.length = 0;
-    parser.push(text, records);
+    // SPEC §1: a NUL fails its row (in the header row, the upload), read back from STORED_NUL by the row rules.
+    parser.push(storableCsvText(text), records);
     for (const record of records) take(record);
     if (batch.length >= DNC_BATCH) await flush();
   };

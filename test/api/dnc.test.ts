@@ -145,6 +145,26 @@ describe('§7 the do-not-call CSV upload', () => {
     expect(await listed(other)).toEqual([known, a, b].sort());
   });
 
+  it('fails a row with a NUL byte in a cell (invalid_characters) and adds the others (SPEC §1)', async () => {
+    const other = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000 });
+    const [a, bad, b] = [aNumber(), aNumber(), aNumber()];
+    const res = await uploadCsv(`number,name\n${a},Asha\n${bad},Bad\u0000Name\n${b},Ravi\n`, other);
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json.response[0].data).toEqual({
+      total_records: 3,
+      success_count: 2,
+      duplicate_count: 0,
+      failure_count: 1,
+      failures: [{ row: 2, number: bad, reason: 'invalid_characters' }],
+    });
+    expect(await listed(other)).toEqual([a, b].sort());
+    // A NUL in the header row (a UTF-16 file, typically) still refuses the whole upload.
+    const header = await uploadCsv(`num\u0000ber\n${aNumber()}\n`, other);
+    expect(header.status).toBe(400);
+    expect(header.json.response[0].error_data.description).toMatch(/header row contains NUL bytes/);
+    expect(await listed(other)).toEqual([a, b].sort());
+  });
+
   it('adds nothing when the file is refused: no number column, not UTF-8, not multipart', async () => {
     const other = await provisionAccount(database.db, { api_requests_per_minute: 1_000_000 });
     const noColumn = await uploadCsv(`phone\n${aNumber()}\n`, other);
