@@ -2,14 +2,17 @@
  * SPEC §1 "every endpoint authenticated and scoped to its account" as a matrix (issue 11): every endpoint, each
  * account's credentials against the other account's resources, through both account paths — only 401, 403 or 404 (a
  * collection on one's own path answers 200 with one's own data), no foreign data in any body, and the other account's
- * rows unchanged. Real HTTP, real PostgreSQL, the simulator mounted as the local stack mounts it.
+ * rows unchanged; likewise the simulator's view and Exotel API (per-account credentials) and signed report URLs. Real
+ * HTTP, real PostgreSQL, the simulator mounted as the local stack mounts it.
  */
+import { createHmac } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
-import { simCalls } from '../../db/schema';
+import { simCalls, webhookDeliveries } from '../../db/schema';
 import { newSid } from '../../domain/ids';
-import { createSimulatorApp } from '../../simulator';
+import { signReportToken } from '../../domain/report-token';
+import { createSimulatorApp, simulatorCredentials } from '../../simulator';
 import { aCampaignRequest, basicAuthHeader, provisionAccount, testDeps, type TestAccount } from '../support/api';
 import { multipart, postUploadBody, waitForUpload } from '../support/csv-upload';
 import { freshDatabase, type TestDatabase } from '../support/db';
@@ -25,13 +28,19 @@ interface Tenant {
   contact: string;
   upload: string;
   number: string;
+  /** A webhook delivery of the campaign, and a call the simulator placed for the account. */
+  delivery: string;
+  simCall: string;
 }
 
 /** One Idempotency-Key both tenants use: a key is per account, so neither gets the other's answer. */
 const SHARED_IDEMPOTENCY_KEY = 'tenant-matrix-shared-key';
+const SIMULATOR_SECRET = 'tenant-matrix-secret-0123456789';
 
 let database: TestDatabase;
 let served: ServedApp;
+/** The deployment's signing secret (it signs `report_url` tokens). */
+let signingSecret: string;
 const tenants: Record<'a' | 'b', Tenant> = {} as Record<'a' | 'b', Tenant>;
 
 async function makeTenant(digit: string): Promise<Tenant> {
@@ -60,9 +69,23 @@ async function makeTenant(digit: string): Promise<Tenant> {
   const upload = ok(await postUploadBody(served.baseUrl, account, body, contentType));
   // The import runs in the background; let it finish so the row counts hold still.
   await waitForUpload(served.baseUrl, account, upload.upload_id);
+  // A webhook delivery of the campaign, abandoned (so replayable by its owner); its URL carries the marker.
+  const delivery = newSid();
+  await database.db.insert(webhookDeliveries).values({
+    id: delivery,
+    accountSid: account.sid,
+    campaignId: campaign.id,
+    kind: 'status',
+    url: `https://hooks.example.com/${marker}`,
+    payload: { campaign_sid: campaign.id, status: 'Completed' },
+    status: 'abandoned',
+    tries: 3,
+    lastError: `${marker} receiver down`,
+  });
   // A call the simulator placed for this account.
+  const simCall = newSid();
   await database.db.insert(simCalls).values({
-    sid: newSid(),
+    sid: simCall,
     accountSid: account.sid,
     to: number,
     callerId: '08047112233',
@@ -85,18 +108,21 @@ async function makeTenant(digit: string): Promise<Tenant> {
     contact: contact.sid,
     upload: upload.upload_id,
     number,
+    delivery,
+    simCall,
   };
 }
 
 beforeAll(async () => {
   database = await freshDatabase();
   const deps = testDeps(database.db);
+  signingSecret = deps.signingSecret;
   const simulator = createSimulatorApp({
     db: database.db,
     log: pino({ level: 'silent' }),
     ringMs: 0,
     talkMs: 0,
-    secret: 'tenant-matrix-secret-0123456789',
+    secret: SIMULATOR_SECRET,
   });
   served = await serveApp(createApp(deps, { mount: { '/simulator': simulator } }));
   tenants.a = await makeTenant('1');
@@ -107,7 +133,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-type Ids = Pick<Tenant, 'campaign' | 'list' | 'contact' | 'upload' | 'number'>;
+type Ids = Pick<Tenant, 'campaign' | 'list' | 'contact' | 'upload' | 'number' | 'delivery'>;
 
 /** Every endpoint that names one resource, with the resource ids of the tenant it is aimed at. */
 const RESOURCE_ENDPOINTS: Array<[string, (ids: Ids) => string, ((ids: Ids) => unknown)?]> = [
@@ -120,6 +146,9 @@ const RESOURCE_ENDPOINTS: Array<[string, (ids: Ids) => string, ((ids: Ids) => un
   ['GET', (i) => `/campaign/${i.campaign}/call-details`],
   ['GET', (i) => `/campaigns/${i.campaign}/numbers`],
   ['GET', (i) => `/campaigns/${i.campaign}/report.csv`],
+  ['GET', (i) => `/campaigns/${i.campaign}/webhook-deliveries`],
+  ['GET', (i) => `/campaigns/${i.campaign}/webhook-deliveries?status=abandoned`],
+  ['POST', (i) => `/campaigns/${i.campaign}/webhook-deliveries/${i.delivery}/replay`],
   ['GET', (i) => `/lists/${i.list}`],
   ['PUT', (i) => `/lists/${i.list}`, () => ({ name: 'taken over' })],
   ['DELETE', (i) => `/lists/${i.list}`],
@@ -130,6 +159,8 @@ const RESOURCE_ENDPOINTS: Array<[string, (ids: Ids) => string, ((ids: Ids) => un
   ['PUT', (i) => `/contact-lists/${i.list}`, () => ({ name: 'taken over' })],
   ['DELETE', (i) => `/contact-lists/${i.list}`],
   ['GET', (i) => `/contact-lists/${i.list}/contacts`],
+  ['POST', (i) => `/contact-lists/${i.list}/contacts`, (i) => ({ contact_references: [{ contact_sid: i.contact }] })],
+  ['DELETE', (i) => `/contact-lists/${i.list}/contacts/${i.contact}`],
   ['GET', (i) => `/contacts/${i.contact}`],
   ['PUT', (i) => `/contacts/${i.contact}`, () => ({ first_name: 'taken over' })],
   ['DELETE', (i) => `/contacts/${i.contact}`],
@@ -143,7 +174,12 @@ const COLLECTION_WRITES: Array<[string, (ids: Ids) => string, (ids: Ids) => unkn
   ['POST', () => '/campaigns', () => aCampaignRequest({ name: 'planted' })],
   ['POST', () => '/lists', () => ({ name: 'planted' })],
   ['PUT', () => '/lists', (i) => ({ sid: i.list, name: 'taken over' })],
+  ['POST', () => '/contact-lists', () => ({ name: 'planted' })],
+  ['PUT', () => '/contact-lists', (i) => ({ sid: i.list, name: 'taken over' })],
   ['POST', () => '/contacts', () => ({ number: '+919876500001' })],
+  ['PUT', () => '/contacts', (i) => ({ sid: i.contact, first_name: 'taken over' })],
+  ['DELETE', () => '/contacts', (i) => ({ sid: i.contact })],
+  ['POST', () => '/contacts/csv-upload', () => 'number\n+919876500004\n'],
   ['POST', () => '/dnc', () => ({ number: '+919876500002' })],
   ['POST', () => '/dnc/csv-upload', () => 'number\n+919876500003\n'],
 ];
@@ -172,6 +208,8 @@ const BODY_REFERENCES: Array<[string, (ids: Ids, own: Ids) => string, (ids: Ids)
     [207, 404],
   ],
   ['POST', () => '/campaigns', (i) => aCampaignRequest({ from: undefined, lists: [i.list] }), [400]],
+  // One's own campaign, the other's delivery id.
+  ['POST', (i, own) => `/campaigns/${own.campaign}/webhook-deliveries/${i.delivery}/replay`, () => ({}), [404]],
 ];
 
 /** No marker of `foreign` in the answer, but one the request itself carried (an echoed path or query value). */
@@ -194,6 +232,7 @@ async function ownView(t: Tenant): Promise<string[]> {
     `/csv-status/${t.upload}`,
     `/dnc/${encodeURIComponent(t.number)}`,
     '/dnc?limit=500',
+    `/campaigns/${t.campaign}/webhook-deliveries`,
   ];
   const bodies = await Promise.all(paths.map((p) => api('GET', `${base}${p}`)));
   // The envelope's request_id differs per request; the data must not.
@@ -248,6 +287,41 @@ describe('§1 tenant matrix: each account against the other’s resources', () =
     expect(sim.status).toBe(200);
     // (It echoes the number asked about, which the caller gave; it lists none of the other's calls.)
     expect(sim.json).toEqual({ number: other.number, requests: [] });
+
+    // The simulator's Exotel API: one's own simulator credentials open one's own simulator account only.
+    const own = simulatorCredentials(self.account.sid, SIMULATOR_SECRET);
+    const simApi = (method: string, path: string, body?: string) =>
+      fetch(`${served.baseUrl}/simulator/v1/Accounts/${path}`, {
+        method,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${own.apiKey}:${own.apiToken}`).toString('base64')}`,
+          ...(body !== undefined && { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
+        ...(body !== undefined && { body }),
+      });
+    const connect = `From=${encodeURIComponent(other.number)}&CallerId=08047112233&Url=https%3A%2F%2Fflows.example.com`;
+    for (const [method, path, body] of [
+      ['GET', `${other.account.sid}/Calls.json`],
+      ['GET', `${other.account.sid}/Calls/${other.simCall}.json`],
+      ['POST', `${other.account.sid}/Calls/connect.json`, connect],
+    ] as const) {
+      const res = await simApi(method, path, body);
+      const text = await res.text();
+      expect(res.status, `${method} simulator ${path}: ${text}`).toBe(401);
+      for (const marker of other.markers) expect(text, `simulator ${path} leaks ${marker}`).not.toContain(marker);
+    }
+    const viaOwnSim = await simApi('GET', `${self.account.sid}/Calls/${other.simCall}.json`);
+    expect(viaOwnSim.status).toBe(404);
+    const ownCalls = await simApi('GET', `${self.account.sid}/Calls.json?From=${encodeURIComponent(other.number)}`);
+    expect(ownCalls.status).toBe(200);
+    expect(((await ownCalls.json()) as { Calls: unknown[] }).Calls).toEqual([]);
+
+    // A signed report_url of one's own campaign opens no other campaign's report.
+    const token = signReportToken(createHmac, signingSecret, self.campaign, Date.now());
+    const report = await fetch(`${served.baseUrl}/reports/${other.campaign}/report.csv?token=${token}`);
+    const reportText = await report.text();
+    expect(report.status, reportText).toBe(401);
+    for (const marker of other.markers) expect(reportText, `report leaks ${marker}`).not.toContain(marker);
 
     expect(await tableCounts(database.db)).toEqual(before.counts);
     expect(await ownView(other)).toEqual(before.view);
