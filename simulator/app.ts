@@ -17,7 +17,7 @@ import { equalInConstantTime } from '../domain/constant-time';
 import { createMemoryWindow, UNAUTHENTICATED_LIMIT } from '../domain/sliding-window';
 import { simulatedOutcome, simulatedTiming } from './outcome';
 import { SIMULATOR_CREATE_DEADLINE_MS, SIMULATOR_INSERT_TIMEOUT_MS, simulatorCredentials } from './contract';
-import { attemptNumberFromCallbackUrl, callView, refusedView, toExotelCall } from './records';
+import { attemptNumberFromCallbackUrl, callView, refusedView, toExotelCall, unstorableFormField } from './records';
 
 export interface SimulatorAppDeps {
   db: Db;
@@ -99,6 +99,8 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
     } catch {
       return restException(c, 400, 'The request body is not a form');
     }
+    const unstorable = unstorableFormField(form);
+    if (unstorable) return restException(c, 400, `Field ${unstorable}`);
     const to = text(form.From);
     const callerId = text(form.CallerId);
     const url = text(form.Url);

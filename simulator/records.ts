@@ -3,6 +3,7 @@
  * as the terminal StatusCallback body, and in the test view `GET /simulator/calls`.
  */
 import { attemptNumberFromToken } from '../domain/ids';
+import { textProblem, withoutUnsafeText } from '../domain/text-safety';
 import { EXOTEL_TIME_ZONE, formatExotelTime } from '../domain/exotel-callback';
 import type { simCalls, simRequests } from '../db/schema';
 
@@ -20,6 +21,18 @@ export function attemptNumberFromCallbackUrl(statusCallback: string | null | und
   } catch {
     return 1;
   }
+}
+
+/**
+ * Why a dial request's form cannot be stored (SPEC §1: a NUL byte or a lone surrogate in a field name
+ * or value), naming the field; null when every field can. Such a request is refused and not recorded.
+ */
+export function unstorableFormField(form: Record<string, string>): string | null {
+  for (const [name, value] of Object.entries(form)) {
+    const problem = textProblem(name) ?? textProblem(value);
+    if (problem) return `${JSON.stringify(withoutUnsafeText(name.slice(0, 40)))} contains ${problem}`;
+  }
+  return null;
 }
 
 /** True once the call's scheduled end has passed. */

@@ -12,7 +12,7 @@ import { newSid } from '../domain/ids';
 import { spokenText } from '../domain/twiml';
 import type { SimulatorAppDeps } from './app';
 import { simulatedOutcome, simulatedTiming } from './outcome';
-import { attemptNumberFromCallbackUrl } from './records';
+import { attemptNumberFromCallbackUrl, unstorableFormField } from './records';
 import { SIMULATOR_TWILIO_API_KEY_SECRET, SIMULATOR_TWILIO_AUTH_TOKEN } from './twilio-contract';
 import { toTwilioCall } from './twilio-records';
 
@@ -71,6 +71,8 @@ export function createTwilioSimulatorApp(deps: SimulatorAppDeps): Hono {
     } catch {
       return twilioError(c, 400, 20001, 'The request body is not a form');
     }
+    const unstorable = unstorableFormField(form);
+    if (unstorable) return twilioError(c, 400, 21100, `Parameter ${unstorable}`);
     const to = text(form.To);
     const from = text(form.From);
     const url = text(form.Url);

@@ -13,6 +13,7 @@ import { createCarrierFactory, simulatorGreetingFlowUrl } from '../../activities
 import type { Carrier, PlaceCallInput } from '../../activities/carriers/carrier';
 import { createExotelCarrier } from '../../activities/carriers/exotel';
 import { upsertAccount } from '../../db/queries/accounts';
+import { simCalls, simRequests } from '../../db/schema';
 import { attemptToken, newSid } from '../../domain/ids';
 import { createSimulatorApp, simulatorCredentials, startSimulatorDispatcher } from '../../simulator';
 import { HIDDEN_TOKEN } from '../../simulator/records';
@@ -101,6 +102,31 @@ describe('§7 the simulator is closed to strangers (issue 11, finding 1)', () =>
     });
     const own = simulatorCredentials('acme', SECRET);
     expect(await placeWith('acme', own.apiKey, own.apiToken)).toMatchObject({ kind: 'accepted' });
+  });
+
+  it('refuses a dial request with a NUL byte in a field (400 naming it) and records nothing (SPEC §1)', async () => {
+    const own = simulatorCredentials('acme', SECRET);
+    const before = [
+      (await database.db.select().from(simRequests)).length,
+      (await database.db.select().from(simCalls)).length,
+    ];
+    const res = await fetch(`${publicUrl}/simulator/v1/Accounts/acme/Calls/connect.json`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${own.apiKey}:${own.apiToken}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'From=%2B919800000085&CallerId=08047112345&Url=https%3A%2F%2Fflows.example%2F1&CustomField=a%00b',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      RestException: { Status: 400, Message: 'Field "CustomField" contains a NUL byte (U+0000)' },
+    });
+    const after = [
+      (await database.db.select().from(simRequests)).length,
+      (await database.db.select().from(simCalls)).length,
+    ];
+    expect(after).toEqual(before);
   });
 
   it('answers the inspection view only with the account’s API credentials', async () => {

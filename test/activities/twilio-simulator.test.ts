@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCarrierFactory, simulatorGreetingFlowUrl } from '../../activities/carriers';
 import type { Carrier, PlaceCallInput } from '../../activities/carriers/carrier';
 import { eq } from 'drizzle-orm';
-import { simCalls, type CarrierConfig } from '../../db/schema';
+import { simCalls, simRequests, type CarrierConfig } from '../../db/schema';
 import { attemptToken, newSid } from '../../domain/ids';
 import { parseTwilioStatusCallback } from '../../domain/twilio-call';
 import { sayTwiml } from '../../domain/twiml';
@@ -251,6 +251,26 @@ describe('§7 simulator through the twilio adapter', () => {
     expect(refusedNumber.kind === 'refused' && refusedNumber.message).toMatch(/^Twilio 21211: /);
     const refusedCaller = await carrier.placeCall(dial('+919800000071', newToken(), { callerId: '+14155550000' }));
     expect(refusedCaller).toMatchObject({ kind: 'refused', httpStatus: 400, callerIdRefused: true });
+  });
+
+  it('refuses a dial request with a NUL byte in a parameter (400 naming it) and records nothing (SPEC §1)', async () => {
+    const countOf = async () => (await database.db.select().from(simRequests)).length;
+    const before = await countOf();
+    const calls = (await database.db.select().from(simCalls)).length;
+    const res = await fetch(`${simulatorTwilioBaseUrl(publicUrl)}/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${SIMULATOR_TWILIO_AUTH_TOKEN}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'To=%2B919800000081&From=%2B14155550123&Twiml=%3CSay%3Ehi%3C%2FSay%3E&StatusCallback=x%00y',
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toBe(
+      'Parameter "StatusCallback" contains a NUL byte (U+0000)',
+    );
+    expect(await countOf()).toBe(before);
+    expect((await database.db.select().from(simCalls)).length).toBe(calls);
   });
 
   it('finds a call by number and window when its sid was never stored, and nothing outside the window', async () => {
