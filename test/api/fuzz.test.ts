@@ -9,9 +9,9 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createApp } from '../../api/app';
-import { csvUploads } from '../../db/schema';
+import { csvUploads, webhookDeliveries } from '../../db/schema';
 import { newSid } from '../../domain/ids';
-import { createSimulatorApp } from '../../simulator';
+import { createSimulatorApp, simulatorCredentials } from '../../simulator';
 import { aCampaignRequest, provisionAccount, testDeps } from '../support/api';
 import { freshDatabase, type TestDatabase } from '../support/db';
 import { FIXTURE_DNC_NUMBER } from '../support/fuzz/more-routes';
@@ -41,6 +41,7 @@ interface Outcome {
 }
 
 const lanes: Lane[] = [];
+const SIMULATOR_SECRET = 'fuzz-simulator-secret-0123456789';
 
 async function startLane(): Promise<Lane> {
   const database = await freshDatabase();
@@ -49,7 +50,7 @@ async function startLane(): Promise<Lane> {
     log: pino({ level: 'silent' }),
     ringMs: 0,
     talkMs: 0,
-    secret: 'fuzz-simulator-secret-0123456789',
+    secret: SIMULATOR_SECRET,
   });
   const served = await serveApp(createApp(testDeps(database.db), { mount: { '/simulator': simulator } }));
   const account = await provisionAccount(database.db, { api_requests_per_minute: 10_000_000 });
@@ -76,6 +77,18 @@ async function startLane(): Promise<Lane> {
   const upload = await data(postUploadBody(served.baseUrl, account, body, contentType));
   await waitForUpload(served.baseUrl, account, upload.upload_id!);
   await data(api('POST', `${base}/dnc`, { number: FIXTURE_DNC_NUMBER }));
+  // A delivery its replay can name: abandoned, so replayable.
+  const delivery = newSid();
+  await database.db.insert(webhookDeliveries).values({
+    id: delivery,
+    accountSid: account.sid,
+    campaignId: campaign.id!,
+    kind: 'status',
+    url: 'https://hooks.example.com/fuzz',
+    payload: { campaign_sid: campaign.id!, status: 'Completed' },
+    status: 'abandoned',
+  });
+  const sim = simulatorCredentials(account.sid, SIMULATOR_SECRET);
   return {
     database,
     served,
@@ -89,6 +102,8 @@ async function startLane(): Promise<Lane> {
       contact: contact.sid!,
       upload: upload.upload_id!,
       token: `1_${newSid()}`,
+      delivery,
+      simulatorAuth: `Basic ${Buffer.from(`${sim.apiKey}:${sim.apiToken}`).toString('base64')}`,
     },
   };
 }
@@ -146,10 +161,13 @@ async function send(lane: Lane, req: FuzzRequest): Promise<Outcome> {
   const before = lane.counts;
   lane.counts = await tableCounts(lane.database.db);
   if (outcome.problem === null && outcome.refused) {
-    // A keyed request's answer, refusals included, is kept for its replays (SPEC §1 ext): that row only.
+    // A keyed request's answer, refusals included, is kept for its replays (SPEC §1 ext); the simulator logs
+    // the dial requests it refuses (its view lists them): that one row only.
     const keyed = req.headers['idempotency-key'] !== undefined;
+    const logged = /^\/simulator\/v1\/Accounts\/[^/]+\/Calls\/connect/.test(req.path);
+    const mayAddOne = (t: string) => (keyed && t === 'idempotency_keys') || (logged && t === 'sim_requests');
     const changed = Object.keys(lane.counts).filter(
-      (t) => lane.counts[t] !== before[t] && !(keyed && t === 'idempotency_keys' && lane.counts[t] === before[t]! + 1),
+      (t) => lane.counts[t] !== before[t] && !(mayAddOne(t) && lane.counts[t] === before[t]! + 1),
     );
     if (changed.length > 0) {
       return { ...outcome, problem: `refused with ${outcome.status} but changed ${changed.join(', ')}` };

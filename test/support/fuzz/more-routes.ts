@@ -2,10 +2,12 @@
  * The fuzz suite's requests for the do-not-call list, Twilio's callbacks and `Idempotency-Key`
  * (issue 11 over main's newer routes): bodies and queries from the zod schemas of `/dnc`, hostile
  * numbers, segments, CSV files and multipart framing for it; Twilio's form callbacks with forged or
- * missing signatures and hostile tokens; and keys, well-formed or not, on authenticated POSTs.
+ * missing signatures and hostile tokens; keys, well-formed or not, on authenticated POSTs; the
+ * webhook delivery log and its replay; the simulator's Exotel API; health, metrics, docs and files.
  */
 import fc from 'fast-check';
 import { dncCreateItemSchema, dncQuerySchema } from '../../../domain/schemas/dnc';
+import { webhookDeliveriesQuerySchema } from '../../../domain/schemas/webhook-delivery';
 import { TWILIO_GREETING_PATH, TWILIO_STATUS_PATH } from '../../../domain/carrier-urls';
 import {
   brokenMultipart,
@@ -121,4 +123,116 @@ export function withIdempotencyKey(req: fc.Arbitrary<FuzzRequest>): fc.Arbitrary
         ? r
         : { ...r, headers: { ...r.headers, 'idempotency-key': key }, kind: `${r.kind} (keyed)` },
     );
+}
+
+const deliveriesQuery = jsonSchemaOf(webhookDeliveriesQuerySchema);
+
+/** The webhook delivery log of the lane's campaign (query from its schema, hostile ids) and its replay. */
+export function webhookDeliveryRequest(f: FuzzFixtures): fc.Arbitrary<FuzzRequest> {
+  const headers = { authorization: f.auth, 'content-type': 'application/json' };
+  const campaign = fc.oneof({ weight: 3, arbitrary: fc.constant(f.campaign) }, hostileSegment());
+  const list = fc.tuple(campaign, arbitraryOf(deliveriesQuery, {}), hostileQueryValue()).map(([id, values, extra]) => {
+    const pairs = Object.entries((values ?? {}) as Record<string, unknown>).map(
+      ([k, v]) => `${encode(k)}=${encode(typeof v === 'string' ? v : JSON.stringify(v))}`,
+    );
+    return {
+      method: 'GET',
+      path: `/v2/accounts/${f.accountSid}/campaigns/${id}/webhook-deliveries?${[...pairs, `status=${extra}`].join('&')}`,
+      headers,
+      kind: 'deliveries list',
+    };
+  });
+  const replay = fc
+    .tuple(campaign, fc.oneof(fc.constant(f.delivery), hostileSegment()), hostileRawBody())
+    .map(([id, delivery, raw]) => ({
+      method: 'POST',
+      path: `/v2/accounts/${f.accountSid}/campaigns/${id}/webhook-deliveries/${delivery}/replay`,
+      headers: { authorization: f.auth, ...(raw.contentType && { 'content-type': raw.contentType }) },
+      body: raw.body,
+      kind: 'deliveries replay',
+    }));
+  return fc.oneof({ weight: 2, arbitrary: list }, replay);
+}
+
+/** The simulator's Exotel API with the lane account's simulator credentials: forms, queries, ids, hostile. */
+export function simulatorApiRequest(f: FuzzFixtures): fc.Arbitrary<FuzzRequest> {
+  const base = `/simulator/v1/Accounts/${f.accountSid}`;
+  const headers = { authorization: f.simulatorAuth };
+  const field = fc.oneof(
+    fc.constantFrom(
+      '+919876543210',
+      '08047112233',
+      'https://flows.example.com/1',
+      `http://127.0.0.1:1/s?token=${f.token}`,
+    ),
+    hostileString(),
+  );
+  const form = fc
+    .dictionary(fc.constantFrom('From', 'CallerId', 'Url', 'CustomField', 'StatusCallback', 'TimeOut'), field, {
+      maxKeys: 6,
+    })
+    .map((fields) => new URLSearchParams(fields).toString());
+  const connect = fc
+    .tuple(
+      fc.oneof(
+        { weight: 3, arbitrary: form },
+        hostileRawBody().map((r) => r.body),
+      ),
+      fc.boolean(),
+    )
+    .map(([body, json]) => ({
+      method: 'POST',
+      path: `${base}/Calls/connect${json ? '.json' : ''}`,
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      kind: 'simulator connect',
+    }));
+  const list = fc
+    .array(
+      fc.tuple(
+        fc.constantFrom('From', 'To', 'Sid', 'DateCreated', 'PageSize', 'SortBy', 'Status'),
+        hostileQueryValue(),
+      ),
+      {
+        maxLength: 3,
+      },
+    )
+    .map((pairs) => ({
+      method: 'GET',
+      path: `${base}/Calls.json?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`,
+      headers,
+      kind: 'simulator calls',
+    }));
+  const one = hostileSegment().map((seg) => ({
+    method: 'GET',
+    path: `${base}/Calls/${seg}`,
+    headers,
+    kind: 'simulator call',
+  }));
+  return fc.oneof({ weight: 2, arbitrary: connect }, list, one);
+}
+
+/** The endpoints without an account: health, metrics, the reference and the dashboard's files. */
+export function publicRequest(): fc.Arbitrary<FuzzRequest> {
+  return fc
+    .tuple(
+      fc.constantFrom('/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/docs/{x}', '/', '/dashboard/{x}'),
+      fc.oneof(fc.constantFrom('init.js', 'index.css', '..%2F..%2Fpackage.json', '.env'), hostileSegment()),
+      fc.constantFrom('GET', 'HEAD', 'POST'),
+    )
+    .map(([template, seg, method]) => ({
+      method,
+      path: template.replace('{x}', seg),
+      headers: {},
+      kind: `public ${method} ${template}`,
+    }));
+}
+
+/** The webhook delivery log, the simulator's Exotel API and the public endpoints, weighted. */
+export function laterRouteRequest(f: FuzzFixtures): fc.Arbitrary<FuzzRequest> {
+  return fc.oneof(
+    { weight: 2, arbitrary: webhookDeliveryRequest(f) },
+    { weight: 2, arbitrary: simulatorApiRequest(f) },
+    { weight: 1, arbitrary: publicRequest() },
+  );
 }

@@ -33,7 +33,7 @@ import {
   hostileString,
   withDuplicateKey,
 } from './hostile';
-import { dncRequest, twilioRequest, withIdempotencyKey } from './more-routes';
+import { dncRequest, laterRouteRequest, twilioRequest, withIdempotencyKey } from './more-routes';
 import { arbitraryOf, jsonSchemaOf, type Hints, type JsonSchema } from './schema-arbitrary';
 
 export interface FuzzRequest {
@@ -55,6 +55,10 @@ export interface FuzzFixtures {
   upload: string;
   /** A well-formed attempt token that names no attempt. */
   token: string;
+  /** A webhook delivery of `campaign`. */
+  delivery: string;
+  /** The `authorization` header of the account's own simulator credentials. */
+  simulatorAuth: string;
 }
 
 const schemas = {
@@ -388,6 +392,7 @@ export function fuzzRequest(f: FuzzFixtures): fc.Arbitrary<FuzzRequest> {
       { weight: 8, arbitrary: unauthenticatedRequest(f) },
       { weight: 8, arbitrary: dncRequest(f) },
       { weight: 4, arbitrary: twilioRequest(f) },
+      { weight: 10, arbitrary: laterRouteRequest(f) },
     ),
   );
 }
