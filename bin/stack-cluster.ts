@@ -15,6 +15,7 @@ import { startEmbeddedPostgres } from './services';
 import { DEFAULT_HISTORY_SHARDS, startTemporalCluster } from './temporal-cluster';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 import { upsertAccount } from '../db/queries/accounts';
+import { redactUrlUserinfo } from '../domain/log-redaction';
 
 const DEFAULT_FRONTEND_PORT = 7333;
 const DEFAULT_WORKERS = 2;
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
         `  Reference     ${base}/docs  (OpenAPI 3.1 at ${base}/openapi.json)`,
         `  Metrics       ${base}/metrics  (API), ${workerMetrics}  (workers)`,
         `  Temporal      ${temporal.address} (namespace ${config.TEMPORAL_NAMESPACE}; config ${temporal.configFile})`,
-        `  PostgreSQL    ${databaseUrl.replace(/\/\/[^@]*@/, '//')}`,
+        `  PostgreSQL    ${redactUrlUserinfo(databaseUrl)}`,
         `  Workers       ${running.map((w) => `pid ${w.pid}`).join(', ')} (logs in ${dataDir})`,
         `  Demo account  sid ${demo.sid}, API key ${demo.api_key}, API token ${demo.api_token}`,
         '',

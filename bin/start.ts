@@ -16,6 +16,7 @@ import { ensureToolchain } from './toolchain';
 import { buildDashboard } from './build-dashboard';
 import { upsertAccount } from '../db/queries/accounts';
 import type { Db } from '../db/client';
+import { redactUrlUserinfo } from '../domain/log-redaction';
 
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
@@ -81,8 +82,9 @@ async function main(): Promise<void> {
         `  Metrics       ${base}/metrics  (API), ${worker.metricsUrl}  (worker)`,
         `  Health        ${base}/readyz`,
         `  Simulator     ${base}/simulator/calls?number=<E.164>  (the account’s API key and token)`,
-        temporal?.uiUrl ? `  Temporal UI   ${temporal.uiUrl}` : `  Temporal      ${temporalAddress}`,
-        `  PostgreSQL    ${databaseUrl}`,
+        temporal?.uiUrl ? `  Temporal UI   ${temporal.uiUrl}` : `  Temporal      ${redactUrlUserinfo(temporalAddress)}`,
+        // SPEC §6.3: URL userinfo is never printed; the full URL is in stack.json for the ops CLI.
+        `  PostgreSQL    ${redactUrlUserinfo(databaseUrl)}  (full URL in ${path.join(dataDir, 'stack.json')})`,
         '',
         `Demo account (calling window 00:00-24:00): sid ${demo.sid}, ` +
           `API key ${demo.api_key}, API token ${demo.api_token}`,

@@ -1,8 +1,13 @@
 /** SPEC §6.3 "URL userinfo is never logged": the redaction rules and the root logger that applies them. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLogger, forwardTemporalEntry } from '../../bin/logger';
 import { redactSecretFields, redactText, redactUrlUserinfo } from '../../domain/log-redaction';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -74,5 +79,23 @@ describe('§6.3 the root logger never writes URL userinfo or tokens', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[2]!.err).toMatchObject({ type: 'Error', message: 'POST http://[redacted]@127.0.0.1:9/hook failed' });
     expect(lines[3]!.callback).toBe('http://[redacted]@127.0.0.1:9/hook?token=[redacted]');
+  });
+});
+
+describe('§6.3 the start-up banners never print a connection URL’s password', () => {
+  it('interpolates DATABASE_URL and the Temporal address into printed text only through redactUrlUserinfo', () => {
+    const sources = ['bin/start.ts', 'bin/stack-cluster.ts'];
+    for (const file of sources) {
+      const text = readFileSync(path.join(root, file), 'utf8');
+      // Every `${...}` that names a connection setting, as written in the template literals.
+      const uses = [...text.matchAll(/\$\{([^}]*(?:databaseUrl|temporalAddress|DATABASE_URL)[^}]*)\}/g)].map(
+        (m) => m[1]!,
+      );
+      expect(uses.length, `${file} prints its connections`).toBeGreaterThan(0);
+      for (const use of uses) expect(use, `${file}: \${${use}}`).toMatch(/^redactUrlUserinfo\(/);
+    }
+    expect(redactUrlUserinfo('postgres://outcall:s3cretpw@db:5432/outcall')).toBe(
+      'postgres://[redacted]@db:5432/outcall',
+    );
   });
 });
