@@ -98,6 +98,9 @@ function classifyV6(g: number[]): AddressClass {
   // fd00:ec2::254, the AWS metadata service over IPv6.
   if (g[0] === 0xfd00 && g[1] === 0x0ec2 && g.slice(2, 7).every((x) => x === 0) && g[7] === 0x254) return 'metadata';
   if (zerosBefore(5) && g[5] === 0xffff) return classifyV4(embeddedV4(g[6]!, g[7]!)); // ::ffff:a.b.c.d
+  // IPv4-translated ::ffff:0:a.b.c.d (RFC 2765), and the local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215).
+  if (zerosBefore(4) && g[4] === 0xffff && g[5] === 0) return classifyV4(embeddedV4(g[6]!, g[7]!));
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return classifyV4(embeddedV4(g[6]!, g[7]!));
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0))
     return classifyV4(embeddedV4(g[6]!, g[7]!)); // NAT64
   if (g[0] === 0x2002) return classifyV4(embeddedV4(g[1]!, g[2]!)); // 6to4

@@ -19,6 +19,8 @@ export const REFUSED_SPELLINGS: Array<[string, string]> = [
   ['loopback, IPv4-mapped IPv6', 'http://[::ffff:127.0.0.1]/hook'],
   ['loopback, IPv4-mapped IPv6 in hex', 'http://[::ffff:7f00:1]/hook'],
   ['loopback, NAT64', 'http://[64:ff9b::7f00:1]/hook'],
+  ['loopback, local-use NAT64', 'http://[64:ff9b:1::7f00:1]/hook'],
+  ['loopback, IPv4-translated IPv6', 'http://[::ffff:0:127.0.0.1]/hook'],
   ['loopback, 6to4', 'http://[2002:7f00:1::]/hook'],
   ['loopback name', 'http://localhost:8080/hook'],
   ['loopback name, upper case with a dot', 'http://LOCALHOST./hook'],

@@ -48,6 +48,11 @@ describe('§6.3 address classification', () => {
     ['::ffff:169.254.169.254', 'metadata'],
     ['::ffff:8.8.8.8', 'public'],
     ['64:ff9b::10.0.0.1', 'private'],
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['::ffff:0:a9fe:a9fe', 'metadata'],
+    ['::ffff:0:8.8.8.8', 'public'],
+    ['64:ff9b:1::7f00:1', 'loopback'],
+    ['64:ff9b:1::8.8.8.8', 'public'],
     ['2002:a9fe:a9fe::1', 'metadata'],
     ['::127.0.0.1', 'reserved'],
   ])('%s is %s', (ip, cls) => {
