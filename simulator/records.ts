@@ -135,6 +135,20 @@ function shownStatusCallback(url: string | null): string | null {
   }
 }
 
+/** A dial's `Url` as the view shows it: an attempt token in its `token` parameter (Twilio's greeting `Url`) hidden. */
+function shownUrl(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const u = new URL(url);
+    const token = u.searchParams.get('token');
+    if (token === null || attemptNumberFromToken(token) === null) return url;
+    u.searchParams.set('token', HIDDEN_TOKEN);
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 /** One accepted call in `GET /simulator/calls` (snake_case, ISO times; a test-only view, no tokens). */
 export function callView(row: SimCallRow, now: Date, ringMs: number) {
   return {
@@ -144,7 +158,7 @@ export function callView(row: SimCallRow, now: Date, ringMs: number) {
     account_sid: row.accountSid,
     to: row.to,
     caller_id: row.callerId,
-    url: row.url,
+    url: shownUrl(row.url),
     custom_field: shownCustomField(row.customField),
     status_callback: shownStatusCallback(row.statusCallback),
     attempt_number: row.attemptNumber,
@@ -175,7 +189,7 @@ export function refusedView(row: SimRequestRow) {
     account_sid: str(b.AccountSid),
     to: row.to,
     caller_id: str(b.CallerId),
-    url: str(b.Url),
+    url: shownUrl(str(b.Url)),
     custom_field: shownCustomField(str(b.CustomField)),
     status_callback: shownStatusCallback(str(b.StatusCallback)),
     attempt_number: attemptNumberFromCallbackUrl(str(b.StatusCallback)),

@@ -173,4 +173,17 @@ describe('§7 the simulator is closed to strangers (issue 11, finding 1)', () =>
     ).json()) as { requests: Array<Record<string, unknown>> };
     expect(asOther.requests.map((r) => r.account_sid)).toEqual(['other']);
   });
+
+  it('hides an attempt token carried in a dial’s Url too (Twilio’s greeting Url form)', async () => {
+    const number = '+919800000086';
+    const token = newToken();
+    await placeAccepted(dial(number, newToken(), { url: `${publicUrl}/carriers/twilio/greeting?token=${token}` }));
+    const res = await fetch(`${publicUrl}/simulator/calls?number=${encodeURIComponent(number)}`, {
+      headers: { authorization: acmeAuth },
+    });
+    const text = await res.text();
+    expect(text).not.toContain(token);
+    const [call] = (JSON.parse(text) as { requests: Array<{ url: string }> }).requests;
+    expect(new URL(call!.url).searchParams.get('token')).toBe(HIDDEN_TOKEN);
+  });
 });
