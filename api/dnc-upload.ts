@@ -1,7 +1,7 @@
 /**
  * SPEC §2/§7 (ext) `POST /dnc/csv-upload`: a CSV of numbers added to the do-not-call list as it streams in, read by the
- * contact upload's rules (a `number` column, strict UTF-8, E.164 with the default region, a NUL byte in a cell a failure
- * of its row). Batches go into the caller's transaction, so a file rejected part-way adds nothing; memory stays flat.
+ * contact upload's rules (a `number` column, strict UTF-8, E.164 with the default region, a NUL byte in a cell its
+ * row's failure). Batches go into the caller's transaction: a file rejected part-way adds nothing; memory stays flat.
  */
 import type { DbOrTx } from '../db/client';
 import { addDncNumbers, DNC_BATCH } from '../db/queries/dnc';

@@ -1,9 +1,8 @@
 /**
- * SPEC §1 "every endpoint authenticated and scoped to its account" as a matrix (issue 11): every endpoint, each
- * account's credentials against the other account's resources, through both account paths — only 401, 403 or 404 (a
- * collection on one's own path answers 200 with one's own data), no foreign data in any body, and the other account's
- * rows unchanged; likewise the simulator's view and Exotel API (per-account credentials) and signed report URLs. Real
- * HTTP, real PostgreSQL, the simulator mounted as the local stack mounts it.
+ * SPEC §1 "every endpoint scoped to its account" as a matrix (issue 11): each account's credentials against the other's
+ * resources on every endpoint, through both account paths, the simulator's view and Exotel API and signed report URLs —
+ * only 401, 403 or 404 (a collection on one's own path: 200, one's own data), no foreign data in any body, the other's
+ * rows unchanged. Real HTTP, real PostgreSQL, the simulator mounted as the local stack mounts it.
  */
 import { createHmac } from 'node:crypto';
 import pino from 'pino';

@@ -1,9 +1,8 @@
 /**
- * The fuzz suite's requests for the do-not-call list, Twilio's callbacks and `Idempotency-Key`
- * (issue 11 over main's newer routes): bodies and queries from the zod schemas of `/dnc`, hostile
- * numbers, segments, CSV files and multipart framing for it; Twilio's form callbacks with forged or
- * missing signatures and hostile tokens; keys, well-formed or not, on authenticated POSTs; the
- * webhook delivery log and its replay; the simulator's Exotel API; health, metrics, docs and files.
+ * The fuzz suite's requests for main's newer routes (issue 11): `/dnc` from its zod schemas with hostile numbers, CSV
+ * files and multipart framing; Twilio's callbacks with forged or missing signatures; `Idempotency-Key`s good and bad;
+ * the webhook delivery log (its query schema) and replay; the simulator's Exotel API with the account's own
+ * credentials; health, metrics, the reference and the dashboard's files.
  */
 import fc from 'fast-check';
 import { dncCreateItemSchema, dncQuerySchema } from '../../../domain/schemas/dnc';
@@ -135,9 +134,10 @@ export function webhookDeliveryRequest(f: FuzzFixtures): fc.Arbitrary<FuzzReques
     const pairs = Object.entries((values ?? {}) as Record<string, unknown>).map(
       ([k, v]) => `${encode(k)}=${encode(typeof v === 'string' ? v : JSON.stringify(v))}`,
     );
+    const query = [...pairs, `status=${extra}`].join('&');
     return {
       method: 'GET',
-      path: `/v2/accounts/${f.accountSid}/campaigns/${id}/webhook-deliveries?${[...pairs, `status=${extra}`].join('&')}`,
+      path: `/v2/accounts/${f.accountSid}/campaigns/${id}/webhook-deliveries?${query}`,
       headers,
       kind: 'deliveries list',
     };
