@@ -8,7 +8,8 @@ import { and, eq, gt, inArray } from 'drizzle-orm';
 import { startEmbeddedStack } from '../bin/embedded-stack';
 import { upsertAccount } from '../db/queries/accounts';
 import { attempts, campaigns, simCalls, simRequests } from '../db/schema';
-import { SIMULATOR_TWILIO_AUTH_TOKEN, simulatorTwilioBaseUrl } from '../simulator';
+import { signingSecret } from '../bin/outcall';
+import { simulatorTwilioAuthToken, simulatorTwilioBaseUrl } from '../simulator';
 
 const TWILIO_SID = `AC${'ba5e'.repeat(8)}`;
 const ACCOUNT = {
@@ -57,7 +58,7 @@ async function run(share: number, count: number, cps: number): Promise<RunFigure
         type: 'twilio',
         base_url: simulatorTwilioBaseUrl(stack.config.OUTCALL_PUBLIC_URL),
         account_sid: TWILIO_SID,
-        auth_token: SIMULATOR_TWILIO_AUTH_TOKEN,
+        auth_token: simulatorTwilioAuthToken(TWILIO_SID, signingSecret(stack.config)),
         cps,
       },
     });

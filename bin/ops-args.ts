@@ -23,7 +23,8 @@ export type OpsCommand =
       token?: string;
       url?: string;
     }
-  | { kind: 'doctor' };
+  | { kind: 'doctor' }
+  | { kind: 'simulator.twilio'; accountSid: string };
 
 export interface ParsedOps {
   command: OpsCommand;
@@ -56,6 +57,9 @@ export const USAGE = `Usage: npm run ops -- <command> [--json]
                                     counts and the first failures (default: the local stack's demo
                                     account, at OUTCALL_PUBLIC_URL)
   doctor                            check the database, Temporal and carrier settings
+  simulator twilio-credentials <AC sid>
+                                    the auth token of that simulated Twilio account, for a twilio
+                                    carrier pointed at the local stack's /simulator/twilio
 
 --json prints JSON for scripts (tail: one object per line).
 
@@ -102,6 +106,15 @@ export function parseOpsArgs(argv: string[]): ParsedOps {
     case 'doctor': {
       exactly(rest.slice(1), 0, '');
       return { command: { kind: 'doctor' }, json };
+    }
+    case 'simulator': {
+      if (verb === 'twilio-credentials') {
+        exactly(args, 1, 'the Twilio account sid (AC…)');
+        return { command: { kind: 'simulator.twilio', accountSid: args[0]! }, json };
+      }
+      throw new UsageError(
+        verb ? `unknown simulator command '${verb}'` : 'simulator needs a command: twilio-credentials',
+      );
     }
     case 'accounts': {
       if (verb === 'list') {

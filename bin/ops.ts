@@ -11,6 +11,8 @@ import { accountsList, accountsUpsert } from './ops/accounts';
 import { campaignsList, campaignsShow, campaignsSignal } from './ops/campaigns';
 import { doctor } from './ops/doctor';
 import { listsUpload } from './ops/lists-upload';
+import { signingSecret } from './outcall';
+import { simulatorTwilioAuthToken, simulatorTwilioBaseUrl } from '../simulator/twilio-contract';
 import { createOutput, out, OpsError } from './ops/output';
 import { campaignsTail } from './ops/tail';
 
@@ -70,6 +72,20 @@ export async function runOps(argv: string[], config: Config): Promise<number> {
         return await listsUpload(config, o, c);
       case 'doctor':
         return (await doctor(config, o)) ? 0 : 1;
+      case 'simulator.twilio': {
+        // Derived from the deployment's signing secret, as the simulator derives it (issue 11).
+        const credentials = {
+          base_url: simulatorTwilioBaseUrl(config.OUTCALL_PUBLIC_URL),
+          account_sid: c.accountSid,
+          auth_token: simulatorTwilioAuthToken(c.accountSid, signingSecret(config)),
+        };
+        o.result(credentials, () =>
+          Object.entries(credentials)
+            .map(([k, v]) => `${k}  ${v}`)
+            .join('\n'),
+        );
+        return 0;
+      }
     }
   } catch (err) {
     const message =

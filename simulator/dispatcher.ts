@@ -8,11 +8,12 @@ import { simCalls } from '../db/schema';
 import { greetingFetchUrl, SIMULATOR_GREETING_FLOW_PATH } from './contract';
 import { statusCallbackBody, type SimCallRow } from './records';
 import { signedTwilioRequest, twilioStatusCallbackParams, twilioUrlFetchParams } from './twilio-records';
+import { simulatorTwilioAuthToken } from './twilio-contract';
 import { TWILIO_GREETING_PATH } from '../domain/carrier-urls';
 import { spokenText } from '../domain/twiml';
 import type { SimulatorAppDeps } from './app';
 
-export interface SimulatorDispatcherDeps extends Omit<SimulatorAppDeps, 'secret'> {
+export interface SimulatorDispatcherDeps extends SimulatorAppDeps {
   /** Base of the URLs the simulated greeting flow fetches from (`OUTCALL_PUBLIC_URL`). */
   publicUrl: string;
   /**
@@ -56,6 +57,8 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
       : url;
   const pollMs = deps.pollMs ?? 200;
   const fetchImpl = deps.fetch ?? globalThis.fetch;
+  /** The simulated Twilio account's auth token, which signs what the simulator sends for its calls. */
+  const authTokenOf = (row: SimCallRow) => simulatorTwilioAuthToken(row.accountSid, deps.secret);
 
   async function fetchGreetings(): Promise<void> {
     const now = new Date();
@@ -89,7 +92,7 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
     // base the request is sent to.
     const twilio = row.api === 'twilio';
     const addressed = twilio ? (row.url ?? '') : greetingFetchUrl(publicUrl, row.sid, row.customField ?? '');
-    const init = twilio ? signedTwilioRequest(addressed, twilioUrlFetchParams(row)) : {};
+    const init = twilio ? signedTwilioRequest(addressed, twilioUrlFetchParams(row), authTokenOf(row)) : {};
     const url = reachable(addressed);
     try {
       const res = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
@@ -154,7 +157,7 @@ export function startSimulatorDispatcher(deps: SimulatorDispatcherDeps): { stop(
     try {
       const request =
         row.api === 'twilio'
-          ? signedTwilioRequest(row.statusCallback, twilioStatusCallbackParams(row))
+          ? signedTwilioRequest(row.statusCallback, twilioStatusCallbackParams(row), authTokenOf(row))
           : {
               method: 'POST',
               headers: { 'content-type': 'application/json' },

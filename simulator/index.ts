@@ -9,8 +9,8 @@ export { startSimulatorDispatcher, type SimulatorDispatcherDeps } from './dispat
 export { simulatorCredentials, simulatorGreetingFlowUrl } from './contract';
 export { createTwilioSimulatorApp } from './twilio-app';
 export {
-  SIMULATOR_TWILIO_API_KEY_SECRET,
-  SIMULATOR_TWILIO_AUTH_TOKEN,
   SIMULATOR_TWILIO_MOUNT_PATH,
+  simulatorTwilioApiKeySecret,
+  simulatorTwilioAuthToken,
   simulatorTwilioBaseUrl,
 } from './twilio-contract';

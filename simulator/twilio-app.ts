@@ -13,7 +13,7 @@ import { spokenText } from '../domain/twiml';
 import type { SimulatorAppDeps } from './app';
 import { simulatedOutcome, simulatedTiming } from './outcome';
 import { attemptNumberFromCallbackUrl, unstorableFormField } from './records';
-import { SIMULATOR_TWILIO_API_KEY_SECRET, SIMULATOR_TWILIO_AUTH_TOKEN } from './twilio-contract';
+import { simulatorTwilioApiKeySecret, simulatorTwilioAuthToken } from './twilio-contract';
 import { toTwilioCall } from './twilio-records';
 
 /** Twilio's error body. */
@@ -27,16 +27,17 @@ const same = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
-/** `AccountSid:auth token` of the account in the path, or an `SK…` API key with its secret. */
-function authenticated(header: string | undefined, accountSid: string): boolean {
+/** `AccountSid:auth token` of the account in the path, or an `SK…` API key with its secret (both derived). */
+function authenticated(header: string | undefined, accountSid: string, deploymentSecret: string): boolean {
   const m = /^Basic\s+(.+)$/i.exec(header ?? '');
   if (!m) return false;
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
   const [user, secret] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
-  if (/^SK[0-9a-fA-F]{32}$/.test(user)) return same(secret, SIMULATOR_TWILIO_API_KEY_SECRET);
-  return same(user, accountSid) && same(secret, SIMULATOR_TWILIO_AUTH_TOKEN);
+  if (/^SK[0-9a-fA-F]{32}$/.test(user))
+    return same(secret, simulatorTwilioApiKeySecret(accountSid, user, deploymentSecret));
+  return same(user, accountSid) && same(secret, simulatorTwilioAuthToken(accountSid, deploymentSecret));
 }
 
 /** True for `share` of the calls, spread evenly (the n-th call when ⌊n·share⌋ steps up). */
@@ -57,7 +58,7 @@ export function createTwilioSimulatorApp(deps: SimulatorAppDeps): Hono {
   const limited = rateLimiter(deps.rateLimitedShare ?? 0);
 
   app.use('/2010-04-01/Accounts/:sid/*', async (c, next) => {
-    if (!authenticated(c.req.header('authorization'), c.req.param('sid') ?? ''))
+    if (!authenticated(c.req.header('authorization'), c.req.param('sid') ?? '', deps.secret))
       return twilioError(c, 401, 20003, 'Authenticate');
     await next();
   });

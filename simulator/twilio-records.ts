@@ -8,7 +8,6 @@ import { formatTwilioTime } from '../domain/twilio-call';
 import { twilioSignature, TWILIO_SIGNATURE_HEADER } from '../domain/twilio-signature';
 import type { SimCallRow } from './records';
 import { hasEnded, statusAt } from './records';
-import { SIMULATOR_TWILIO_AUTH_TOKEN } from './twilio-contract';
 
 const hmacSha1Base64 = (key: string, data: string) => createHmac('sha1', key).update(data, 'utf8').digest('base64');
 
@@ -71,13 +70,13 @@ function callParams(row: SimCallRow, callStatus: string): Record<string, string>
   };
 }
 
-/** A form POST to `url`, signed as Twilio signs it (with the simulated account's auth token). */
-export function signedTwilioRequest(url: string, params: Record<string, string>) {
+/** A form POST to `url`, signed as Twilio signs it, with the simulated account's auth token. */
+export function signedTwilioRequest(url: string, params: Record<string, string>, authToken: string) {
   return {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      [TWILIO_SIGNATURE_HEADER]: twilioSignature(hmacSha1Base64, SIMULATOR_TWILIO_AUTH_TOKEN, url, params),
+      [TWILIO_SIGNATURE_HEADER]: twilioSignature(hmacSha1Base64, authToken, url, params),
       'user-agent': 'TwilioProxy/1.1',
     },
     body: new URLSearchParams(params).toString(),

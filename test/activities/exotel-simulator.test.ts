@@ -41,7 +41,15 @@ const callbacks: Callback[] = [];
 const log = pino({ level: 'silent' });
 
 function startDispatcher() {
-  return startSimulatorDispatcher({ db: database.db, log, ringMs: RING_MS, talkMs: TALK_MS, publicUrl, pollMs: 50 });
+  return startSimulatorDispatcher({
+    db: database.db,
+    log,
+    ringMs: RING_MS,
+    talkMs: TALK_MS,
+    secret: SECRET,
+    publicUrl,
+    pollMs: 50,
+  });
 }
 
 beforeAll(async () => {
@@ -372,6 +380,7 @@ describe('§7 simulator through the exotel adapter', () => {
       log,
       ringMs: RING_MS,
       talkMs: TALK_MS,
+      secret: SECRET,
       publicUrl: outside,
       callbackBaseUrl: publicUrl,
       pollMs: 50,

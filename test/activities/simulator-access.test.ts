@@ -46,7 +46,15 @@ beforeAll(async () => {
   });
   publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   carrier = createCarrierFactory({ publicUrl, simulatorSecret: SECRET })({ type: 'simulator' }, 'acme');
-  dispatcher = startSimulatorDispatcher({ db: database.db, log, ringMs: 100, talkMs: 200, publicUrl, pollMs: 50 });
+  dispatcher = startSimulatorDispatcher({
+    db: database.db,
+    log,
+    ringMs: 100,
+    talkMs: 200,
+    secret: SECRET,
+    publicUrl,
+    pollMs: 50,
+  });
 });
 
 afterAll(async () => {

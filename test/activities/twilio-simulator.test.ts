@@ -19,9 +19,9 @@ import { parseTwilioStatusCallback } from '../../domain/twilio-call';
 import { sayTwiml } from '../../domain/twiml';
 import {
   createTwilioSimulatorApp,
-  SIMULATOR_TWILIO_API_KEY_SECRET,
-  SIMULATOR_TWILIO_AUTH_TOKEN,
   SIMULATOR_TWILIO_MOUNT_PATH,
+  simulatorTwilioApiKeySecret,
+  simulatorTwilioAuthToken,
   simulatorTwilioBaseUrl,
   startSimulatorDispatcher,
 } from '../../simulator';
@@ -31,6 +31,10 @@ import { freshDatabase, type TestDatabase } from '../support/db';
 const RING_MS = 300;
 const TALK_MS = 1200;
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+/** The deployment secret the simulated Twilio account's auth token derives from. */
+const SECRET = 'twilio-simulator-test-secret-0123';
+const AUTH_TOKEN = simulatorTwilioAuthToken(ACCOUNT_SID, SECRET);
+const KEY_SID = `SK${'ab'.repeat(16)}`;
 
 interface Received {
   path: string;
@@ -53,7 +57,7 @@ function twilioConfig(over: Partial<Extract<CarrierConfig, { type: 'twilio' }>> 
     type: 'twilio',
     baseUrl: simulatorTwilioBaseUrl(publicUrl),
     accountSid: ACCOUNT_SID,
-    authToken: SIMULATOR_TWILIO_AUTH_TOKEN,
+    authToken: AUTH_TOKEN,
     apiKey: null,
     ...over,
   };
@@ -71,7 +75,7 @@ beforeAll(async () => {
   // One server plays the whole public URL: the simulator's Twilio contract, and a receiver standing in
   // for Outcall's Twilio routes that records every request with its signature.
   const app = new Hono();
-  const deps = { db: database.db, log, ringMs: RING_MS, talkMs: TALK_MS, secret: 'unused' };
+  const deps = { db: database.db, log, ringMs: RING_MS, talkMs: TALK_MS, secret: SECRET };
   app.route(SIMULATOR_TWILIO_MOUNT_PATH, createTwilioSimulatorApp(deps));
   app.post('/carriers/twilio/*', async (c) => {
     const params = Object.fromEntries(new URLSearchParams(await c.req.text()));
@@ -184,11 +188,9 @@ describe('§7 simulator through the twilio adapter', () => {
     await carrier.placeCall(dial('+919800000021', token));
     const cb = await requestFor(token, 'status');
     expect(cb.signature).toMatch(/^[A-Za-z0-9+/]+=*$/);
-    expect(twilio.validateRequest(SIMULATOR_TWILIO_AUTH_TOKEN, cb.signature!, cb.url, cb.params)).toBe(true);
+    expect(twilio.validateRequest(AUTH_TOKEN, cb.signature!, cb.url, cb.params)).toBe(true);
     expect(twilio.validateRequest('another-auth-token', cb.signature!, cb.url, cb.params)).toBe(false);
-    expect(
-      twilio.validateRequest(SIMULATOR_TWILIO_AUTH_TOKEN, cb.signature!, cb.url, { ...cb.params, CallStatus: 'busy' }),
-    ).toBe(false);
+    expect(twilio.validateRequest(AUTH_TOKEN, cb.signature!, cb.url, { ...cb.params, CallStatus: 'busy' })).toBe(false);
   });
 
   it('sends a greeting as escaped <Say> TwiML, which the answered call hears as written', async () => {
@@ -216,9 +218,7 @@ describe('§7 simulator through the twilio adapter', () => {
     const fetchReq = await requestFor(token, 'greeting');
     expect(fetchReq.url).toBe(`${publicUrl}/carriers/twilio/greeting?token=${token}`);
     expect(fetchReq.params).toMatchObject({ CallSid: placed.carrierSid, CallStatus: 'in-progress' });
-    expect(
-      twilio.validateRequest(SIMULATOR_TWILIO_AUTH_TOKEN, fetchReq.signature!, fetchReq.url, fetchReq.params),
-    ).toBe(true);
+    expect(twilio.validateRequest(AUTH_TOKEN, fetchReq.signature!, fetchReq.url, fetchReq.params)).toBe(true);
     await requestFor(token, 'status');
     const [row] = await simulated('+919800000041');
     expect(row!.greeting).toBe(`Long hello for ${token}`);
@@ -226,9 +226,26 @@ describe('§7 simulator through the twilio adapter', () => {
 
   it('authenticates with an API key instead of the auth token', async () => {
     const carrier = carrierFor(
-      twilioConfig({ apiKey: { sid: `SK${'ab'.repeat(16)}`, secret: SIMULATOR_TWILIO_API_KEY_SECRET } }),
+      twilioConfig({ apiKey: { sid: KEY_SID, secret: simulatorTwilioApiKeySecret(ACCOUNT_SID, KEY_SID, SECRET) } }),
     );
     expect(await carrier.placeCall(dial('+919800000051', newToken()))).toMatchObject({ kind: 'accepted' });
+  });
+
+  it('opens an account only with its own derived credentials, no shared or other account’s (issue 11)', async () => {
+    const other = `AC${'fedcba9876543210'.repeat(2)}`;
+    const list = (user: string, password: string) =>
+      fetch(`${simulatorTwilioBaseUrl(publicUrl)}/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, {
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+      }).then((r) => r.status);
+    // The fixed token every deployment once shared, another account's token, another deployment's.
+    expect(await list(ACCOUNT_SID, 'simulator-twilio-auth-token')).toBe(401);
+    expect(await list(ACCOUNT_SID, simulatorTwilioAuthToken(other, SECRET))).toBe(401);
+    expect(await list(other, simulatorTwilioAuthToken(other, SECRET))).toBe(401);
+    expect(await list(ACCOUNT_SID, simulatorTwilioAuthToken(ACCOUNT_SID, 'another-deployment-secret-0123'))).toBe(401);
+    expect(await list(KEY_SID, 'simulator-twilio-api-key-secret')).toBe(401);
+    expect(await list(KEY_SID, simulatorTwilioApiKeySecret(other, KEY_SID, SECRET))).toBe(401);
+    expect(await list(ACCOUNT_SID, AUTH_TOKEN)).toBe(200);
+    expect(await list(KEY_SID, simulatorTwilioApiKeySecret(ACCOUNT_SID, KEY_SID, SECRET))).toBe(200);
   });
 
   it('reads a wrong auth token as account-level (401), a refused number and caller id as refusals', async () => {
@@ -253,14 +270,14 @@ describe('§7 simulator through the twilio adapter', () => {
     expect(refusedCaller).toMatchObject({ kind: 'refused', httpStatus: 400, callerIdRefused: true });
   });
 
-  it('refuses a dial request with a NUL byte in a parameter (400 naming it) and records nothing (SPEC §1)', async () => {
+  it('refuses a dial request with a NUL byte in a parameter (400 naming it), recording nothing', async () => {
     const countOf = async () => (await database.db.select().from(simRequests)).length;
     const before = await countOf();
     const calls = (await database.db.select().from(simCalls)).length;
     const res = await fetch(`${simulatorTwilioBaseUrl(publicUrl)}/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, {
       method: 'POST',
       headers: {
-        authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${SIMULATOR_TWILIO_AUTH_TOKEN}`).toString('base64')}`,
+        authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
       body: 'To=%2B919800000081&From=%2B14155550123&Twiml=%3CSay%3Ehi%3C%2FSay%3E&StatusCallback=x%00y',

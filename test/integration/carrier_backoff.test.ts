@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { upsertAccount } from '../../db/queries/accounts';
 import { attempts, simCalls, simRequests } from '../../db/schema';
-import { SIMULATOR_TWILIO_AUTH_TOKEN, simulatorTwilioBaseUrl } from '../../simulator';
+import { signingSecret } from '../../bin/outcall';
+import { simulatorTwilioAuthToken, simulatorTwilioBaseUrl } from '../../simulator';
 import { client, startTestStack, type TestStack } from '../support/stack';
 
 const TWILIO_SID = `AC${'c0de'.repeat(8)}`;
@@ -39,7 +40,7 @@ beforeAll(async () => {
       type: 'twilio',
       base_url: simulatorTwilioBaseUrl(stack.config.OUTCALL_PUBLIC_URL),
       account_sid: TWILIO_SID,
-      auth_token: SIMULATOR_TWILIO_AUTH_TOKEN,
+      auth_token: simulatorTwilioAuthToken(TWILIO_SID, signingSecret(stack.config)),
       cps: 2,
     },
   });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { upsertAccount } from '../../db/queries/accounts';
 import { attempts, simCalls } from '../../db/schema';
-import { SIMULATOR_TWILIO_AUTH_TOKEN, simulatorTwilioBaseUrl } from '../../simulator';
+import { signingSecret } from '../../bin/outcall';
+import { simulatorTwilioAuthToken, simulatorTwilioBaseUrl } from '../../simulator';
 import { client, startTestStack, type TestStack } from '../support/stack';
 
 const TWILIO_SID = `AC${'7e57'.repeat(8)}`;
@@ -34,7 +35,12 @@ beforeAll(async () => {
   const base_url = simulatorTwilioBaseUrl(stack.config.OUTCALL_PUBLIC_URL);
   await upsertAccount(stack.db, {
     ...ACCOUNT,
-    carrier: { type: 'twilio', base_url, account_sid: TWILIO_SID, auth_token: SIMULATOR_TWILIO_AUTH_TOKEN },
+    carrier: {
+      type: 'twilio',
+      base_url,
+      account_sid: TWILIO_SID,
+      auth_token: simulatorTwilioAuthToken(TWILIO_SID, signingSecret(stack.config)),
+    },
   });
   await upsertAccount(stack.db, {
     ...WRONG,

@@ -41,6 +41,13 @@ describe('§8 ops CLI arguments', () => {
     expect(parseOpsArgs(['accounts', 'list']).json).toBe(false);
   });
 
+  it('parses simulator twilio-credentials with its account sid', () => {
+    expect(parseOpsArgs(['simulator', 'twilio-credentials', 'AC1', '--json'])).toEqual({
+      command: { kind: 'simulator.twilio', accountSid: 'AC1' },
+      json: true,
+    });
+  });
+
   it('answers help for no arguments, help, --help and -h', () => {
     for (const argv of [[], ['help'], ['--help'], ['campaigns', '-h']])
       expect(parseOpsArgs(argv).command).toEqual({ kind: 'help' });
@@ -57,6 +64,8 @@ describe('§8 ops CLI arguments', () => {
       [['accounts', 'upsert'], /missing the account JSON/],
       [['accounts', 'delete'], /unknown accounts command 'delete'/],
       [['doctor', 'now'], /unexpected argument 'now'/],
+      [['simulator', 'twilio-credentials'], /missing the Twilio account sid/],
+      [['simulator', 'exotel'], /unknown simulator command 'exotel'/],
     ];
     for (const [argv, message] of cases) {
       expect(() => parseOpsArgs(argv), argv.join(' ')).toThrow(UsageError);
