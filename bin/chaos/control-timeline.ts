@@ -8,6 +8,19 @@ import { eventKind, type HistoryEvent } from '../history-accounting';
 
 const SHOWN = /WorkflowTask|Update|Marker|ActivityTask|ContinuedAsNew|Signaled/;
 
+/** Events this long before the request show the task it may have waited for. */
+const LOOK_BACK_MS = 5000;
+/** Enum values as numbers: TimeoutType 1 start-to-close, 2 schedule-to-start; a failure's cause. */
+function detail(e: HistoryEvent): string {
+  const timedOut = e.workflowTaskTimedOutEventAttributes;
+  if (timedOut) return ` (timeout type ${String(timedOut.timeoutType)})`;
+  const failed = e.workflowTaskFailedEventAttributes;
+  if (failed) return ` (cause ${String(failed.cause)}: ${failed.failure?.message ?? ''})`;
+  const started = e.workflowTaskStartedEventAttributes;
+  if (started) return ` (${started.identity ?? ''})`;
+  return '';
+}
+
 function eventMs(e: HistoryEvent): number {
   const t = e.eventTime;
   return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
@@ -31,7 +44,8 @@ export async function controlTimeline(
       for (const e of history.events ?? []) {
         const at = eventMs(e);
         const name = eventKind(e);
-        if (at >= sentMs && at <= untilMs && SHOWN.test(name)) lines.push([at, `+${at - sentMs} ms ${name}`]);
+        if (at < sentMs - LOOK_BACK_MS || at > untilMs || !SHOWN.test(name)) continue;
+        lines.push([at, `${at >= sentMs ? '+' : ''}${at - sentMs} ms ${name}${detail(e)}`]);
       }
     }
     return lines.sort((a, b) => a[0] - b[0]).map(([, l]) => l);
