@@ -37,7 +37,7 @@ import { conflictOf, refuseConflict, windowInstants } from './campaign-control';
 
 export type { CampaignCarry } from './campaign-dispatch';
 import { usefulLiveNumbers, type WindowEvent } from './number-window';
-import { bulkStore, store } from './options';
+import { bulkStore, localStore, store } from './options';
 
 export interface CampaignWorkflowInput {
   campaignId: string;
@@ -98,6 +98,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   });
   const w = dispatch.w;
   let busy = false;
+  /** The campaign's row has been read (a continued run carries it). */
+  let ready = input.carry !== undefined;
   /** The calling window is known open until this instant, or closed until that one (0: ask again). */
   const calling = input.carry?.calling;
   let windowOpenUntil = calling?.open ? (calling.untilMs ?? Infinity) : 0;
@@ -128,13 +130,20 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
   /** The one control handler behind the Update and the operator signals (SPEC §4.1, §4.7, §4.8). */
   async function control(input_: ControlInput): Promise<ControlOutput> {
+    // Issue 10: the write is done inside the answering task, so it could finish before the first
+    // load and be overwritten by it; a request that arrives that early waits for the load instead.
+    const local = patched('10-control-writes-locally');
+    if (local) await condition(() => ready);
     return exclusive(async () => {
       refuseConflict(conflictOf(controlState(), input_));
       const d = input_.action ? decideAction(controlState(), input_.action, Date.now()) : ({ kind: 'noop' } as const);
       const toStatus = d.kind === 'apply' && !d.drain ? d.next : null;
       if (Object.keys(input_.patch).length > 0 || toStatus !== null) {
         // Entering InProgress for the first time snapshots a list campaign's numbers: a bulk write.
-        const applied = await bulkStore.applyControl({
+        // Any other change is small: since issue 10 it is written inside the task that answers.
+        const snapshots = toStatus === 'InProgress' && !c.started;
+        const writer = local && !snapshots ? localStore : bulkStore;
+        const applied = await writer.applyControl({
           campaignId: input.campaignId,
           toStatus,
           patch: input_.patch,
@@ -180,7 +189,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   async function beginClosing(closing: Closing): Promise<void> {
     if (c.closing) return;
     c.closing = closing;
-    await store.beginDrain({
+    await (patched('10-control-writes-locally') ? localStore : store).beginDrain({
       campaignId: input.campaignId,
       closing: closing.status,
       reason: closing.reason,
@@ -246,6 +255,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     });
     setStatus(loaded.status as CampaignStatus);
     if (loaded.closing) c.closing = { status: loaded.closing as Closing['status'], cause: 'complete', reason: null };
+    ready = true;
   }
 
   for (;;) {

@@ -2,7 +2,7 @@
  * Activity proxies and their retry policies, shared by the workflows (the money-transfer template
  * keeps the retry policy beside the proxies). Workflows import activity *types* only.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { dialTaskQueue, webhookTaskQueue } from '../domain/ids';
 
@@ -10,6 +10,15 @@ export type Activities = ReturnType<typeof createActivities>;
 
 /** Read-model writes and carrier calls: short, idempotent, retried until they succeed. */
 export const store = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * Issue 10: a control write of a few milliseconds (pause, resume, complete, a field patch), done
+ * inside the workflow task that answers the control Update, so the answer needs no second task.
+ */
+export const localStore = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

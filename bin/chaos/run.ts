@@ -15,6 +15,8 @@ import type { Managed } from './processes';
 import { ACCOUNT_KEY, ACCOUNT_TOKEN, apiClient, persistently, processOf, sleep, startStack, type Stack } from './stack';
 import { startCallbackProxy } from './proxy';
 import { startWebhookReceiver } from './receiver';
+import { controlTimeline } from './control-timeline';
+import { campaignWorkflowId } from '../../domain/ids';
 
 export type Fault = 'worker' | 'api' | 'temporal' | 'postgres';
 
@@ -260,6 +262,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
             });
             pauseAnswerMs = Date.now() - sent;
             log(`pause answered ${paused.status} in ${pauseAnswerMs} ms`);
+            const timeline = await controlTimeline(s.temporalAddress, campaignWorkflowId(id), sent, Date.now() + 500);
+            for (const line of timeline) log(`  pause ${line}`);
             await restarting;
             await sleep(5000);
             const sentResume = Date.now();
@@ -268,6 +272,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
             });
             resumeAnswerMs = Date.now() - sentResume;
             log(`resume answered ${resumed.status} in ${resumeAnswerMs} ms`);
+            const after = await controlTimeline(
+              s.temporalAddress,
+              campaignWorkflowId(id),
+              sentResume,
+              Date.now() + 500,
+            );
+            for (const line of after) log(`  resume ${line}`);
           }
           await restarting;
           outageMs += Date.now() - down;
