@@ -150,9 +150,10 @@ describe('§10 docker-compose.yml', () => {
     expect(words(services.worker!.healthcheck?.test)).toContain(`:${port}/metrics`);
   });
 
-  it('publishes the API on 3000 and the Web UI on 8233', () => {
+  it('publishes the API on 3000, and Temporal and its Web UI (no authentication) on loopback only', () => {
     expect(services.api!.ports?.map(String)).toContain('3000:3000');
-    expect(services['temporal-ui']!.ports?.map(String)).toContain('8233:8080');
+    expect(services['temporal-ui']!.ports?.map(String)).toEqual(['127.0.0.1:8233:8080']);
+    expect(services.temporal!.ports?.map(String)).toEqual(['127.0.0.1:7233:7233']);
   });
 
   it('starts each service only when what it depends on is healthy or done', () => {
