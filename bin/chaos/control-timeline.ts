@@ -26,7 +26,10 @@ function eventMs(e: HistoryEvent): number {
   return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
 }
 
-/** One line per event of `workflowId` (every run) between `sentMs` and `untilMs`, e.g. `+2140 ms WorkflowTaskStarted`. */
+/**
+ * One line per event of `workflowId` (every run) from shortly before `sentMs` to `untilMs`,
+ * e.g. `+2140 ms WorkflowTaskStarted`.
+ */
 export async function controlTimeline(
   temporalAddress: string,
   workflowId: string,
