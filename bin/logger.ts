@@ -25,12 +25,36 @@ export function resolveLogFormat(setting: 'auto' | LogFormat, env: { isTTY: bool
 
 const CAMPAIGN_ID_FIELDS = ['campaignId', 'campaignSid', 'campaign_id', 'campaign_sid'] as const;
 
-/** The campaign an event is about: an id field, or the id inside a Temporal workflow id (`campaign/<id>/…`). */
+/**
+ * Fields a person reading a terminal does not need, left out of pretty lines only (JSON keeps them): pino's
+ * process fields and the Temporal SDK's plumbing on every forwarded entry (task token, run id, namespace, …).
+ * What says which campaign, number, activity and attempt an event is about stays.
+ */
+const PRETTY_IGNORED = [
+  'pid',
+  'hostname',
+  ...CAMPAIGN_ID_FIELDS,
+  'taskToken',
+  'namespace',
+  'isLocal',
+  'activityId',
+  'workflowRunId',
+  'runId',
+  'sdkComponent',
+  'sdk_time',
+];
+
+/**
+ * The campaign an event is about: an id field, the id inside a Temporal workflow id (`campaign/<id>/…`), or a
+ * campaign's API path (`…/campaigns/<id>…`) of a request log.
+ */
 export function campaignIdOf(event: Record<string, unknown>): string | null {
   for (const key of CAMPAIGN_ID_FIELDS) if (typeof event[key] === 'string') return event[key];
   const workflowId = event.workflowId;
   const m = typeof workflowId === 'string' ? /^campaign\/([0-9a-f]{32})/.exec(workflowId) : null;
-  return m ? m[1]! : null;
+  if (m) return m[1]!;
+  const p = typeof event.path === 'string' ? /\/campaigns\/([0-9a-f]{32})(?:[/?]|$)/.exec(event.path) : null;
+  return p ? p[1]! : null;
 }
 
 /** A pino-pretty stream: `HH:MM:ss.l LEVEL <campaign id> message {other fields}`, one line per event. */
@@ -40,7 +64,7 @@ export function prettyStream(opts: { colorize: boolean; destination?: NodeJS.Wri
     sync: true,
     singleLine: true,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,' + CAMPAIGN_ID_FIELDS.join(','),
+    ignore: PRETTY_IGNORED.join(','),
     messageFormat: (event, messageKey, _level, { colors }) => {
       const id = campaignIdOf(event);
       const msg = String(event[messageKey] ?? '');

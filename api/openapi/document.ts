@@ -51,8 +51,23 @@ const TAGS = [
   { name: 'Operations', description: 'Health, metrics, this reference and the dashboard' },
 ];
 
+/**
+ * zod writes JavaScript's safe-integer range as the bounds of every `z.int()`; they say nothing a
+ * client needs, and the reference at /docs would show -9007199254740991 as every integer's example.
+ */
+function dropSafeIntegerBounds(ctx: { jsonSchema: Json }): void {
+  const s = ctx.jsonSchema;
+  if (s.minimum === Number.MIN_SAFE_INTEGER) delete s.minimum;
+  if (s.maximum === Number.MAX_SAFE_INTEGER) delete s.maximum;
+}
+
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
-  const out = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
+  const out = z.toJSONSchema(schema, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    override: dropSafeIntegerBounds,
+  }) as Json;
   delete out.$schema;
   return out;
 }
@@ -227,6 +242,7 @@ function componentSchemas(): Json {
     io: 'output',
     target: 'draft-2020-12',
     unrepresentable: 'any',
+    override: dropSafeIntegerBounds,
     uri: (id) => `#/components/schemas/${id}`,
   }) as { schemas: Record<string, Json> };
   for (const s of Object.values(schemas)) {

@@ -1,6 +1,8 @@
 /**
  * SPEC §2/§6.2 (ext) the webhook delivery log and replay, through the real app on a real database
- * with the fake engine at the edge (the replay's real delivery is in test/integration/webhook_replay).
+ * with the fake engine at the edge (the replay's real delivery is in test/integration/webhook_replay),
+ * and SPEC §8 `/metrics` counting what the log shows: pending, retrying and abandoned deliveries, and
+ * the age of the oldest undelivered.
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +21,7 @@ import {
   type Json,
   type TestAccount,
 } from '../support/api';
+import { parsePrometheus, total } from '../support/prometheus';
 
 let database: TestDatabase;
 let engine: FakeEngine;
@@ -90,6 +93,33 @@ afterAll(async () => {
 
 const statuses = (json: Json) => json.response.map((i: Json) => i.data.status);
 
+/** The deliveries of both accounts' campaigns as their logs show them, counted by status. */
+async function logCounts(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = { pending: 0, retrying: 0, delivered: 0, abandoned: 0 };
+  for (const [as, campaign] of [
+    [acct, campaignId],
+    [other, otherCampaignId],
+  ] as const) {
+    const log = await call(app, as, 'GET', `/v2/accounts/${as.sid}/campaigns/${campaign}/webhook-deliveries?limit=100`);
+    for (const s of statuses(log.json)) counts[s] = (counts[s] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** `/metrics` shows each undelivered state as the logs count it, and the oldest undelivered's age. */
+async function expectMetricsToMatchLog(oldestCreated: Date) {
+  const counts = await logCounts();
+  const res = await app.request('/metrics');
+  expect(res.status).toBe(200);
+  const samples = parsePrometheus(await res.text());
+  for (const state of ['pending', 'retrying', 'abandoned'])
+    expect(total(samples, 'outcall_webhook_deliveries', { state }), state).toBe(counts[state]);
+  const age = total(samples, 'outcall_webhook_oldest_undelivered_seconds');
+  expect(age).toBeGreaterThanOrEqual((Date.now() - oldestCreated.getTime()) / 1000 - 5);
+  expect(age).toBeLessThanOrEqual((Date.now() - oldestCreated.getTime()) / 1000 + 5);
+  return counts;
+}
+
 describe('§6.2 the webhook delivery log', () => {
   it('lists a campaign’s deliveries oldest first: url, event, attempts, last error, next try', async () => {
     const res = await call(app, acct, 'GET', base());
@@ -149,6 +179,11 @@ describe('§6.2 the webhook delivery log', () => {
     expect(nul.json.response[0].error_data.description).toMatch(/^path: segment \d+ \("ab%00cd".*contains a NUL byte/);
     const nulQuery = await call(app, acct, 'GET', `${base()}?status=%00`);
     expect(nulQuery.status).toBe(400);
+  });
+
+  it('counts pending, retrying and abandoned deliveries in /metrics, and the oldest undelivered’s age', async () => {
+    const counts = await expectMetricsToMatchLog(new Date(Date.UTC(2026, 0, 15, 4, 0, 0)));
+    expect(counts).toEqual({ pending: 1, retrying: 1, delivered: 1, abandoned: 2 });
   });
 
   it('needs the account’s own credentials (401 without, 403 on another account’s path)', async () => {
@@ -223,5 +258,11 @@ describe('§6.2 replaying a delivery', () => {
     expect(res.status).toBe(503);
     const [row] = await database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
     expect(row).toMatchObject({ status: 'abandoned', replays: 0 });
+  });
+
+  it('moves replayed deliveries out of the abandoned count in /metrics', async () => {
+    const counts = await expectMetricsToMatchLog(new Date(Date.UTC(2026, 0, 15, 4, 0, 0)));
+    // The replayed abandoned and delivered ones retry; the foreign one and the one Temporal refused stay.
+    expect(counts).toEqual({ pending: 1, retrying: 3, delivered: 0, abandoned: 2 });
   });
 });

@@ -2,7 +2,8 @@
  * SPEC §9 the dashboard in a real browser: Debian's Chromium driven by playwright-core against a real
  * stack. Sign in, watch a campaign created through the API reach Completed with live stats, pause and
  * resume another (buttons enabled only where SPEC §4.1 allows), filter and search, export its CSV,
- * upload a CSV into a list and follow its progress. Screenshots go to test-results/dashboard/.
+ * upload a CSV into a list and follow its progress; the API reference at /docs renders from the API's
+ * own origin alone and sends a request tried on it. Screenshots go to test-results/dashboard/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -207,5 +208,39 @@ describe('§9 the dashboard in Chromium', () => {
     const bars = await page.evaluate('[...window.seenBars]');
     expect(bars).toContain('upload-progress');
     await shot('05-list-uploaded');
+  });
+
+  it('renders the API reference at /docs with no request leaving the origin, and tries a request', async () => {
+    const origin = new URL(stack.baseUrl).origin;
+    const elsewhere: string[] = [];
+    const record = (r: { url(): string }) => {
+      const url = r.url();
+      if (/^https?:/.test(url) && new URL(url).origin !== origin) elsewhere.push(url);
+    };
+    page.on('request', record);
+    try {
+      await page.goto(`${stack.baseUrl}/docs`);
+      const list = page.locator('[id$="-listCampaigns"]').first();
+      await list.waitFor({ timeout: 30_000 });
+      await page.click('button.authorize');
+      await page.fill('.auth-container input[type=text]', ACCOUNT.api_key);
+      await page.fill('.auth-container input[type=password]', ACCOUNT.api_token);
+      await page.click('.auth-btn-wrapper button.authorize');
+      await page.click('.auth-btn-wrapper button.btn-done');
+      await list.locator('.opblock-summary').click();
+      await list.locator('tr[data-param-name="sid"] input').fill(ACCOUNT.sid);
+      await list.locator('button.execute').click();
+      const status = list.locator('.live-responses-table tbody .response-col_status').first();
+      await status.waitFor({ timeout: 30_000 });
+      expect((await status.textContent())?.trim()).toBe('200');
+      expect(
+        await list.locator('.live-responses-table tbody .response-col_description').first().textContent(),
+      ).toContain('Payment alerts');
+      // The operation tried, not the whole reference (a full-page shot of it is over a megabyte).
+      await list.screenshot({ path: path.join(SHOTS, '06-docs-try-it.png') });
+    } finally {
+      page.off('request', record);
+    }
+    expect(elsewhere, 'requests that left the API origin').toEqual([]);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * SPEC §8 `/metrics` on a real stack: scraped over and over while a paced campaign runs, the worker's
- * dial and attempt counters and the API's read-model gauges move as the campaign's stats do, and end
- * equal to what call-details and the delivery log show.
+ * dial and attempt counters and the API's read-model gauges (unfinished numbers, live channels and
+ * gate waiters of the account) move as the campaign's stats do, and end equal to what call-details
+ * and the delivery log show; a CSV import's rows are counted as csv-status counts them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthHeader } from '../support/api';
+import { importCsv } from '../support/csv-upload';
 import { scrape, total, type Sample } from '../support/prometheus';
 import { client, startReceiver, startTestStack, type Receiver, type TestStack } from '../support/stack';
 
@@ -38,6 +41,7 @@ afterAll(async () => {
 const apiMetrics = () => scrape(`${stack.baseUrl}/metrics`, { authorization: `Bearer ${TOKEN}` });
 const dials = (s: Sample[]) => total(s, 'outcall_dials_total', { account_sid: ACCOUNT.sid });
 const settled = (s: Sample[]) => total(s, 'outcall_attempt_outcomes_total');
+const mine = { account_sid: ACCOUNT.sid };
 
 describe('§8 metrics follow a running campaign', () => {
   it('count dials and attempt outcomes as stats move, and end equal to call-details', async () => {
@@ -51,7 +55,14 @@ describe('§8 metrics follow a running campaign', () => {
     expect(res.status, res.text).toBe(200);
     const id = res.json.response[0].data.id;
 
-    const seen: Array<{ finished: number; dials: number; settled: number; unfinished: number }> = [];
+    const seen: Array<{
+      finished: number;
+      dials: number;
+      settled: number;
+      unfinished: number;
+      live: number;
+      waiting: number;
+    }> = [];
     let gets = 0;
     for (const deadline = Date.now() + 90_000; ;) {
       const c = (await api('GET', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}`)).json.response[0].data;
@@ -63,6 +74,8 @@ describe('§8 metrics follow a running campaign', () => {
         dials: dials(worker),
         settled: settled(worker),
         unfinished: total(apiSide, 'outcall_numbers_unfinished'),
+        live: total(apiSide, 'outcall_channels_live', mine),
+        waiting: total(apiSide, 'outcall_gate_waiters', mine),
       });
       // A number counted finished in the read model had its dial sent before the scrape that follows.
       expect(dials(worker), JSON.stringify(seen.at(-1))).toBeGreaterThanOrEqual(finished);
@@ -83,6 +96,14 @@ describe('§8 metrics follow a running campaign', () => {
       partWay.some((s) => s.unfinished > 0 && s.dials > 0 && s.settled > 0),
       JSON.stringify(seen),
     ).toBe(true);
+    // Each call rings and talks for seconds, one dial every 2 s: scrapes 400 ms apart see calls live,
+    // never more than the numbers not yet finished, and none once the campaign is over.
+    expect(
+      partWay.some((s) => s.live > 0),
+      JSON.stringify(seen),
+    ).toBe(true);
+    for (const s of seen)
+      expect(s.live + s.waiting, JSON.stringify(s)).toBeLessThanOrEqual(NUMBERS.length - s.finished);
 
     const calls = (await api('GET', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}/call-details?limit=100`)).json
       .response as Array<{ status: string }>;
@@ -101,6 +122,8 @@ describe('§8 metrics follow a running campaign', () => {
 
     const apiSide = await apiMetrics();
     expect(total(apiSide, 'outcall_numbers_unfinished', { campaign_status: 'InProgress' })).toBe(0);
+    expect(total(apiSide, 'outcall_channels_live', mine)).toBe(0);
+    expect(total(apiSide, 'outcall_gate_waiters', mine)).toBe(0);
     expect(
       total(apiSide, 'outcall_http_request_duration_seconds_count', {
         method: 'GET',
@@ -128,6 +151,26 @@ describe('§8 metrics follow a running campaign', () => {
     expect(total(apiSide, 'outcall_webhook_deliveries', { state: 'pending' })).toBe(0);
     expect(total(apiSide, 'outcall_webhook_deliveries', { state: 'abandoned' })).toBe(0);
     expect(total(apiSide, 'outcall_webhook_oldest_undelivered_seconds')).toBe(0);
+  });
+
+  it('counts the rows CSV imports process, as csv-status counts them', async () => {
+    const rowsBefore = total(await apiMetrics(), 'outcall_csv_import_rows_total');
+    const account = {
+      sid: ACCOUNT.sid,
+      key: ACCOUNT.api_key,
+      token: ACCOUNT.api_token,
+      auth: basicAuthHeader(ACCOUNT.api_key, ACCOUNT.api_token),
+    };
+    const rows = Array.from({ length: 500 }, (_, i) => `+91987660${String(1000 + i)}`);
+    const { status } = await importCsv(stack.baseUrl, account, {
+      csv: ['number', ...rows, 'not-a-number'].join('\n') + '\n',
+      listName: 'metrics import',
+      type: 'static',
+    });
+    expect(status).toMatchObject({ status: 'completed', total_records: 501 });
+    const after = await apiMetrics();
+    expect(total(after, 'outcall_csv_import_rows_total') - rowsBefore).toBe(status.total_records);
+    expect(total(after, 'outcall_csv_imports_processing')).toBe(0);
   });
 
   it('asks for the bearer token when OUTCALL_METRICS_TOKEN is set', async () => {

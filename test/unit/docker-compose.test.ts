@@ -1,12 +1,17 @@
 /**
  * SPEC §10: docker-compose.yml describes the production topology. No Docker engine runs here, so
  * this test parses the file and checks it against the project: services, env vars the config schema
- * knows, search attributes from domain/ids.ts, ports, and npm scripts that exist.
+ * knows, search attributes from domain/ids.ts, ports, and npm scripts that exist. What
+ * `docker compose config` checks, it checks too where Docker is absent: the interpolated file against
+ * the Compose Specification's JSON schema (`test/fixtures/compose-spec.json`, compose-go's
+ * `schema/compose-spec.json`, the schema `docker compose config` validates with), and that every named
+ * volume, config and network a service uses is declared.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../bin/config';
@@ -16,6 +21,8 @@ import { SEARCH_ATTRIBUTES } from '../../domain/ids';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+const COMPOSE_SPEC = JSON.parse(readFileSync(path.join(root, 'test/fixtures/compose-spec.json'), 'utf8')) as object;
 
 interface Service {
   image?: string;
@@ -28,8 +35,17 @@ interface Service {
   depends_on?: Record<string, { condition?: string }> | string[];
   healthcheck?: { test?: string | string[] };
   deploy?: { replicas?: number };
+  volumes?: Array<string | { type?: string; source?: string }>;
+  configs?: Array<string | { source: string }>;
+  networks?: string[] | Record<string, unknown>;
 }
-const compose = parse(composeText, { merge: true }) as { services: Record<string, Service> };
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  configs?: Record<string, unknown>;
+  networks?: Record<string, unknown>;
+}
+const compose = parse(composeText, { merge: true }) as ComposeFile;
 const services = compose.services;
 
 /** Compose's own `${VAR:-default}` / `${VAR:?message}` interpolation, with defaults (or a stand-in) filled in. */
@@ -44,6 +60,17 @@ function env(name: string): Record<string, string> {
   const pairs = Array.isArray(e) ? e.map((kv) => kv.split(/=(.*)/s) as [string, string]) : Object.entries(e);
   return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(String(v ?? ''))]));
 }
+
+/** Every string in a parsed compose file interpolated, as `docker compose config` does before it validates. */
+function interpolated(value: unknown): unknown {
+  if (typeof value === 'string') return interpolate(value);
+  if (Array.isArray(value)) return value.map(interpolated);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolated(v)]));
+  return value;
+}
+
+const validateCompose = new Ajv2020({ allErrors: true, strict: false }).compile(COMPOSE_SPEC);
 
 const words = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(' ') : (v ?? ''));
 
@@ -174,6 +201,32 @@ describe('§10 docker-compose.yml', () => {
       expect(deps.postgresql?.condition).toBe('service_healthy');
       const setup = Object.entries(deps).find(([dep]) => /search-attribute create/.test(words(services[dep]!.command)));
       expect(setup?.[1].condition, `${name} waits for the search attributes`).toBe('service_completed_successfully');
+    }
+  });
+
+  it('follows the Compose Specification once interpolated, as `docker compose config` requires', () => {
+    const ok = validateCompose(interpolated(compose));
+    expect(validateCompose.errors ?? [], JSON.stringify(validateCompose.errors?.slice(0, 5))).toEqual([]);
+    expect(ok).toBe(true);
+    // The schema is not vacuous: a misspelt key and a port of the wrong shape are refused.
+    const broken = structuredClone(interpolated(compose)) as { services: Record<string, object> };
+    broken.services.api = { ...broken.services.api, ports: [{ published: 'x', bogus: 1 }], restrt: 'always' };
+    expect(validateCompose(broken)).toBe(false);
+    const paths = validateCompose.errors!.map((e) => e.instancePath);
+    expect(paths).toEqual(expect.arrayContaining(['/services/api', '/services/api/ports/0']));
+  });
+
+  it('declares every named volume, config and network a service uses', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const v of s.volumes ?? []) {
+        const source = typeof v === 'string' ? v.split(':')[0]! : v.type === 'volume' ? (v.source ?? '') : '';
+        // A bind mount starts with a path; anything else names a volume of the file.
+        if (source && !/^[./~$]/.test(source)) expect(compose.volumes ?? {}, `${name} volume`).toHaveProperty(source);
+      }
+      for (const c of s.configs ?? [])
+        expect(compose.configs ?? {}, `${name} config`).toHaveProperty(typeof c === 'string' ? c : c.source);
+      const networks = Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? {});
+      for (const n of networks) expect({ default: {}, ...compose.networks }, `${name} network`).toHaveProperty(n);
     }
   });
 

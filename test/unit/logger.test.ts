@@ -101,6 +101,42 @@ describe('G13 logging', () => {
     expect(lines[1]).toMatch(/WARN: Webhook delivery failed \{"url":"https:\/\/example.com\/hook"\}$/);
   });
 
+  it('leaves the Temporal SDK’s plumbing out of pretty lines, and finds the campaign of a request', () => {
+    const out = captureText();
+    const log = createLogger('info', {
+      format: 'pretty',
+      destination: prettyStream({ colorize: false, destination: out.stream }),
+    });
+    const id = 'd'.repeat(32);
+    forwardTemporalEntry(log.child({ component: 'temporal' }), {
+      level: 'INFO',
+      message: 'Dial request classified',
+      timestampNanos: 1_700_000_000_000_000_000n,
+      meta: {
+        sdkComponent: 'activity',
+        taskQueue: 'outcall-dial',
+        isLocal: false,
+        attempt: 1,
+        namespace: 'default',
+        taskToken: 'CiQwMWEyM2Q4Ni0yMDlkLTdkZjMtYjMwNy1mZjBlYzBiNmZlOTk',
+        activityId: '2',
+        activityType: 'dialAttempt',
+        workflowId: `campaign/${id}/number/0`,
+        workflowRunId: '01a23d86-d890-797f-9a24-fc26386852c3',
+        workflowType: 'numberWorkflow',
+        result: 'accepted',
+      },
+    });
+    log.info({ method: 'GET', path: `/v2/accounts/demo/campaigns/${id}/call-details`, status: 200 }, 'Request handled');
+    const [dial, request] = out.text().trimEnd().split('\n');
+    expect(dial).toMatch(new RegExp(`INFO: ${id} Dial request classified \\{`));
+    for (const noise of ['taskToken', 'CiQw', 'workflowRunId', 'namespace', 'isLocal', 'sdk_time', 'activityId'])
+      expect(dial, noise).not.toContain(noise);
+    for (const kept of ['"activityType":"dialAttempt"', `"workflowId":"campaign/${id}/number/0"`, '"attempt":1'])
+      expect(dial).toContain(kept);
+    expect(request).toMatch(new RegExp(`INFO: ${id} Request handled `));
+  });
+
   it('colours the pretty output for a terminal', () => {
     const out = captureText();
     const log = createLogger('info', {

@@ -194,6 +194,14 @@ describe('§2 the OpenAPI document', () => {
     expect(paths['/v2/accounts/{sid}/campaigns']!.post.description).toContain('AccountCallingWindow');
   });
 
+  it('leaves out the safe-integer bounds zod gives every integer, keeping the real ones', () => {
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    const list = paths['/v2/accounts/{sid}/campaigns']!.get;
+    const limit = list.parameters.find((p: { name: string }) => p.name === 'limit');
+    expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1 });
+  });
+
   it('describes responses as the envelopes of SPEC §1', () => {
     const schemas = doc.components as { schemas: Record<string, { properties: Record<string, unknown> }> };
     expect(Object.keys(schemas.schemas.Campaign!.properties)).toEqual([
