@@ -1,8 +1,7 @@
 /**
- * SPEC §9 the dashboard in a real browser: Debian's Chromium driven by playwright-core against a real
- * stack. Sign in, watch a campaign created through the API reach Completed with live stats, pause and
- * resume another (buttons enabled only where SPEC §4.1 allows), filter and search, export its CSV,
- * upload a CSV into a list and follow its progress; the API reference at /docs renders from the API's
+ * SPEC §9 the dashboard in Debian's Chromium (playwright-core) on a real stack: sign in, watch a campaign
+ * made through the API reach Completed live, pause and resume another (buttons only where §4.1 allows),
+ * filter, search, export its CSV, upload a CSV into a list with progress; /docs renders from the API's
  * own origin alone and sends a request tried on it. Screenshots go to test-results/dashboard/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';

@@ -1,11 +1,8 @@
 /**
- * SPEC §10: docker-compose.yml describes the production topology. No Docker engine runs here, so
- * this test parses the file and checks it against the project: services, env vars the config schema
- * knows, search attributes from domain/ids.ts, ports, and npm scripts that exist. What
- * `docker compose config` checks, it checks too where Docker is absent: the interpolated file against
- * the Compose Specification's JSON schema (`test/fixtures/compose-spec.json`, compose-go's
- * `schema/compose-spec.json`, the schema `docker compose config` validates with), and that every named
- * volume, config and network a service uses is declared.
+ * SPEC §10: docker-compose.yml, the production topology, parsed and checked against the project
+ * (services, env vars the config knows, search attributes, ports, npm scripts). Where Docker is absent
+ * it checks what `docker compose config` does: the interpolated file against the Compose Specification's
+ * JSON schema (test/fixtures/compose-spec.json), and that every named volume, config and network is declared.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,10 +1,8 @@
 /**
- * SPEC §8 a worker's `/metrics` (bin/worker-metrics.ts), unit by unit: the carrier wrapper counts
- * dials by account and answer, the activity interceptor counts attempt outcomes and webhook
- * deliveries by result (abandoned included, which a real run only reaches after 24 h of retries),
- * and the slot gauges read the watched workers at scrape time. The carrier, the activity context and
- * the worker are stand-ins: this is the module alone; test/integration/metrics_follow_campaign runs it
- * on a real stack.
+ * SPEC §8 a worker's `/metrics` (bin/worker-metrics.ts), the module alone: the carrier wrapper counts
+ * dials by account and answer, the activity interceptor attempt outcomes and webhook deliveries by
+ * result (abandoned too, which a real run reaches only after 24 h), the slot gauges read the workers
+ * at scrape time. Carrier, activity context and worker are stand-ins (metrics_follow_campaign: a real stack).
  */
 import type { ActivityExecuteInput, Next, ActivityInboundCallsInterceptor, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
