@@ -75,9 +75,24 @@ function attemptEvent(a: AttemptRowForOps, event: 'dialled' | 'settled'): TailEv
   };
 }
 
+/** One poll's events in the order they happened (ISO instants sort as text; ties keep their order). */
+function inTimeOrder(events: TailEvent[]): TailEvent[] {
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : a.i - b.i))
+    .map((x) => x.e);
+}
+
 /** Follows one campaign; resolves with the exit code (0 when it ended or was stopped). */
 export async function campaignsTail(config: Config, campaignId: string, opts: TailOptions): Promise<number> {
-  const emit = (e: TailEvent) => out(opts.json ? JSON.stringify(e) : human(e));
+  // Each poll's events are gathered, then printed in time order: an attempt dialled while an
+  // earlier one was still ringing prints before that one's settle.
+  let pending: TailEvent[] = [];
+  const emit = (e: TailEvent) => void pending.push(e);
+  const flush = () => {
+    for (const e of inTimeOrder(pending)) out(opts.json ? JSON.stringify(e) : human(e));
+    pending = [];
+  };
   let stop = false;
   void opts.stopped.then(() => (stop = true));
   return withDb(config, async (db: Db) => {
@@ -112,9 +127,17 @@ export async function campaignsTail(config: Config, campaignId: string, opts: Ta
         const { snapshot, ...counts } = await campaignStats(db, campaignId);
         void snapshot;
         const stats: Record<string, number> = { ...counts };
-        emit({ type: 'end', at: (row.dateEnded ?? row.dateUpdated).toISOString(), status: row.status, stats });
+        flush();
+        const end: TailEvent = {
+          type: 'end',
+          at: (row.dateEnded ?? row.dateUpdated).toISOString(),
+          status: row.status,
+          stats,
+        };
+        out(opts.json ? JSON.stringify(end) : human(end));
         return 0;
       }
+      flush();
       if (stop) {
         if (!opts.json) out('Stopped (the campaign goes on).');
         return 0;

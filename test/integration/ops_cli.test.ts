@@ -1,6 +1,6 @@
 /**
  * SPEC §8 the ops CLI, run as a process (`node --import tsx bin/ops.ts ...`) against a real stack:
- * `campaigns tail` follows a campaign to its end (and stops on Ctrl-C), `lists upload` shows its
+ * `campaigns tail` follows a campaign to its end in time order (and stops on Ctrl-C), `lists upload` shows its
  * progress and the counts, `doctor` warns about a real carrier behind a loopback public URL; `--json`
  * everywhere for scripts.
  */
@@ -19,6 +19,7 @@ const ACCOUNT = {
   api_token: 'ops_cli_token_0123456789',
   calling_window: '00:00-24:00',
   api_requests_per_minute: 100_000,
+  calls_per_minute: 600,
 };
 const REAL_CARRIER = {
   sid: 'ops_real',
@@ -110,6 +111,40 @@ describe('§8 ops campaigns tail', () => {
     }
     expect(events.filter((e) => e.type === 'status').at(-1)?.status).toBe('Completed');
     expect(events.at(-1)).toMatchObject({ type: 'end', status: 'Completed' });
+  });
+
+  it('prints what happened in time order, an attempt dialled during another one before its settle', async () => {
+    // Calls overlap (five dials a second, each call ringing and talking for over a second): the ended campaign's
+    // whole history comes in one poll, which prints dialled and settled lines interleaved by time.
+    const numbers = Array.from({ length: 6 }, (_, i) => `+9198765031${i}0`);
+    const id = await createCampaign({
+      from: numbers,
+      caller_id: '08012345678',
+      read_via_text: 'Hello',
+      mode: 'custom',
+      throttle: 300,
+    });
+    const status = async () =>
+      (await api('GET', `/v2/accounts/${ACCOUNT.sid}/campaigns/${id}`)).json.response[0].data.status as string;
+    for (const deadline = Date.now() + 120_000; (await status()) !== 'Completed';)
+      if (Date.now() > deadline) throw new Error('the campaign did not complete in 120 s');
+      else await new Promise((r) => setTimeout(r, 250));
+    const run = await ops(['campaigns', 'tail', id, '--json']).done;
+    expect(run.code, run.stderr).toBe(0);
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; event?: string; at: string; number?: string });
+    const instants = events.map((e) => e.at);
+    expect(instants).toEqual([...instants].sort());
+    expect(events.at(-1)?.type).toBe('end');
+    for (const n of numbers) {
+      const mine = events.filter((e) => e.number === n).map((e) => e.event);
+      expect(mine, n).toEqual(['dialled', 'settled']);
+    }
+    const kinds = events.filter((e) => e.type === 'attempt').map((e) => e.event);
+    // Interleaved, not six dialled/settled pairs: some dial came before an earlier call settled.
+    expect(kinds.join(' ')).not.toBe(Array(numbers.length).fill('dialled settled').join(' '));
   });
 
   it('prints lines for people and stops on Ctrl-C while the campaign goes on', async () => {
