@@ -17,13 +17,14 @@ export interface ChannelFigures {
   waiting: number;
 }
 
+/** Every account, an idle one with zeros (its gauges read 0 rather than vanish from the scrape). */
 export async function channelFigures(db: DbOrTx): Promise<ChannelFigures[]> {
   const rows = await db.execute<{ account_sid: string; live: number; staged: number; waiting: number }>(sql`
-    select account_sid,
-           count(*) filter (where sent_at is not null)::int as live,
-           count(*) filter (where granted_at is not null and sent_at is null)::int as staged,
-           count(*) filter (where granted_at is null)::int as waiting
-      from dial_waiters group by account_sid`);
+    select a.sid as account_sid,
+           count(w.*) filter (where w.sent_at is not null)::int as live,
+           count(w.*) filter (where w.granted_at is not null and w.sent_at is null)::int as staged,
+           count(w.*) filter (where w.granted_at is null)::int as waiting
+      from accounts a left join dial_waiters w on w.account_sid = a.sid group by a.sid`);
   return [...rows].map((r) => ({ accountSid: r.account_sid, live: r.live, staged: r.staged, waiting: r.waiting }));
 }
 
