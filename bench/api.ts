@@ -33,9 +33,15 @@ function arg(args: string[], name: string): string | undefined {
   return args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 }
 
+interface Load {
+  latencies: number[];
+  failed: number;
+  statuses: Record<string, number>;
+}
+
 /** Runs the load generator against `urlPath`; resolves with each request's latency (ms). */
 function load(stack: EmbeddedStack, urlPath: string, rate: number, seconds: number) {
-  return new Promise<{ latencies: number[]; failed: number }>((resolve, reject) => {
+  return new Promise<Load>((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [
@@ -52,16 +58,21 @@ function load(stack: EmbeddedStack, urlPath: string, rate: number, seconds: numb
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString('utf8')));
     child.once('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as { latencies: number[]; failed: number })
-        : reject(new Error(`load exited ${code}`)),
+      code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load exited ${code}`)),
     );
   });
 }
 
-const figures = (l: { latencies: number[]; failed: number }) =>
+const figures = (l: Load) =>
   `p50 ${percentile(l.latencies, 50).toFixed(1)} ms, p99 ${percentile(l.latencies, 99).toFixed(1)} ms, ` +
-  `max ${Math.max(...l.latencies).toFixed(0)} ms (${l.latencies.length} requests, ${l.failed} not 200)`;
+  `max ${Math.max(...l.latencies).toFixed(0)} ms (${l.latencies.length} requests, ${l.failed} not 200` +
+  `${l.failed > 0 ? `: ${notOk(l.statuses)}` : ''})`;
+/** The answers other than 200, e.g. `503 ×12, error ×3`. */
+const notOk = (statuses: Record<string, number>) =>
+  Object.entries(statuses)
+    .filter(([status]) => status !== '200')
+    .map(([status, n]) => `${status} ×${n}`)
+    .join(', ');
 
 function startWorkerProcess(stack: EmbeddedStack, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin/worker.ts')], {
