@@ -75,22 +75,18 @@ function attemptEvent(a: AttemptRowForOps, event: 'dialled' | 'settled'): TailEv
   };
 }
 
-/** One poll's events in the order they happened (ISO instants sort as text; ties keep their order). */
-function inTimeOrder(events: TailEvent[]): TailEvent[] {
-  return events
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : a.i - b.i))
-    .map((x) => x.e);
-}
+/** One poll's events in the order they happened (ISO instants sort as text; the sort is stable). */
+const inTimeOrder = (events: TailEvent[]) => events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 
 /** Follows one campaign; resolves with the exit code (0 when it ended or was stopped). */
 export async function campaignsTail(config: Config, campaignId: string, opts: TailOptions): Promise<number> {
   // Each poll's events are gathered, then printed in time order: an attempt dialled while an
   // earlier one was still ringing prints before that one's settle.
   let pending: TailEvent[] = [];
+  const print = (e: TailEvent) => out(opts.json ? JSON.stringify(e) : human(e));
   const emit = (e: TailEvent) => void pending.push(e);
   const flush = () => {
-    for (const e of inTimeOrder(pending)) out(opts.json ? JSON.stringify(e) : human(e));
+    inTimeOrder(pending).forEach(print);
     pending = [];
   };
   let stop = false;
@@ -127,14 +123,8 @@ export async function campaignsTail(config: Config, campaignId: string, opts: Ta
         const { snapshot, ...counts } = await campaignStats(db, campaignId);
         void snapshot;
         const stats: Record<string, number> = { ...counts };
-        flush();
-        const end: TailEvent = {
-          type: 'end',
-          at: (row.dateEnded ?? row.dateUpdated).toISOString(),
-          status: row.status,
-          stats,
-        };
-        out(opts.json ? JSON.stringify(end) : human(end));
+        flush(); // the end line comes last, whatever its instant
+        print({ type: 'end', at: (row.dateEnded ?? row.dateUpdated).toISOString(), status: row.status, stats });
         return 0;
       }
       flush();
